@@ -1,0 +1,185 @@
+"""Load pupil tables from CSV, XLSX or Parquet, with one report naming file, row and column for every problem.
+
+Nothing is dropped or coerced silently: a file with any problem raises ``PupilDataError`` listing all of them,
+grouped by kind as in FFT's upload messages (seed 002), e.g.
+``UPN must be 13 characters long. Column: upn. Rows: 6, 14``. Row numbers are spreadsheet rows (the header is row 1).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from toolkit.data import schema
+from toolkit.scales.identifiers import upn_reason
+
+BOOL_COLUMNS = ("fsm", "fsm6", "eal", "target_reviewed")
+CODE_COLUMNS_UPPER = ("gender", "sen", "upn")
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one column, with every row it occurs on."""
+    message: str
+    column: str | None = None
+    rows: list[int] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = self.message.rstrip(".") + "."
+        if self.column:
+            text += f" Column: {self.column}."
+        if self.rows:
+            text += f" {'Row' if len(self.rows) == 1 else 'Rows'}: {', '.join(map(str, self.rows))}"
+        if self.details:
+            text += f" ({'; '.join(self.details)})"
+        return text
+
+
+class PupilDataError(ValueError):
+    """A pupil file that cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]):
+        self.path = Path(path)
+        self.problems = problems
+        lines = [f"{self.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was loaded."]
+        lines += [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read a CSV, XLSX or Parquet file with every cell as text (blank cells as <NA>), headers as written."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            frame = frame.astype("string")
+        else:
+            raise PupilDataError(path, [Problem(f"Unsupported file type '{suffix}': use .csv, .xlsx or .parquet")])
+    except pd.errors.EmptyDataError:
+        raise PupilDataError(path, [Problem("The file is empty: it has no header row and no pupils")]) from None
+    frame = frame.astype("string")
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip().replace("", pd.NA)
+    return frame
+
+
+def _spreadsheet_rows(index: pd.Index | list) -> list[int]:
+    return sorted({int(i) + 2 for i in index})
+
+
+def _header_problems(frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    headers = list(frame.columns)
+    seen: dict[str, int] = {}
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+    for h, n in seen.items():
+        if n > 1:
+            problems.append(Problem(f"Column '{h}' appears {n} times: keep one", h))
+    for name in schema.REQUIRED:
+        if name not in seen:
+            near = difflib.get_close_matches(name, [h for h in headers if not schema.is_known_column(h)], n=1)
+            hint = f"; is '{near[0]}' meant to be '{name}'?" if near else ""
+            problems.append(Problem(f"Required column '{name}' is missing{hint}", name))
+    return problems
+
+
+def _value_problems(frame: pd.DataFrame) -> list[Problem]:
+    try:
+        schema.pupil_schema(list(frame.columns)).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    problems: list[Problem] = []
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        rows = _spreadsheet_rows(group["index"].dropna())
+        fld = schema.FIELD_BY_NAME.get(column)
+        if check == "not_nullable":
+            problems.append(Problem(f"{fld.meaning.split(':')[0].split('(')[0].strip()} must have a value", column, rows))
+        elif check == "field_uniqueness":
+            continue                                           # reported by _duplicate_problems with both schools
+        elif check == "upn":
+            by_rule: dict[str, Problem] = {}
+            for idx, value in zip(group["index"], group["failure_case"]):
+                rule, detail = upn_reason(value)
+                p = by_rule.setdefault(rule, Problem(rule, column))
+                p.rows.append(int(idx) + 2)
+                p.details.append(f"row {int(idx) + 2}: {detail}")
+            problems.extend(by_rule.values())
+        else:
+            values = sorted({str(v) for v in group["failure_case"].dropna()})
+            shown = ", ".join(f"'{v}'" for v in values[:8]) + (" ..." if len(values) > 8 else "")
+            problems.append(Problem(str(check), column, rows, [f"found {shown}"] if values else []))
+    return problems
+
+
+def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
+    if "upn" not in frame.columns:
+        return []
+    upn = frame["upn"].str.upper()
+    dup = upn.notna() & upn.duplicated(keep=False)
+    problems = []
+    for value, rows in frame[dup].groupby(upn[dup]).groups.items():
+        schools = frame.loc[rows, "school_id"].dropna().unique() if "school_id" in frame.columns else []
+        if len(schools) > 1:
+            problems.append(Problem(f"Pupil {value} is in two schools ({', '.join(map(str, schools))}); a pupil "
+                                    "belongs to one school in a file", "upn", _spreadsheet_rows(rows)))
+        else:
+            problems.append(Problem(f"Pupil {value} appears more than once: each pupil must have one row",
+                                    "upn", _spreadsheet_rows(rows)))
+    return problems
+
+
+def to_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Convert a checked text table to the pupil table's types (dates, integers, booleans, upper-case codes)."""
+    out = frame.copy()
+    for col in CODE_COLUMNS_UPPER:
+        if col in out:
+            out[col] = out[col].str.upper()
+    out["dob"] = schema.parse_date(out["dob"])
+    out["year_group"] = out["year_group"].str.upper().map(schema.YEAR_GROUPS).astype("Int64")
+    if "academic_year" in out:
+        out["academic_year"] = pd.to_numeric(out["academic_year"]).astype("Int64")
+    for col in BOOL_COLUMNS:
+        if col in out:
+            out[col] = schema.parse_bool(out[col])
+    for col in [c for c in out.columns if c.startswith(("ks1_", "ks2_", "target_")) and schema.is_known_column(c)]:
+        out[col] = out[col].str.upper() if col != "target_reviewed" else out[col]
+    for col in [c for c in out.columns if c.startswith("eyfs_")]:
+        out[col] = out[col].str.lower().replace("a", "A")
+    return out
+
+
+def check_pupils(frame: pd.DataFrame) -> list[Problem]:
+    """Every problem in a text pupil table (headers as the schema spells them); [] when it is usable."""
+    if len(frame) == 0:
+        return [Problem("The file has a header row but no pupils")]
+    problems = _header_problems(frame)
+    if any("appears" in p.message for p in problems):
+        return problems
+    return problems + _value_problems(frame) + _duplicate_problems(frame)
+
+
+def load_pupils(path: Path | str) -> pd.DataFrame:
+    """Read and check a pupil table (CSV, XLSX or Parquet); return it typed, with every column the file had.
+
+    Columns are those of ``toolkit.data.schema.FIELDS`` (docs/data_model.md); unknown extra columns are kept as
+    text. Raises ``PupilDataError`` naming file, row and column for every problem, and loads nothing then.
+    """
+    frame = read_table(path)
+    frame.columns = [schema.normalise_header(c) for c in frame.columns]
+    problems = check_pupils(frame)
+    if problems:
+        raise PupilDataError(path, problems)
+    return to_types(frame)

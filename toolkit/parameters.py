@@ -1,0 +1,54 @@
+"""Read methodology parameters (YAML and CSV) from ``parameters/``.
+
+The folder is the repository's ``parameters/`` unless the environment variable ``TOOLKIT_PARAMETERS`` names
+another folder; a file missing there falls back to the bundled one, so an override may hold only what it changes.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+BUNDLED = Path(__file__).resolve().parent.parent / "parameters"
+
+
+def parameters_dir() -> Path:
+    """The folder parameters are read from first."""
+    return Path(os.environ.get("TOOLKIT_PARAMETERS", BUNDLED))
+
+
+def path(name: str) -> Path:
+    """Path of parameter file ``name`` (relative to the folder), falling back to the bundled copy."""
+    override = parameters_dir() / name
+    if override.exists():
+        return override
+    bundled = BUNDLED / name
+    if not bundled.exists():
+        raise FileNotFoundError(f"Parameter file {name!r} not found in {parameters_dir()} or {BUNDLED}")
+    return bundled
+
+
+@functools.cache
+def _yaml(file: Path, mtime: float) -> dict:
+    with open(file, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@functools.cache
+def _csv(file: Path, mtime: float) -> pd.DataFrame:
+    return pd.read_csv(file, dtype=str, keep_default_na=False)
+
+
+def load_yaml(name: str) -> dict:
+    """Parsed YAML parameter file (cached until the file changes)."""
+    p = path(name)
+    return _yaml(p, p.stat().st_mtime)
+
+
+def load_csv(name: str) -> pd.DataFrame:
+    """CSV parameter table with every column as text; empty cells are ''. Callers convert what they need."""
+    p = path(name)
+    return _csv(p, p.stat().st_mtime).copy()

@@ -1,0 +1,85 @@
+"""Pupil and school identifiers: the UPN (DfE Common Basic Data Set) and the DfE number (LAESTAB).
+
+The UPN algorithm is python-stdnum's ``stdnum.gb.upn``; this module only turns its verdicts into sentences
+a school data manager can act on.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from stdnum import exceptions as stdnum_errors
+from stdnum.gb import upn as stdnum_upn
+
+_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
+UPN_RULE = "UPN must start with a letter, followed by 11 digits, and end with a letter or digit"
+
+
+def _known_la(la: int) -> bool:
+    known = getattr(stdnum_upn, "_la_numbers", None)      # stdnum's list of LA numbers, if it exposes one
+    return la in known if known is not None else 200 <= la <= 999
+
+
+def upn_reason(upn: object) -> tuple[str, str] | None:
+    """``(rule, detail)`` saying why ``upn`` is not a valid UPN, or None when it is valid.
+
+    ``rule`` is the general sentence (the same for every UPN wrong in the same way), ``detail`` is specific.
+    """
+    text = "" if upn is None or (isinstance(upn, float) and pd.isna(upn)) else str(upn)
+    compact = stdnum_upn.compact(text)
+    if compact == "":
+        return "UPN must have a value", "blank"
+    try:
+        stdnum_upn.validate(compact)
+    except stdnum_errors.InvalidLength:
+        return "UPN must be 13 characters long", f"'{text.strip()}' has {len(compact)}"
+    except stdnum_errors.InvalidFormat:
+        if compact[-1].isalpha() and compact[-1] not in _ALPHABET:
+            return f"{UPN_RULE} (not I, O or S)", f"'{compact}'"
+        return UPN_RULE, f"'{compact}'"
+    except stdnum_errors.InvalidComponent:
+        return ("Characters 2-4 of a UPN must be a local authority number",
+                f"{compact[1:4]} is not one ('{compact}')")
+    except stdnum_errors.InvalidChecksum:
+        expected = stdnum_upn.calc_check_digit(compact[1:])
+        return ("Wrong check letter: the UPN was probably mistyped",
+                f"'{compact}' should start with {expected}, not {compact[0]}")
+    except stdnum_errors.ValidationError:
+        return UPN_RULE, f"'{compact}'"
+    return None
+
+
+def validate_upn(upn: object) -> str | None:
+    """Why ``upn`` is not a valid UPN, in plain words; None when it is valid (temporary UPNs included)."""
+    reason = upn_reason(upn)
+    return None if reason is None else f"{reason[0]}: {reason[1]}"
+
+
+def is_temporary_upn(upn: str) -> bool:
+    """True for a valid temporary UPN (2-digit serial and a final letter)."""
+    compact = stdnum_upn.compact(str(upn))
+    return validate_upn(compact) is None and compact[-1].isalpha()
+
+
+def upn_problems(upns: pd.Series) -> pd.Series:
+    """Reason each UPN is invalid (``validate_upn``), <NA> for valid ones; checks each distinct value once."""
+    text = upns.astype("string").fillna("")
+    reasons = {u: validate_upn(u) for u in text.unique()}
+    return text.map(reasons).astype("string")
+
+
+def make_upn(la: int, estab: int, year: int, serial: int) -> str:
+    """A permanent UPN for a pupil first registered at school ``la``/``estab`` in ``year`` with ``serial``."""
+    body = f"{la:03d}{estab:04d}{year % 100:02d}{serial:03d}"
+    return stdnum_upn.calc_check_digit(body) + body
+
+
+def validate_dfe_number(number: object) -> str | None:
+    """Why ``number`` is not a DfE number (LAESTAB: 3-digit LA + 4-digit establishment); None when valid."""
+    text = "" if number is None or (isinstance(number, float) and pd.isna(number)) else str(number).strip()
+    text = text.replace("/", "").replace("-", "").replace(" ", "")
+    if not text:
+        return "DfE number is blank"
+    if not (text.isdigit() and len(text) == 7):
+        return f"A DfE number is 7 digits (3-digit LA number then 4-digit establishment number); got '{number}'"
+    if not _known_la(int(text[:3])):
+        return f"The first 3 digits of a DfE number are the local authority number; {text[:3]} is not one"
+    return None
