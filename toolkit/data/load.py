@@ -56,22 +56,27 @@ def read_table(path: Path | str) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    empty = PupilDataError(path, [Problem("The file is empty: it has no header row and no pupils")])
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", header=None)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, header=None)
         elif suffix == ".parquet":
+            raw = None
             frame = pd.read_parquet(path)
-            frame = frame.astype("string")
         else:
             raise PupilDataError(path, [Problem(f"Unsupported file type '{suffix}': use .csv, .xlsx or .parquet")])
     except pd.errors.EmptyDataError:
-        raise PupilDataError(path, [Problem("The file is empty: it has no header row and no pupils")]) from None
+        raise empty from None
+    if raw is not None:
+        # Headers read as a row, so repeated names stay visible (pandas would rename them 'name.1').
+        if raw.empty:
+            raise empty
+        frame = raw.iloc[1:].reset_index(drop=True)
+        frame.columns = [str(h) for h in raw.iloc[0]]
     frame = frame.astype("string")
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip().replace("", pd.NA)
-    return frame
+    return frame.apply(lambda col: col.str.strip().replace("", pd.NA))
 
 
 def _spreadsheet_rows(index: pd.Index | list) -> list[int]:

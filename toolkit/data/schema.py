@@ -60,7 +60,7 @@ def _in(allowed: set[str]):
 
 
 def _valid_test_result(s: pd.Series) -> pd.Series:
-    reasons = {v: ks2.test_result_problem(v) for v in s.dropna().unique()}
+    reasons = {v: ks2.scaled_score_problem(v) for v in s.dropna().unique()}
     return s.isna() | s.map(lambda v: reasons.get(v) is None).astype(bool)
 
 

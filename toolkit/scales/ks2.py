@@ -35,7 +35,7 @@ def scaled_score(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype(float)
 
 
-def test_result_problem(value: str) -> str | None:
+def scaled_score_problem(value: str) -> str | None:
     """Why a test result is not allowed (a sentence), or None when it is a valid score or code."""
     v = str(value).strip()
     if v == "":

@@ -1,0 +1,117 @@
+"""Loading pupil files: every problem named by file, row and column; nothing dropped or coerced silently."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit.data import PupilDataError, load_pupils
+
+HEADER = "upn,school_id,forename,surname,dob,gender,year_group"
+GOOD = [
+    "B801200005001,8012000,Ann,Mockford,2015-03-04,F,6",
+    "L801200015001,8012000,Bob,Sampleton,01/09/2014,M,R",
+]
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "pupils.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(PupilDataError) as err:
+        load_pupils(path)
+    assert str(path) in str(err.value)
+    return [str(p) for p in err.value.problems]
+
+
+def test_good_file_loads_with_types_and_keeps_extra_columns(tmp_path):
+    path = write(tmp_path, [HEADER + ",fsm6,ks1_reading,ks2_reading,House",
+                            GOOD[0] + ",Y,exs,104,Red", GOOD[1] + ",N,GDS,B,Blue"])
+    pupils = load_pupils(path)
+    assert len(pupils) == 2
+    assert pupils["dob"].tolist() == [pd.Timestamp("2015-03-04"), pd.Timestamp("2014-09-01")]
+    assert pupils["year_group"].tolist() == [6, 0]
+    assert pupils["fsm6"].tolist() == [True, False]
+    assert pupils["ks1_reading"].tolist() == ["EXS", "GDS"]
+    assert pupils["house"].tolist() == ["Red", "Blue"]          # unknown columns are kept, untouched
+
+
+def test_headers_are_normalised(tmp_path):
+    path = write(tmp_path, ["UPN,School ID,Forename,Surname,DOB,Gender,Year Group", GOOD[0]])
+    assert load_pupils(path)["school_id"].iloc[0] == "8012000"
+
+
+def test_missing_required_columns_with_a_hint(tmp_path):
+    path = write(tmp_path, ["upn,school_id,forename,surnme,dob,gender", GOOD[0][:-2]])
+    found = problems(path)
+    assert any("Required column 'surname' is missing; is 'surnme' meant to be 'surname'?" in p for p in found)
+    assert any("Required column 'year_group' is missing" in p for p in found)
+
+
+def test_malformed_upns_grouped_with_rows(tmp_path):
+    path = write(tmp_path, [HEADER, GOOD[0], "B80120000500,8012000,C,Mockley,2015-01-01,F,6",
+                            "A801200025001,8012000,D,Mockley,2015-01-01,F,6",
+                            "B8012000050,8012000,E,Mockley,2015-01-01,F,6"])
+    found = problems(path)
+    assert any(p.startswith("UPN must be 13 characters long. Column: upn. Rows: 3, 5") for p in found), found
+    assert any(p.startswith("Wrong check letter: the UPN was probably mistyped. Column: upn. Row: 4") for p in found)
+
+
+def test_unknown_codes_impossible_dates_and_blanks(tmp_path):
+    path = write(tmp_path, [HEADER + ",ks1_maths,ks2_writing,sen",
+                            GOOD[0] + ",XYZ,EXS,N",
+                            "L801200015001,8012000,Bob,,2015-02-30,Q,6,EXS,WOW,Z"])
+    found = problems(path)
+    assert "Unknown KS1 maths code. Column: ks1_maths. Row: 2 (found 'XYZ')" in found
+    assert "Unknown KS2 writing code. Column: ks2_writing. Row: 3 (found 'WOW')" in found
+    assert "Surname must have a value. Column: surname. Row: 3" in found
+    assert any(p.startswith("Date of birth must be a real date") and "Row: 3" in p for p in found)
+    assert "Gender must be F or M. Column: gender. Row: 3 (found 'Q')" in found
+    assert "SEN must be N, K or E. Column: sen. Row: 3 (found 'Z')" in found
+
+
+def test_duplicate_pupil_and_pupil_in_two_schools(tmp_path):
+    dup = write(tmp_path, [HEADER, GOOD[0], GOOD[1], GOOD[0]], "dup.csv")
+    assert problems(dup) == ["Pupil B801200005001 appears more than once: each pupil must have one row. "
+                             "Column: upn. Rows: 2, 4"]
+    two = write(tmp_path, [HEADER, GOOD[0], GOOD[0].replace("8012000,Ann", "8012001,Ann")], "two.csv")
+    assert problems(two) == ["Pupil B801200005001 is in two schools (8012000, 8012001); a pupil belongs to one "
+                             "school in a file. Column: upn. Rows: 2, 3"]
+
+
+def test_empty_and_header_only_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert problems(empty) == ["The file is empty: it has no header row and no pupils."]
+    header_only = write(tmp_path, [HEADER], "header.csv")
+    assert problems(header_only) == ["The file has a header row but no pupils."]
+
+
+def test_duplicate_headers(tmp_path):
+    path = write(tmp_path, [HEADER + ",gender", GOOD[0] + ",F"])
+    assert problems(path) == ["Column 'gender' appears 2 times: keep one. Column: gender."]
+
+
+def test_scaled_score_out_of_range(tmp_path):
+    path = write(tmp_path, [HEADER + ",ks2_maths", GOOD[0] + ",121", GOOD[1] + ",99.5"])
+    found = problems(path)
+    assert found == ["KS2 maths must be a scaled score from 80 to 120 or a KS2 result code. Column: ks2_maths. "
+                     "Rows: 2, 3 (found '121', '99.5')"]
+
+
+def test_xlsx_with_real_dates(tmp_path):
+    frame = pd.DataFrame([dict(zip(HEADER.split(","), GOOD[0].split(",")))])
+    frame["dob"] = pd.Timestamp("2015-03-04")                 # a date cell, as Excel stores it
+    path = tmp_path / "pupils.xlsx"
+    frame.to_excel(path, index=False)
+    assert load_pupils(path)["dob"].iloc[0] == pd.Timestamp("2015-03-04")
+
+
+def test_unsupported_type_and_missing_file(tmp_path):
+    txt = tmp_path / "pupils.txt"
+    txt.write_text(HEADER)
+    assert problems(txt) == ["Unsupported file type '.txt': use .csv, .xlsx or .parquet."]
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_pupils(tmp_path / "missing.csv")
