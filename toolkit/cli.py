@@ -12,6 +12,8 @@ Commands:
   synth national   generate a synthetic national KS2 cohort, calibrated to published figures
   synth schools    generate a synthetic demo trust (Reception to Year 6, three past KS2 cohorts)
   check            check a pupil file (CSV, XLSX, Parquet) and list every problem by row and column
+  estimates        estimates with chances of each band at a challenge level, one row per pupil
+  va               school value added with 95% confidence intervals (DfE or FFT-style)
 """
 
 
@@ -62,6 +64,60 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(path: str):
+    from toolkit.data import load_pupils
+    return load_pupils(path)
+
+
+def _challenge(text: str) -> float:
+    from toolkit.targets import NAMED_CHALLENGES
+    key = text.strip().upper()
+    value = NAMED_CHALLENGES.get(key, None)
+    try:
+        value = float(text) if value is None else value
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a challenge level: give FFT50, FFT20, FFT5 or a "
+                                         "percentile from 1 to 99") from None
+    if not 1 <= value <= 99:
+        raise argparse.ArgumentTypeError(f"challenge {text} is outside 1-99")
+    return value
+
+
+def _estimates(args: argparse.Namespace) -> int:
+    from toolkit.data import PupilDataError
+    from toolkit.estimates import EstimateModel
+    try:
+        reference, pupils = _load(args.reference), _load(args.pupils)
+    except (PupilDataError, FileNotFoundError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    start = time.perf_counter()
+    model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
+    estimates = model.predict(pupils, args.challenge)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    estimates.to_csv(args.out, index=False, float_format="%.4f")
+    _say(f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
+         f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}")
+    return 0
+
+
+def _va(args: argparse.Namespace) -> int:
+    from toolkit.data import PupilDataError
+    from toolkit.value_added import DfeProgress, FftValueAdded
+    try:
+        reference, pupils = _load(args.reference), _load(args.pupils)
+    except (PupilDataError, FileNotFoundError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    method = DfeProgress() if args.method == "dfe" else FftValueAdded()
+    method.fit(reference)
+    scores = method.school_scores(method.transform(pupils))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(args.out, index=False, float_format="%.4f")
+    _say(f"{args.method.upper()} value added for {scores['school_id'].nunique()} schools: {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toolkit", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,6 +153,31 @@ def build_parser() -> argparse.ArgumentParser:
                                        "row and column. Exit status 1 when there is any.")
     check.add_argument("file", help="CSV, XLSX or Parquet pupil file")
     check.set_defaults(run=_check)
+
+    est = sub.add_parser(
+        "estimates", help="estimates and chances for pupils, fitted on a reference cohort",
+        description="Fit the estimate model on REF (last year's national results) and write, per pupil, the estimate "
+                    "with its interval, the chance of each band, of the expected standard and the high score, and "
+                    "the most likely band, at the chosen challenge level (docs/methodology.md).")
+    est.add_argument("--reference", required=True, help="reference cohort (Parquet, CSV or XLSX pupil table)")
+    est.add_argument("--pupils", required=True, help="pupils to estimate (Parquet, CSV or XLSX pupil table)")
+    est.add_argument("--challenge", type=_challenge, default=50.0,
+                     help="FFT50, FFT20, FFT5 or a percentile of school value added, 1-99 (default 50)")
+    est.add_argument("--stage", choices=("ks2", "ks1"), default="ks2", help="ks2: KS1 -> KS2 (default); ks1: EYFS -> KS1")
+    est.add_argument("--contextual", action="store_true", help="also use FSM6, EAL and SEN (off by default, as FFT)")
+    est.add_argument("--out", required=True, help="output CSV, one row per pupil")
+    est.set_defaults(run=_estimates)
+
+    va = sub.add_parser(
+        "va", help="school value added with confidence intervals",
+        description="Value added per school and subject: 'dfe' compares each pupil with the national mean of their "
+                    "KS1 prior attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, "
+                    "month of birth). Writes school_id, subject, pupils, score, ci_low, ci_high.")
+    va.add_argument("--reference", required=True, help="national cohort the comparison is made with")
+    va.add_argument("--pupils", required=True, help="pupils with KS1 and KS2 results")
+    va.add_argument("--method", choices=("dfe", "fft"), default="dfe", help="dfe (default) or fft")
+    va.add_argument("--out", required=True, help="output CSV, one row per school and subject")
+    va.set_defaults(run=_va)
     return parser
 
 

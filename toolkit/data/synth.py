@@ -165,12 +165,15 @@ class ScoreMap:
     lower_ratio: float
     upper_ratio: float
 
-    def __call__(self, y: np.ndarray) -> np.ndarray:
+    def continuous(self, y: np.ndarray) -> np.ndarray:
+        """The map before rounding and clipping."""
         slope = 10.0 / (self.t_high - self.t_expected)
-        x = np.where(y < self.t_expected, 99.5 + (y - self.t_expected) * slope * self.lower_ratio,
-                     np.where(y < self.t_high, 99.5 + (y - self.t_expected) * slope,
-                              109.5 + (y - self.t_high) * slope * self.upper_ratio))
-        return np.clip(np.floor(x + 0.5), 80, 120)
+        return np.where(y < self.t_expected, 99.5 + (y - self.t_expected) * slope * self.lower_ratio,
+                        np.where(y < self.t_high, 99.5 + (y - self.t_expected) * slope,
+                                 109.5 + (y - self.t_high) * slope * self.upper_ratio))
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        return np.clip(np.floor(self.continuous(y) + 0.5), 80, 120)
 
 
 @dataclass
@@ -582,8 +585,29 @@ def national_cohort(pupils: int, year: int, seed: int) -> NationalCohort:
     n = len(c.school)
     table = pupil_table(rng, c, lat, cal, model, ids, np.full(n, 6), np.full(n, year), np.full(n, 3))
     school_frame = pd.DataFrame({"school_id": ids, "pupils": sizes, "intake": schools.intake,
-                                 **{f"va_{s}": schools.va[s] for s in KS2_SUBJECTS}})
+                                 **{f"va_{s}": schools.va[s] for s in KS2_SUBJECTS},
+                                 **planted_effect_in_points(c, lat, schools, cal)})
     return NationalCohort(table, school_frame, cal)
+
+
+def planted_effect_in_points(c: Cohort, lat: dict, schools: Schools, cal: Calibration) -> dict[str, np.ndarray]:
+    """Each school's planted value added in outcome units: the mean, over its pupils, of the outcome with the
+    effect minus the outcome without it (scaled score for tests, TA points for writing), clipped to 79-120."""
+    out = {}
+    n_schools = len(schools.intake)
+    for s in KS2_SUBJECTS:
+        y = lat[f"ks2_{s}"]
+        without = y - schools.va[s][c.school]
+        if s == "writing":
+            points = attainment.writing_progress_points(pd.Series(WRITING_CATS))
+            cuts = np.asarray(cal.writing_cuts)
+            diff = points[np.searchsorted(cuts, y, side="right")] - points[np.searchsorted(cuts, without, side="right")]
+        else:
+            smap = cal.score_maps[s]
+            diff = np.clip(smap.continuous(y), 79, 120) - np.clip(smap.continuous(without), 79, 120)
+        total = np.bincount(c.school, diff, minlength=n_schools)
+        out[f"va_{s}_points"] = total / np.maximum(np.bincount(c.school, minlength=n_schools), 1)
+    return out
 
 
 @dataclass
