@@ -36,6 +36,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_synth.py
+	$(PY) bench/bench_estimates.py
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache

@@ -1,9 +1,10 @@
-"""Shared fixtures: synthetic cohorts are generated once per test session (they are deterministic for a seed)."""
+"""Shared fixtures: synthetic cohorts and models are built once per test session (deterministic for a seed)."""
 from __future__ import annotations
 
 import pytest
 
 from toolkit.data import synth
+from toolkit.estimates import EstimateModel
 
 CALIBRATION_YEAR = 2026
 
@@ -12,6 +13,22 @@ CALIBRATION_YEAR = 2026
 def national_200k() -> synth.NationalCohort:
     """A 200,000-pupil national cohort on a seed other than the calibration sample's."""
     return synth.national_cohort(200_000, CALIBRATION_YEAR, seed=424242)
+
+
+@pytest.fixture(scope="session")
+def held_out_200k() -> synth.NationalCohort:
+    """A second national cohort of the same year on another seed: the held-out sample of the calibration study."""
+    return synth.national_cohort(200_000, CALIBRATION_YEAR, seed=5150)
+
+
+@pytest.fixture(scope="session")
+def ks2_model(national_200k) -> EstimateModel:
+    return EstimateModel("ks2").fit(national_200k.pupils)
+
+
+@pytest.fixture(scope="session")
+def ks1_model(national_200k) -> EstimateModel:
+    return EstimateModel("ks1").fit(national_200k.pupils)
 
 
 @pytest.fixture(scope="session")

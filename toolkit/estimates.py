@@ -113,6 +113,17 @@ def month_of_birth(dob: pd.Series) -> np.ndarray:
     return ((pd.to_datetime(dob).dt.month.to_numpy() - 9) % 12).astype(float)
 
 
+def prior_known(pupils: pd.DataFrame, stage: str) -> np.ndarray:
+    """True where the pupil has prior attainment (a KS1 average point score for KS2; any EYFS goal for KS1)."""
+    if stage == "ks2":
+        if not all(f"ks1_{s}" in pupils for s in ks1.SUBJECTS):
+            return np.zeros(len(pupils), dtype=bool)
+        return ~np.isnan(ks1.ks1_aps(pupils["ks1_reading"], pupils["ks1_writing"], pupils["ks1_maths"]).to_numpy())
+    if not all(c in pupils for c in eyfs.goal_columns()):
+        return np.zeros(len(pupils), dtype=bool)
+    return eyfs.area_scores(pupils).notna().any(axis=1).to_numpy()
+
+
 def features(pupils: pd.DataFrame, stage: str, contextual: bool = False) -> np.ndarray:
     """Design matrix: prior attainment, gender, month of birth (and FSM6, EAL, SEN when ``contextual``)."""
     n = len(pupils)
@@ -135,7 +146,10 @@ def features(pupils: pd.DataFrame, stage: str, contextual: bool = False) -> np.n
             picked = areas[["communication_language", "literacy", "maths", "personal_social_emotional"]]
             overall = areas.mean(axis=1)
             cols += [has.astype(float)] + [np.nan_to_num(picked[c].to_numpy()) for c in picked]
-            cols += [np.nan_to_num(overall.to_numpy()), expected, expected ** 2]
+            cols += [np.nan_to_num(overall.to_numpy())]
+            # The number of goals at the expected level, one column per count: pupils' chances are not a
+            # straight line (nor a parabola) in it, least of all at the top where most pupils have every goal.
+            cols += [(has & (expected == k)).astype(float) for k in range(1, len(eyfs.goal_columns()) + 1)]
         else:
             cols += [np.zeros(n)]
     if contextual:
@@ -155,10 +169,52 @@ def _check_challenge(challenge) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------- the model
 @dataclass
+class Bins:
+    """Bins of a score, made separately for pupils with and without prior attainment (stratum 1 and 0): a pupil
+    with no prior attainment is not like a pupil whose prior attainment predicts the same outcome; their spread
+    and the link between their subjects differ. Each stratum gets up to ``bins`` equal-count bins of at least
+    ``min_pupils``; a stratum with fewer reference pupils than that shares the other's bins."""
+    edges: list[np.ndarray]           # per stratum: inner edges on the score
+    offsets: list[int]                # per stratum: index of its first bin
+    alias: list[int]                  # per stratum: the stratum whose bins it uses
+
+    @classmethod
+    def of(cls, score: np.ndarray, stratum: np.ndarray, bins: int, min_pupils: int) -> "Bins":
+        sizes = [int((stratum == k).sum()) for k in (0, 1)]
+        alias = [k if sizes[k] >= min_pupils or sizes[1 - k] < min_pupils else 1 - k for k in (0, 1)]
+        if alias == [0, 0] or alias == [1, 1]:
+            stratum = np.full(len(score), alias[0])
+        edges, offsets, start = [], [], 0
+        for k in (0, 1):
+            values = score[stratum == k]
+            n = min(bins, max(1, len(values) // min_pupils))
+            # Edges are data values (each bin holds at least its lower edge) above the minimum (so the first
+            # bin is not empty either).
+            e = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:-1], method="lower")) if n > 1 else np.array([])
+            e = e[e > values.min()] if len(e) else e
+            edges.append(e)
+            offsets.append(start)
+            start += len(e) + 1 if len(values) else 0
+        return cls(edges, offsets, alias)
+
+    @property
+    def count(self) -> int:
+        return max(o + len(e) + 1 for o, e in zip(self.offsets, self.edges))
+
+    def index(self, score: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+        out = np.empty(len(score), dtype=int)
+        for k in (0, 1):
+            rows = stratum == k
+            a = self.alias[k]
+            out[rows] = self.offsets[a] + np.searchsorted(self.edges[a], score[rows], side="right")
+        return out
+
+
+@dataclass
 class _Fitted:
     coef: np.ndarray
-    edges: np.ndarray                 # bin edges on the prediction
-    residuals: list[np.ndarray]       # sorted residuals per bin
+    bins: Bins                        # bins of the prediction
+    residuals: list[np.ndarray]       # sorted residuals per bin (empty where the reference had no pupil)
     school_va: np.ndarray             # sorted school mean residuals (schools with enough pupils)
     sd: float                         # pupil-level residual standard deviation
 
@@ -166,7 +222,7 @@ class _Fitted:
 @dataclass
 class _Joint:
     subjects: tuple[str, ...]
-    edges: np.ndarray
+    bins: Bins
     tuples: list[np.ndarray]          # per bin: (k, len(subjects)) ranks of reference pupils (0-1) per subject
 
 
@@ -188,53 +244,49 @@ class EstimateModel:
         """Learn from a reference cohort (a pupil table with the prior attainment and outcome columns)."""
         s = spec()
         X = features(reference, self.stage, self.contextual)
+        known = prior_known(reference, self.stage).astype(int)
         school = reference["school_id"].astype("string").to_numpy()
         self.fitted_: dict[str, _Fitted] = {}
         self.predictions_: dict[str, np.ndarray] = {}
-        residual_all = {}
+        rank_all = {}
         rng = np.random.default_rng(s["seed"])
         for subject in self.subjects:
             y = outcome_values(reference, self.stage, subject)
             if is_teacher_assessed(self.stage, subject):
                 y = spread_within_category(y, outcome_scale(self.stage, subject), rng)
             ok = ~np.isnan(y)
-            if ok.sum() < s["bins"] * 20:
+            if ok.sum() < s["bins"] * s["min_bin_pupils"]:
                 raise ValueError(f"The reference cohort has {ok.sum()} pupils with a {self.stage} {subject} result; "
-                                 f"at least {s['bins'] * 20} are needed to fit estimates")
+                                 f"at least {s['bins'] * s['min_bin_pupils']} are needed to fit estimates")
             coef, *_ = np.linalg.lstsq(X[ok], y[ok], rcond=None)
             mu = X @ coef
-            edges = np.unique(np.quantile(mu[ok], np.linspace(0, 1, s["bins"] + 1)[1:-1]))
-            b = np.searchsorted(edges, mu[ok], side="right")
-            r = y[ok] - mu[ok]
-            order = np.argsort(b, kind="stable")
-            splits = np.searchsorted(b[order], np.arange(1, len(edges) + 1))
-            residuals = [np.sort(part) for part in np.split(r[order], splits)]
-            va = pd.Series(r).groupby(school[ok]).agg(["mean", "size"])
-            school_va = np.sort(va.loc[va["size"] >= s["challenge_min_pupils"], "mean"].to_numpy())
-            self.fitted_[subject] = _Fitted(coef, edges, residuals, school_va, float(r.std()))
-            self.predictions_[subject] = mu
+            bins = Bins.of(mu[ok], known[ok], s["bins"], s["min_bin_pupils"])
+            b = bins.index(mu, known)
+            r = y - mu
+            residuals = [np.sort(r[ok & (b == k)]) for k in range(bins.count)]
             rank = np.full(len(y), np.nan)
-            bins_all = np.searchsorted(edges, mu, side="right")
             for k, res in enumerate(residuals):
-                rows = ok & (bins_all == k)
-                rr = y[rows] - mu[rows]
-                rank[rows] = (np.searchsorted(res, rr, "left") + np.searchsorted(res, rr, "right")) / (2 * len(res))
-            residual_all[subject] = rank
+                rows = ok & (b == k)
+                rank[rows] = (np.searchsorted(res, r[rows], "left") + np.searchsorted(res, r[rows], "right")) / (2 * len(res))
+            va = pd.Series(r[ok]).groupby(school[ok]).agg(["mean", "size"])
+            school_va = np.sort(va.loc[va["size"] >= s["challenge_min_pupils"], "mean"].to_numpy())
+            self.fitted_[subject] = _Fitted(coef, bins, residuals, school_va, float(r[ok].std()))
+            self.predictions_[subject] = mu
+            rank_all[subject] = rank
         self.joint_: dict[str, _Joint] = {}
         for name, subjects in COMBINED[self.stage].items():
-            R = np.column_stack([residual_all[x] for x in subjects])
+            R = np.column_stack([rank_all[x] for x in subjects])
             ok = ~np.isnan(R).any(axis=1)
             z = self._joint_index(subjects, {x: self.predictions_[x] for x in subjects})
-            edges = np.unique(np.quantile(z[ok], np.linspace(0, 1, s["bins"] + 1)[1:-1]))
-            b = np.searchsorted(edges, z[ok], side="right")
-            Rok = R[ok]
+            bins = Bins.of(z[ok], known[ok], s["bins"], s["min_bin_pupils"])
+            b = bins.index(z, known)
             tuples = []
-            for k in range(len(edges) + 1):
-                rows = np.flatnonzero(b == k)
+            for k in range(bins.count):
+                rows = np.flatnonzero(ok & (b == k))
                 if len(rows) > s["joint_samples"]:
                     rows = rng.choice(rows, s["joint_samples"], replace=False)
-                tuples.append(Rok[rows])
-            self.joint_[name] = _Joint(subjects, edges, tuples)
+                tuples.append(R[rows])
+            self.joint_[name] = _Joint(subjects, bins, tuples)
         self.reference_pupils_ = len(reference)
         return self
 
@@ -255,8 +307,11 @@ class EstimateModel:
 
     # -- predict
     def _locations(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Each subject's prediction at the national average, and (key ``"known"``) the prior-attainment stratum."""
         X = features(pupils, self.stage, self.contextual)
-        return {x: X @ self.fitted_[x].coef for x in self.subjects}
+        out = {x: X @ self.fitted_[x].coef for x in self.subjects}
+        out["known"] = prior_known(pupils, self.stage).astype(int)
+        return out
 
     def _shifts(self, challenge, n: int) -> dict[str, np.ndarray]:
         """Shift per subject and pupil. ``challenge``: None (national average), a percentile, one per pupil, or a
@@ -270,10 +325,9 @@ class EstimateModel:
         return {x: self.challenge_shift(x, np.broadcast_to(np.asarray(per_subject.get(x, 50), dtype=float), (n,)))
                 for x in self.subjects}
 
-    def _at_least(self, subject: str, mu: np.ndarray, loc: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-        """P(outcome >= cut) for each pupil (rows) and each cut (columns of ``cuts``, shape (n, m))."""
+    def _at_least(self, subject: str, b: np.ndarray, loc: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+        """P(outcome >= cut) for each pupil (rows, in bin ``b``) and each cut (columns of ``cuts``, shape (n, m))."""
         f = self.fitted_[subject]
-        b = np.searchsorted(f.edges, mu, side="right")
         out = np.empty(cuts.shape)
         for k in np.unique(b):
             rows = b == k
@@ -282,9 +336,8 @@ class EstimateModel:
             out[rows] = 1 - below / len(res)
         return out
 
-    def _interval(self, subject: str, mu: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _interval(self, subject: str, b: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, ...]:
         f = self.fitted_[subject]
-        b = np.searchsorted(f.edges, mu, side="right")
         half = spec()["interval"] / 2
         stats = np.array([[r.mean(), (np.quantile(r, 0.5 + half) - np.quantile(r, 0.5 - half)) / 2]
                           for r in f.residuals])
@@ -301,16 +354,28 @@ class EstimateModel:
         ``<s>_p_lower`` (risk of a lower band) and ``<s>_p_higher`` (chance of a higher band); and for combined
         measures (``rwm``, ``rm``) ``<c>_p_expected`` and ``<c>_p_high``. Chances are 0-1.
         """
-        n = len(pupils)
         mu = self._locations(pupils)
-        shift = self._shifts(challenge, n)
-        out: dict[str, np.ndarray] = {"upn": pupils["upn"].to_numpy()}
+        shift = self._shifts(challenge, len(pupils))
+        # Pupils with the same prior attainment, gender and month of birth (and challenge) have the same estimates:
+        # compute each distinct combination once.
+        keys = np.column_stack([mu[x] for x in self.subjects] + [mu["known"]] + [shift[x] for x in self.subjects])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        out = self._estimate_arrays({k: v[first] for k, v in mu.items()}, {k: v[first] for k, v in shift.items()})
+        frame = pd.DataFrame({"upn": pupils["upn"].astype("string").to_numpy()}, index=pupils.index)
+        expanded = pd.DataFrame({k: v[inverse.ravel()] for k, v in out.items()}, index=pupils.index)
+        return pd.concat([frame, expanded], axis=1)
+
+    def _estimate_arrays(self, mu: dict[str, np.ndarray], shift: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The columns of ``predict`` (without ``upn``) from locations and shifts."""
+        n = len(mu["known"])
+        out: dict[str, np.ndarray] = {}
         for x in self.subjects:
             sc = outcome_scale(self.stage, x)
             loc = mu[x] + shift[x]
-            est, low, high = self._interval(x, mu[x], loc)
+            b = self.fitted_[x].bins.index(mu[x], mu["known"])
+            est, low, high = self._interval(x, b, loc)
             cuts = np.broadcast_to(np.array(sc.cuts + (sc.expected, sc.high)), (n, len(sc.cuts) + 2))
-            p = self._at_least(x, mu[x], loc, cuts)
+            p = self._at_least(x, b, loc, cuts)
             at_least = np.column_stack([np.ones(n), p[:, :len(sc.cuts)], np.zeros(n)])
             bands = at_least[:, :-1] - at_least[:, 1:]
             best = bands.argmax(axis=1)
@@ -326,14 +391,12 @@ class EstimateModel:
             out[f"{name}_p_expected"], out[f"{name}_p_high"] = self._joint_chances(
                 joint, mu, {x: out[f"{x}_p_expected"] for x in joint.subjects},
                 {x: out[f"{x}_p_high"] for x in joint.subjects})
-        frame = pd.DataFrame(out, index=pupils.index)
-        frame["upn"] = frame["upn"].astype("string")
-        return frame
+        return out
 
     def _joint_chances(self, joint: _Joint, mu: dict, p_exp: dict, p_high: dict) -> tuple[np.ndarray, np.ndarray]:
         """Chance of reaching the expected (high) standard in every subject of ``joint`` (empirical copula)."""
         z = self._joint_index(joint.subjects, mu)
-        b = np.searchsorted(joint.edges, z, side="right")
+        b = joint.bins.index(z, mu["known"])
         need_exp = 1 - np.column_stack([p_exp[x] for x in joint.subjects]).astype(np.float32)
         need_high = 1 - np.column_stack([p_high[x] for x in joint.subjects]).astype(np.float32)
         out_exp, out_high = np.empty(len(z)), np.empty(len(z))
@@ -346,14 +409,19 @@ class EstimateModel:
                     for j in range(1, U.shape[1]):
                         ok &= U[None, :, j] >= need[chunk, j, None]
                     out[chunk] = ok.mean(axis=1)
-        return out_exp, out_high
+        # Sampling noise in the tuples can leave a combined chance a fraction of a point above its least likely
+        # part; reaching all subjects is never more likely than reaching one.
+        least = {name: np.column_stack([p[x] for x in joint.subjects]).min(axis=1)
+                 for name, p in (("expected", p_exp), ("high", p_high))}
+        return np.minimum(out_exp, least["expected"]), np.minimum(out_high, least["high"])
 
     def chance_at_least(self, pupils: pd.DataFrame, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
         """P(outcome >= cut) per pupil, ``cut`` on the outcome's continuous scale (NaN cut gives NaN)."""
-        mu = self._locations(pupils)[subject]
-        loc = mu + self._shifts(challenge, len(pupils))[subject]
+        mu = self._locations(pupils)
+        loc = mu[subject] + self._shifts(challenge, len(pupils))[subject]
+        b = self.fitted_[subject].bins.index(mu[subject], mu["known"])
         cut = np.asarray(cut, dtype=float)
-        p = self._at_least(subject, mu, loc, np.nan_to_num(cut, nan=0.0)[:, None])[:, 0]
+        p = self._at_least(subject, b, loc, np.nan_to_num(cut, nan=0.0)[:, None])[:, 0]
         return np.where(np.isnan(cut), np.nan, p)
 
     def expected_outcome(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -362,6 +430,6 @@ class EstimateModel:
         out = {}
         for x in self.subjects:
             f = self.fitted_[x]
-            b = np.searchsorted(f.edges, mu[x], side="right")
+            b = f.bins.index(mu[x], mu["known"])
             out[x] = mu[x] + np.array([r.mean() for r in f.residuals])[b]
         return out

@@ -17,7 +17,7 @@ from toolkit import parameters
 from toolkit.estimates import COMBINED, EstimateModel, outcome_scale
 from toolkit.scales import ks1, ks2
 
-NAMED_CHALLENGES = {"FFT50": 50, "FFT20": 80, "FFT5": 95}
+NAMED_CHALLENGES: dict[str, int] = parameters.load_yaml("estimates.yaml")["named_challenges"]
 SUBJECT_LABELS = {"reading": "Reading", "writing": "Writing", "maths": "Mathematics",
                   "gps": "Grammar, punctuation and spelling", "rm": "Reading and maths",
                   "rwm": "Reading, writing and maths"}

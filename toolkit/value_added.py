@@ -133,7 +133,9 @@ class FftValueAdded:
 
     def fit(self, reference: pd.DataFrame) -> "FftValueAdded":
         if self.model is None:
-            self.model = EstimateModel("ks2").fit(reference)
+            self.model = EstimateModel("ks2")
+        if not hasattr(self.model, "fitted_"):              # an unfitted model is fitted on the reference
+            self.model.fit(reference)
         self.national_sd_: dict[str, float] = {}
         progress = self.transform(reference, flag=False)
         self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()

@@ -1,0 +1,138 @@
+"""Estimates: the calibration study on a held-out cohort, challenge levels, the shape of the output."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import estimate_calibration
+from toolkit.estimates import COMBINED, EstimateModel, outcome_scale
+
+
+@pytest.fixture(scope="module")
+def held_out_sample(held_out_200k):
+    return held_out_200k.pupils
+
+
+@pytest.mark.parametrize("stage", ["ks2", "ks1"])
+def test_calibration_study_deciles_within_3_points(stage, ks2_model, ks1_model, held_out_sample):
+    """Fitted on one synthetic national cohort, tested on another seed: every decile of the predicted chance of
+    the expected standard with at least 500 pupils matches the observed rate within 3 percentage points."""
+    model = ks2_model if stage == "ks2" else ks1_model
+    table = estimate_calibration.decile_table(model, held_out_sample)
+    big = table[table["pupils"] >= 500]
+    assert set(big["measure"]) == set(model.subjects) | set(COMBINED[stage])
+    assert len(big) >= 7 * big["measure"].nunique()          # most deciles are populated
+    worst = big.loc[big["difference"].abs().idxmax()]
+    assert abs(worst["difference"]) <= 3, worst.to_dict()
+
+
+@pytest.mark.parametrize("stage", ["ks2", "ks1"])
+def test_fft50_reproduces_national_rates_within_1_point(stage, ks2_model, ks1_model, held_out_sample):
+    model = ks2_model if stage == "ks2" else ks1_model
+    rates = estimate_calibration.national_rates(model, held_out_sample, challenge=50)
+    expected = rates[rates["indicator"] == "expected"]
+    assert len(expected) == len(model.subjects) + len(COMBINED[stage])
+    assert expected["difference"].abs().max() <= 1, expected.to_string()
+    assert rates["difference"].abs().max() <= 1.5, rates.to_string()
+
+
+@pytest.fixture(scope="module")
+def sample(national_200k):
+    return national_200k.pupils.sample(3000, random_state=1).reset_index(drop=True)
+
+
+def test_output_columns_and_probabilities(ks2_model, sample):
+    est = ks2_model.predict(sample, 80)
+    assert est["upn"].tolist() == sample["upn"].tolist()
+    for subject in ks2_model.subjects:
+        bands = outcome_scale("ks2", subject).bands
+        assert len(bands) == (4 if subject == "writing" else 10)
+        p = est[[f"{subject}_p_{b}" for b in bands]]
+        assert np.allclose(p.sum(axis=1), 1)
+        assert (p.to_numpy() >= 0).all()
+        for col in ("estimate", "estimate_low", "estimate_high", "p_expected", "p_high", "band", "p_lower", "p_higher"):
+            assert f"{subject}_{col}" in est
+        assert (est[f"{subject}_estimate_low"] <= est[f"{subject}_estimate"]).all()
+        assert (est[f"{subject}_estimate"] <= est[f"{subject}_estimate_high"]).all()
+        most_likely = p.to_numpy().argmax(axis=1)
+        assert (est[f"{subject}_band"].to_numpy() == np.asarray(bands)[most_likely]).all()
+        chosen = p.to_numpy()[np.arange(len(p)), most_likely]
+        assert np.allclose(est[f"{subject}_p_lower"] + chosen + est[f"{subject}_p_higher"], 1)
+        assert (est[f"{subject}_p_high"] <= est[f"{subject}_p_expected"]).all()
+    # A combined measure is never more likely than its least likely part.
+    parts = est[["reading_p_expected", "writing_p_expected", "maths_p_expected"]].min(axis=1)
+    assert (est["rwm_p_expected"] <= parts + 1e-9).all()
+
+
+def test_interval_width_comes_from_the_model(ks2_model, sample):
+    est = ks2_model.predict(sample, 50)
+    width = (est["maths_estimate_high"] - est["maths_estimate_low"]) / 2
+    assert 2 < width.median() < 8                      # seed 000 shows "scaled score +-4"
+    assert width.nunique() > 5                         # it varies with prior attainment
+
+
+def test_challenge_is_monotone_and_any_percentile_works(ks2_model, sample):
+    means = [ks2_model.predict(sample, p)["maths_p_expected"].mean() for p in (1, 20, 50, 80, 95, 99)]
+    assert all(a < b for a, b in zip(means, means[1:]))
+    scores = [ks2_model.predict(sample, p)["reading_estimate"].mean() for p in (50, 80, 95)]
+    assert scores[0] < scores[1] < scores[2]
+
+
+def test_challenge_per_subject_and_per_pupil(ks2_model, sample):
+    by_subject = ks2_model.predict(sample, {"maths": 95})
+    base = ks2_model.predict(sample, 50)
+    assert np.allclose(by_subject["reading_p_expected"], base["reading_p_expected"])
+    assert by_subject["maths_p_expected"].mean() > base["maths_p_expected"].mean()
+    per_pupil = np.where(np.arange(len(sample)) % 2 == 0, 50, 95)
+    mixed = ks2_model.predict(sample, per_pupil)
+    high = ks2_model.predict(sample, 95)
+    assert np.allclose(mixed["gps_p_expected"][::2], base["gps_p_expected"][::2])
+    assert np.allclose(mixed["gps_p_expected"][1::2], high["gps_p_expected"][1::2])
+
+
+def test_challenge_shift_is_the_school_va_percentile(ks2_model):
+    dist = ks2_model.fitted_["reading"].school_va
+    assert ks2_model.challenge_shift("reading", 80) == pytest.approx(np.quantile(dist, 0.8))
+    assert ks2_model.percentile_of_school_va("reading", np.quantile(dist, 0.8)) == pytest.approx(80, abs=1)
+
+
+@pytest.mark.parametrize("bad", [0, 100, 150, -5, np.nan])
+def test_challenge_outside_1_to_99_is_refused(ks2_model, sample, bad):
+    with pytest.raises(ValueError, match="percentile of school value added from 1 to 99"):
+        ks2_model.predict(sample.head(5), bad)
+
+
+def test_unknown_subject_in_challenge_is_refused(ks2_model, sample):
+    with pytest.raises(ValueError, match="No ks2 estimates for \\['science'\\]"):
+        ks2_model.predict(sample.head(5), {"science": 50})
+
+
+def test_teacher_assessed_chances_move_with_challenge(ks1_model, sample):
+    """KS1 and writing outcomes are categories; a challenge shift smaller than a step still moves the chances."""
+    a = ks1_model.predict(sample, 50)["writing_p_expected"].mean()
+    b = ks1_model.predict(sample, 60)["writing_p_expected"].mean()
+    assert b > a
+
+
+def test_higher_prior_attainment_gives_higher_estimates(ks2_model, sample):
+    rows = sample.head(2).copy()
+    rows[["ks1_reading", "ks1_writing", "ks1_maths"]] = [["WTS"] * 3, ["GDS"] * 3]
+    est = ks2_model.predict(rows, 50)
+    assert est["maths_estimate"].iloc[1] > est["maths_estimate"].iloc[0] + 5
+    assert est["rwm_p_expected"].iloc[1] > est["rwm_p_expected"].iloc[0]
+
+
+def test_pupils_without_prior_attainment_still_get_estimates(ks2_model, sample):
+    rows = sample.head(3).copy()
+    rows[["ks1_reading", "ks1_writing", "ks1_maths"]] = pd.NA
+    est = ks2_model.predict(rows, 50)
+    assert est["reading_p_expected"].between(0.3, 0.95).all()        # near the national rate, not certain
+
+
+def test_too_small_a_reference_is_refused(sample):
+    with pytest.raises(ValueError, match="at least 20000 are needed"):
+        EstimateModel("ks2").fit(sample)
+
+
+def test_unknown_stage_is_refused():
+    with pytest.raises(ValueError, match="Unknown stage 'ks4'"):
+        EstimateModel("ks4")
