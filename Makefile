@@ -18,9 +18,17 @@ help:
 
 setup: $(STAMP)
 
+# Debian packages the job needs: Chromium prints the PDFs (Playwright drives it by path; no browser is ever
+# downloaded) and poppler-utils (pdftotext, pdftoppm) checks them in the tests. Installed only when missing.
+DEBS := chromium poppler-utils fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv)
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	 if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+	   $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -30,6 +38,8 @@ demo: $(STAMP)
 	$(VENV)/bin/toolkit synth national --pupils $(DEMO_PUPILS) --year $(DEMO_YEAR) --seed 2026 --out $(DEMO)/national_$(DEMO_YEAR).parquet
 	$(VENV)/bin/toolkit synth schools --schools 12 --year $(shell expr $(DEMO_YEAR) + 1) --seed 7 --out $(DEMO)/trust
 	@echo "Demo data (synthetic): $(CURDIR)/$(DEMO)"
+	$(VENV)/bin/toolkit reports --data $(DEMO)/trust --out outputs/demo/run
+	@echo "Report pack (synthetic data): $(CURDIR)/outputs/demo/run/index.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -37,6 +47,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_synth.py
 	$(PY) bench/bench_estimates.py
+	$(PY) bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache

@@ -178,7 +178,51 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--method", choices=("dfe", "fft"), default="dfe", help="dfe (default) or fft")
     va.add_argument("--out", required=True, help="output CSV, one row per school and subject")
     va.set_defaults(run=_va)
+
+    rep = sub.add_parser(
+        "reports", help="the per-school report pack: HTML and PDF for every school",
+        description="Compute the methodology once for all schools, run each report notebook with papermill for each "
+                    "school, and render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a "
+                    "manifest.json recording parameters, input hashes, package versions and the git commit. "
+                    "Re-running skips reports whose inputs have not changed; one school's failure does not stop "
+                    "the others.")
+    rep.add_argument("--data", required=True, help="school data folder: schools.csv, pupils.csv, ks2_<year>.csv")
+    rep.add_argument("--reference", help="national reference cohort (default: national_<year>.parquet in --data "
+                                         "or its parent)")
+    rep.add_argument("--schools", nargs="+", default=["all"], help="'all' (default) or DfE numbers")
+    rep.add_argument("--reports", default=",".join(REPORT_NAMES),
+                     help=f"comma-separated, from {', '.join(REPORT_NAMES)} (default: all)")
+    rep.add_argument("--formats", default="html,pdf", help="html, pdf or both (default html,pdf)")
+    rep.add_argument("--challenge", default="FFT50", help="challenge level where a school has no saved settings: "
+                                                          "FFT50 (default), FFT20, FFT5, own_past_progress or 1-99")
+    rep.add_argument("--jobs", type=int, default=2, help="reports executed at once (default 2)")
+    rep.add_argument("--engine", choices=("toolkit", "kernel"), default="toolkit",
+                     help="toolkit (default): forked in-process execution; kernel: a Jupyter kernel per report")
+    rep.add_argument("--force", action="store_true", help="redo everything, even reports that are up to date")
+    rep.add_argument("--out", required=True, help="output folder for the run (index.html, manifest.json, reports/)")
+    rep.set_defaults(run=_reports)
     return parser
+
+
+REPORT_NAMES = ("estimates", "targets", "groups", "va")
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from toolkit.challenge_settings import percentile_of
+    from toolkit.data import PupilDataError
+    from toolkit.reports.batch import run_batch
+    from toolkit.reports.prepare import find_inputs
+    try:
+        percentile_of(args.challenge)
+        inputs = find_inputs(Path(args.data), Path(args.reference) if args.reference else None)
+        schools = None if args.schools == ["all"] else args.schools
+        manifest = run_batch(inputs, Path(args.out), schools, [r.strip() for r in args.reports.split(",") if r.strip()],
+                             tuple(f.strip() for f in args.formats.split(",") if f.strip()), args.jobs,
+                             args.challenge, args.engine, args.force, say=_say)
+    except (PupilDataError, FileNotFoundError, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 1 if any(r["status"] == "failed" for r in manifest["reports"]) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ Method (docs/methodology.md):
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,8 +57,16 @@ class OutcomeScale:
         return -np.inf if i == 0 else self.cuts[i - 1]
 
 
+SCALE_FILES = ("estimates.yaml", "scales/bands.csv", "scales/ks2.yaml", "scales/ks2_writing_ta.csv", "scales/ks1_ta.csv")
+
+
 def outcome_scale(stage: str, subject: str) -> OutcomeScale:
     """The scale estimates of ``subject`` are made on: KS2 tests 10 bands, writing and KS1 the 4 bands."""
+    return _outcome_scale(stage, subject, parameters.stamp(SCALE_FILES))
+
+
+@functools.lru_cache(maxsize=64)
+def _outcome_scale(stage: str, subject: str, stamp: tuple) -> OutcomeScale:
     s = spec()
     if stage == "ks2" and subject != "writing":
         t = ks2.band_table()

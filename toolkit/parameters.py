@@ -52,3 +52,13 @@ def load_csv(name: str) -> pd.DataFrame:
     """CSV parameter table with every column as text; empty cells are ''. Callers convert what they need."""
     p = path(name)
     return _csv(p, p.stat().st_mtime).copy()
+
+
+def stamp(names: tuple[str, ...]) -> tuple:
+    """A key that changes when any of the named parameter files (or the folder they come from) changes: for caching
+    values derived from them."""
+    out = []
+    for name in names:
+        p = path(name)
+        out.append((str(p), p.stat().st_mtime_ns))
+    return tuple(out)

@@ -27,13 +27,6 @@ def spec() -> dict:
     return parameters.load_yaml("targets.yaml")
 
 
-def _ta_band(code: str, stage: str, subject: str) -> str | None:
-    """4-band of a TA code (KS1 or KS2 writing)."""
-    codes = ks2.writing_codes() if stage == "ks2" else ks1.ta_codes()
-    band = dict(zip(codes["code"], codes["band"])).get(code)
-    return band or None
-
-
 def target_cut(targets: pd.Series, stage: str, subject: str) -> np.ndarray:
     """Lower edge, on the outcome's continuous scale, of each target (NaN where there is no target).
 
@@ -44,6 +37,8 @@ def target_cut(targets: pd.Series, stage: str, subject: str) -> np.ndarray:
     out = np.full(len(text), np.nan)
     bad = []
     four = len(sc.bands) == 4
+    codes = ks2.writing_codes() if stage == "ks2" else ks1.ta_codes()
+    ta_band = {c: b for c, b in zip(codes["code"], codes["band"]) if b}
     for i, value in enumerate(text.to_numpy()):
         if value is pd.NA or value == "":
             continue
@@ -52,8 +47,8 @@ def target_cut(targets: pd.Series, stage: str, subject: str) -> np.ndarray:
             out[i] = sc.cut_of_band(v)
         elif four and v.rstrip("+-") in sc.bands:                       # a 10-band label on a 4-band scale
             out[i] = sc.cut_of_band(v.rstrip("+-"))
-        elif four and _ta_band(v.upper(), stage, subject):
-            out[i] = sc.cut_of_band(_ta_band(v.upper(), stage, subject))
+        elif four and v.upper() in ta_band:
+            out[i] = sc.cut_of_band(ta_band[v.upper()])
         elif not four and v.upper() in ("WTS", "EXS", "GDS"):
             out[i] = {"WTS": sc.cut_of_band("W-"), "EXS": sc.expected, "GDS": sc.high}[v.upper()]
         elif not four and ks2.scaled_score_problem(v) is None and v.replace(".", "").isdigit():
@@ -120,35 +115,48 @@ def target_reaches(pupils: pd.DataFrame, stage: str, subject: str, indicator: st
     return pd.Series(np.where(np.isnan(cut), np.nan, (cut >= level - 1e-9).astype(float)), index=pupils.index)
 
 
-def target_summary(model: EstimateModel, pupils: pd.DataFrame, indicator: str = "expected",
-                   own_challenge: dict | None = None) -> pd.DataFrame:
-    """The seed's aggregated-target table, one row per subject and combined measure.
+def estimates_at_challenges(model: EstimateModel, pupils: pd.DataFrame,
+                            own_challenge: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Estimates at FFT50, FFT20, FFT5 and (with ``own_challenge``: subject -> percentile) own past progress."""
+    estimates = {label: model.predict(pupils, p) for label, p in NAMED_CHALLENGES.items()}
+    if own_challenge:
+        estimates["own_past_progress"] = model.predict(pupils, own_challenge)
+    return estimates
 
-    Columns: ``subject, measure, pupils, FFT50, FFT20, FFT5, own_past_progress, aggregated_target,
-    pct_with_target, difference`` (aggregated target minus FFT50). Percentages in percent; for ``"average"``
-    scaled scores (test subjects only). ``own_challenge``: subject -> percentile (or one per pupil); without it
-    the own-past-progress column is empty.
+
+def aggregate_targets(estimates: dict[str, pd.DataFrame], pupils: pd.DataFrame, stage: str,
+                      indicator: str = "expected") -> pd.DataFrame:
+    """The seed's aggregated-target table from estimates already made (``estimates_at_challenges``), one row per
+    subject and combined measure.
+
+    Columns: ``subject, measure, pupils, FFT50, FFT20, FFT5, own_past_progress, pct_with_target,
+    aggregated_target, difference`` (aggregated target minus FFT50). Percentages in percent; for ``"average"``
+    scaled scores (test subjects only). Own past progress is empty when ``estimates`` has no such entry.
     """
     if indicator not in spec()["indicators"]:
         raise ValueError(f"indicator must be one of {list(spec()['indicators'])}")
-    challenges = dict(NAMED_CHALLENGES)
-    estimates = {label: model.predict(pupils, p) for label, p in challenges.items()}
-    if own_challenge:
-        estimates["own_past_progress"] = model.predict(pupils, own_challenge)
-    measures = list(model.subjects) + list(COMBINED[model.stage])
+    subjects = [c[: -len("_p_expected")] for c in next(iter(estimates.values())).columns if c.endswith("_p_expected")]
     rows = []
-    for subject in measures:
-        if indicator == "average" and (subject in COMBINED[model.stage] or model.stage == "ks1" or subject == "writing"):
+    for subject in subjects:
+        if indicator == "average" and (subject in COMBINED[stage] or stage == "ks1" or subject == "writing"):
             continue
         column = f"{subject}_estimate" if indicator == "average" else f"{subject}_p_{indicator}"
         scale = 1 if indicator == "average" else 100
         row = {"subject": subject, "measure": SUBJECT_LABELS[subject], "pupils": len(pupils)}
         for label in ("FFT50", "FFT20", "FFT5", "own_past_progress"):
             row[label] = scale * estimates[label][column].mean() if label in estimates else np.nan
-        reaches = target_reaches(pupils, model.stage, subject, indicator)
+        reaches = target_reaches(pupils, stage, subject, indicator)
         has = reaches.notna()
         row["pct_with_target"] = 100 * has.mean() if len(pupils) else np.nan
         row["aggregated_target"] = scale * reaches[has].mean() if has.any() else np.nan
         row["difference"] = row["aggregated_target"] - row["FFT50"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def target_summary(model: EstimateModel, pupils: pd.DataFrame, indicator: str = "expected",
+                   own_challenge: dict | None = None) -> pd.DataFrame:
+    """``aggregate_targets`` for pupils estimated by ``model`` at FFT50, FFT20, FFT5 (and own past progress)."""
+    if indicator not in spec()["indicators"]:
+        raise ValueError(f"indicator must be one of {list(spec()['indicators'])}")
+    return aggregate_targets(estimates_at_challenges(model, pupils, own_challenge), pupils, model.stage, indicator)

@@ -116,11 +116,17 @@ class DfeProgress:
         return school_scores(progress, self.national_sd_, by)
 
     def pag_table(self, progress: pd.DataFrame) -> pd.DataFrame:
-        """Per subject and prior attainment group: pupils, their mean KS2 outcome and the national mean."""
-        ok = progress.dropna(subset=["actual", "pag"])
-        table = ok.groupby(["subject", "framework", "pag"])["actual"].agg(pupils="size", school_mean="mean").reset_index()
-        return table.merge(self.national_[["subject", "framework", "pag", "national_mean", "national_pupils"]],
-                           on=["subject", "framework", "pag"], how="left")
+        return pag_table(progress, self.national_)
+
+
+def pag_table(progress: pd.DataFrame, national_means: pd.DataFrame) -> pd.DataFrame:
+    """Per subject and prior attainment group: pupils, their mean KS2 outcome and the national mean.
+
+    ``progress``: DfE pupil progress (``DfeProgress.transform``); ``national_means``: ``DfeProgress.national_``."""
+    ok = progress.dropna(subset=["actual", "pag"])
+    table = ok.groupby(["subject", "framework", "pag"])["actual"].agg(pupils="size", school_mean="mean").reset_index()
+    return table.merge(national_means[["subject", "framework", "pag", "national_mean", "national_pupils"]],
+                       on=["subject", "framework", "pag"], how="left")
 
 
 # ----------------------------------------------------------------------------------------------- FFT-style

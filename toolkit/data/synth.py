@@ -24,7 +24,7 @@ from scipy import optimize
 
 from toolkit import attainment, parameters
 from toolkit.data import names
-from toolkit.scales import eyfs, ks1
+from toolkit.scales import eyfs, ks1, ks2
 from toolkit.scales.identifiers import make_upn
 
 TEST_SUBJECTS = ("reading", "maths", "gps")
@@ -553,6 +553,36 @@ def pupil_table(rng: np.random.Generator, c: Cohort, lat: dict, cal: Calibration
     return pd.concat([base, outcome_columns(c, lat, cal, model, stage)], axis=1)
 
 
+def draw_targets(rng: np.random.Generator, would_be: pd.DataFrame, year_group: np.ndarray, model: dict) -> pd.DataFrame:
+    """Targets a school might have set: ``target_<subject>`` (KS2 subjects for Years 3-6, KS1 for Years 1-2) and
+    ``target_reviewed``, from each pupil's would-be results ``would_be`` (``ks1_*`` and ``ks2_*`` columns)."""
+    t = model["targets"]
+    n = len(would_be)
+    ks2_years, ks1_years = year_group >= 3, (year_group >= 1) & (year_group <= 2)
+    step = rng.choice([1, -1, 0], n, p=[t["step_up"], t["step_down"], 1 - t["step_up"] - t["step_down"]])
+    out: dict[str, np.ndarray] = {}
+
+    def stepped(codes: pd.Series, ladder: tuple[str, ...]) -> np.ndarray:
+        index = pd.Series(codes).map({c: i for i, c in enumerate(ladder)}).to_numpy(dtype=float)
+        moved = np.clip(index + step, 0, len(ladder) - 1)
+        return np.where(np.isnan(index), None, np.asarray(ladder, dtype=object)[np.nan_to_num(moved).astype(int)])
+
+    for s in ("reading", "writing", "maths", "gps"):
+        if s == "writing":
+            ks2_target = stepped(would_be["ks2_writing"], ("PKF", "WTS", "EXS", "GDS"))
+        else:
+            score = ks2.scaled_score(would_be[f"ks2_{s}"]).to_numpy().astype(float)
+            aim = np.clip(np.round(np.where(np.isnan(score), 84, score) + rng.normal(t["ambition_mean"], t["ambition_sd"], n)), 80, 120)
+            ks2_target = ks2.band_of_score(pd.Series(aim)).to_numpy(dtype=object)
+        ks1_target = stepped(would_be[f"ks1_{s}"], ("PKF", "WTS", "EXS", "GDS")) if s != "gps" else np.full(n, None)
+        target = np.where(ks2_years, ks2_target, np.where(ks1_years, ks1_target, None))
+        out[f"target_{s}"] = np.where(rng.random(n) < t["without_target"], None, target)
+    frame = pd.DataFrame(out).astype("string")
+    has = frame.notna().any(axis=1).to_numpy()
+    frame["target_reviewed"] = pd.array(np.where(has, rng.random(n) < t["reviewed"], None), dtype="boolean")
+    return frame
+
+
 def _school_ids(rng: np.random.Generator, n: int, las: list[int] | None = None) -> np.ndarray:
     from stdnum.gb import upn as stdnum_upn
     known = sorted(getattr(stdnum_upn, "_la_numbers", range(800, 950)))
@@ -639,11 +669,17 @@ def demo_trust(n_schools: int, year: int, seed: int) -> DemoTrust:
         lat = latents(c, schools, model, cal.effects)
         stage = 3 if ay < year else (2 if g >= 3 else 1 if g >= 1 else 0)
         n = len(school)
-        parts.append(pupil_table(rng, c, lat, cal, model, ids, np.full(n, g), np.full(n, ay), np.full(n, stage)))
+        table = pupil_table(rng, c, lat, cal, model, ids, np.full(n, g), np.full(n, ay), np.full(n, stage))
+        if ay == year:
+            would_be = outcome_columns(c, lat, cal, model, np.full(n, 3))
+            table = pd.concat([table, draw_targets(rng, would_be, np.full(n, g), model)], axis=1)
+        parts.append(table)
     everyone = pd.concat(parts, ignore_index=True)
     current = everyone[everyone["academic_year"] == year].reset_index(drop=True)
     current = current.drop(columns=[c for c in current.columns if c.startswith("ks2_")])
-    past = {ay: everyone[everyone["academic_year"] == ay].reset_index(drop=True) for ay in (year - 3, year - 2, year - 1)}
+    past = {ay: everyone[everyone["academic_year"] == ay].reset_index(drop=True)
+                .drop(columns=[c for c in everyone.columns if c.startswith("target_")])
+            for ay in (year - 3, year - 2, year - 1)}
     school_frame = pd.DataFrame({
         "school_id": ids, "school_name": names.school_names(n_schools), "la": 925, "phase": "Primary",
         "trust": "Synthetic Demo Trust", "synthetic": True, "intake": schools.intake,
@@ -697,6 +733,7 @@ def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     out["dob"] = pd.to_datetime(out["dob"]).dt.strftime("%Y-%m-%d")
-    for col in ("fsm", "fsm6", "eal"):
-        out[col] = out[col].map({True: "Y", False: "N"})
+    for col in ("fsm", "fsm6", "eal", "target_reviewed"):
+        if col in out:
+            out[col] = out[col].map({True: "Y", False: "N"})
     out.to_csv(path, index=False)

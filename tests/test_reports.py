@@ -1,0 +1,179 @@
+"""The report pack: two demo schools rendered to HTML and PDF, checked as a reader would check them."""
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from toolkit.data import synth
+from toolkit.estimates import EstimateModel
+from toolkit.reports import engine
+from toolkit.reports.batch import REPORTS, run_batch
+from toolkit.reports.prepare import find_inputs
+from toolkit.value_added import DfeProgress
+
+YEAR = 2027
+
+
+@pytest.fixture(scope="module")
+def data(national_200k, trust, tmp_path_factory):
+    root = tmp_path_factory.mktemp("pack_data")
+    national_200k.pupils.head(60_000).to_parquet(root / "national_2026.parquet", index=False)
+    synth.write_trust(trust, root / "trust", YEAR)
+    return root / "trust"
+
+
+@pytest.fixture(scope="module")
+def two(trust):
+    return list(trust.schools["school_id"].iloc[:2])
+
+
+@pytest.fixture(scope="module")
+def pack(data, two, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    manifest = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    return out, manifest
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_every_report_rendered_in_both_formats(pack, two):
+    out, manifest = pack
+    assert [r["status"] for r in manifest["reports"]] == ["done"] * (len(two) * len(REPORTS))
+    for school in two:
+        for report in REPORTS:
+            for fmt in ("html", "pdf"):
+                f = out / "reports" / school / f"{report}.{fmt}"
+                assert f.exists() and f.stat().st_size > 10_000, f
+            assert subprocess.run(["pdfinfo", str(out / "reports" / school / f"{report}.pdf")],
+                                  capture_output=True, text=True).stdout.count("Page size:") == 1
+    index = (out / "index.html").read_text()
+    assert index.count('.pdf">PDF</a>') == len(two) * len(REPORTS)
+    assert "SYNTHETIC DATA" in index
+
+
+def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
+    out, _ = pack
+    reference = national_200k.pupils.head(60_000)
+    school = two[0]
+    # Value added: the DfE reading score of the school's latest KS2 cohort, as the toolkit computes it.
+    ks2 = pd.read_csv(data / "ks2_2026.csv", dtype=str)
+    from toolkit.data import load_pupils
+    ks2 = load_pupils(data / "ks2_2026.csv")
+    dfe = DfeProgress().fit(reference)
+    scores = dfe.school_scores(dfe.transform(ks2[ks2["school_id"] == school])).set_index("subject")
+    va_text = pdf_text(out / "reports" / school / "va.pdf")
+    for subject in ("reading", "maths"):
+        line = next(l for l in va_text.splitlines() if l.strip().startswith(subject.capitalize() if subject != "maths" else "Mathematics") and " DfE " in l)
+        assert f"{scores.loc[subject, 'score']:+.2f}" in line, line
+    # Estimates: Year 6 % expected standard in reading at FFT50.
+    pupils = load_pupils(data / "pupils.csv")
+    year6 = pupils[(pupils["school_id"] == school) & (pupils["year_group"] == 6)]
+    est = EstimateModel("ks2").fit(reference).predict(year6, 50)
+    expected = f"{100 * est['reading_p_expected'].mean():.0f}%"
+    est_text = pdf_text(out / "reports" / school / "estimates.pdf")
+    summary = est_text[est_text.index("Year 6 (KS2 assessment 2027)"):]
+    line = next(l for l in summary.splitlines() if l.strip().startswith("Reading "))
+    assert re.search(rf"\b{len(year6)}\b\s+{expected}", line), line
+    assert "Oakfield" in est_text or json.loads((out / "prepared" / "slices" / school / "school.json").read_text())["school_name"].split(" (")[0] in est_text
+
+
+def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, tmp_path):
+    out, _ = pack
+    for report in REPORTS:
+        pdf = out / "reports" / two[1] / f"{report}.pdf"
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True)
+        png = next(tmp_path.glob(f"{report}*.png"))
+        pixels = np.asarray(Image.open(png).convert("L"))
+        assert (pixels < 200).mean() > 0.01, f"{report}: page 1 looks blank"
+        first = pdf_text(pdf).split("\f")[0]
+        assert "SYNTHETIC DATA" in first and two[1] in first and "Challenge level" in first
+        assert "Page 1 of" in first
+
+
+def test_no_code_warnings_or_tracebacks(pack, two):
+    out, manifest = pack
+    for school in two:
+        for report in REPORTS:
+            page = (out / "reports" / school / f"{report}.html").read_text()
+            text = pdf_text(out / "reports" / school / f"{report}.pdf")
+            for bad in ("Traceback", "views.load", "import ", "Warning", "run_dir ="):
+                assert bad not in page and bad not in text, (school, report, bad)
+            assert "jp-InputArea" not in page and "highlight" not in page
+    assert all(r["warnings"] == [] for r in manifest["reports"])
+
+
+def test_each_school_sees_only_its_own_pupils(pack, two, trust):
+    out, _ = pack
+    everyone = pd.concat([trust.pupils] + list(trust.past.values()))
+    for school in two:
+        others = everyone[everyone["school_id"] != school]
+        upns = set(others["upn"])
+        names = set(others["forename"] + " " + others["surname"])
+        mine = everyone[everyone["school_id"] == school]
+        assert set(mine["forename"] + " " + mine["surname"]) - names, "test needs names unique to the school"
+        files = list((out / "reports" / school).iterdir()) + list((out / "notebooks" / school).iterdir())
+        for f in files:
+            text = pdf_text(f) if f.suffix == ".pdf" else f.read_text()
+            found_upn = {u for u in upns if u in text}
+            found_name = {n for n in names if n in text and n not in set(mine["forename"] + " " + mine["surname"])}
+            assert not found_upn and not found_name, (f, sorted(found_upn)[:3], sorted(found_name)[:3])
+        for f in (out / "prepared" / "slices" / school).glob("*.parquet"):
+            frame = pd.read_parquet(f)
+            if "upn" in frame:
+                assert not set(frame["upn"]) & upns, f
+            if "school_id" in frame:
+                assert set(frame["school_id"].astype(str)) <= {school}, f
+
+
+def test_manifest_records_provenance(pack, two):
+    out, manifest = pack
+    assert manifest["code"]["code_hash"] and "git_commit" in manifest["code"]
+    assert {"pandas", "papermill", "nbconvert", "seaborn"} <= set(manifest["packages"])
+    assert any(k.endswith("pupils.csv") for k in manifest["inputs"])
+    row = manifest["reports"][0]
+    assert row["parameters"]["school_id"] == two[0] and row["parameters"]["challenge"] == "FFT50"
+    executed = nbformat.read(out / row["executed_notebook"], as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["school_id"] == two[0]
+
+
+def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, two, data):
+    out, _ = pack
+    again = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    assert {r["status"] for r in again["reports"]} == {"skipped"}
+    # Break one school's prepared data: its estimates reports fail, keep their notebook, the rest carry on.
+    (out / "prepared" / "slices" / two[0] / "estimates_ks2.parquet").write_bytes(b"not parquet")
+    broken = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    status = {(r["school_id"], r["report"]): r["status"] for r in broken["reports"]}
+    assert status[(two[0], "estimates")] == "failed"
+    assert status[(two[1], "estimates")] == "skipped"
+    failed = next(r for r in broken["reports"] if r["status"] == "failed")
+    assert (out / failed["executed_notebook"]).exists() and failed["error"]
+    assert "failed" in (out / "index.html").read_text()
+
+
+def test_engine_reports_errors_like_papermill(tmp_path):
+    import papermill
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print(x * 2)\nx + 40"),
+                nbformat.v4.new_code_cell("1 / 0"), nbformat.v4.new_code_cell("print('never')")]
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    engine.register()
+    with pytest.raises(papermill.PapermillExecutionError, match="ZeroDivisionError"):
+        papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), parameters={"x": 5},
+                                   engine_name=engine.NAME, kernel_name="python3", progress_bar=False)
+    done = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [c for c in done.cells if c.cell_type == "code"]
+    assert code[2].outputs[0]["text"] == "10\n"                          # injected parameters won
+    assert code[2].outputs[1]["data"]["text/plain"] == "45"
+    assert code[3].outputs[-1]["output_type"] == "error" and code[3].outputs[-1]["ename"] == "ZeroDivisionError"
+    assert code[4].outputs == []

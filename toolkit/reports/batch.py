@@ -1,0 +1,313 @@
+"""The report pack: for each (school, report) execute the notebook with papermill, render HTML and PDF, and write
+an index and a manifest. One school's failure is reported and kept for debugging; the others go on.
+
+Speed comes from doing each expensive thing once: the methodology is computed once for all schools (``prepare``);
+notebooks run in worker processes forked from a server that has already imported everything (``engine``, ``warm``),
+one fresh process per report so no report sees another's state; all PDFs come from one long-lived Chromium.
+Re-running skips reports whose notebook, parameters, school data and code have not changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import multiprocessing
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from toolkit.reports.prepare import Inputs, file_hash, prepare
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = {"estimates": "Estimates", "targets": "Targets versus estimates", "groups": "Pupil groups",
+           "va": "Value added"}
+FORMATS = ("html", "pdf")
+PACKAGES = ("toolkit", "pandas", "numpy", "seaborn", "matplotlib", "papermill", "nbconvert", "playwright")
+
+
+@dataclass
+class Task:
+    school_id: str
+    school_name: str
+    report: str
+    notebook: str
+    parameters: dict
+    executed: str                   # executed notebook path
+    html: str
+    pdf: str
+    formats: tuple[str, ...]
+    engine: str
+    key: str = ""
+
+
+@dataclass
+class Outcome:
+    task: Task
+    status: str                     # done, failed, skipped
+    seconds: float = 0.0
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    pdf_started: float = 0.0
+
+
+# ----------------------------------------------------------------------------------------------- provenance
+def code_version() -> dict:
+    """The git commit (if any) and a hash of the toolkit's code, notebooks and parameters."""
+    h = hashlib.sha256()
+    for folder in ("toolkit", "notebooks", "parameters"):
+        for p in sorted((ROOT / folder).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(ROOT)).encode())
+                h.update(p.read_bytes())
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+        dirty = bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True,
+                                    text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = None, None
+    return {"git_commit": commit, "git_dirty": dirty, "code_hash": h.hexdigest()}
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def folder_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(file_hash(p).encode())
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------- one report
+def run_task(task: Task) -> Outcome:
+    """Execute one report notebook and write its HTML (PDF is printed by the parent). Runs in a worker process."""
+    import papermill
+    import nbformat
+    from toolkit.reports import engine, render
+
+    start = time.perf_counter()
+    Path(task.executed).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if task.engine == engine.NAME:
+            engine.register()
+            nb = papermill.execute_notebook(task.notebook, task.executed, parameters=task.parameters,
+                                            engine_name=engine.NAME, kernel_name="python3", progress_bar=False,
+                                            cwd=str(ROOT))
+        else:
+            nb = papermill.execute_notebook(task.notebook, task.executed, parameters=task.parameters,
+                                            kernel_name="python3", progress_bar=False, cwd=str(ROOT))
+    except Exception as err:              # papermill keeps the failed notebook at task.executed
+        first = str(err).strip().splitlines()
+        return Outcome(task, "failed", time.perf_counter() - start,
+                       error=f"{type(err).__name__}: {first[-1] if first else ''}"[:500])
+    warnings: list[str] = []
+    if "html" in task.formats or "pdf" in task.formats:
+        body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
+        Path(task.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(task.html).write_text(body, encoding="utf-8")
+    return Outcome(task, "done", time.perf_counter() - start, warnings=warnings)
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Workers forked from a server that has imported everything once; one fresh process per report."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["toolkit.reports.warm"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, max_tasks_per_child=1)
+
+
+# ----------------------------------------------------------------------------------------------- the batch
+def report_key(task: Task, slice_hash: str, national_hash: str, code: dict) -> str:
+    parts = [file_hash(Path(task.notebook)), json.dumps(task.parameters, sort_keys=True), slice_hash, national_hash,
+             code["code_hash"], ",".join(task.formats), task.engine]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _outputs_exist(task: Task) -> bool:
+    return Path(task.executed).exists() and all(Path(getattr(task, f)).exists() for f in task.formats)
+
+
+def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, reports: list[str] | None = None,
+              formats: tuple[str, ...] = FORMATS, jobs: int = 2, challenge: str = "FFT50", engine_name: str = "toolkit",
+              force: bool = False, progress: bool = True, say=print) -> dict:
+    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json)."""
+    from tqdm import tqdm
+
+    reports = list(reports or REPORTS)
+    unknown = [r for r in reports if r not in REPORTS]
+    if unknown:
+        raise ValueError(f"Unknown report(s) {unknown}; reports are {', '.join(REPORTS)}")
+    bad_formats = [f for f in formats if f not in FORMATS]
+    if bad_formats:
+        raise ValueError(f"Unknown format(s) {bad_formats}; formats are {', '.join(FORMATS)}")
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    code = code_version()
+    input_hashes = {str(p): file_hash(p) for p in inputs.files()}
+    prepared = out / "prepared"
+    prep_key = hashlib.sha256(json.dumps([input_hashes, code["code_hash"], challenge, sorted(schools or [])]).encode()).hexdigest()
+    prep_record = prepared / "prepare.json"
+    if not force and prep_record.exists() and json.loads(prep_record.read_text()).get("key") == prep_key:
+        ids = json.loads(prep_record.read_text())["schools"]
+        say(f"Methodology unchanged since the last run: reusing {prepared}")
+    else:
+        t = time.perf_counter()
+        ids = prepare(inputs, prepared, schools, challenge, say=say)
+        prep_record.write_text(json.dumps({"key": prep_key, "schools": ids}))
+        say(f"Prepared {len(ids)} school{'s' if len(ids) != 1 else ''} in {time.perf_counter() - t:.1f} s")
+    national_hash = folder_hash(prepared / "national")
+    previous = {}
+    if (out / "manifest.json").exists():
+        previous = {(r["school_id"], r["report"]): r for r in json.loads((out / "manifest.json").read_text())["reports"]}
+
+    tasks, slice_hashes = [], {}
+    for school_id in ids:
+        info = json.loads((prepared / "slices" / school_id / "school.json").read_text())
+        slice_hashes[school_id] = folder_hash(prepared / "slices" / school_id)
+        for report in reports:
+            params = {"run_dir": str(prepared), "school_id": school_id, "academic_year": info["academic_year"],
+                      "year_groups": "6,5,4,3,2,1", "challenge": str(challenge)}
+            base = out / "reports" / school_id
+            task = Task(school_id, info.get("school_name") or school_id, report, str(NOTEBOOKS / f"{report}.ipynb"),
+                        params, str(out / "notebooks" / school_id / f"{report}.ipynb"), str(base / f"{report}.html"),
+                        str(base / f"{report}.pdf"), tuple(formats), engine_name)
+            task.key = report_key(task, slice_hashes[school_id], national_hash, code)
+            tasks.append(task)
+
+    outcomes: list[Outcome] = []
+    todo = []
+    for task in tasks:
+        old = previous.get((task.school_id, task.report))
+        if not force and old and old.get("key") == task.key and old.get("status") in ("done", "skipped") and _outputs_exist(task):
+            outcomes.append(Outcome(task, "skipped", warnings=old.get("warnings", [])))
+        else:
+            todo.append(task)
+
+    bar = tqdm(total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr,
+               initial=len(tasks) - len(todo))
+    printer = None
+    try:
+        if "pdf" in formats and todo:
+            from toolkit.reports.render import PdfPrinter
+            printer = PdfPrinter(parallel=max(1, jobs)).__enter__()
+        with _pool(max(1, jobs)) as pool:
+            running = {pool.submit(run_task, t): (t, None) for t in todo}
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task, outcome = running.pop(future)
+                    if outcome is None:                          # a notebook finished executing
+                        try:
+                            outcome = future.result()
+                        except Exception as err:                 # the worker itself died
+                            outcome = Outcome(task, "failed", error=f"{type(err).__name__}: {err}")
+                        if outcome.status == "done" and printer is not None:
+                            outcome.pdf_started = time.perf_counter()
+                            pdf = printer.submit(Path(task.html), Path(task.pdf),
+                                                 f"{task.school_name} ({task.school_id}) · {REPORTS[task.report]}")
+                            running[pdf] = (task, outcome)
+                            continue
+                    else:                                        # its PDF finished printing
+                        try:
+                            future.result()
+                        except Exception as err:
+                            outcome.status, outcome.error = "failed", f"PDF: {type(err).__name__}: {err}"
+                        outcome.seconds += time.perf_counter() - outcome.pdf_started
+                    if outcome.status == "failed":
+                        bar.write(f"FAILED {task.school_id} {task.report}: {outcome.error} "
+                                  f"(notebook kept: {task.executed})")
+                    outcomes.append(outcome)
+                    bar.update(1)
+    finally:
+        bar.close()
+        if printer is not None:
+            printer.__exit__(None, None, None)
+
+    elapsed = time.perf_counter() - started
+    manifest = write_manifest(out, outcomes, inputs, input_hashes, code, elapsed)
+    write_index(out, manifest)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "failed", "skipped")}
+    say(f"Reports: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped in {elapsed:.1f} s")
+    say(f"Index: {out / 'index.html'}")
+    return manifest
+
+
+def write_manifest(out: Path, outcomes: list[Outcome], inputs: Inputs, input_hashes: dict, code: dict,
+                   elapsed: float) -> dict:
+    versions = package_versions()
+    settings = {}
+    from toolkit import challenge_settings
+    rows = []
+    for o in sorted(outcomes, key=lambda o: (o.task.school_id, list(REPORTS).index(o.task.report))):
+        t = o.task
+        path = challenge_settings.settings_path(t.school_id)
+        if path.exists():
+            settings[t.school_id] = {"file": str(path), "sha256": file_hash(path)}
+        rows.append({"school_id": t.school_id, "school_name": t.school_name, "report": t.report,
+                     "status": o.status, "error": o.error, "seconds": round(o.seconds, 2), "key": t.key,
+                     "notebook": str(Path(t.notebook).relative_to(ROOT)), "parameters": t.parameters,
+                     "engine": t.engine, "executed_notebook": _rel(t.executed, out),
+                     "outputs": {f: _rel(getattr(t, f), out) for f in t.formats}, "warnings": o.warnings,
+                     "settings": settings.get(t.school_id)})
+    manifest = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "inputs": input_hashes, "code": code, "packages": versions, "seconds": round(elapsed, 1),
+                "reports": rows}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def _rel(path: str, out: Path) -> str:
+    return str(Path(path).resolve().relative_to(out))
+
+
+def write_index(out: Path, manifest: dict) -> None:
+    """``index.html``: one row per school, a link per report and format, status and errors."""
+    by_school: dict[str, list] = {}
+    for r in manifest["reports"]:
+        by_school.setdefault(r["school_id"], []).append(r)
+    synthetic = any(json.loads(p.read_text()).get("synthetic") for p in (out / "prepared" / "slices").glob("*/school.json"))
+    head = "".join(f"<th>{html.escape(REPORTS[r])}</th>" for r in REPORTS if any(x["report"] == r for x in manifest["reports"]))
+    rows = []
+    for school_id, reports in by_school.items():
+        cells = []
+        for r in REPORTS:
+            mine = [x for x in reports if x["report"] == r]
+            if not mine:
+                continue
+            x = mine[0]
+            if x["status"] == "failed":
+                cells.append(f'<td class="failed">failed: {html.escape(x["error"])}<br>'
+                             f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>')
+            else:
+                links = " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
+                cells.append(f"<td>{links}</td>")
+        rows.append(f"<tr><td>{html.escape(reports[0]['school_name'])}</td><td>{school_id}</td>{''.join(cells)}</tr>")
+    banner = ('<p class="banner">SYNTHETIC DATA: every pupil and school here is generated; no real pupil appears.</p>'
+              if synthetic else "")
+    counts = {s: sum(r["status"] == s for r in manifest["reports"]) for s in ("done", "failed", "skipped")}
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Report pack</title><style>
+body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F8; }}
+.failed {{ color: #B00; }} .banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
+</style></head><body><h1>Report pack</h1>{banner}
+<p>Created {html.escape(manifest['created'])}: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped.
+Provenance of every report (parameters, input hashes, package versions, git commit): <a href="manifest.json">manifest.json</a>.</p>
+<table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"""
+    (out / "index.html").write_text(page, encoding="utf-8")

@@ -1,0 +1,55 @@
+"""The report charts (seaborn, one theme: ``display.theme``). Each returns a matplotlib figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from toolkit.reports.display import PALETTE
+
+
+def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title: str, xlabel: str):
+    """Seed 000's high-to-low chart: bars of the estimate sorted high to low, the aggregated target as a marker."""
+    t = table.dropna(subset=[value]).sort_values(value, ascending=False)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.0))
+    sns.barplot(data=t, y=label, x=value, color=PALETTE[0], ax=ax, label="Estimate")
+    has = t[target].notna()
+    ax.scatter(t.loc[has, target], np.flatnonzero(has.to_numpy()), marker="D", s=45, color=PALETTE[1], zorder=3,
+               label="Aggregated target")
+    ax.set_xlim(0, 100)
+    ax.set(xlabel=xlabel, ylabel="", title=title)
+    ax.legend(loc="lower right", frameon=True)
+    return fig
+
+
+def va_intervals(scores: pd.DataFrame, title: str):
+    """School value added per subject and method with its 95% confidence interval."""
+    s = scores.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(s) + 1.0))
+    short = {"reading": "Reading", "writing": "Writing", "maths": "Maths", "gps": "GPS"}
+    labels = [f"{short.get(r.subject, r.subject)} ({r.method})" for r in s.itertuples()]
+    y = np.arange(len(s))
+    colours = [PALETTE[0] if m == "DfE" else PALETTE[2] for m in s["method"]]
+    ax.hlines(y, s["ci_low"], s["ci_high"], colors=colours, linewidth=2.5)
+    ax.scatter(s["score"], y, color=colours, zorder=3, s=30)
+    ax.axvline(0, color="#444", linewidth=1)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set(xlabel="Value added (score points) with 95% confidence interval", title=title)
+    return fig
+
+
+def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, subject: str, unit: str):
+    """Actual against estimated outcome, one dot per pupil; outliers (beyond 2 national SDs) named."""
+    p = progress.dropna(subset=["actual", "estimate"])
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    sns.scatterplot(data=p, x="estimate", y="actual", hue=p["outlier"].map({True: "Outlier", False: "Pupil"}),
+                    palette={"Pupil": PALETTE[0], "Outlier": PALETTE[5]}, ax=ax, s=22, edgecolor="none")
+    lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
+    ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
+    for r in p[p["outlier"]].itertuples():
+        ax.annotate(names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
+    ax.set(xlabel=f"Estimate ({unit})", ylabel=f"Actual ({unit})", title=subject.upper() if subject == "gps" else subject.capitalize())
+    ax.legend(title="", loc="upper left", fontsize=7)
+    return fig

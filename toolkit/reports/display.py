@@ -1,0 +1,142 @@
+"""How reports show things: one print-friendly, colour-blind-safe theme; tables formatted as a reader expects
+(percentages with %, scores to one decimal, no index); charts embedded as PNG; the title block and page CSS.
+
+Everything is shown through IPython's ``display`` so a report looks the same in JupyterLab, in the batch and in
+its HTML and PDF.
+"""
+from __future__ import annotations
+
+import html
+import io
+from datetime import date
+
+import pandas as pd
+
+# Okabe-Ito colour-blind-safe palette (also seaborn's "colorblind").
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+CSS = """
+<style>
+body, .jp-Notebook { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #111; }
+.tk-title { border-bottom: 3px solid #0072B2; margin-bottom: 10px; padding-bottom: 6px; }
+.tk-title h1 { font-size: 18pt; margin: 0 0 4px 0; }
+.tk-title table { border: none; font-size: 9.5pt; }
+.tk-title td { border: none; padding: 1px 12px 1px 0; text-align: left; }
+.tk-title td:first-child { white-space: nowrap; width: 9em; }
+.tk-banner { background: #FFF3CD; border: 1px solid #E69F00; padding: 4px 8px; margin: 6px 0; font-weight: bold; }
+.tk-note { color: #444; font-size: 9pt; margin: 2px 0 8px 0; }
+table.tk { border-collapse: collapse; margin: 4px 0 12px 0; font-size: 8.5pt; break-inside: avoid; page-break-inside: avoid; }
+table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 6px; text-align: center; }
+table.tk td { border-bottom: 1px solid #DDD; padding: 2px 6px; text-align: right; }
+table.tk td.text { text-align: left; }
+table.tk tr { break-inside: avoid; page-break-inside: avoid; }
+table.tk.long { break-inside: auto; page-break-inside: auto; }
+.tk-section { break-before: page; page-break-before: always; }
+.tk-keep { break-inside: avoid; page-break-inside: avoid; }
+h2 { font-size: 14pt; margin: 10px 0 4px 0; break-after: avoid; page-break-after: avoid; }
+h3 { font-size: 11.5pt; margin: 8px 0 3px 0; break-after: avoid; page-break-after: avoid; }
+img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
+.jp-OutputArea-output, .output_area { break-inside: auto; }
+</style>
+"""
+
+
+def display(obj) -> None:
+    from IPython.display import display as ipy_display
+    ipy_display(obj)
+
+
+def show_html(text: str) -> None:
+    from IPython.display import HTML
+    display(HTML(text))
+
+
+def percent(value: float, digits: int = 0) -> str:
+    return "" if pd.isna(value) else f"{value:.{digits}f}%"
+
+
+def signed_percent(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:+.0f}%"
+
+
+def one_decimal(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.1f}"
+
+
+def signed(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:+.2f}"
+
+
+def whole(value) -> str:
+    return "" if pd.isna(value) else f"{int(value)}"
+
+
+def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False) -> str:
+    """An HTML table without index; ``formats``: column -> function(value) -> text. Text is escaped."""
+    formats = formats or {}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for col, v in zip(frame.columns, values):
+            if col in formats:
+                text, cls = formats[col](v), ""
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                text, cls = ("" if pd.isna(v) else f"{v:g}"), ""
+            else:
+                text, cls = ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)), ' class="text"'
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cls = "tk long" if long else "tk"
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def show_table(frame: pd.DataFrame, formats: dict | None = None, long: bool = False) -> None:
+    show_html(table_html(frame, formats, long))
+
+
+def heading(text: str, level: int = 2, new_page: bool = False) -> None:
+    cls = ' class="tk-section"' if new_page else ""
+    show_html(f"<h{level}{cls}>{html.escape(text)}</h{level}>")
+
+
+def note(text: str) -> None:
+    show_html(f'<p class="tk-note">{html.escape(text)}</p>')
+
+
+def theme() -> None:
+    """The one chart theme: seaborn whitegrid, colour-blind-safe palette, print sizes."""
+    import matplotlib
+    matplotlib.use("Agg", force=True)
+    import seaborn as sns
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="paper",
+                  rc={"figure.dpi": 100, "savefig.dpi": 100, "font.family": "DejaVu Sans", "axes.titleweight": "bold"})
+
+
+def show_figure(fig, alt: str | None = None) -> None:
+    """Embed a matplotlib figure as a PNG image with alt text (default: the chart's title) and close it."""
+    import base64
+
+    import matplotlib.pyplot as plt
+    buffer = io.BytesIO()
+    fig.tight_layout()                       # one draw (bbox_inches="tight" would draw twice)
+    fig.savefig(buffer, format="png")
+    alt = alt or " / ".join(a.get_title() for a in fig.axes if a.get_title()) or "Chart"
+    width = int(fig.get_figwidth() * fig.dpi)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    show_html(f'<img class="tk-chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+              f'style="width:{width}px;max-width:100%">')
+
+
+def title_block(school: dict, report: str, cohort: str, challenge: str, source: str, synthetic: bool,
+                when: date | None = None) -> None:
+    """The title block every report starts with (and the page CSS)."""
+    when = when or date.today()
+    rows = [("School", f"{school.get('school_name', '')} ({school.get('school_id')})"), ("Report", report),
+            ("Cohort", cohort), ("Challenge level", challenge), ("Date", when.strftime("%d %B %Y")),
+            ("Data source", source)]
+    cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    banner = ('<div class="tk-banner">SYNTHETIC DATA: every pupil and school in this report is generated; '
+              "no real pupil appears.</div>") if synthetic else ""
+    show_html(f'{CSS}<div class="tk-title"><h1>{html.escape(report)}</h1>{banner}<table>{cells}</table></div>')

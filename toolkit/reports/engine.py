@@ -1,0 +1,102 @@
+"""A papermill engine that runs a notebook's cells in the current process with a fresh IPython shell.
+
+The batch runs every report in its own worker process, forked from a server that has already imported pandas,
+seaborn, nbconvert and the toolkit (``toolkit.reports.warm``). A report therefore pays neither kernel start-up
+nor imports, yet shares no state with any other report: its process starts as a copy of the clean server and ends
+with the report. Papermill does the rest as usual (parameters cell, metadata, error reporting), so the executed
+notebook is an ordinary papermill notebook.
+
+Register with ``register()``; select with ``engine_name="toolkit"``. ``--engine kernel`` in the batch uses
+papermill's standard Jupyter-kernel engine instead.
+"""
+from __future__ import annotations
+
+import sys
+
+import nbformat
+from papermill.engines import Engine, papermill_engines
+
+NAME = "toolkit"
+
+
+def _shell():
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets import Type
+
+    class Hook(DisplayHook):
+        """The value of a cell's last expression becomes an execute_result output (not printed)."""
+        results: list = []
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self.results.append(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {},
+                                                       execution_count=self.shell.execution_count))
+
+        def finish_displayhook(self):
+            sys.stdout.flush()
+
+    class Shell(InteractiveShell):
+        """Keeps tracebacks as notebook error outputs instead of printing them."""
+        displayhook_class = Type(Hook)
+        error = None
+
+        def _showtraceback(self, etype, evalue, stb):
+            self.error = nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb))
+
+    Shell.clear_instance()               # a fresh namespace for every notebook
+    InteractiveShell.clear_instance()
+    shell = Shell.instance(colors="nocolor")
+    shell.displayhook.results = []
+    return shell
+
+
+def run_cell(shell, source: str) -> tuple[list, bool]:
+    """Run one cell; return its outputs (nbformat) and whether it raised."""
+    from IPython.utils.capture import capture_output
+
+    shell.error = None
+    shell.displayhook.results = []
+    with capture_output(stdout=True, stderr=True, display=True) as captured:
+        result = shell.run_cell(source, store_history=True)
+    outputs = []
+    if captured.stdout:
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=captured.stdout))
+    if captured.stderr:
+        outputs.append(nbformat.v4.new_output("stream", name="stderr", text=captured.stderr))
+    for rich in captured.outputs:
+        outputs.append(nbformat.v4.new_output("display_data", data=rich.data, metadata=rich.metadata or {}))
+    outputs += shell.displayhook.results
+    failed = not result.success
+    if failed:
+        outputs.append(shell.error or nbformat.v4.new_output(
+            "error", ename=type(result.error_in_exec or result.error_before_exec).__name__,
+            evalue=str(result.error_in_exec or result.error_before_exec), traceback=[]))
+    return outputs, failed
+
+
+class InProcessEngine(Engine):
+    """Execute cells in this process (meant for a fresh worker process per notebook)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        shell = _shell()
+        count = 0
+        for index, cell in enumerate(nb_man.nb.cells):
+            nb_man.cell_start(cell, index)
+            if cell.cell_type == "code":
+                count += 1
+                outputs, failed = run_cell(shell, cell.source)
+                cell.outputs = outputs
+                cell.execution_count = count
+                if failed:
+                    nb_man.cell_exception(cell, index)
+                    nb_man.cell_complete(cell, index)
+                    break
+            nb_man.cell_complete(cell, index)
+
+
+def register() -> None:
+    papermill_engines.register(NAME, InProcessEngine)

@@ -1,0 +1,390 @@
+"""What each report shows, section by section. Notebooks call these after ``load``; nothing here computes
+methodology (that was done once for all schools by ``prepare``): it selects the school's slice, aggregates and
+formats.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit import attainment, challenge_settings
+from toolkit.estimates import COMBINED, outcome_scale
+from toolkit.groups import GROUPS, target_gaps, va_by_group
+from toolkit.reports import charts
+from toolkit.reports.display import (heading, note, one_decimal, percent, show_figure, show_table, signed,
+                                     signed_percent, theme, title_block, whole)
+from toolkit.scales import eyfs, ks2
+from toolkit.targets import SUBJECT_LABELS, aggregate_targets, review_targets
+from toolkit.value_added import pag_table
+
+STAGE_OF_YEAR = {1: "ks1", 2: "ks1", 3: "ks2", 4: "ks2", 5: "ks2", 6: "ks2"}
+CHALLENGE_COLUMNS = {"FFT50": "FFT50 (average)", "FFT20": "FFT20 (high)", "FFT5": "FFT5 (very high)",
+                     "own_past_progress": "Own past progress"}
+
+
+@dataclass
+class School:
+    """One school's slice of a prepared run."""
+    info: dict
+    national: dict
+    pupils: pd.DataFrame
+    estimates: dict[str, pd.DataFrame] = field(default_factory=dict)      # stage -> long table with `challenge`
+    past: dict[int, pd.DataFrame] = field(default_factory=dict)
+    va_pupils: pd.DataFrame | None = None
+    va_scores: pd.DataFrame | None = None
+    headline: pd.DataFrame | None = None
+    pag_means: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None                                  # pupil_groups of current pupils (+ upn)
+    past_groups: dict[int, pd.DataFrame] = field(default_factory=dict)
+
+    def eyfs_areas(self, year_group: int) -> pd.DataFrame:
+        """EYFS area scores of a year group's pupils (computed once per year group)."""
+        cache = self.__dict__.setdefault("_areas", {})
+        if year_group not in cache:
+            pupils = self.year_pupils(year_group)
+            has = all(c in pupils for c in eyfs.goal_columns())
+            cache[year_group] = eyfs.area_scores(pupils) if has else pd.DataFrame(index=pupils.index)
+        return cache[year_group]
+
+    def labels_for(self, pupils: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+        """Group labels (``toolkit.groups.GROUPS`` columns) of ``pupils``, from the prepared slice."""
+        source = self.groups if year is None else self.past_groups[year]
+        return source.set_index("upn").reindex(pupils["upn"]).reset_index(drop=True).set_axis(pupils.index)[list(GROUPS)]
+
+    @property
+    def name(self) -> str:
+        return f"{self.info.get('school_name')} ({self.info.get('school_id')})"
+
+    def names(self) -> pd.Series:
+        """UPN -> "Forename Surname" for current and past pupils of this school."""
+        frames = [self.pupils] + list(self.past.values())
+        allp = pd.concat([f[["upn", "forename", "surname"]] for f in frames], ignore_index=True).drop_duplicates("upn")
+        return pd.Series((allp["forename"] + " " + allp["surname"]).to_numpy(), index=allp["upn"].to_numpy())
+
+    def year_pupils(self, year_group: int) -> pd.DataFrame:
+        yg = pd.to_numeric(self.pupils["year_group"].astype("string"), errors="coerce")
+        return self.pupils[yg == year_group].reset_index(drop=True)
+
+    def estimates_for(self, year_group: int, challenge: str) -> pd.DataFrame:
+        """Estimates of a year group's pupils at ``challenge`` (a label: FFT50, FFT20, FFT5, own_past_progress,
+        chosen), in the order of ``year_pupils``."""
+        pupils = self.year_pupils(year_group)
+        est = self.estimates.get(STAGE_OF_YEAR[year_group])
+        if est is None:
+            return pd.DataFrame()
+        est = est[est["challenge"] == challenge].set_index("upn")
+        return est.reindex(pupils["upn"]).reset_index()
+
+    def challenge_estimates(self, year_group: int) -> dict[str, pd.DataFrame]:
+        out = {}
+        for label in ("FFT50", "FFT20", "FFT5", "own_past_progress"):
+            e = self.estimates_for(year_group, label)
+            if len(e) and e.drop(columns=["upn", "challenge"]).notna().any().any():
+                out[label] = e
+        return out
+
+
+def load(run_dir: str | Path, school_id: str) -> School:
+    """Read a school's slice (``<run>/slices/<school_id>``) and the run's national figures."""
+    d = Path(run_dir) / "slices" / str(school_id)
+    if not d.exists():
+        raise FileNotFoundError(f"No prepared data for school {school_id} in {run_dir} (run `toolkit reports` first)")
+    info = json.loads((d / "school.json").read_text())
+    nat = Path(run_dir) / "national"
+    school = School(info, json.loads((nat / "national.json").read_text()), pd.read_parquet(d / "pupils.parquet"))
+    for stage in ("ks2", "ks1"):
+        if (d / f"estimates_{stage}.parquet").exists():
+            school.estimates[stage] = pd.read_parquet(d / f"estimates_{stage}.parquet")
+    school.groups = pd.read_parquet(d / "groups.parquet")
+    for year in info.get("past_years", []):
+        if (d / f"ks2_{year}.parquet").exists():
+            school.past[year] = pd.read_parquet(d / f"ks2_{year}.parquet")
+            school.past_groups[year] = pd.read_parquet(d / f"groups_ks2_{year}.parquet")
+    if (d / "va_pupils.parquet").exists():
+        school.va_pupils = pd.read_parquet(d / "va_pupils.parquet")
+        school.va_scores = pd.read_parquet(d / "va_scores.parquet")
+    school.headline = pd.read_parquet(nat / "headline.parquet")
+    school.pag_means = pd.read_parquet(nat / "pag_means.parquet")
+    theme()
+    return school
+
+
+def parse_year_groups(text: str | list) -> list[int]:
+    """"6,5,4" or [6, 5] -> [6, 5, 4]; "all" -> 6..1."""
+    if isinstance(text, str) and text.strip().lower() == "all":
+        return [6, 5, 4, 3, 2, 1]
+    items = text.split(",") if isinstance(text, str) else text
+    years = [int(str(y).strip()) for y in items if str(y).strip()]
+    bad = [y for y in years if y not in STAGE_OF_YEAR]
+    if bad:
+        raise ValueError(f"Year groups must be 1-6; got {bad}")
+    return years
+
+
+def title(school: School, report: str, challenge: str, cohort: str) -> None:
+    source = (f"{school.info.get('trust') or 'school'} pupil data; national reference "
+              f"{school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)")
+    title_block(school.info, report, cohort, challenge_settings.label_of(challenge) + _settings_note(school),
+                source, bool(school.info.get("synthetic")))
+
+
+def _settings_note(school: School) -> str:
+    return " (with the school's saved settings by year group and subject)" if school.info.get("settings") else ""
+
+
+def ks2_year(school: School, year_group: int) -> int:
+    """The summer a year group sits its end-of-key-stage assessment (KS2 for Years 3-6, KS1 for Years 1-2)."""
+    end = 6 if year_group >= 3 else 2
+    return int(school.info["academic_year"]) + end - year_group
+
+
+def year_label(school: School, year_group: int) -> str:
+    stage = "KS2" if year_group >= 3 else "KS1"
+    return f"Year {year_group} ({stage} assessment {ks2_year(school, year_group)})"
+
+
+# ----------------------------------------------------------------------------------------------- estimates
+def _measures(stage: str) -> list[str]:
+    return ["rwm"] + [s for s in (("reading", "writing", "maths", "gps") if stage == "ks2" else ("reading", "writing", "maths"))]
+
+
+def _flags(pupils: pd.DataFrame) -> pd.Series:
+    parts = [pupils["fsm6"].fillna(False).map({True: "PP", False: ""}),
+             pupils["eal"].fillna(False).map({True: "EAL", False: ""}),
+             pupils["sen"].fillna("N").map({"K": "SEN", "E": "EHCP", "N": ""})]
+    return pd.concat(parts, axis=1).apply(lambda r: " ".join(x for x in r if x), axis=1)
+
+
+def estimates_summary(school: School, year_group: int, challenge: str = "chosen") -> pd.DataFrame:
+    """Summary dashboard: per measure, pupils, % expected, % high, average estimated score (tests)."""
+    stage = STAGE_OF_YEAR[year_group]
+    est = school.estimates_for(year_group, challenge)
+    rows = []
+    for m in _measures(stage):
+        if f"{m}_p_expected" not in est:
+            continue
+        test = stage == "ks2" and m not in COMBINED[stage] and m != "writing"
+        rows.append({"Measure": SUBJECT_LABELS[m], "Pupils": len(est),
+                     "Expected standard": 100 * est[f"{m}_p_expected"].mean(),
+                     "High score / greater depth": 100 * est[f"{m}_p_high"].mean(),
+                     "Estimated scaled score": est[f"{m}_estimate"].mean() if test else np.nan})
+    return pd.DataFrame(rows)
+
+
+def subject_dashboard(school: School, year_group: int, subject: str, challenge: str = "chosen") -> pd.DataFrame:
+    """Pupil rows as in seed 000: prior attainment, chance of each main band, risk of a lower band, most likely band,
+    chance of a higher band, estimated score with its interval, HML and flags."""
+    stage = STAGE_OF_YEAR[year_group]
+    pupils = school.year_pupils(year_group)
+    est = school.estimates_for(year_group, challenge)
+    sc = outcome_scale(stage, subject)
+    out = pd.DataFrame({"Pupil": pupils["forename"] + " " + pupils["surname"], "Flags": _flags(pupils)})
+    if stage == "ks2":
+        out.insert(1, "HML", school.labels_for(pupils)["Prior attainment"].str[0].fillna(""))
+        for s in ("reading", "writing", "maths"):
+            out[f"KS1 {s[0].upper()}"] = pupils[f"ks1_{s}"].fillna("")
+    else:
+        areas = school.eyfs_areas(year_group)
+        for area, short in (("communication_language", "LANG"), ("literacy", "LIT"), ("maths", "MAT"),
+                            ("personal_social_emotional", "PSE")):
+            if area in areas:
+                out[short] = areas[area].to_numpy()
+    four = ks2.four_band(pd.Series(sc.bands)).tolist() if len(sc.bands) > 4 else list(sc.bands)
+    for band in ("B", "W", "N", "A"):
+        cols = [f"{subject}_p_{b}" for b, f4 in zip(sc.bands, four) if f4 == band]
+        out[f"Chance {band}"] = 100 * est[cols].sum(axis=1).to_numpy()
+    out["Risk of lower band"] = 100 * est[f"{subject}_p_lower"].to_numpy()
+    out["Most likely band"] = est[f"{subject}_band"].to_numpy()
+    out["Chance of higher band"] = 100 * est[f"{subject}_p_higher"].to_numpy()
+    if stage == "ks2" and subject != "writing":
+        e, lo, hi = (est[f"{subject}_{c}"].to_numpy() for c in ("estimate", "estimate_low", "estimate_high"))
+        out["Estimated score"] = [f"{a:.0f} (±{(h - l) / 2:.0f})" if not np.isnan(a) else "" for a, l, h in zip(e, lo, hi)]
+    return out
+
+
+def estimates_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
+    pct = {c: percent for c in ("Expected standard", "High score / greater depth", "Chance B", "Chance W", "Chance N",
+                                "Chance A", "Risk of lower band", "Chance of higher band")}
+    for i, yg in enumerate(year_groups):
+        pupils = school.year_pupils(yg)
+        heading(year_label(school, yg), new_page=i > 0)
+        if pupils.empty or school.estimates_for(yg, challenge).empty:
+            note("No pupils with estimates in this year group.")
+            continue
+        heading("Summary dashboard", 3)
+        show_table(estimates_summary(school, yg, challenge), {**pct, "Estimated scaled score": one_decimal})
+        stage = STAGE_OF_YEAR[yg]
+        for subject in _measures(stage)[1:]:
+            heading(f"Subject dashboard: {SUBJECT_LABELS[subject]}", 3)
+            table = subject_dashboard(school, yg, subject, challenge)
+            show_table(table, {**pct, **{c: one_decimal for c in ("LANG", "LIT", "MAT", "PSE")}}, long=True)
+        note("Chances are the share of similar pupils nationally reaching each band, moved by the challenge level; "
+             "bands B (below), W (working towards), N (national standard), A (above). Method: docs/methodology.md.")
+
+
+# ----------------------------------------------------------------------------------------------- targets
+TARGET_FORMATS = {**{v: percent for v in CHALLENGE_COLUMNS.values()}, "Aggregated target": percent,
+                  "% pupils with target": percent, "Difference to FFT50": signed_percent, "Pupils": whole}
+
+
+def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
+    t = table.rename(columns={**CHALLENGE_COLUMNS, "aggregated_target": "Aggregated target",
+                              "pct_with_target": "% pupils with target", "difference": "Difference to FFT50",
+                              "measure": "Measure", "pupils": "Pupils", "label": "Pupils in", "group": "Group"})
+    return t.drop(columns=[c for c in ("subject",) if c in t])
+
+
+def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
+    for i, yg in enumerate(year_groups):
+        pupils = school.year_pupils(yg)
+        estimates = school.challenge_estimates(yg)
+        heading(year_label(school, yg), new_page=i > 0)
+        if pupils.empty or not estimates:
+            note("No pupils with estimates in this year group.")
+            continue
+        stage = STAGE_OF_YEAR[yg]
+        indicators = [("expected", "% national standard (or higher)"), ("high", "% above national (high score / greater depth)")]
+        if stage == "ks2":
+            indicators.append(("average", "Average scaled score"))
+        for indicator, label in indicators:
+            heading(label, 3)
+            table = _target_table(aggregate_targets(estimates, pupils, stage, indicator))
+            if indicator == "average":
+                fmt = {c: one_decimal for c in list(CHALLENGE_COLUMNS.values()) + ["Aggregated target"]}
+                fmt.update({"Difference to FFT50": signed, "% pupils with target": percent, "Pupils": whole})
+            else:
+                fmt = TARGET_FORMATS
+            show_table(table, fmt)
+        summary = aggregate_targets(estimates, pupils, stage, "expected")
+        chosen = school.estimates_for(yg, challenge)
+        summary["estimate"] = [100 * chosen[f"{s}_p_expected"].mean() for s in summary["subject"]]
+        show_figure(charts.high_to_low(summary, "measure", "estimate", "aggregated_target",
+                                       f"Year {yg}: % national standard (or higher), high to low",
+                                       f"% estimated at {challenge_settings.label_of(school.info.get('challenge', 'FFT50'))} "
+                                       "and aggregated target"))
+        heading("Targets to review", 3)
+        subjects = tuple(s for s in ("reading", "writing", "maths", "gps") if f"{s}_p_target" in chosen)
+        flagged = review_targets(pupils, chosen, subjects)
+        if flagged.empty:
+            note("No target looks unlikely (below 25%) or unambitious (above 90%) at this challenge level.")
+            continue
+        names = school.names()
+        flagged.insert(0, "Pupil", flagged["upn"].map(names))
+        flagged["subject"] = flagged["subject"].map(SUBJECT_LABELS)
+        flagged["chance"] = 100 * flagged["chance"]
+        show_table(flagged.drop(columns="upn").rename(columns={"subject": "Subject", "target": "Target",
+                                                               "chance": "How likely, my school", "flag": "Looks"}),
+                   {"How likely, my school": percent}, long=True)
+
+
+# ----------------------------------------------------------------------------------------------- pupil groups
+def groups_report(school: School, year_groups: list[int]) -> None:
+    fmt = {**TARGET_FORMATS, "Estimated gap": signed_percent, "Target gap": signed_percent}
+    for i, yg in enumerate(year_groups):
+        pupils = school.year_pupils(yg)
+        estimates = school.challenge_estimates(yg)
+        heading(year_label(school, yg), new_page=i > 0)
+        if pupils.empty or not estimates:
+            note("No pupils with estimates in this year group.")
+            continue
+        stage = STAGE_OF_YEAR[yg]
+        for subject in _measures(stage):
+            heading(f"{SUBJECT_LABELS[subject]}: % national standard (or higher) by pupil group", 3)
+            table = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
+            table = _target_table(table).rename(columns={"estimated_gap": "Estimated gap", "target_gap": "Target gap",
+                                                         "narrows": "Targets narrow the gap?"})
+            show_table(table, fmt, long=True)
+        note("Gap: the group's figure minus the rest of the year group's. 'Targets narrow the gap?' compares the gap in "
+             "aggregated targets with the gap in FFT50 estimates.")
+
+
+# ----------------------------------------------------------------------------------------------- value added
+def latest_year(school: School) -> int | None:
+    return max(school.past) if school.past else None
+
+
+def attainment_table(school: School, year: int) -> pd.DataFrame:
+    mine = attainment.headline_measures(school.past[year])
+    nat = school.headline
+    names = {"expected_standard": "% expected standard", "higher_standard": "% high score / greater depth",
+             "average_scaled_score": "Average scaled score"}
+    ks2_rows = mine[(mine["keystage"] == "KS2") & mine["measure"].isin(list(names))]
+    merged = ks2_rows.merge(nat, on=["keystage", "measure", "subject"], how="left", suffixes=("_school", "_national"))
+    merged["order"] = merged["measure"].map({m: i for i, m in enumerate(names)})
+    merged = merged.sort_values("order", kind="stable")
+    return pd.DataFrame({"Measure": merged["measure"].map(names), "Subject": merged["subject"].map(SUBJECT_LABELS),
+                         "School": merged["value_school"], "National": merged["value_national"],
+                         "Difference": merged["value_school"] - merged["value_national"]})
+
+
+def va_report(school: School) -> None:
+    year = latest_year(school)
+    if year is None or school.va_scores is None:
+        note("No past KS2 results: value added needs ks2_<year>.csv files.")
+        return
+    heading(f"Attainment against national: KS2 {year}")
+    show_table(attainment_table(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
+    order = {s: i for i, s in enumerate(SUBJECT_LABELS)}
+    scores = school.va_scores[school.va_scores["year"] == year]
+    scores = scores.assign(o=scores["subject"].map(order)).sort_values(["o", "method"]).drop(columns="o")
+    heading(f"Value added: KS2 {year}")
+    table = scores[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
+    table["subject"] = table["subject"].map(SUBJECT_LABELS)
+    table["significance"] = np.select([table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"],
+                                      "in line with national")
+    show_table(table.rename(columns={"subject": "Subject", "method": "Method", "pupils": "Pupils", "score": "VA score",
+                                     "ci_low": "95% CI low", "ci_high": "95% CI high", "significance": "Significance"}),
+               {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole})
+    test_scores = scores[scores["subject"].isin(["reading", "writing", "maths", "gps"])]
+    show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals"))
+    note("DfE: the DfE's progress measure (KS1 prior attainment groups). FFT: FFT-style value added (prior attainment, "
+         "gender, month of birth). RWM and R&M (FFT) are in percentage points of the combined standard.")
+    heading("Value added over three years (FFT-style)", 3)
+    trend = school.va_scores[school.va_scores["method"] == "FFT"].pivot_table(index="subject", columns="year", values="score")
+    trend = trend.reindex([s for s in ("reading", "writing", "maths", "gps", "rm", "rwm") if s in trend.index])
+    trend.index = trend.index.map(SUBJECT_LABELS)
+    trend.columns = [str(c) for c in trend.columns]
+    show_table(trend.reset_index().rename(columns={"subject": "Subject"}), {c: signed for c in trend.columns})
+
+    progress = school.va_pupils[school.va_pupils["year"] == year]
+    dfe = progress[progress["method"] == "DfE"]
+    heading("Prior attainment groups (DfE)", 2, new_page=True)
+    pag = pag_table(dfe, school.pag_means)
+    pag = pag.assign(o=pag["subject"].map(order)).sort_values(["o", "pag"]).drop(columns="o")
+    pag["subject"] = pag["subject"].map(SUBJECT_LABELS)
+    pag["difference"] = pag["school_mean"] - pag["national_mean"]
+    show_table(pag[["subject", "pag", "pupils", "school_mean", "national_mean", "difference"]].rename(columns={
+        "subject": "Subject", "pag": "Prior attainment group", "pupils": "Pupils", "school_mean": "School mean",
+        "national_mean": "National mean", "difference": "Difference"}),
+        {"School mean": one_decimal, "National mean": one_decimal, "Difference": signed, "Pupils": whole,
+         "Prior attainment group": whole}, long=True)
+
+    heading("Actual against estimate (FFT-style)", 2, new_page=True)
+    fft = progress[progress["method"] == "FFT"]
+    names = school.names()
+    for subject in ("reading", "writing", "maths", "gps"):
+        unit = "writing TA points" if subject == "writing" else "scaled score"
+        show_figure(charts.actual_vs_estimate(fft[fft["subject"] == subject], names, subject, unit))
+    outliers = fft[fft["outlier"]].copy()
+    if len(outliers):
+        outliers["Pupil"] = outliers["upn"].map(names)
+        outliers["subject"] = outliers["subject"].map(SUBJECT_LABELS)
+        show_table(outliers[["Pupil", "subject", "actual", "estimate", "progress"]].rename(columns={
+            "subject": "Subject", "actual": "Actual", "estimate": "Estimate", "progress": "VA"}),
+            {"Actual": one_decimal, "Estimate": one_decimal, "VA": signed}, long=True)
+
+    heading("Value added by pupil group (DfE)", 2, new_page=True)
+    cohort = school.past[year]
+    groups = va_by_group(dfe, cohort, school.national["dfe_sd"], school.labels_for(cohort, year))
+    groups["subject"] = groups["subject"].map(SUBJECT_LABELS)
+    groups["group"] = pd.Categorical(groups["group"], categories=GROUPS, ordered=True)
+    groups = groups.sort_values(["subject", "group", "label"])
+    show_table(groups[["subject", "group", "label", "pupils", "score", "ci_low", "ci_high", "gap"]].rename(columns={
+        "subject": "Subject", "group": "Group", "label": "Pupils in", "pupils": "Pupils", "score": "VA score",
+        "ci_low": "95% CI low", "ci_high": "95% CI high", "gap": "Gap to rest"}),
+        {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Gap to rest": signed, "Pupils": whole},
+        long=True)
