@@ -8,12 +8,14 @@ DEMO   := outputs/demo/data
 DEMO_YEAR    ?= 2026
 DEMO_PUPILS  ?= 200000
 
-.PHONY: demo test setup clean bench help
+.PHONY: demo test setup clean bench help dashboard lab
 
 help:
 	@echo "make demo   build the synthetic national cohort and the demo trust under $(DEMO)"
 	@echo "make test   run the test suite"
 	@echo "make bench  print performance numbers (bench/)"
+	@echo "make dashboard  the what-if dashboard (Voila) on http://127.0.0.1:8866/ (after make demo)"
+	@echo "make lab    JupyterLab on the project's notebooks with the project's kernel"
 	@echo "make setup  create $(VENV) and install the toolkit (done by the others when needed)"
 
 setup: $(STAMP)
@@ -48,6 +50,14 @@ bench: $(STAMP)
 	$(PY) bench/bench_synth.py
 	$(PY) bench/bench_estimates.py
 	$(PY) bench/bench_reports.py
+	$(PY) bench/bench_whatif.py
+
+dashboard: $(STAMP)
+	@[ -f outputs/demo/run/prepared/national/models.pkl ] || $(MAKE) demo
+	$(VENV)/bin/toolkit dashboard $(if $(PRESENTER),--presenter)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR) notebooks/
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache

@@ -34,3 +34,12 @@ def ks1_model(national_200k) -> EstimateModel:
 @pytest.fixture(scope="session")
 def trust() -> synth.DemoTrust:
     return synth.demo_trust(4, 2027, seed=11)
+
+
+@pytest.fixture(scope="session")
+def pack_data(national_200k, trust, tmp_path_factory):
+    """A school data folder (the 4-school trust) with a 60,000-pupil national reference beside it."""
+    root = tmp_path_factory.mktemp("pack_data")
+    national_200k.pupils.head(60_000).to_parquet(root / "national_2026.parquet", index=False)
+    synth.write_trust(trust, root / "trust", 2027)
+    return root / "trust"

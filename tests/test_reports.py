@@ -21,11 +21,8 @@ YEAR = 2027
 
 
 @pytest.fixture(scope="module")
-def data(national_200k, trust, tmp_path_factory):
-    root = tmp_path_factory.mktemp("pack_data")
-    national_200k.pupils.head(60_000).to_parquet(root / "national_2026.parquet", index=False)
-    synth.write_trust(trust, root / "trust", YEAR)
-    return root / "trust"
+def data(pack_data):
+    return pack_data
 
 
 @pytest.fixture(scope="module")

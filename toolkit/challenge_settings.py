@@ -9,6 +9,9 @@ Format (every level is FFT50, FFT20, FFT5, own_past_progress, or a percentile fr
         6: {default: FFT20, maths: FFT5}
         5: {reading: 70}
 
+Targets a school edits in the dashboard are kept beside it in ``parameters/schools/<school_id>_targets.csv``
+(``upn`` and ``target_<subject>`` columns); they replace the targets in the pupil file for those pupils.
+
 A level is resolved from the most specific entry: year group and subject, then the year group's default, then the
 school's default, then the batch's ``--challenge``. The report pack reads these files, so what a school decides in
 the what-if dashboard is what its PDF shows.
@@ -119,3 +122,35 @@ def save(school_id: str, challenge: dict, folder: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"school_id": str(school_id), "challenge": challenge}, sort_keys=False))
     return path
+
+
+TARGET_SUBJECTS = ("reading", "writing", "maths", "gps")
+
+
+def targets_path(school_id: str, folder: Path | None = None) -> Path:
+    return (Path(folder) if folder else parameters.parameters_dir() / FOLDER) / f"{school_id}_targets.csv"
+
+
+def save_targets(school_id: str, targets: pd.DataFrame, folder: Path | None = None) -> Path:
+    """Write a school's edited targets: ``upn`` and ``target_<subject>`` columns."""
+    cols = ["upn"] + [f"target_{s}" for s in TARGET_SUBJECTS if f"target_{s}" in targets]
+    path = targets_path(school_id, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    targets[cols].to_csv(path, index=False)
+    return path
+
+
+def apply_saved_targets(pupils: pd.DataFrame) -> pd.DataFrame:
+    """Pupils with the targets each school saved (if any) in place of those in the pupil file."""
+    out = pupils.copy()
+    for school_id in out["school_id"].astype("string").unique():
+        path = targets_path(str(school_id))
+        if not path.exists():
+            continue
+        saved = pd.read_csv(path, dtype="string").set_index("upn")
+        rows = out["school_id"].astype("string").eq(school_id) & out["upn"].isin(saved.index)
+        for col in saved.columns:
+            if col not in out:
+                out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+            out.loc[rows, col] = out.loc[rows, "upn"].map(saved[col]).to_numpy()
+    return out

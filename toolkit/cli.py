@@ -201,7 +201,42 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--force", action="store_true", help="redo everything, even reports that are up to date")
     rep.add_argument("--out", required=True, help="output folder for the run (index.html, manifest.json, reports/)")
     rep.set_defaults(run=_reports)
+
+    dash = sub.add_parser(
+        "dashboard", help="the what-if dashboard (Voila) on 127.0.0.1",
+        description="Serve notebooks/what_if.ipynb with Voila on 127.0.0.1, code hidden: set challenge levels per "
+                    "year group and subject, edit targets, save them for the report pack. Uses a prepared run "
+                    "(toolkit reports; make demo makes one).")
+    dash.add_argument("--run", dest="run_dir", help="prepared run folder (default: the demo run, outputs/demo/run/prepared)")
+    dash.add_argument("--school", help="DfE number to open first")
+    dash.add_argument("--presenter", action="store_true",
+                      help="for sharing a screen: synthetic data only, pupil names and school names hidden")
+    dash.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    dash.add_argument("--open", action="store_true", help="also open a browser")
+    dash.set_defaults(run=_dashboard)
     return parser
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from toolkit.whatif import DEFAULT_RUN
+    run = Path(args.run_dir) if args.run_dir else DEFAULT_RUN
+    if not (run / "national" / "models.pkl").exists():
+        print(f"{run}: no prepared run here; run `make demo` (or `toolkit reports --data DIR --out OUT` and give "
+              "--run OUT/prepared)", file=sys.stderr)
+        return 1
+    env = dict(os.environ, TOOLKIT_WHATIF_RUN=str(run.resolve()), TOOLKIT_WHATIF_SCHOOL=args.school or "",
+               TOOLKIT_WHATIF_PRESENTER="1" if args.presenter else "")
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "what_if.ipynb"
+    command = [sys.executable, "-m", "voila", str(notebook), f"--port={args.port}", "--Voila.ip=127.0.0.1",
+               "--strip_sources=True", "--show_tracebacks=False"] + ([] if args.open else ["--no-browser"])
+    _say(f"What-if dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops it)")
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
 
 
 REPORT_NAMES = ("estimates", "targets", "groups", "va")

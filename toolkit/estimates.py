@@ -348,8 +348,12 @@ class EstimateModel:
     def _interval(self, subject: str, b: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, ...]:
         f = self.fitted_[subject]
         half = spec()["interval"] / 2
-        stats = np.array([[r.mean(), (np.quantile(r, 0.5 + half) - np.quantile(r, 0.5 - half)) / 2]
-                          for r in f.residuals])
+        key = ("interval", half)
+        cache = f.__dict__.setdefault("cache", {})
+        if key not in cache:                  # per bin: mean residual and half the central interval's width
+            cache[key] = np.array([[r.mean(), (np.quantile(r, 0.5 + half) - np.quantile(r, 0.5 - half)) / 2]
+                                   for r in f.residuals])
+        stats = cache[key]
         sc = outcome_scale(self.stage, subject)
         centre, width = loc + stats[b, 0], stats[b, 1]
         return tuple(np.clip(v, sc.lowest, sc.highest) for v in (centre, centre - width, centre + width))
@@ -363,16 +367,12 @@ class EstimateModel:
         ``<s>_p_lower`` (risk of a lower band) and ``<s>_p_higher`` (chance of a higher band); and for combined
         measures (``rwm``, ``rm``) ``<c>_p_expected`` and ``<c>_p_high``. Chances are 0-1.
         """
-        mu = self._locations(pupils)
-        shift = self._shifts(challenge, len(pupils))
-        # Pupils with the same prior attainment, gender and month of birth (and challenge) have the same estimates:
-        # compute each distinct combination once.
-        keys = np.column_stack([mu[x] for x in self.subjects] + [mu["known"]] + [shift[x] for x in self.subjects])
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-        out = self._estimate_arrays({k: v[first] for k, v in mu.items()}, {k: v[first] for k, v in shift.items()})
-        frame = pd.DataFrame({"upn": pupils["upn"].astype("string").to_numpy()}, index=pupils.index)
-        expanded = pd.DataFrame({k: v[inverse.ravel()] for k, v in out.items()}, index=pupils.index)
-        return pd.concat([frame, expanded], axis=1)
+        return self.locate(pupils).predict(challenge)
+
+    def locate(self, pupils: pd.DataFrame) -> "Located":
+        """The pupils' predictions at the national average, computed once: ``Located.predict`` then gives their
+        estimates at any challenge level without recomputing features (what the what-if dashboard uses)."""
+        return Located(self, pupils["upn"].astype("string").to_numpy(), pupils.index, self._locations(pupils))
 
     def _estimate_arrays(self, mu: dict[str, np.ndarray], shift: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The columns of ``predict`` (without ``upn``) from locations and shifts."""
@@ -426,12 +426,7 @@ class EstimateModel:
 
     def chance_at_least(self, pupils: pd.DataFrame, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
         """P(outcome >= cut) per pupil, ``cut`` on the outcome's continuous scale (NaN cut gives NaN)."""
-        mu = self._locations(pupils)
-        loc = mu[subject] + self._shifts(challenge, len(pupils))[subject]
-        b = self.fitted_[subject].bins.index(mu[subject], mu["known"])
-        cut = np.asarray(cut, dtype=float)
-        p = self._at_least(subject, b, loc, np.nan_to_num(cut, nan=0.0)[:, None])[:, 0]
-        return np.where(np.isnan(cut), np.nan, p)
+        return self.locate(pupils).chance_at_least(subject, cut, challenge)
 
     def expected_outcome(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
         """Each pupil's estimate at the national average (no challenge shift): the benchmark for value added."""
@@ -442,3 +437,35 @@ class EstimateModel:
             b = f.bins.index(mu[x], mu["known"])
             out[x] = mu[x] + np.array([r.mean() for r in f.residuals])[b]
         return out
+
+
+@dataclass
+class Located:
+    """Pupils located by a fitted ``EstimateModel``; ``predict`` and ``chance_at_least`` for any challenge."""
+    model: EstimateModel
+    upn: np.ndarray
+    index: pd.Index
+    mu: dict[str, np.ndarray]
+
+    def predict(self, challenge=50) -> pd.DataFrame:
+        """Exactly ``EstimateModel.predict(pupils, challenge)``."""
+        m = self.model
+        shift = m._shifts(challenge, len(self.upn))
+        # Pupils with the same prior attainment, gender and month of birth (and challenge) have the same estimates:
+        # compute each distinct combination once.
+        keys = np.column_stack([self.mu[x] for x in m.subjects] + [self.mu["known"]] + [shift[x] for x in m.subjects])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        out = m._estimate_arrays({k: v[first] for k, v in self.mu.items()}, {k: v[first] for k, v in shift.items()})
+        frame = pd.DataFrame({"upn": pd.array(self.upn, dtype="string")}, index=self.index)
+        expanded = pd.DataFrame({k: v[inverse.ravel()] for k, v in out.items()}, index=self.index)
+        return pd.concat([frame, expanded], axis=1)
+
+    def chance_at_least(self, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
+        """P(outcome >= cut) per pupil at ``challenge`` (NaN cut gives NaN)."""
+        m = self.model
+        mu = self.mu[subject]
+        loc = mu + m._shifts(challenge, len(mu))[subject]
+        b = m.fitted_[subject].bins.index(mu, self.mu["known"])
+        cut = np.asarray(cut, dtype=float)
+        p = m._at_least(subject, b, loc, np.nan_to_num(cut, nan=0.0)[:, None])[:, 0]
+        return np.where(np.isnan(cut), np.nan, p)

@@ -86,6 +86,14 @@ def package_versions() -> dict:
     return out
 
 
+def saved_settings_hashes() -> dict[str, str]:
+    """Hashes of the schools' saved challenge settings and targets (``parameters/schools/``, wherever
+    TOOLKIT_PARAMETERS points): a change there redoes the preparation and the school's reports."""
+    from toolkit import challenge_settings, parameters
+    folder = parameters.parameters_dir() / challenge_settings.FOLDER
+    return {str(p): file_hash(p) for p in sorted(folder.glob("*")) if p.is_file()} if folder.exists() else {}
+
+
 def folder_hash(folder: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
@@ -161,6 +169,7 @@ def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, repor
     started = time.perf_counter()
     code = code_version()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()}
+    input_hashes.update(saved_settings_hashes())
     prepared = out / "prepared"
     prep_key = hashlib.sha256(json.dumps([input_hashes, code["code_hash"], challenge, sorted(schools or [])]).encode()).hexdigest()
     prep_record = prepared / "prepare.json"
@@ -257,9 +266,9 @@ def write_manifest(out: Path, outcomes: list[Outcome], inputs: Inputs, input_has
     rows = []
     for o in sorted(outcomes, key=lambda o: (o.task.school_id, list(REPORTS).index(o.task.report))):
         t = o.task
-        path = challenge_settings.settings_path(t.school_id)
-        if path.exists():
-            settings[t.school_id] = {"file": str(path), "sha256": file_hash(path)}
+        for path in (challenge_settings.settings_path(t.school_id), challenge_settings.targets_path(t.school_id)):
+            if path.exists():
+                settings.setdefault(t.school_id, []).append({"file": str(path), "sha256": file_hash(path)})
         rows.append({"school_id": t.school_id, "school_name": t.school_name, "report": t.report,
                      "status": o.status, "error": o.error, "seconds": round(o.seconds, 2), "key": t.key,
                      "notebook": str(Path(t.notebook).relative_to(ROOT)), "parameters": t.parameters,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,7 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     school_table = pd.read_csv(inputs.schools, dtype={"school_id": "string"})
     pupils = load_pupils(inputs.pupils)
     pupils["school_id"] = pupils["school_id"].astype("string")
+    pupils = challenge_settings.apply_saved_targets(pupils)
     known = set(school_table["school_id"])
     ids = list(school_table["school_id"]) if not schools else [str(s) for s in schools]
     unknown = [s for s in ids if s not in known]
@@ -158,6 +160,10 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     national_dir = out / "national"
     national_dir.mkdir(parents=True, exist_ok=True)
     headline_measures(reference).to_parquet(national_dir / "headline.parquet", index=False)
+    # The fitted models, for the what-if dashboard (estimates at any challenge without refitting). Our own file,
+    # read back only by toolkit.whatif.
+    with open(national_dir / "models.pkl", "wb") as f:
+        pickle.dump({"ks2": ks2_model, "ks1": ks1_model}, f)
     dfe.national_.to_parquet(national_dir / "pag_means.parquet", index=False)
     (national_dir / "national.json").write_text(json.dumps({
         "reference_file": inputs.reference.name, "reference_year": reference_year,

@@ -1,0 +1,139 @@
+"""The what-if dashboard: state logic, saving for the report pack, and a real browser driving Voila."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from toolkit import challenge_settings
+from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.whatif import WhatIf, WhatIfApp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def run(pack_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("whatif_run")
+    prepare(find_inputs(pack_data), out, say=lambda m: None)
+    return out
+
+
+def pct(text: str) -> int:
+    return int(re.search(r"(\d+)%", text).group(1))
+
+
+def test_challenge_moves_estimates_without_refitting(run):
+    state = WhatIf.open(run)
+    year = state.year_groups()[0]
+    before = pct(state.view(year, "maths")["headline"])
+    state.set_level(year, "maths", "FFT5")
+    after = pct(state.view(year, "maths")["headline"])
+    assert after > before
+    state.set_level(year, None, 30)                                  # the whole year group, any percentile
+    assert all(state.percentile(year, s) == 30 for s in state.subjects(year))
+    with pytest.raises(ValueError, match="outside 1-99"):
+        state.set_level(year, "maths", 120)
+
+
+def test_editing_a_target_changes_how_likely_and_the_aggregate(run):
+    state = WhatIf.open(run)
+    year = 6
+    pupils, _ = state.estimates(year)
+    upn = pupils["upn"].iloc[0]
+    state.set_target(upn, "reading", "W")
+    low = state.summary(year).set_index("Measure").loc["Reading", "Aggregated target"]
+    table = state.pupil_table(year, "reading")
+    chance_w = table.loc[0, "How likely"]
+    state.set_target(upn, "reading", "A+")
+    assert state.pupil_table(year, "reading").loc[0, "How likely"] < chance_w
+    assert state.summary(year).set_index("Measure").loc["Reading", "Aggregated target"] > low
+    with pytest.raises(ValueError, match="not understood"):
+        state.set_target(upn, "reading", "Z")
+
+
+def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path / "params"))
+    state = WhatIf.open(run)
+    upn = state.estimates(6)[0]["upn"].iloc[0]
+    state.set_level(6, "maths", "FFT5")
+    state.set_target(upn, "maths", "A+")
+    settings, targets = state.save()
+    assert settings == tmp_path / "params" / "schools" / f"{state.school_id}.yaml"
+    assert yaml.safe_load(settings.read_text())["challenge"]["year_groups"][6]["maths"] == "FFT5"
+    again = tmp_path / "again"
+    prepare(find_inputs(pack_data), again, say=lambda m: None)
+    est = pd.read_parquet(again / "slices" / state.school_id / "estimates_ks2.parquet")
+    chosen, fft5 = (est[est["challenge"] == c].set_index("upn") for c in ("chosen", "FFT5"))
+    year6 = state.estimates(6)[0]["upn"]
+    assert (chosen.loc[year6, "maths_p_expected"] == fft5.loc[year6, "maths_p_expected"]).all()
+    pupils = pd.read_parquet(again / "slices" / state.school_id / "pupils.parquet").set_index("upn")
+    assert pupils.loc[upn, "target_maths"] == "A+"
+
+
+def test_presenter_mode_hides_identifiers(run):
+    state = WhatIf.open(run, presenter=True)
+    table = state.pupil_table(6, "reading")
+    assert table["Pupil"].str.fullmatch(r"Pupil \d\d").all()
+    page = state.view(6, "reading")["pupils"]
+    assert not any(name in page for name in state.pupils["surname"])
+    app = WhatIfApp(run, presenter=True)
+    assert all(label.startswith("School ") for label, _ in app.school.options)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def dashboard(run):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "dashboard", "--run", str(run), "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.5)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=5)
+
+
+def test_dashboard_in_a_real_browser(dashboard, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from toolkit.reports.render import chromium_path
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(dashboard)
+        shown = page.locator(".whatif-expected")
+        shown.wait_for(timeout=120_000)
+        before = pct(shown.inner_text())
+        assert "FFT50" in page.locator(".whatif-headline").inner_text()
+        page.get_by_role("button", name="FFT5", exact=True).click()
+        page.wait_for_function("() => document.querySelector('.whatif-headline').innerText.includes('at FFT5:')",
+                               timeout=30_000)
+        after = pct(page.locator(".whatif-expected").inner_text())
+        page.screenshot(path=str(tmp_path / "what_if.png"), full_page=True)
+        browser.close()
+    assert after > before
+    assert (tmp_path / "what_if.png").stat().st_size > 20_000

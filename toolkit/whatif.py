@@ -1,0 +1,318 @@
+"""What-if challenge settings (seed 000: "decide on the level of challenge for each year group and/or subject",
+"enter end of key stage targets"), as ipywidgets for JupyterLab and the Voila dashboard.
+
+``WhatIf`` holds one school's pupils, located once by the fitted models of a prepared run (``toolkit reports``), so a
+new challenge level only shifts their distributions: no refit, no feature recomputation. ``WhatIf.view`` renders
+the pupil table, the aggregated estimates against the aggregated targets and the high-to-low chart as HTML;
+``WhatIfApp`` wires that to widgets. ``save`` writes the settings and targets under ``parameters/schools/`` where
+the report pack reads them.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit import challenge_settings
+from toolkit.estimates import COMBINED, Located, outcome_scale
+from toolkit.reports.display import table_html
+from toolkit.targets import SUBJECT_LABELS, aggregate_targets, target_cut
+
+YEARS = {3: "ks2", 4: "ks2", 5: "ks2", 6: "ks2", 1: "ks1", 2: "ks1"}
+LEVELS = ("FFT50", "FFT20", "FFT5", "Own past progress")
+TARGET_CHOICES = {"ks2": ("B", "W-", "W", "W+", "N-", "N", "N+", "A-", "A", "A+"), "ks1": ("PKF", "WTS", "EXS", "GDS"),
+                  "writing": ("PKF", "WTS", "EXS", "GDS")}
+
+
+@dataclass
+class WhatIf:
+    """One school's what-if state: a level per (year group, subject) and editable targets."""
+    run_dir: Path
+    school_id: str
+    presenter: bool = False
+    info: dict = field(default_factory=dict)
+    pupils: pd.DataFrame = field(default_factory=pd.DataFrame)
+    levels: dict = field(default_factory=dict)             # (year, subject) -> level (FFT50 ... or a number)
+    _located: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> "WhatIf":
+        run = Path(run_dir)
+        slices = sorted(p.name for p in (run / "slices").iterdir()) if (run / "slices").exists() else []
+        if not slices:
+            raise FileNotFoundError(f"{run}: no prepared schools (run `toolkit reports` or `make demo` first)")
+        school_id = school_id or slices[0]
+        info = json.loads((run / "slices" / school_id / "school.json").read_text())
+        if presenter and not info.get("synthetic"):
+            raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
+        pupils = challenge_settings.apply_saved_targets(pd.read_parquet(run / "slices" / school_id / "pupils.parquet"))
+        state = cls(run, school_id, presenter, info, pupils)
+        with open(run / "national" / "models.pkl", "rb") as f:
+            models = pickle.load(f)
+        year = pd.to_numeric(pupils["year_group"].astype("string"), errors="coerce")
+        for y, stage in YEARS.items():
+            rows = pupils[year == y]
+            if len(rows):
+                state._located[y] = (rows.index, models[stage].locate(rows), models[stage])
+        saved = challenge_settings.load(school_id) or {}
+        default = (saved.get("challenge") or {}).get("default", info.get("challenge", "FFT50"))
+        for y in state._located:
+            for s in state.subjects(y):
+                state.levels[(y, s)] = challenge_settings.level_for(saved, y, s, default)
+        return state
+
+    @staticmethod
+    def schools(run_dir: str | Path) -> dict[str, str]:
+        run = Path(run_dir)
+        out = {}
+        for i, d in enumerate(sorted((run / "slices").iterdir())):
+            info = json.loads((d / "school.json").read_text())
+            out[d.name] = info.get("school_name") or d.name
+        return out
+
+    # -- settings
+    def year_groups(self) -> list[int]:
+        return sorted(self._located, reverse=True)
+
+    def subjects(self, year: int) -> tuple[str, ...]:
+        return self._located[year][2].subjects if year in self._located else ()
+
+    def percentile(self, year: int, subject: str) -> float:
+        p = challenge_settings.percentile_of(self.levels.get((year, subject), "FFT50"))
+        if p == challenge_settings.OWN:
+            own = self.info.get("own_past_progress", {}).get(subject)
+            if own is None:
+                raise ValueError(f"No own past progress for {subject}: the school has no past value added")
+            return float(own)
+        return float(p)
+
+    def set_level(self, year: int, subject: str | None, level) -> None:
+        """Set a year group's level for one subject, or for all its subjects (``subject=None``)."""
+        challenge_settings.percentile_of(level)
+        for s in ([subject] if subject else self.subjects(year)):
+            self.levels[(year, s)] = level
+
+    def set_target(self, upn: str, subject: str, target: str | None) -> None:
+        col = f"target_{subject}"
+        if col not in self.pupils:
+            self.pupils[col] = pd.Series(pd.NA, index=self.pupils.index, dtype="string")
+        rows = self.pupils["upn"] == upn
+        if not rows.any():
+            raise ValueError(f"No pupil {upn} in school {self.school_id}")
+        if target:
+            stage = YEARS[int(self.pupils.loc[rows, "year_group"].iloc[0])]
+            target_cut(pd.Series([target]), stage, subject)          # refuses an unknown target
+        self.pupils.loc[rows, col] = target or pd.NA
+
+    # -- computing
+    def estimates(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The year group's pupils and their estimates at the levels set (one per subject)."""
+        index, located, _ = self._located[year]
+        levels = {s: self.percentile(year, s) for s in self.subjects(year)}
+        return self.pupils.loc[index], located.predict(levels)
+
+    def summary(self, year: int, computed: tuple | None = None) -> pd.DataFrame:
+        """Aggregated estimates at the chosen levels against the aggregated targets (% expected standard)."""
+        pupils, est = computed or self.estimates(year)
+        table = aggregate_targets({"FFT50": est}, pupils, YEARS[year], "expected")
+        return pd.DataFrame({"Measure": table["measure"], "Level": [self._level_label(year, s) for s in table["subject"]],
+                             "Estimated % expected": table["FFT50"], "Aggregated target": table["aggregated_target"],
+                             "% with target": table["pct_with_target"],
+                             "Gap to target": table["aggregated_target"] - table["FFT50"]})
+
+    def _level_label(self, year: int, subject: str) -> str:
+        parts = COMBINED[YEARS[year]].get(subject, (subject,))
+        labels = {challenge_settings.label_of(self.levels[(year, s)]) for s in parts}
+        return labels.pop() if len(labels) == 1 else "mixed"
+
+    def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
+        pupils, est = computed or self.estimates(year)
+        _, located, _ = self._located[year]
+        stage = YEARS[year]
+        target = pupils.get(f"target_{subject}", pd.Series(pd.NA, index=pupils.index, dtype="string"))
+        cut = target_cut(target, stage, subject)
+        chance = located.chance_at_least(subject, cut, self.percentile(year, subject))
+        names = (pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))], index=pupils.index) if self.presenter
+                 else pupils["forename"] + " " + pupils["surname"])
+        return pd.DataFrame({"Pupil": names.to_numpy(), "Most likely": est[f"{subject}_band"].to_numpy(),
+                             "Expected standard": 100 * est[f"{subject}_p_expected"].to_numpy(),
+                             "High": 100 * est[f"{subject}_p_high"].to_numpy(),
+                             "Target": target.fillna("").to_numpy(), "How likely": 100 * chance})
+
+    def view(self, year: int, subject: str) -> dict[str, str]:
+        """HTML for the dashboard: ``headline``, ``summary``, ``chart``, ``pupils``."""
+        computed = self.estimates(year)
+        summary = self.summary(year, computed)
+        row = summary[summary["Measure"] == SUBJECT_LABELS[subject]].iloc[0]
+        pct = lambda v: "" if pd.isna(v) else f"{v:.0f}%"
+        headline = (f'<div class="whatif-headline"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
+                    f'{html.escape(row["Level"])}: <span class="whatif-expected">{pct(row["Estimated % expected"])}'
+                    f'</span> estimated at the expected standard; aggregated target '
+                    f'<span class="whatif-target">{pct(row["Aggregated target"])}</span>.</div>')
+        fmt = {c: pct for c in ("Estimated % expected", "Aggregated target", "% with target", "Expected standard",
+                                "High", "How likely")}
+        fmt["Gap to target"] = lambda v: "" if pd.isna(v) else f"{v:+.0f}%"
+        return {"headline": headline, "summary": table_html(summary, fmt), "chart": high_to_low_html(summary),
+                "pupils": table_html(self.pupil_table(year, subject, computed), fmt, long=True)}
+
+    # -- saving
+    def save(self, folder: Path | None = None) -> list[Path]:
+        """Write the levels (``<school>.yaml``) and targets (``<school>_targets.csv``) for the report pack."""
+        years: dict[int, dict] = {}
+        for (y, s), level in sorted(self.levels.items()):
+            years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
+        default = self.info.get("challenge", "FFT50")
+        path = challenge_settings.save(self.school_id, {"default": default, "year_groups": years}, folder)
+        targets = challenge_settings.save_targets(self.school_id, self.pupils, folder)
+        return [path, targets]
+
+
+def high_to_low_html(summary: pd.DataFrame) -> str:
+    """The high-to-low chart as HTML bars (fast enough to redraw on every change): estimate bar, target marker."""
+    rows = []
+    ordered = summary.sort_values("Estimated % expected", ascending=False)
+    for measure, est, goal in zip(ordered["Measure"], ordered["Estimated % expected"], ordered["Aggregated target"]):
+        est = 0 if pd.isna(est) else est
+        target = "" if pd.isna(goal) else (f'<div style="position:absolute;left:{goal:.0f}%;top:0;width:3px;height:100%;'
+                                           f'background:#E69F00" title="aggregated target {goal:.0f}%"></div>')
+        rows.append(f'<div style="display:flex;align-items:center;margin:2px 0"><div style="width:15em">'
+                    f'{html.escape(measure)}</div><div style="position:relative;width:320px;height:14px;'
+                    f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:#0072B2"></div>{target}'
+                    f'</div><div style="margin-left:6px">{est:.0f}%</div></div>')
+    legend = ('<div style="font-size:90%;color:#444">Blue: estimated % expected standard at the chosen level; '
+              'orange: aggregated target.</div>')
+    return "<div>" + "".join(rows) + legend + "</div>"
+
+
+# ----------------------------------------------------------------------------------------------- widgets
+class WhatIfApp:
+    """The what-if dashboard: choose school, year group, subject; set the challenge; edit targets; save."""
+
+    def __init__(self, run_dir: str | Path, school_id: str | None = None, presenter: bool = False):
+        import ipywidgets as w
+
+        self.run_dir, self.presenter = Path(run_dir), presenter
+        schools = WhatIf.schools(run_dir)
+        options = [(f"School {chr(65 + i)}" if presenter else f"{n} ({k})", k) for i, (k, n) in enumerate(schools.items())]
+        self.school = w.Dropdown(options=options, value=school_id or options[0][1], description="School")
+        self.year = w.Dropdown(description="Year group")
+        self.subject = w.Dropdown(description="Subject")
+        self.level = w.ToggleButtons(options=list(LEVELS) + ["Percentile"], description="Challenge")
+        self.slider = w.IntSlider(value=50, min=1, max=99, description="Percentile", continuous_update=False)
+        self.all_subjects = w.Checkbox(value=False, description="Apply to every subject of the year group")
+        self.pupil = w.Dropdown(description="Pupil")
+        self.target = w.Dropdown(description="Target")
+        self.set_target = w.Button(description="Set target")
+        self.save_button = w.Button(description="Save settings and targets", button_style="primary")
+        self.message = w.HTML()
+        self.headline, self.summary, self.chart, self.table = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        self._busy = False
+        self.school.observe(lambda _: self._load(), "value")
+        self.year.observe(lambda _: self._year_changed(), "value")
+        self.subject.observe(lambda _: self._sync_controls(), "value")
+        self.level.observe(self._level_changed, "value")
+        self.slider.observe(self._slider_changed, "value")
+        self.set_target.on_click(lambda _: self._apply_target())
+        self.save_button.on_click(lambda _: self._save())
+        self.widget = w.VBox([
+            w.HTML("<h2>What if? Challenge levels and targets</h2>" + (
+                '<div style="background:#FFF3CD;padding:4px">Presenter mode: synthetic pupils, identifiers hidden.</div>'
+                if presenter else "")),
+            w.HBox([self.school, self.year, self.subject]), w.HBox([self.level]), w.HBox([self.slider, self.all_subjects]),
+            self.headline, self.summary, self.chart, w.HBox([self.pupil, self.target, self.set_target]),
+            self.table, w.HBox([self.save_button, self.message])])
+        self._load()
+
+    # state changes
+    def _load(self) -> None:
+        self.state = WhatIf.open(self.run_dir, self.school.value, self.presenter)
+        self._busy = True
+        self.year.options = [(f"Year {y}", y) for y in self.state.year_groups()]
+        self.year.value = self.state.year_groups()[0]
+        self._busy = False
+        self._year_changed()
+
+    def _year_changed(self) -> None:
+        if self._busy or self.year.value is None:
+            return
+        y = self.year.value
+        self._busy = True
+        keep = self.subject.value
+        self.subject.options = [(SUBJECT_LABELS[s], s) for s in self.state.subjects(y)]
+        self.subject.value = keep if keep in self.state.subjects(y) else self.state.subjects(y)[0]
+        pupils = self.state.pupils.loc[self.state._located[y][0]]
+        labels = ([f"Pupil {i + 1:02d}" for i in range(len(pupils))] if self.presenter
+                  else list(pupils["forename"] + " " + pupils["surname"]))
+        self.pupil.options = list(zip(labels, pupils["upn"]))
+        self.pupil.value = pupils["upn"].iloc[0] if len(pupils) else None
+        self._busy = False
+        self._sync_controls()
+
+    def _sync_controls(self) -> None:
+        if self._busy or self.subject.value is None:
+            return
+        y, s = self.year.value, self.subject.value
+        level = self.state.levels[(y, s)]
+        self._busy = True
+        label = challenge_settings.label_of(level)
+        named = {"FFT50": "FFT50", "FFT20": "FFT20", "FFT5": "FFT5", "own past progress": "Own past progress"}
+        self.level.value = named.get(label, "Percentile")
+        self.slider.value = int(round(self.state.percentile(y, s)))
+        stage = "writing" if (YEARS[y] == "ks2" and s == "writing") else YEARS[y]
+        self.target.options = [("(none)", "")] + [(t, t) for t in TARGET_CHOICES[stage]]
+        self.target.value = ""
+        self._busy = False
+        self.refresh()
+
+    def _set(self, level) -> None:
+        y, s = self.year.value, self.subject.value
+        self.state.set_level(y, None if self.all_subjects.value else s, level)
+        self._sync_controls()
+
+    def _level_changed(self, change) -> None:
+        if self._busy:
+            return
+        value = change["new"]
+        if value == "Percentile":
+            self._set(int(self.slider.value))
+        else:
+            self._set("own_past_progress" if value == "Own past progress" else value)
+
+    def _slider_changed(self, change) -> None:
+        if not self._busy:
+            self._set(int(change["new"]))
+
+    def _apply_target(self) -> None:
+        try:
+            self.state.set_target(self.pupil.value, self.subject.value, self.target.value or None)
+            self.message.value = ""
+        except ValueError as err:
+            self.message.value = f'<span style="color:#B00">{html.escape(str(err))}</span>'
+        self.refresh()
+
+    def _save(self) -> None:
+        paths = self.state.save()
+        self.message.value = "Saved: " + ", ".join(html.escape(str(p)) for p in paths)
+
+    def refresh(self) -> None:
+        view = self.state.view(self.year.value, self.subject.value)
+        self.headline.value, self.summary.value = view["headline"], view["summary"]
+        self.chart.value, self.table.value = view["chart"], view["pupils"]
+
+
+DEFAULT_RUN = Path(__file__).resolve().parent.parent / "outputs" / "demo" / "run" / "prepared"
+
+
+def app(run_dir: str | Path | None = None, school_id: str | None = None, presenter: bool | None = None):
+    """The dashboard widget. Unset arguments come from TOOLKIT_WHATIF_RUN / _SCHOOL / _PRESENTER (what
+    ``toolkit dashboard`` sets), else the demo run."""
+    run = run_dir or os.environ.get("TOOLKIT_WHATIF_RUN") or DEFAULT_RUN
+    school = school_id or os.environ.get("TOOLKIT_WHATIF_SCHOOL") or None
+    shown = presenter if presenter is not None else os.environ.get("TOOLKIT_WHATIF_PRESENTER", "") == "1"
+    return WhatIfApp(run, school, shown).widget
