@@ -191,6 +191,12 @@ def high_to_low_html(summary: pd.DataFrame) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- widgets
+TABLE_CSS = """<style>
+table.tk { border-collapse: collapse; margin: 4px 0 10px 0; font-size: 90%; }
+table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 8px; }
+table.tk td { border-bottom: 1px solid #DDD; padding: 2px 8px; text-align: right; }
+table.tk td.text { text-align: left; }
+</style>"""
 class WhatIfApp:
     """The what-if dashboard: choose school, year group, subject; set the challenge; edit targets; save."""
 
@@ -205,7 +211,8 @@ class WhatIfApp:
         self.subject = w.Dropdown(description="Subject")
         self.level = w.ToggleButtons(options=list(LEVELS) + ["Percentile"], description="Challenge")
         self.slider = w.IntSlider(value=50, min=1, max=99, description="Percentile", continuous_update=False)
-        self.all_subjects = w.Checkbox(value=False, description="Apply to every subject of the year group")
+        self.all_subjects = w.Checkbox(value=False, description="Apply to every subject of the year group",
+                                       style={"description_width": "initial"}, layout=w.Layout(width="auto"))
         self.pupil = w.Dropdown(description="Pupil")
         self.target = w.Dropdown(description="Target")
         self.set_target = w.Button(description="Set target")
@@ -221,7 +228,7 @@ class WhatIfApp:
         self.set_target.on_click(lambda _: self._apply_target())
         self.save_button.on_click(lambda _: self._save())
         self.widget = w.VBox([
-            w.HTML("<h2>What if? Challenge levels and targets</h2>" + (
+            w.HTML(TABLE_CSS + "<h2>What if? Challenge levels and targets</h2>" + (
                 '<div style="background:#FFF3CD;padding:4px">Presenter mode: synthetic pupils, identifiers hidden.</div>'
                 if presenter else "")),
             w.HBox([self.school, self.year, self.subject]), w.HBox([self.level]), w.HBox([self.slider, self.all_subjects]),
