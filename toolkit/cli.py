@@ -214,7 +214,105 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
     dash.add_argument("--open", action="store_true", help="also open a browser")
     dash.set_defaults(run=_dashboard)
+
+    tpl = sub.add_parser("template", help="an Excel results template pre-populated with a school's pupils",
+                         description="Write an .xlsx results template for one school and key stage: its pupils, one "
+                                     "column per subject in a fixed order, a drop-down of allowed results on every "
+                                     "result cell, and a Guidance sheet.")
+    tpl.add_argument("--school", required=True, help="DfE number")
+    tpl.add_argument("--keystage", required=True, choices=("ks2", "ks1", "ks5"))
+    tpl.add_argument("--data", default="outputs/demo/data/trust", help="school data folder (schools.csv, pupils.csv)")
+    tpl.add_argument("--out", required=True, help="output .xlsx")
+    tpl.set_defaults(run=_template)
+
+    val = sub.add_parser("validate", help="check a filled results template",
+                         description="List every problem in a filled template, grouped by kind with all its rows, "
+                                     "and write them to FILE_errors.xlsx beside it.")
+    val.add_argument("file", help="the filled template (.xlsx)")
+    val.set_defaults(run=_validate)
+
+    up = sub.add_parser("upload", help="validate and store a filled template in the upload history",
+                        description="Validate, then store the file (content-addressed) and a row in the upload "
+                                    "history (SQLite in the data folder). The latest valid upload for a school and "
+                                    "key stage is the one analysed; earlier ones become 'overwritten'.")
+    up.add_argument("file")
+    up.add_argument("--by", required=True, help="who is uploading")
+    up.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
+    up.set_defaults(run=_upload)
+
+    ups = sub.add_parser("uploads", help="the upload history", description="List uploads, newest last.")
+    ups.add_argument("--school", help="DfE number")
+    ups.add_argument("--hide-inactive", action="store_true", help="only uploads being processed or analysed")
+    ups.add_argument("--delete", type=int, metavar="ID", help="delete an upload (its history row stays)")
+    ups.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
+    ups.set_defaults(run=_uploads)
     return parser
+
+
+def _template(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from toolkit.data import PupilDataError, load_pupils
+    from toolkit.intake import layout
+    from toolkit.intake.template import write_template
+    data = Path(args.data)
+    try:
+        schools = pd.read_csv(data / "schools.csv", dtype={"school_id": "string"})
+        pupils = load_pupils(data / "pupils.csv")
+    except (FileNotFoundError, PupilDataError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    school = schools[schools["school_id"] == args.school]
+    if school.empty:
+        print(f"{data / 'schools.csv'}: no school {args.school}", file=sys.stderr)
+        return 1
+    year = layout.year_of(args.keystage)
+    mine = pupils[(pupils["school_id"] == args.school) & (pupils["year_group"].astype("string") == str(year))]
+    out = write_template(school.iloc[0].to_dict(), mine, args.keystage, Path(args.out))
+    _say(f"Template for {args.school} {args.keystage.upper()} with {len(mine)} pupils: {out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from toolkit.intake.validate import validate, write_error_list
+    check = validate(Path(args.file))
+    if check.ok:
+        print(check.report())
+        return 0
+    print(check.report(), file=sys.stderr)
+    _say(f"Error list: {write_error_list(check)}")
+    return 1
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from toolkit.intake.uploads import UploadStore
+    from toolkit.intake.validate import write_error_list
+    try:
+        upload_id, check = UploadStore(Path(args.data)).upload(Path(args.file), args.by)
+    except (ValueError, FileNotFoundError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    if not check.ok:
+        print(check.report(), file=sys.stderr)
+        _say(f"Upload {upload_id} recorded as 'upload error'. Error list: {write_error_list(check)}")
+        return 1
+    _say(f"Upload {upload_id}: {check.pupils} pupils, {check.keystage.upper()} for {check.school_id}; reports available")
+    return 0
+
+
+def _uploads(args: argparse.Namespace) -> int:
+    from toolkit.intake.uploads import UploadStore
+    store = UploadStore(Path(args.data))
+    if args.delete is not None:
+        try:
+            store.delete(args.delete)
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 1
+    table = store.history(args.school, args.hide_inactive)
+    print(table[["id", "school_id", "keystage", "uploaded_at", "uploaded_by", "file_name", "pupils", "status"]]
+          .to_string(index=False) if len(table) else "No uploads.")
+    return 0
 
 
 def _dashboard(args: argparse.Namespace) -> int:

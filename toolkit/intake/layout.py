@@ -1,0 +1,50 @@
+"""What a results template looks like: its columns, in a fixed order, and the results each subject allows
+(``parameters/intake/subjects.yaml``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit import parameters
+from toolkit.scales import ks1, ks2
+
+KEYSTAGES = ("ks2", "ks1", "ks5")
+UNGRADED_LOOKALIKES = ("F", "X")          # what people type when they mean U
+
+
+@dataclass(frozen=True)
+class Subject:
+    column: str
+    kind: str                            # ks2_test, ks2_writing, ks1_ta, "A level", "AS"
+
+    def allowed(self) -> list[str]:
+        """Every result this subject's cells may hold (the template's drop-down)."""
+        if self.kind == "ks2_test":
+            return [str(s) for s in range(80, 121)] + sorted(ks2.test_codes())
+        if self.kind == "ks2_writing":
+            return list(ks2.writing_codes()["code"])
+        if self.kind == "ks1_ta":
+            return sorted(ks1.allowed_codes())
+        grades = parameters.load_csv("scales/a_level_points.csv")
+        return list(grades.loc[grades["qualification"] == self.kind, "grade"])
+
+
+def spec() -> dict:
+    return parameters.load_yaml("intake/subjects.yaml")
+
+
+def pupil_columns() -> list[str]:
+    return list(spec()["pupil_columns"])
+
+
+def subjects(keystage: str) -> list[Subject]:
+    if keystage not in KEYSTAGES:
+        raise ValueError(f"Unknown key stage {keystage!r}; templates exist for {', '.join(KEYSTAGES)}")
+    return [Subject(s["column"], s["kind"]) for s in spec()["keystages"][keystage]["subjects"]]
+
+
+def columns(keystage: str) -> list[str]:
+    return pupil_columns() + [s.column for s in subjects(keystage)]
+
+
+def year_of(keystage: str) -> int:
+    return int(spec()["keystages"][keystage]["year"])

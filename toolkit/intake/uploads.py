@@ -1,0 +1,138 @@
+"""Upload history (seed 002): every upload is validated, stored byte for byte under the hash of its content, and
+recorded in a SQLite database with time, uploader, pupils and status. The latest valid upload for a school and key
+stage is the one analysed ("reports available"); earlier ones become "overwritten" but stay retrievable; a deleted
+upload keeps its history row but its file is removed. Statuses: processing, reports available, overwritten,
+upload error, deleted.
+
+Concurrent uploads are safe: each file is written to a temporary name and renamed into place (atomic), and each
+history change is one ``BEGIN IMMEDIATE`` transaction, so two uploads at the same moment are serialised by SQLite.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.intake.validate import Validation, validate
+
+PROCESSING, AVAILABLE, OVERWRITTEN, ERROR, DELETED = ("processing", "reports available", "overwritten",
+                                                      "upload error", "deleted")
+ACTIVE = (PROCESSING, AVAILABLE)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id   TEXT,
+    keystage    TEXT,
+    uploaded_at TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    file_name   TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    pupils      INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    problems    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS uploads_school ON uploads (school_id, keystage, status);
+"""
+
+
+class UploadStore:
+    """The upload history of a data folder: ``<folder>/uploads.sqlite`` and ``<folder>/uploads/<sha256>.xlsx``."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        self.files = self.folder / "uploads"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.db = self.folder / "uploads.sqlite"
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.db, timeout=60, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def path_of(self, sha256: str) -> Path:
+        return self.files / f"{sha256}.xlsx"
+
+    def _store(self, source: Path) -> str:
+        data = source.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path_of(sha)
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(dir=self.files, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)                     # atomic: readers see the whole file or none
+        return sha
+
+    def upload(self, path: Path | str, by: str) -> tuple[int, Validation]:
+        """Validate and record an upload; returns its history id and the validation."""
+        path = Path(path)
+        if not by or not by.strip():
+            raise ValueError("Say who is uploading (--by NAME)")
+        check = validate(path)
+        sha = self._store(path)
+        now = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            status = PROCESSING if check.ok else ERROR
+            cur = con.execute("INSERT INTO uploads (school_id, keystage, uploaded_at, uploaded_by, file_name, sha256, "
+                              "pupils, status, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              (check.school_id, check.keystage, now, by.strip(), path.name, sha, check.pupils, status,
+                               "\n".join(map(str, check.problems))))
+            upload_id = cur.lastrowid
+            if check.ok:
+                con.execute("UPDATE uploads SET status = ? WHERE school_id = ? AND keystage = ? AND id != ? AND "
+                            "status IN (?, ?)", (OVERWRITTEN, check.school_id, check.keystage, upload_id, *ACTIVE))
+                con.execute("UPDATE uploads SET status = ? WHERE id = ?", (AVAILABLE, upload_id))
+            con.execute("COMMIT")
+        return upload_id, check
+
+    def history(self, school_id: str | None = None, hide_inactive: bool = False) -> pd.DataFrame:
+        query, args = "SELECT * FROM uploads", []
+        where = []
+        if school_id:
+            where.append("school_id = ?")
+            args.append(str(school_id))
+        if hide_inactive:
+            where.append(f"status IN ({', '.join('?' * len(ACTIVE))})")
+            args += list(ACTIVE)
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        with self._connect() as con:
+            return pd.read_sql_query(query + " ORDER BY id", con, params=args)
+
+    def latest(self, school_id: str, keystage: str) -> Path | None:
+        """The file analysed for a school and key stage: its latest valid upload."""
+        with self._connect() as con:
+            row = con.execute("SELECT sha256 FROM uploads WHERE school_id = ? AND keystage = ? AND status = ? "
+                              "ORDER BY id DESC LIMIT 1", (str(school_id), keystage, AVAILABLE)).fetchone()
+        return self.path_of(row[0]) if row else None
+
+    def delete(self, upload_id: int) -> None:
+        """Mark an upload deleted and remove its file (unless another live upload holds the same bytes)."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            row = con.execute("SELECT sha256, status, school_id, keystage FROM uploads WHERE id = ?",
+                              (upload_id,)).fetchone()
+            if row is None:
+                con.execute("ROLLBACK")
+                raise ValueError(f"No upload {upload_id}")
+            con.execute("UPDATE uploads SET status = ? WHERE id = ?", (DELETED, upload_id))
+            if row[1] == AVAILABLE:            # the latest valid upload that is left becomes the one analysed
+                con.execute("UPDATE uploads SET status = ? WHERE id = (SELECT id FROM uploads WHERE school_id = ? "
+                            "AND keystage = ? AND status = ? ORDER BY id DESC LIMIT 1)",
+                            (AVAILABLE, row[2], row[3], OVERWRITTEN))
+            others = con.execute("SELECT COUNT(*) FROM uploads WHERE sha256 = ? AND status != ?",
+                                 (row[0], DELETED)).fetchone()[0]
+            con.execute("COMMIT")
+        if not others:
+            self.path_of(row[0]).unlink(missing_ok=True)
