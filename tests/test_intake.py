@@ -208,3 +208,47 @@ def test_concurrent_uploads_lose_nothing(ks2_template, tmp_path):
     with sqlite3.connect(store.db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert not list(store.files.glob("*.part"))
+
+
+def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
+    """template -> fill -> validate -> upload -> prepare: this summer's KS2 results become the school's latest
+    value-added cohort, and a KS1 upload fills the pupils' KS1 results."""
+    import shutil
+
+    import pandas as pd
+
+    from toolkit.reports.prepare import find_inputs, prepare
+    data = tmp_path / "trust"
+    shutil.copytree(pack_data, data)
+    shutil.copy(pack_data.parent / "national_2026.parquet", tmp_path / "national_2026.parquet")
+    schools = pd.read_csv(data / "schools.csv", dtype=str)
+    school = schools["school_id"].iloc[0]
+    assert main(["template", "--school", school, "--keystage", "ks2", "--data", str(data),
+                 "--out", str(tmp_path / "ks2.xlsx")]) == 0
+    filled = fill(tmp_path / "ks2.xlsx", {}, every="111")
+    assert main(["upload", str(filled), "--by", "Ms Mock", "--data", str(data)]) == 0
+    assert main(["template", "--school", school, "--keystage", "ks1", "--data", str(data),
+                 "--out", str(tmp_path / "ks1.xlsx")]) == 0
+    wb = load_workbook(tmp_path / "ks1.xlsx")
+    ws = wb["Results"]
+    for row in range(2, ws.max_row + 1):
+        for col in (9, 10, 11):
+            ws.cell(row=row, column=col).value = "GDS"
+    wb.save(tmp_path / "ks1_filled.xlsx")
+    assert main(["upload", str(tmp_path / "ks1_filled.xlsx"), "--by", "Ms Mock", "--data", str(data)]) == 0
+
+    out = tmp_path / "run"
+    prepare(find_inputs(data), out, say=lambda m: None)
+    info = pd.read_json(out / "slices" / school / "school.json", typ="series")
+    assert max(info["past_years"]) == 2027                       # this summer's uploaded KS2 cohort
+    cohort = pd.read_parquet(out / "slices" / school / "ks2_2027.parquet")
+    roll = pd.read_csv(data / "pupils.csv", dtype=str)
+    assert len(cohort) == ((roll["school_id"] == school) & (roll["year_group"] == "6")).sum()
+    assert set(cohort["ks2_reading"]) == {"111"} and set(cohort["ks2_writing"]) == {"EXS"}
+    va = pd.read_parquet(out / "slices" / school / "va_scores.parquet")
+    assert {2027} <= set(va["year"])
+    pupils = pd.read_parquet(out / "slices" / school / "pupils.parquet")
+    year2 = pupils[pupils["year_group"].astype(str) == "2"]
+    assert set(year2["ks1_reading"]) == {"GDS"}
+    other = schools["school_id"].iloc[1]
+    assert 2027 not in pd.read_json(out / "slices" / other / "school.json", typ="series")["past_years"]

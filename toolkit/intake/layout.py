@@ -15,6 +15,7 @@ UNGRADED_LOOKALIKES = ("F", "X")          # what people type when they mean U
 class Subject:
     column: str
     kind: str                            # ks2_test, ks2_writing, ks1_ta, "A level", "AS"
+    field: str | None = None             # the pupil-table column it fills (KS1, KS2)
 
     def allowed(self) -> list[str]:
         """Every result this subject's cells may hold (the template's drop-down)."""
@@ -39,7 +40,7 @@ def pupil_columns() -> list[str]:
 def subjects(keystage: str) -> list[Subject]:
     if keystage not in KEYSTAGES:
         raise ValueError(f"Unknown key stage {keystage!r}; templates exist for {', '.join(KEYSTAGES)}")
-    return [Subject(s["column"], s["kind"]) for s in spec()["keystages"][keystage]["subjects"]]
+    return [Subject(s["column"], s["kind"], s.get("field")) for s in spec()["keystages"][keystage]["subjects"]]
 
 
 def columns(keystage: str) -> list[str]:

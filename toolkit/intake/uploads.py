@@ -136,3 +136,36 @@ class UploadStore:
             con.execute("COMMIT")
         if not others:
             self.path_of(row[0]).unlink(missing_ok=True)
+
+
+def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
+    """The results of every school's analysed upload (status "reports available") for ``keystage``, as pupil-table
+    columns: ``school_id, upn`` and the subject fields (``ks2_reading`` ...). Empty without an upload history."""
+    from toolkit.intake import layout
+    data = Path(data)
+    if not (data / "uploads.sqlite").exists():
+        return pd.DataFrame(columns=["school_id", "upn"])
+    store = UploadStore(data)
+    history = store.history()
+    live = history[(history["status"] == AVAILABLE) & (history["keystage"] == keystage)]
+    parts = []
+    for row in live.itertuples():
+        check = validate(store.path_of(row.sha256))
+        if not check.ok:                                   # cannot happen for an accepted upload, unless edited
+            raise ValueError(f"Upload {row.id} no longer validates:\n{check.report()}")
+        fields = {s.column: s.field for s in layout.subjects(keystage) if s.field}
+        frame = check.results.rename(columns=fields)
+        frame["school_id"] = str(row.school_id)
+        frame["upn"] = frame["UPN"].str.upper()
+        parts.append(frame[["school_id", "upn", *fields.values()]])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["school_id", "upn"])
+
+
+def upload_files(data: Path | str) -> list[Path]:
+    """The upload history and the files it analyses (inputs of a report run)."""
+    data = Path(data)
+    if not (data / "uploads.sqlite").exists():
+        return []
+    history = UploadStore(data).history()
+    live = history[history["status"] == AVAILABLE]
+    return [data / "uploads.sqlite"] + [data / "uploads" / f"{sha}.xlsx" for sha in live["sha256"]]

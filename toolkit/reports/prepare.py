@@ -15,7 +15,7 @@ import hashlib
 import json
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from toolkit.attainment import headline_measures
 from toolkit.data import load_pupils
 from toolkit.estimates import EstimateModel
 from toolkit.groups import pupil_groups
+from toolkit.intake.uploads import accepted_results, upload_files
 from toolkit.targets import NAMED_CHALLENGES, chance_of_target
 from toolkit.value_added import DfeProgress, FftValueAdded, own_past_progress
 
@@ -40,8 +41,10 @@ class Inputs:
     past: dict[int, Path]          # KS2 year -> file
     reference: Path
 
+    uploads: list[Path] = field(default_factory=list)    # upload history and the files it analyses
+
     def files(self) -> list[Path]:
-        return [self.schools, self.pupils, *self.past.values(), self.reference]
+        return [self.schools, self.pupils, *self.past.values(), self.reference, *self.uploads]
 
 
 def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
@@ -58,7 +61,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
             raise FileNotFoundError(f"{data}: no national reference cohort (national_<year>.parquet here or in "
                                     f"{data.parent}); give one with --reference")
         reference = found[-1]
-    return Inputs(data / "schools.csv", data / "pupils.csv", past, Path(reference))
+    return Inputs(data / "schools.csv", data / "pupils.csv", past, Path(reference), upload_files(data))
 
 
 def file_hash(path: Path) -> str:
@@ -99,6 +102,32 @@ def _per_pupil(school_ids: pd.Series, by_school: pd.DataFrame, subjects: tuple[s
     return out
 
 
+def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame], say=print) -> tuple[pd.DataFrame, dict]:
+    """Results accepted through ``toolkit upload`` (docs/intake.md): KS1 uploads fill the pupils' ``ks1_*``
+    columns; KS2 uploads make this summer's Year 6 a KS2 cohort (value added for the year just finished)."""
+    pupils = pupils.copy()
+    ks1_results = accepted_results(data, "ks1")
+    if len(ks1_results):
+        by_upn = ks1_results.set_index("upn")
+        rows = pupils["upn"].isin(by_upn.index)
+        for col in (c for c in by_upn.columns if c.startswith("ks1_")):
+            pupils.loc[rows, col] = pupils.loc[rows, "upn"].map(by_upn[col]).to_numpy()
+    ks2_results = accepted_results(data, "ks2")
+    if len(ks2_results):
+        year = int(pupils["academic_year"].dropna().max())
+        by_upn = ks2_results.set_index("upn")
+        unknown = sorted(set(by_upn.index) - set(pupils["upn"]))
+        if unknown:
+            say(f"{len(unknown)} pupil(s) in accepted KS2 uploads are not in pupils.csv, so have no prior attainment "
+                f"or characteristics; they are left out of this run's value added: {', '.join(unknown[:10])}")
+        cohort = pupils[pupils["upn"].isin(by_upn.index)].copy()
+        cohort = cohort.drop(columns=[c for c in cohort.columns if c.startswith("target_") or c == "target_reviewed"])
+        for col in (c for c in by_upn.columns if c.startswith("ks2_")):
+            cohort[col] = cohort["upn"].map(by_upn[col]).astype("string").to_numpy()
+        past = {**past, year: pd.concat([past.get(year, cohort.iloc[:0]), cohort], ignore_index=True)}
+    return pupils, past
+
+
 def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50",
             say=print) -> list[str]:
     """Write ``out/national/`` and ``out/slices/<school_id>/`` for ``schools`` (default all); return the ids."""
@@ -121,6 +150,7 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     reference_year = int(reference["academic_year"].dropna().max()) if "academic_year" in reference else None
 
     past = {year: load_pupils(path) for year, path in inputs.past.items()}
+    pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
     progress, scores = [], []
     for year, cohort in past.items():
         for method, va in (("DfE", dfe), ("FFT", fft)):
@@ -179,7 +209,8 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
         info.update({"academic_year": academic_year, "challenge": str(challenge),
                      "settings": settings.get(school_id),
                      "own_past_progress": {r.subject: float(r.percentile) for r in own_rows.itertuples()},
-                     "past_years": sorted(past)})
+                     "past_years": sorted(y for y, c in past.items()
+                                          if (c["school_id"].astype("string") == school_id).any())})
         (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
         mine = pupils[pupils["school_id"] == school_id]
         mine.to_parquet(d / "pupils.parquet", index=False)
@@ -187,7 +218,8 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
         for stage, (rows, est) in estimates.items():
             upns = set(rows.loc[rows["school_id"] == school_id, "upn"])
             est[est["upn"].isin(upns)].to_parquet(d / f"estimates_{stage}.parquet", index=False)
-        for year, cohort in past.items():
+        for year in info["past_years"]:
+            cohort = past[year]
             theirs = cohort[cohort["school_id"].astype("string") == school_id]
             theirs.to_parquet(d / f"ks2_{year}.parquet", index=False)
             pupil_groups(theirs).assign(upn=theirs["upn"].to_numpy()).to_parquet(d / f"groups_ks2_{year}.parquet", index=False)
