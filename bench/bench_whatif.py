@@ -12,7 +12,7 @@ from pathlib import Path
 
 from toolkit.data import synth
 from toolkit.reports.prepare import find_inputs, prepare
-from toolkit.whatif import WhatIf, WhatIfApp
+from toolkit.whatif import WhatIfApp
 
 
 def main() -> None:
@@ -26,7 +26,6 @@ def main() -> None:
         # The school with the largest Year 6 (three forms of entry make about 90 pupils).
         sizes = trust.pupils[trust.pupils["year_group"] == 6].groupby("school_id").size()
         school = sizes.idxmax()
-        state = WhatIf.open(root / "run", school)
         app = WhatIfApp(root / "run", school)
         app.year.value = 6
         levels = ["FFT20", "FFT5", "FFT50", "Own past progress"] * 5

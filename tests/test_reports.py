@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from toolkit.data import load_pupils, synth
+from toolkit.data import load_pupils
 from toolkit.estimates import EstimateModel
 from toolkit.reports import engine
 from toolkit.reports.batch import REPORTS, run_batch

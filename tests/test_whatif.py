@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit import challenge_settings
 from toolkit.reports.prepare import find_inputs, prepare
 from toolkit.whatif import WhatIf, WhatIfApp
 

@@ -16,11 +16,10 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from toolkit import challenge_settings
-from toolkit.estimates import COMBINED, Located, outcome_scale
+from toolkit.estimates import COMBINED
 from toolkit.reports.display import table_html
 from toolkit.targets import SUBJECT_LABELS, aggregate_targets, target_cut
 
@@ -71,7 +70,7 @@ class WhatIf:
     def schools(run_dir: str | Path) -> dict[str, str]:
         run = Path(run_dir)
         out = {}
-        for i, d in enumerate(sorted((run / "slices").iterdir())):
+        for d in sorted((run / "slices").iterdir()):
             info = json.loads((d / "school.json").read_text())
             out[d.name] = info.get("school_name") or d.name
         return out

@@ -531,7 +531,6 @@ def pupil_table(rng: np.random.Generator, c: Cohort, lat: dict, cal: Calibration
                 school_ids: np.ndarray, year_group: np.ndarray, academic_year: np.ndarray,
                 stage: np.ndarray) -> pd.DataFrame:
     """The pupil table (docs/data_model.md) for a drawn cohort."""
-    n = len(c.school)
     fore, sur = names.pupil_names(rng, c.female)
     birth_start = academic_year - 6 - year_group
     dob = _dates_of_birth(rng, c.month, birth_start)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit import challenge_settings, parameters
+from toolkit import challenge_settings
 from toolkit.attainment import headline_measures
 from toolkit.data import load_pupils
 from toolkit.estimates import EstimateModel

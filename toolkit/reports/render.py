@@ -124,9 +124,6 @@ class PdfPrinter:
         import asyncio
         return asyncio.run_coroutine_threadsafe(self._print(Path(html_file), Path(pdf_file), footer), self._loop)
 
-    def print(self, html_file: Path, pdf_file: Path, footer: str) -> None:
-        self.submit(html_file, pdf_file, footer).result()
-
     def __exit__(self, *exc) -> None:
         import asyncio
 
