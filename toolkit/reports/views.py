@@ -19,6 +19,7 @@ from toolkit.reports.display import (heading, note, one_decimal, percent, show_f
                                      signed_percent, theme, title_block, whole)
 from toolkit.scales import eyfs, ks2
 from toolkit.targets import SUBJECT_LABELS, aggregate_targets, review_targets
+from toolkit.targets import spec as targets_spec
 from toolkit.value_added import pag_table
 
 STAGE_OF_YEAR = {1: "ks1", 2: "ks1", 3: "ks2", 4: "ks2", 5: "ks2", 6: "ks2"}
@@ -238,7 +239,9 @@ def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
     return t.drop(columns=[c for c in ("subject",) if c in t])
 
 
-def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
+def _year_groups_with_estimates(school: School, year_groups: list[int]):
+    """Each year group's heading (a new page after the first), then ``(year, pupils, estimates at FFT50 / FFT20 /
+    FFT5 / own past progress, stage)``; year groups without estimates get a note instead."""
     for i, yg in enumerate(year_groups):
         pupils = school.year_pupils(yg)
         estimates = school.challenge_estimates(yg)
@@ -246,20 +249,27 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
         if pupils.empty or not estimates:
             note("No pupils with estimates in this year group.")
             continue
-        stage = STAGE_OF_YEAR[yg]
+        yield yg, pupils, estimates, STAGE_OF_YEAR[yg]
+
+
+def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
+    review = targets_spec()
+    for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
         indicators = [("expected", "% national standard (or higher)"), ("high", "% above national (high score / greater depth)")]
         if stage == "ks2":
             indicators.append(("average", "Average scaled score"))
+        tables = {}
         for indicator, label in indicators:
             heading(label, 3)
-            table = _target_table(aggregate_targets(estimates, pupils, stage, indicator))
+            tables[indicator] = aggregate_targets(estimates, pupils, stage, indicator)
+            table = _target_table(tables[indicator])
             if indicator == "average":
                 fmt = {c: one_decimal for c in list(CHALLENGE_COLUMNS.values()) + ["Aggregated target"]}
                 fmt.update({"Difference to FFT50": signed, "% pupils with target": percent, "Pupils": whole})
             else:
                 fmt = TARGET_FORMATS
             show_table(table, fmt)
-        summary = aggregate_targets(estimates, pupils, stage, "expected")
+        summary = tables["expected"]
         chosen = school.estimates_for(yg, challenge)
         summary["estimate"] = [100 * chosen[f"{s}_p_expected"].mean() for s in summary["subject"]]
         show_figure(charts.high_to_low(summary, "measure", "estimate", "aggregated_target",
@@ -270,7 +280,8 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
         subjects = tuple(s for s in ("reading", "writing", "maths", "gps") if f"{s}_p_target" in chosen)
         flagged = review_targets(pupils, chosen, subjects)
         if flagged.empty:
-            note("No target looks unlikely (below 25%) or unambitious (above 90%) at this challenge level.")
+            note(f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
+                 f"{review['unambitious_above']:.0%}) at this challenge level.")
             continue
         names = school.names()
         flagged.insert(0, "Pupil", flagged["upn"].map(names))
@@ -284,14 +295,7 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
 # ----------------------------------------------------------------------------------------------- pupil groups
 def groups_report(school: School, year_groups: list[int]) -> None:
     fmt = {**TARGET_FORMATS, "Estimated gap": signed_percent, "Target gap": signed_percent}
-    for i, yg in enumerate(year_groups):
-        pupils = school.year_pupils(yg)
-        estimates = school.challenge_estimates(yg)
-        heading(year_label(school, yg), new_page=i > 0)
-        if pupils.empty or not estimates:
-            note("No pupils with estimates in this year group.")
-            continue
-        stage = STAGE_OF_YEAR[yg]
+    for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
         for subject in _measures(stage):
             heading(f"{SUBJECT_LABELS[subject]}: % national standard (or higher) by pupil group", 3)
             table = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
