@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from toolkit import parameters
+from toolkit.data.schema import year_group_number
 
 OWN = "own_past_progress"
 FOLDER = "schools"
@@ -96,7 +97,7 @@ def level_for(settings: dict | None, year_group: int, subject: str, default) -> 
 def per_pupil(settings: dict[str, dict], pupils: pd.DataFrame, subjects: tuple[str, ...], default,
               own: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
     """Subject -> each pupil's challenge percentile, from their school's settings (``default`` where none)."""
-    year = pd.to_numeric(pupils["year_group"].astype("string"), errors="coerce").fillna(-1).astype(int).to_numpy()
+    year = year_group_number(pupils["year_group"]).fillna(-1).astype(int).to_numpy()
     school = pupils["school_id"].astype("string").to_numpy()
     out = {}
     for subject in subjects:

@@ -70,16 +70,17 @@ def _load(path: str):
 
 
 def _challenge(text: str) -> float:
-    from toolkit.targets import NAMED_CHALLENGES
-    key = text.strip().upper()
-    value = NAMED_CHALLENGES.get(key, None)
+    """A challenge level for `toolkit estimates` (own past progress needs a school's history, so is not one)."""
+    from toolkit.challenge_settings import OWN, percentile_of
     try:
-        value = float(text) if value is None else value
-    except ValueError:
+        value = percentile_of(text)
+    except ValueError as err:
+        if "outside 1-99" in str(err):
+            raise argparse.ArgumentTypeError(str(err)) from None
+        value = OWN
+    if value == OWN:
         raise argparse.ArgumentTypeError(f"'{text}' is not a challenge level: give FFT50, FFT20, FFT5 or a "
-                                         "percentile from 1 to 99") from None
-    if not 1 <= value <= 99:
-        raise argparse.ArgumentTypeError(f"challenge {text} is outside 1-99")
+                                         "percentile from 1 to 99")
     return value
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit import challenge_settings
+from toolkit.data.schema import year_group_number
 from toolkit.estimates import COMBINED
 from toolkit.reports.display import table_html
 from toolkit.targets import SUBJECT_LABELS, aggregate_targets, target_cut
@@ -54,7 +55,7 @@ class WhatIf:
         state = cls(run, school_id, presenter, info, pupils)
         with open(run / "national" / "models.pkl", "rb") as f:
             models = pickle.load(f)
-        year = pd.to_numeric(pupils["year_group"].astype("string"), errors="coerce")
+        year = year_group_number(pupils["year_group"])
         for y, stage in YEARS.items():
             rows = pupils[year == y]
             if len(rows):

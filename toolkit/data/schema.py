@@ -157,6 +157,11 @@ def pupil_schema(columns: list[str]) -> pa.DataFrameSchema:
         strict=False, coerce=False)
 
 
+def year_group_number(values: pd.Series) -> pd.Series:
+    """Year groups as numbers: Reception (R) is 0, Years 1-13 their number; anything else <NA>."""
+    return pd.to_numeric(values.astype("string").str.strip().str.upper().replace("R", "0"), errors="coerce")
+
+
 def is_known_column(name: str) -> bool:
     return name in FIELD_BY_NAME
 

@@ -24,6 +24,7 @@ import pandas as pd
 from toolkit import challenge_settings
 from toolkit.attainment import headline_measures
 from toolkit.data import load_pupils
+from toolkit.data.schema import year_group_number
 from toolkit.estimates import EstimateModel
 from toolkit.groups import pupil_groups
 from toolkit.intake.uploads import accepted_results, upload_files
@@ -70,10 +71,6 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def year_group_of(pupils: pd.DataFrame) -> pd.Series:
-    return pd.to_numeric(pupils["year_group"].astype("string").replace("R", "0"), errors="coerce")
 
 
 def _estimates(model: EstimateModel, pupils: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:
@@ -164,7 +161,7 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
            if len(fft_scores) else pd.DataFrame(columns=["school_id", "subject", "percentile"]))
 
     # Estimates for current pupils, every school at once.
-    yg = year_group_of(pupils)
+    yg = year_group_number(pupils["year_group"])
     challenge_settings.percentile_of(challenge)             # refuse a bad level before any work
     settings = challenge_settings.load_all(ids)
     estimates = {}

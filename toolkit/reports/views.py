@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import attainment, challenge_settings
+from toolkit.data.schema import year_group_number
 from toolkit.estimates import COMBINED, outcome_scale
 from toolkit.groups import GROUPS, target_gaps, va_by_group
 from toolkit.reports import charts
@@ -67,8 +68,7 @@ class School:
         return pd.Series((allp["forename"] + " " + allp["surname"]).to_numpy(), index=allp["upn"].to_numpy())
 
     def year_pupils(self, year_group: int) -> pd.DataFrame:
-        yg = pd.to_numeric(self.pupils["year_group"].astype("string"), errors="coerce")
-        return self.pupils[yg == year_group].reset_index(drop=True)
+        return self.pupils[year_group_number(self.pupils["year_group"]) == year_group].reset_index(drop=True)
 
     def estimates_for(self, year_group: int, challenge: str) -> pd.DataFrame:
         """Estimates of a year group's pupils at ``challenge`` (a label: FFT50, FFT20, FFT5, own_past_progress,
