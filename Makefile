@@ -38,6 +38,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/toolkit synth national --pupils $(DEMO_PUPILS) --year $(DEMO_YEAR) --seed 2026 --out $(DEMO)/national_$(DEMO_YEAR).parquet
+	$(VENV)/bin/toolkit synth ks5 --students 150000 --year $(DEMO_YEAR) --seed 2026 --out $(DEMO)/national_ks5_$(DEMO_YEAR).parquet
 	$(VENV)/bin/toolkit synth schools --schools 12 --year $(shell expr $(DEMO_YEAR) + 1) --seed 7 --out $(DEMO)/trust
 	@echo "Demo data (synthetic): $(CURDIR)/$(DEMO)"
 	$(VENV)/bin/toolkit reports --data $(DEMO)/trust --out outputs/demo/run
@@ -48,6 +49,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_synth.py
+	$(PY) bench/bench_ks5.py
 	$(PY) bench/bench_estimates.py
 	$(PY) bench/bench_reports.py
 	$(PY) bench/bench_whatif.py

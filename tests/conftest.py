@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.data import synth
+from toolkit.data import synth, synth_ks5
 from toolkit.estimates import EstimateModel
 
 CALIBRATION_YEAR = 2026
@@ -37,9 +37,17 @@ def trust() -> synth.DemoTrust:
 
 
 @pytest.fixture(scope="session")
-def pack_data(national_200k, trust, tmp_path_factory):
-    """A school data folder (the 4-school trust) with a 60,000-pupil national reference beside it."""
+def national_ks5() -> synth_ks5.NationalKs5:
+    """A 60,000-student national KS4 -> A level cohort (the KS5 reference)."""
+    return synth_ks5.national_ks5(60_000, CALIBRATION_YEAR, seed=77)
+
+
+@pytest.fixture(scope="session")
+def pack_data(national_200k, national_ks5, trust, tmp_path_factory):
+    """A school data folder (the trust: 4 primaries and a secondary with a sixth form) with a 60,000-pupil national
+    reference and the KS5 reference beside it."""
     root = tmp_path_factory.mktemp("pack_data")
     national_200k.pupils.head(60_000).to_parquet(root / "national_2026.parquet", index=False)
+    national_ks5.entries.to_parquet(root / "national_ks5_2026.parquet", index=False)
     synth.write_trust(trust, root / "trust", 2027)
     return root / "trust"

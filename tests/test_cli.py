@@ -73,5 +73,5 @@ def test_va_command(reference_file, trust, tmp_path):
     out = tmp_path / "va.csv"
     assert main(["va", "--reference", str(reference_file), "--pupils", str(pupils), "--out", str(out)]) == 0
     va = pd.read_csv(out, dtype={"school_id": str})
-    assert set(va["school_id"]) == set(trust.schools["school_id"])
+    assert set(va["school_id"]) == set(trust.past[2026]["school_id"]) == set(trust.schools.loc[trust.schools["phase"] == "Primary", "school_id"])
     assert {"subject", "pupils", "score", "ci_low", "ci_high"} <= set(va.columns)

@@ -220,7 +220,8 @@ def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
     from toolkit.reports.prepare import find_inputs, prepare
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)
-    shutil.copy(pack_data.parent / "national_2026.parquet", tmp_path / "national_2026.parquet")
+    for name in ("national_2026.parquet", "national_ks5_2026.parquet"):
+        shutil.copy(pack_data.parent / name, tmp_path / name)
     schools = pd.read_csv(data / "schools.csv", dtype=str)
     school = schools["school_id"].iloc[0]
     assert main(["template", "--school", school, "--keystage", "ks2", "--data", str(data),

@@ -27,13 +27,26 @@ def data(pack_data):
 
 @pytest.fixture(scope="module")
 def two(trust):
+    """Two primaries."""
     return list(trust.schools["school_id"].iloc[:2])
 
 
 @pytest.fixture(scope="module")
-def pack(data, two, tmp_path_factory):
+def secondary(trust):
+    return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
+
+
+PRIMARY_REPORTS = ["estimates", "targets", "groups", "va"]
+
+
+def reports_of(school: str, secondary: str) -> list[str]:
+    return ["ks5_results"] if school == secondary else PRIMARY_REPORTS
+
+
+@pytest.fixture(scope="module")
+def pack(data, two, secondary, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
-    manifest = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    manifest = run_batch(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
     return out, manifest
 
 
@@ -41,18 +54,22 @@ def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_every_report_rendered_in_both_formats(pack, two):
+def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
-    assert [r["status"] for r in manifest["reports"]] == ["done"] * (len(two) * len(REPORTS))
-    for school in two:
-        for report in REPORTS:
+    assert sorted(REPORTS) == sorted(PRIMARY_REPORTS + ["ks5_results"])
+    # Each school gets the reports its data supports: primaries the four primary reports, the sixth form KS5 results.
+    assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == \
+        [(s, r) for s in two + [secondary] for r in reports_of(s, secondary)]
+    assert {r["status"] for r in manifest["reports"]} == {"done"}
+    for school in two + [secondary]:
+        for report in reports_of(school, secondary):
             for fmt in ("html", "pdf"):
                 f = out / "reports" / school / f"{report}.{fmt}"
                 assert f.exists() and f.stat().st_size > 10_000, f
             assert subprocess.run(["pdfinfo", str(out / "reports" / school / f"{report}.pdf")],
                                   capture_output=True, text=True).stdout.count("Page size:") == 1
     index = (out / "index.html").read_text()
-    assert index.count('.pdf">PDF</a>') == len(two) * len(REPORTS)
+    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + 1
     assert "SYNTHETIC DATA" in index
 
 
@@ -81,23 +98,24 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     assert name.split(" (")[0] in est_text
 
 
-def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, tmp_path):
+def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, tmp_path):
     out, _ = pack
     for report in REPORTS:
-        pdf = out / "reports" / two[1] / f"{report}.pdf"
+        school = secondary if report == "ks5_results" else two[1]
+        pdf = out / "reports" / school / f"{report}.pdf"
         subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True)
         png = next(tmp_path.glob(f"{report}*.png"))
         pixels = np.asarray(Image.open(png).convert("L"))
         assert (pixels < 200).mean() > 0.01, f"{report}: page 1 looks blank"
         first = pdf_text(pdf).split("\f")[0]
-        assert "SYNTHETIC DATA" in first and two[1] in first and "Challenge level" in first
+        assert "SYNTHETIC DATA" in first and school in first and "Challenge level" in first
         assert "Page 1 of" in first
 
 
-def test_no_code_warnings_or_tracebacks(pack, two):
+def test_no_code_warnings_or_tracebacks(pack, two, secondary):
     out, manifest = pack
-    for school in two:
-        for report in REPORTS:
+    for school in two + [secondary]:
+        for report in reports_of(school, secondary):
             page = (out / "reports" / school / f"{report}.html").read_text()
             text = pdf_text(out / "reports" / school / f"{report}.pdf")
             for bad in ("Traceback", "views.load", "import ", "Warning", "run_dir ="):
@@ -106,10 +124,10 @@ def test_no_code_warnings_or_tracebacks(pack, two):
     assert all(r["warnings"] == [] for r in manifest["reports"])
 
 
-def test_each_school_sees_only_its_own_pupils(pack, two, trust):
+def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
     out, _ = pack
-    everyone = pd.concat([trust.pupils] + list(trust.past.values()))
-    for school in two:
+    everyone = pd.concat([trust.pupils] + list(trust.past.values()) + list(trust.ks5.values()))
+    for school in two + [secondary]:
         others = everyone[everyone["school_id"] != school]
         upns = set(others["upn"])
         names = set(others["forename"] + " " + others["surname"])

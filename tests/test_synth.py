@@ -5,7 +5,9 @@ import pytest
 
 from tests.conftest import CALIBRATION_YEAR
 from toolkit.studies import generator_calibration
-from toolkit.data import load_pupils, synth
+from toolkit.data import load_pupils
+from toolkit.data import synth
+from toolkit.data.entries import load_entries
 from toolkit.data.load import check_pupils
 from toolkit.data.names import surnames
 from toolkit.scales import ks1_aps, upn_problems
@@ -88,8 +90,19 @@ def test_planted_school_effects_show_in_school_results(national_200k):
 
 def test_demo_trust_structure(trust):
     pupils, schools = trust.pupils, trust.schools
-    assert len(schools) == 4 and schools["school_name"].str.endswith("(synthetic)").all()
-    assert set(pupils["year_group"]) == set(range(7))
+    assert len(schools) == 5 and schools["school_name"].str.endswith("(synthetic)").all()
+    assert schools["phase"].tolist() == ["Primary"] * 4 + ["Secondary"]
+    assert set(pupils["year_group"]) == set(range(7)) | {12, 13}
+    sixth = pupils[pupils["year_group"] >= 12]
+    assert (sixth["school_id"] == "9254000").all() and sixth["ks4_aps"].between(3, 9).all()
+    assert pupils.loc[pupils["year_group"] < 12, "ks4_aps"].isna().all()
+    assert sorted(trust.ks5) == [2024, 2025, 2026]
+    for year, entries in trust.ks5.items():
+        assert (entries["academic_year"] == year).all()
+        assert not set(entries["upn"]) & set(pupils["upn"])           # past Year 13s have left
+        per_student = entries[entries["qualification"] == "A level"].groupby("upn").size()
+        assert per_student.between(2, 5).all() and per_student.mean() > 2.8
+    pupils = pupils[pupils["year_group"] <= 6]
     assert sorted(trust.past) == [2024, 2025, 2026]
     for year, frame in trust.past.items():
         assert (frame["year_group"] == 6).all() and (frame["academic_year"] == year).all()
@@ -118,7 +131,9 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 6
+    assert len(files) == 9
+    entries = load_entries(tmp_path / "ks5_2026.csv")
+    assert entries["grade"].tolist() == trust.ks5[2026]["grade"].tolist()
 
 
 def test_national_writes_parquet_schools_and_calibration(tmp_path):

@@ -6,11 +6,14 @@ import sys
 import time
 from pathlib import Path
 
+from toolkit.reports import REPORTS
+
 DESCRIPTION = """Open pupil-tracking analyses for English schools.
 
 Commands:
   synth national   generate a synthetic national KS2 cohort, calibrated to published figures
-  synth schools    generate a synthetic demo trust (Reception to Year 6, three past KS2 cohorts)
+  synth ks5        generate a synthetic national KS4 -> A level cohort (entries with grades)
+  synth schools    generate a synthetic demo trust (primaries and a secondary school with a sixth form)
   check            check a pupil file (CSV, XLSX, Parquet) and list every problem by row and column
   estimates        estimates with chances of each band at a challenge level, one row per pupil
   va               school value added with 95% confidence intervals (DfE or FFT-style)
@@ -36,16 +39,34 @@ def _synth_national(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synth_ks5(args: argparse.Namespace) -> int:
+    from toolkit.data import synth_ks5
+    start = time.perf_counter()
+    _say(f"Generating {args.students:,} synthetic A level students finishing in {args.year} (seed {args.seed}) ...")
+    cohort = synth_ks5.national_ks5(args.students, args.year, args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cohort.entries.to_parquet(out, index=False)
+    schools = out.with_name(out.stem + "_schools.csv")
+    cohort.schools.to_csv(schools, index=False, float_format="%.5f")
+    _say(f"Wrote {len(cohort.entries):,} entries of {cohort.entries['upn'].nunique():,} students in "
+         f"{len(cohort.schools):,} schools in {time.perf_counter() - start:.1f} s:")
+    print(out)
+    print(schools)
+    return 0
+
+
 def _synth_schools(args: argparse.Namespace) -> int:
     from toolkit.data import synth
     start = time.perf_counter()
     _say(f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
          f"(seed {args.seed}) ...")
-    trust = synth.demo_trust(args.schools, args.year, args.seed)
+    trust = synth.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
     files = synth.write_trust(trust, Path(args.out), args.year)
     past = sum(len(f) for f in trust.past.values())
-    _say(f"Wrote {len(trust.pupils):,} current pupils and {past:,} past Year 6 pupils "
-         f"in {time.perf_counter() - start:.1f} s:")
+    entries = sum(len(f) for f in trust.ks5.values())
+    _say(f"Wrote {len(trust.pupils):,} current pupils, {past:,} past Year 6 pupils and {entries:,} past A level "
+         f"entries in {time.perf_counter() - start:.1f} s:")
     for f in files:
         print(f)
     return 0
@@ -139,14 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
     nat.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     nat.add_argument("--out", required=True, help="output Parquet file")
     nat.set_defaults(run=_synth_national)
+    ks5 = synth_sub.add_parser(
+        "ks5", help="a national KS4 -> A level reference cohort (Parquet)",
+        description="A national cohort of A level students: one row per entry with the student's KS4 average point "
+                    "score and grade, calibrated to the published A level grade shares (parameters/national/"
+                    "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).")
+    ks5.add_argument("--students", type=int, default=150_000, help="number of students (default 150000)")
+    ks5.add_argument("--year", type=int, required=True, help="year the students finished 16-18 study, by its summer")
+    ks5.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ks5.add_argument("--out", required=True, help="output Parquet file, e.g. national_ks5_2026.parquet")
+    ks5.set_defaults(run=_synth_ks5)
     sch = synth_sub.add_parser(
-        "schools", help="a demo trust of primary schools (CSV pupil tables)",
-        description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year) and ks2_<year>.csv "
-                    "for each of the three previous Year 6 cohorts.")
+        "schools", help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
+        description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, "
+                    "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
+                    "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.")
     sch.add_argument("--schools", type=int, default=12, help="number of schools (default 12)")
     sch.add_argument("--year", type=int, default=2027, help="current academic year by its summer (default 2027 = 2026/27)")
     sch.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     sch.add_argument("--out", required=True, help="output folder")
+    sch.add_argument("--no-secondary", action="store_true", help="primaries only")
     sch.set_defaults(run=_synth_schools)
 
     check = sub.add_parser("check", help="check a pupil file and list its problems",
@@ -191,8 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--reference", help="national reference cohort (default: national_<year>.parquet in --data "
                                          "or its parent)")
     rep.add_argument("--schools", nargs="+", default=["all"], help="'all' (default) or DfE numbers")
-    rep.add_argument("--reports", default=",".join(REPORT_NAMES),
-                     help=f"comma-separated, from {', '.join(REPORT_NAMES)} (default: all)")
+    rep.add_argument("--reports", default=",".join(REPORTS),
+                     help=f"comma-separated, from {', '.join(REPORTS)} (default: all)")
     rep.add_argument("--formats", default="html,pdf", help="html, pdf or both (default html,pdf)")
     rep.add_argument("--challenge", default="FFT50", help="challenge level where a school has no saved settings: "
                                                           "FFT50 (default), FFT20, FFT5, own_past_progress or 1-99")
@@ -338,7 +371,6 @@ def _dashboard(args: argparse.Namespace) -> int:
         return 0
 
 
-REPORT_NAMES = ("estimates", "targets", "groups", "va")
 
 
 def _reports(args: argparse.Namespace) -> int:

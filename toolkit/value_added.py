@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit import attainment, parameters
+from toolkit import attainment, ks5, parameters
 from toolkit.estimates import EstimateModel, outcome_scale, outcome_values
 from toolkit.scales import ks1, ks2
 
@@ -22,18 +22,29 @@ def spec() -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- shared machinery
-def school_scores(progress: pd.DataFrame, national_sd: dict[str, float], by: str | list[str] = "school_id") -> pd.DataFrame:
+def school_scores(progress: pd.DataFrame, national_sd: dict[str, float], by: str | list[str] = "school_id",
+                  weight: str | None = None) -> pd.DataFrame:
     """Mean progress with its 95% confidence interval per ``by`` and subject.
 
     ``progress`` is a pupil-level table (``subject``, ``progress`` and the ``by`` columns); pupils without a progress
-    score are left out. Returns ``<by>, subject, pupils, score, ci_low, ci_high``.
+    score are left out. With ``weight`` (a column, e.g. an entry's size), the score is the weighted mean and the
+    interval uses the total weight in place of n. Returns ``<by>, subject, pupils, score, ci_low, ci_high`` (and
+    ``size``, the total weight, when weighted).
     """
     by = [by] if isinstance(by, str) else list(by)
     z = spec()["confidence_z"]
     ok = progress.dropna(subset=["progress"])
-    out = ok.groupby(by + ["subject"], sort=True)["progress"].agg(pupils="size", score="mean").reset_index()
+    if weight is None:
+        out = ok.groupby(by + ["subject"], sort=True)["progress"].agg(pupils="size", score="mean").reset_index()
+        n = out["pupils"]
+    else:
+        ok = ok.assign(_wp=ok["progress"] * ok[weight])
+        out = ok.groupby(by + ["subject"], sort=True).agg(pupils=("progress", "size"), size=(weight, "sum"),
+                                                          _wp=("_wp", "sum")).reset_index()
+        out["score"] = out.pop("_wp") / out["size"]
+        n = out["size"]
     sd = out["subject"].map(national_sd).astype(float)
-    half = z * sd / np.sqrt(out["pupils"])
+    half = z * sd / np.sqrt(n)
     out["ci_low"], out["ci_high"] = out["score"] - half, out["score"] + half
     return out
 
@@ -168,6 +179,64 @@ class FftValueAdded:
 
     def school_scores(self, progress: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
         return school_scores(progress, self.national_sd_, by)
+
+
+class Level3ValueAdded:
+    """The DfE's level 3 (KS4 to KS5) value added for A levels and AS: per qualification and subject, a national
+    table of prior-attainment bands (average KS4 APS and average points of the entries in each equal-sized band);
+    a student's expected points are interpolated between the bands around their KS4 APS, and their VA is actual
+    minus expected, in grades of the qualification. School VA per subject and overall (all A levels) is the
+    size-weighted mean through ``school_scores``. Parameters: ``parameters/ks5.yaml`` (``value_added``)."""
+
+    def fit(self, reference: pd.DataFrame) -> "Level3ValueAdded":
+        """The national bands, and pupil-level SDs per subject, from a reference entries table."""
+        p = ks5.spec()["value_added"]
+        e = ks5.scored(reference).dropna(subset=[p["prior"], "points"])
+        e = e.assign(prior=e[p["prior"]].astype(float))
+        rows = []
+        for (q, subj), g in e.groupby(["qualification", "subject"], sort=True):
+            if len(g) < p["min_national_entries"]:
+                continue
+            # Equal-sized bands: rank on prior attainment (ties share a band) and cut the ranks into p["bands"].
+            rank = g["prior"].rank(method="average", pct=True)
+            band = np.minimum((rank * p["bands"]).apply(np.ceil).astype(int), p["bands"])
+            t = g.groupby(band).agg(prior=("prior", "mean"), outcome=("points", "mean"), entries=("points", "size"))
+            rows.append(t.rename_axis("band").reset_index().assign(qualification=q, subject=subj))
+        self.bands_ = pd.concat(rows, ignore_index=True)[["qualification", "subject", "band", "prior", "outcome", "entries"]]
+        self.national_sd_: dict[str, float] = {}
+        progress = self.transform(reference, flag=False)
+        self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()
+        return self
+
+    def expected_points(self, qualification: str, subject: str, prior: np.ndarray) -> np.ndarray:
+        """E = O1 + (O2 - O1) x (KS4 - P1) / (P2 - P1) between the bands around each prior (clamped at the ends);
+        NaN for a subject without national bands or a missing prior."""
+        t = self.bands_[(self.bands_["qualification"] == qualification) & (self.bands_["subject"] == subject)]
+        prior = np.asarray(prior, dtype=float)
+        if t.empty:
+            return np.full(len(prior), np.nan)
+        t = t.sort_values("prior")
+        return np.where(np.isnan(prior), np.nan, np.interp(prior, t["prior"], t["outcome"]))
+
+    def transform(self, entries: pd.DataFrame, flag: bool = True) -> pd.DataFrame:
+        """Entry-level VA (``PROGRESS_COLUMNS`` plus ``qualification, size, prior``); ``subject`` is the label
+        ("A level Mathematics"), and every A level entry is repeated under the overall label."""
+        p = ks5.spec()["value_added"]
+        e = ks5.scored(entries).reset_index(drop=True)
+        prior = e[p["prior"]].astype(float).to_numpy() if p["prior"] in e else np.full(len(e), np.nan)
+        expected = np.full(len(e), np.nan)
+        for (q, subj), idx in e.groupby(["qualification", "subject"], sort=False).groups.items():
+            expected[idx] = self.expected_points(q, subj, prior[idx])
+        step = e["qualification"].map({q: ks5.grade_step(q) for q in e["qualification"].dropna().unique()}).astype(float)
+        out = pd.DataFrame({"upn": e["upn"], "school_id": e["school_id"], "subject": e["label"],
+                            "qualification": e["qualification"], "actual": e["points"], "estimate": expected,
+                            "progress": (e["points"] - expected) / step, "size": e["size"], "prior": prior})
+        overall = out[out["qualification"] == "A level"].assign(subject=ks5.overall_label())
+        out = pd.concat([out, overall], ignore_index=True)
+        return _flag_outliers(out, self.national_sd_) if flag else out
+
+    def school_scores(self, progress: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
+        return school_scores(progress, self.national_sd_, by, weight="size")
 
 
 def own_past_progress(school_va: pd.DataFrame, model: EstimateModel) -> pd.DataFrame:

@@ -44,9 +44,10 @@ class WhatIf:
     @classmethod
     def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> "WhatIf":
         run = Path(run_dir)
-        slices = sorted(p.name for p in (run / "slices").iterdir()) if (run / "slices").exists() else []
+        slices = list(cls.schools(run)) if (run / "slices").exists() else []
         if not slices:
-            raise FileNotFoundError(f"{run}: no prepared schools (run `toolkit reports` or `make demo` first)")
+            raise FileNotFoundError(f"{run}: no prepared schools with estimates (run `toolkit reports` or `make demo` "
+                                    "first)")
         school_id = school_id or slices[0]
         info = json.loads((run / "slices" / school_id / "school.json").read_text())
         if presenter and not info.get("synthetic"):
@@ -69,11 +70,13 @@ class WhatIf:
 
     @staticmethod
     def schools(run_dir: str | Path) -> dict[str, str]:
+        """School id -> name of the prepared schools that have estimates (pupils in Years 1-6)."""
         run = Path(run_dir)
         out = {}
         for d in sorted((run / "slices").iterdir()):
             info = json.loads((d / "school.json").read_text())
-            out[d.name] = info.get("school_name") or d.name
+            if "estimates" in info.get("reports", ["estimates"]):
+                out[d.name] = info.get("school_name") or d.name
         return out
 
     # -- settings

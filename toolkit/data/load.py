@@ -159,6 +159,8 @@ def to_types(frame: pd.DataFrame) -> pd.DataFrame:
     for col in BOOL_COLUMNS:
         if col in out:
             out[col] = schema.parse_bool(out[col])
+    if "ks4_aps" in out:
+        out["ks4_aps"] = pd.to_numeric(out["ks4_aps"]).astype(float)
     for col in [c for c in out.columns if c.startswith(("ks1_", "ks2_", "target_")) and schema.is_known_column(c)]:
         out[col] = out[col].str.upper() if col != "target_reviewed" else out[col]
     for col in [c for c in out.columns if c.startswith("eyfs_")]:

@@ -105,6 +105,8 @@ FIELDS: tuple[Field, ...] = (
             f"A {s} target must be a band (B, W-, W, W+, N-, N, N+, A-, A, A+), a TA code or a scaled score")
       for s in TARGET_SUBJECTS),
     Field("target_reviewed", "Target reviewed (Y/N)", False, "Target reviewed must be Y or N"),
+    Field("ks4_aps", "KS4 GCSE average point score (0-9): prior attainment of KS5 value added (Years 12-13)", False,
+          "KS4 average point score must be a number from 0 to 9"),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 REQUIRED = tuple(f.name for f in FIELDS if f.required)
@@ -140,6 +142,8 @@ def _value_check(field: Field):
         return _valid_test_result
     if name.startswith("target_"):
         return _valid_target
+    if name == "ks4_aps":
+        return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 9)
     raise KeyError(name)
 
 

@@ -642,13 +642,37 @@ def planted_effect_in_points(c: Cohort, lat: dict, schools: Schools, cal: Calibr
 @dataclass
 class DemoTrust:
     schools: pd.DataFrame
-    pupils: pd.DataFrame                    # current pupils, Reception to Year 6
+    pupils: pd.DataFrame                    # current pupils: Reception to Year 6 (primaries), Years 12-13 (secondary)
     past: dict[int, pd.DataFrame]           # KS2 year -> that year's Year 6 with KS2 results
+    ks5: dict[int, pd.DataFrame] = field(default_factory=dict)   # year -> that year's Year 13 A level entries
 
 
-def demo_trust(n_schools: int, year: int, seed: int) -> DemoTrust:
+SECONDARY = {"school_id": "9254000", "school_name": "Thornbury Park School (synthetic)", "intake": 0.10, "va_ks5": 0.15,
+             "sixth_form_students": 120}
+
+
+def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, pd.DataFrame]]:
+    """The demo trust's secondary school with a sixth form: its schools.csv row, Years 12-13 on roll in ``year``
+    (with KS4 APS) and the A level entries of its three previous Year 13 cohorts. Drawn from its own random stream,
+    so adding it leaves the primaries unchanged."""
+    from toolkit.data import synth_ks5
+    rng = np.random.default_rng([seed, 4000])
+    sch = SECONDARY
+    size = lambda: int(sch["sixth_form_students"] * rng.uniform(0.9, 1.1))
+    current = [synth_ks5.sixth_form(rng, sch["school_id"], year, g, size(), sch["intake"], sch["va_ks5"])[0]
+               for g in (12, 13)]
+    past = {ay: synth_ks5.sixth_form(rng, sch["school_id"], ay, 13, size(), sch["intake"], sch["va_ks5"])[1]
+            for ay in (year - 3, year - 2, year - 1)}
+    row = {"school_id": sch["school_id"], "school_name": sch["school_name"], "la": 925, "phase": "Secondary",
+           "trust": "Synthetic Demo Trust", "synthetic": True, "sixth_form": True, "intake": sch["intake"],
+           "va_ks5": sch["va_ks5"]}
+    return row, pd.concat(current, ignore_index=True), past
+
+
+def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> DemoTrust:
     """A synthetic trust: ``n_schools`` primaries with Reception-Year 6 in academic year ``year`` (by its summer)
-    and three past KS2 cohorts (``year``-1 .. ``year``-3) for value added and own past progress."""
+    and three past KS2 cohorts (``year``-1 .. ``year``-3) for value added and own past progress, plus (unless
+    ``secondary`` is False) a secondary school with a sixth form (``demo_secondary``)."""
     if n_schools < 1:
         raise ValueError("--schools must be at least 1")
     model = parameters.load_yaml("synth.yaml")
@@ -681,9 +705,15 @@ def demo_trust(n_schools: int, year: int, seed: int) -> DemoTrust:
             for ay in (year - 3, year - 2, year - 1)}
     school_frame = pd.DataFrame({
         "school_id": ids, "school_name": names.school_names(n_schools), "la": 925, "phase": "Primary",
-        "trust": "Synthetic Demo Trust", "synthetic": True, "intake": schools.intake,
+        "trust": "Synthetic Demo Trust", "synthetic": True, "sixth_form": False, "intake": schools.intake,
         **{f"va_{s}": schools.va[s] for s in KS2_SUBJECTS}})
-    return DemoTrust(school_frame, current, past)
+    if not secondary:
+        return DemoTrust(school_frame, current, past)
+    row, sixth, ks5_past = demo_secondary(year, seed)
+    school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
+    current = pd.concat([current, sixth.astype({c: t for c, t in current.dtypes.items() if c in sixth})],
+                        ignore_index=True)
+    return DemoTrust(school_frame, current, past, ks5_past)
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -711,8 +741,11 @@ Sampleton say so on every page. Results follow a model calibrated to published n
 (docs/synthetic_data.md). Files:
 
 - schools.csv: the schools, with the value added planted in each (latent SD units)
-- pupils.csv: pupils on roll in {year_label}, Reception to Year 6 (EYFS from Year 1, KS1 from Year 3)
+- pupils.csv: pupils on roll in {year_label}: Reception to Year 6 in the primaries (EYFS from Year 1, KS1 from
+  Year 3); Years 12 and 13 in the secondary school, with their KS4 average point score
 - ks2_<year>.csv: the Year 6 of each of the three previous years, with KS2 results
+- ks5_<year>.csv: the secondary school's Year 13 of each of the three previous years, one row per A level or AS
+  entry with its grade
 """
 
 
@@ -725,13 +758,17 @@ def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
     for ay, frame in trust.past.items():
         written.append(out / f"ks2_{ay}.csv")
         _to_csv(frame, written[-1])
+    for ay, frame in trust.ks5.items():
+        written.append(out / f"ks5_{ay}.csv")
+        _to_csv(frame, written[-1])
     (out / "README.md").write_text(README_TEXT.format(year_label=f"{year - 1}/{str(year)[2:]}"))
     return written + [out / "README.md"]
 
 
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
-    out["dob"] = pd.to_datetime(out["dob"]).dt.strftime("%Y-%m-%d")
+    if "dob" in out:
+        out["dob"] = pd.to_datetime(out["dob"]).dt.strftime("%Y-%m-%d")
     for col in ("fsm", "fsm6", "eal", "target_reviewed"):
         if col in out:
             out[col] = out[col].map({True: "Y", False: "N"})

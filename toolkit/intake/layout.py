@@ -17,6 +17,11 @@ class Subject:
     kind: str                            # ks2_test, ks2_writing, ks1_ta, "A level", "AS"
     field: str | None = None             # the pupil-table column it fills (KS1, KS2)
 
+    @property
+    def subject(self) -> str:
+        """The subject without its qualification: "A level Mathematics" -> "Mathematics" (KS5 entries)."""
+        return self.column[len(self.kind):].strip() if self.column.startswith(self.kind) else self.column
+
     def allowed(self) -> list[str]:
         """Every result this subject's cells may hold (the template's drop-down)."""
         if self.kind == "ks2_test":

@@ -139,12 +139,16 @@ class UploadStore:
 
 
 def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
-    """The results of every school's analysed upload (status "reports available") for ``keystage``, as pupil-table
-    columns: ``school_id, upn`` and the subject fields (``ks2_reading`` ...). Empty without an upload history."""
+    """The results of every school's analysed upload (status "reports available") for ``keystage``: for KS1 and
+    KS2 as pupil-table columns (``school_id, upn`` and the subject fields ``ks2_reading`` ...); for KS5 as entries
+    (``school_id, upn, qualification, subject, grade``; blank cells are not entries). Empty without an upload
+    history."""
     from toolkit.intake import layout
     data = Path(data)
+    subjects = layout.subjects(keystage)
+    empty = ["school_id", "upn"] + (["qualification", "subject", "grade"] if keystage == "ks5" else [])
     if not (data / "uploads.sqlite").exists():
-        return pd.DataFrame(columns=["school_id", "upn"])
+        return pd.DataFrame(columns=empty)
     store = UploadStore(data)
     history = store.history()
     live = history[(history["status"] == AVAILABLE) & (history["keystage"] == keystage)]
@@ -153,12 +157,25 @@ def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
         check = validate(store.path_of(row.sha256))
         if not check.ok:                                   # cannot happen for an accepted upload, unless edited
             raise ValueError(f"Upload {row.id} no longer validates:\n{check.report()}")
-        fields = {s.column: s.field for s in layout.subjects(keystage) if s.field}
-        frame = check.results.rename(columns=fields)
-        frame["school_id"] = str(row.school_id)
-        frame["upn"] = frame["UPN"].str.upper()
-        parts.append(frame[["school_id", "upn", *fields.values()]])
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["school_id", "upn"])
+        frame = check.results.assign(school_id=str(row.school_id), upn=check.results["UPN"].str.upper())
+        if keystage == "ks5":
+            for s in subjects:
+                graded = frame[frame[s.column].notna()]
+                parts.append(pd.DataFrame({"school_id": graded["school_id"], "upn": graded["upn"],
+                                           "qualification": s.kind, "subject": s.subject,
+                                           "grade": graded[s.column].str.upper()}))
+        else:
+            fields = {s.column: s.field for s in subjects if s.field}
+            parts.append(frame.rename(columns=fields)[["school_id", "upn", *fields.values()]])
+    return pd.concat(parts, ignore_index=True).astype("string") if parts else pd.DataFrame(columns=empty)
+
+
+def accepted_keystages(data: Path | str) -> set[str]:
+    """Key stages with at least one analysed upload in ``data``."""
+    if not (Path(data) / "uploads.sqlite").exists():
+        return set()
+    history = UploadStore(data).history()
+    return set(history.loc[history["status"] == AVAILABLE, "keystage"])
 
 
 def upload_files(data: Path | str) -> list[Path]:

@@ -1,2 +1,7 @@
 """The per-school report pack: prepare (methodology once for all schools), views (what notebooks show), the
 in-process notebook engine, rendering to HTML and PDF, and the batch that ties them together."""
+
+# Report name -> title; each is notebooks/<name>.ipynb. A school gets the ones its data supports
+# (prepare.applicable_reports).
+REPORTS = {"estimates": "Estimates", "targets": "Targets versus estimates", "groups": "Pupil groups",
+           "va": "Value added", "ks5_results": "KS5 results"}

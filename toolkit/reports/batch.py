@@ -22,12 +22,11 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from toolkit.reports import REPORTS
 from toolkit.reports.prepare import Inputs, file_hash, prepare
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-REPORTS = {"estimates": "Estimates", "targets": "Targets versus estimates", "groups": "Pupil groups",
-           "va": "Value added"}
 FORMATS = ("html", "pdf")
 PACKAGES = ("toolkit", "pandas", "numpy", "seaborn", "matplotlib", "papermill", "nbconvert", "playwright")
 
@@ -190,7 +189,7 @@ def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, repor
     for school_id in ids:
         info = json.loads((prepared / "slices" / school_id / "school.json").read_text())
         slice_hashes[school_id] = folder_hash(prepared / "slices" / school_id)
-        for report in reports:
+        for report in (r for r in reports if r in info.get("reports", REPORTS)):   # what the school's data supports
             params = {"run_dir": str(prepared), "school_id": school_id, "academic_year": info["academic_year"],
                       "year_groups": "6,5,4,3,2,1", "challenge": str(challenge)}
             base = out / "reports" / school_id

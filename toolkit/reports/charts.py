@@ -23,20 +23,22 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     return fig
 
 
-def va_intervals(scores: pd.DataFrame, title: str):
-    """School value added per subject and method with its 95% confidence interval."""
+def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
+    """School value added per subject (and method, when there is a ``method`` column) with its 95% confidence
+    interval."""
     s = scores.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(s) + 1.0))
     short = {"reading": "Reading", "writing": "Writing", "maths": "Maths", "gps": "GPS"}
-    labels = [f"{short.get(r.subject, r.subject)} ({r.method})" for r in s.itertuples()]
+    methods = s["method"] if "method" in s else pd.Series("", index=s.index)
+    labels = [f"{short.get(sub, sub)}{f' ({m})' if m else ''}" for sub, m in zip(s["subject"], methods)]
     y = np.arange(len(s))
-    colours = [PALETTE[0] if m == "DfE" else PALETTE[2] for m in s["method"]]
+    colours = [PALETTE[2] if m == "FFT" else PALETTE[0] for m in methods]
     ax.hlines(y, s["ci_low"], s["ci_high"], colors=colours, linewidth=2.5)
     ax.scatter(s["score"], y, color=colours, zorder=3, s=30)
     ax.axvline(0, color="#444", linewidth=1)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set(xlabel="Value added (score points) with 95% confidence interval", title=title)
+    ax.set(xlabel=f"Value added ({unit}) with 95% confidence interval", title=title)
     return fig
 
 

@@ -1,8 +1,9 @@
 """Compute the methodology once for every school and write one folder of results per school (its "slice").
 
-A school data folder (``--data DIR``) holds ``schools.csv``, ``pupils.csv`` (pupils on roll, with targets) and
-``ks2_<year>.csv`` (past Year 6 cohorts with KS2 results), plus a national reference cohort
-(``national_<year>.parquet``, in DIR or its parent, or given with ``--reference``).
+A school data folder (``--data DIR``) holds ``schools.csv``, ``pupils.csv`` (pupils on roll, with targets),
+``ks2_<year>.csv`` (past Year 6 cohorts with KS2 results) and, for schools with a sixth form, ``ks5_<year>.csv``
+(past Year 13 A level and AS entries), plus national reference cohorts (``national_<year>.parquet`` and, with KS5
+data, ``national_ks5_<year>.parquet``; in DIR or its parent, or given with ``--reference``).
 
 ``prepare`` fits the estimate models and value-added measures on the reference once, estimates every current pupil
 at FFT50, FFT20, FFT5, the school's own past progress and the chosen challenge, computes value added for every past
@@ -21,15 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit import challenge_settings
+from toolkit import challenge_settings, ks5
 from toolkit.attainment import headline_measures
 from toolkit.data import load_pupils
+from toolkit.data.entries import load_entries, typed
 from toolkit.data.schema import year_group_number
 from toolkit.estimates import EstimateModel
 from toolkit.groups import pupil_groups
-from toolkit.intake.uploads import accepted_results, upload_files
+from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
 from toolkit.targets import NAMED_CHALLENGES, chance_of_target
-from toolkit.value_added import DfeProgress, FftValueAdded, own_past_progress
+from toolkit.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
 
 KS2_YEARS = (3, 4, 5, 6)
 KS1_YEARS = (1, 2)
@@ -43,9 +45,21 @@ class Inputs:
     reference: Path
 
     uploads: list[Path] = field(default_factory=list)    # upload history and the files it analyses
+    ks5: dict[int, Path] = field(default_factory=dict)   # KS5 year -> entries file
+    reference_ks5: Path | None = None
 
     def files(self) -> list[Path]:
-        return [self.schools, self.pupils, *self.past.values(), self.reference, *self.uploads]
+        return [self.schools, self.pupils, *self.past.values(), self.reference, *self.uploads, *self.ks5.values(),
+                *([self.reference_ks5] if self.reference_ks5 else [])]
+
+
+def _find_reference(data: Path, stem: str, what: str) -> Path:
+    found = sorted(p for p in [*data.glob(f"{stem}_*.parquet"), *data.parent.glob(f"{stem}_*.parquet")]
+                   if re.fullmatch(rf"{stem}_\d{{4}}\.parquet", p.name))
+    if not found:
+        raise FileNotFoundError(f"{data}: no {what} ({stem}_<year>.parquet here or in {data.parent}); "
+                                "make one with `toolkit synth` or give it with --reference")
+    return found[-1]
 
 
 def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
@@ -55,14 +69,20 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     if missing:
         raise FileNotFoundError(f"{data}: no {' or '.join(missing)} (a data folder holds schools.csv, pupils.csv and "
                                 "ks2_<year>.csv; see docs/report_pack.md)")
-    past = {int(m.group(1)): p for p in sorted(data.glob("ks2_*.csv")) if (m := re.fullmatch(r"ks2_(\d{4})\.csv", p.name))}
+
+    def by_year(stem: str) -> dict[int, Path]:
+        return {int(m.group(1)): p for p in sorted(data.glob(f"{stem}_*.csv"))
+                if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.csv", p.name))}
+
+    uploads = upload_files(data)
+    ks5_files = by_year("ks5")
     if reference is None:
-        found = sorted(data.glob("national_*.parquet")) or sorted(data.parent.glob("national_*.parquet"))
-        if not found:
-            raise FileNotFoundError(f"{data}: no national reference cohort (national_<year>.parquet here or in "
-                                    f"{data.parent}); give one with --reference")
-        reference = found[-1]
-    return Inputs(data / "schools.csv", data / "pupils.csv", past, Path(reference), upload_files(data))
+        reference = _find_reference(data, "national", "national reference cohort")
+    reference_ks5 = None
+    if ks5_files or "ks5" in accepted_keystages(data):
+        reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
+    return Inputs(data / "schools.csv", data / "pupils.csv", by_year("ks2"), Path(reference), uploads, ks5_files,
+                  reference_ks5)
 
 
 def file_hash(path: Path) -> str:
@@ -125,6 +145,59 @@ def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame
     return pupils, past
 
 
+def apply_ks5_uploads(data: Path, pupils: pd.DataFrame, ks5_years: dict[int, pd.DataFrame], say=print
+                      ) -> dict[int, pd.DataFrame]:
+    """Accepted KS5 uploads become this summer's Year 13 entries; each student's KS4 APS, gender, FSM6 and name come
+    from pupils.csv. Students missing there keep their entries (attainment) but have no prior (no value added)."""
+    results = accepted_results(data, "ks5")
+    if not len(results):
+        return ks5_years
+    year = int(pupils["academic_year"].dropna().max())
+    student_cols = [c for c in ("upn", "forename", "surname", "gender", "fsm6", "ks4_aps") if c in pupils]
+    entries = typed(results).merge(pupils[student_cols], on="upn", how="left")
+    unknown = sorted(set(results["upn"]) - set(pupils["upn"]))
+    if unknown:
+        say(f"{len(unknown)} student(s) in accepted KS5 uploads are not in pupils.csv, so have no KS4 prior "
+            f"attainment; their grades count in attainment but not in value added: {', '.join(unknown[:10])}")
+    entries["academic_year"] = year
+    keep = ks5_years.get(year)
+    if keep is not None:       # an upload replaces that year's file for the schools it covers
+        keep = keep[~keep["school_id"].isin(set(entries["school_id"]))]
+    return {**ks5_years, year: pd.concat([f for f in (keep, entries) if f is not None], ignore_index=True)}
+
+
+@dataclass
+class Ks5Results:
+    entries: pd.DataFrame           # every school's entries, all years (academic_year)
+    attainment: pd.DataFrame        # school_id, academic_year, subject, entries, students, aps_per_entry, pct_*
+    progress: pd.DataFrame          # entry-level value added (Level3ValueAdded.transform) + academic_year
+    scores: pd.DataFrame            # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
+    national: pd.DataFrame          # the reference cohort's attainment
+    va: Level3ValueAdded
+
+
+def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) -> Ks5Results:
+    """KS5 attainment and level 3 value added for every school and year, fitted once on the reference."""
+    say(f"KS5 reference cohort {reference.name}: fitting level 3 value added")
+    ref = load_entries(reference)
+    va = Level3ValueAdded().fit(ref)
+    entries = pd.concat([e.assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True)
+    progress = pd.concat([va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()],
+                         ignore_index=True)
+    return Ks5Results(entries, ks5.attainment(entries, ["school_id", "academic_year"]), progress,
+                      va.school_scores(progress, ["school_id", "academic_year"]), ks5.attainment(ref), va)
+
+
+def applicable_reports(pupils: pd.DataFrame, past_years: list[int], ks5_years: list[int]) -> list[str]:
+    """The reports a school's data supports: primary reports for pupils in Years 1-6, value added for past KS2
+    cohorts, KS5 results for a sixth form's A level entries."""
+    yg = set(year_group_number(pupils["year_group"]).dropna().astype(int))
+    out = ["estimates", "targets", "groups"] if yg & set(KS1_YEARS + KS2_YEARS) else []
+    out += ["va"] if past_years else []
+    out += ["ks5_results"] if ks5_years else []
+    return out
+
+
 def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50",
             say=print) -> list[str]:
     """Write ``out/national/`` and ``out/slices/<school_id>/`` for ``schools`` (default all); return the ids."""
@@ -148,6 +221,9 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
 
     past = {year: load_pupils(path) for year, path in inputs.past.items()}
     pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
+    ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils,
+                                  {year: load_entries(path) for year, path in inputs.ks5.items()}, say)
+    ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
     progress, scores = [], []
     for year, cohort in past.items():
         for method, va in (("DfE", dfe), ("FFT", fft)):
@@ -192,9 +268,13 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     with open(national_dir / "models.pkl", "wb") as f:
         pickle.dump({"ks2": ks2_model, "ks1": ks1_model}, f)
     dfe.national_.to_parquet(national_dir / "pag_means.parquet", index=False)
-    (national_dir / "national.json").write_text(json.dumps({
-        "reference_file": inputs.reference.name, "reference_year": reference_year,
-        "reference_pupils": len(reference), "dfe_sd": dfe.national_sd_, "fft_sd": fft.national_sd_}, indent=2))
+    national = {"reference_file": inputs.reference.name, "reference_year": reference_year,
+                "reference_pupils": len(reference), "dfe_sd": dfe.national_sd_, "fft_sd": fft.national_sd_}
+    if ks5_results:
+        ks5_results.national.to_parquet(national_dir / "ks5_attainment.parquet", index=False)
+        ks5_results.va.bands_.to_parquet(national_dir / "ks5_bands.parquet", index=False)
+        national.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
+    (national_dir / "national.json").write_text(json.dumps(national, indent=2))
 
     academic_year = int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
     for school_id in ids:
@@ -207,7 +287,10 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
                      "settings": settings.get(school_id),
                      "own_past_progress": {r.subject: float(r.percentile) for r in own_rows.itertuples()},
                      "past_years": sorted(y for y, c in past.items()
-                                          if (c["school_id"].astype("string") == school_id).any())})
+                                          if (c["school_id"].astype("string") == school_id).any()),
+                     "ks5_years": sorted(y for y, e in ks5_years.items() if (e["school_id"] == school_id).any())})
+        info["reports"] = applicable_reports(pupils[pupils["school_id"] == school_id], info["past_years"],
+                                             info["ks5_years"])
         (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
         mine = pupils[pupils["school_id"] == school_id]
         mine.to_parquet(d / "pupils.parquet", index=False)
@@ -223,4 +306,8 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
         if len(progress):
             progress[progress["school_id"].astype("string") == school_id].to_parquet(d / "va_pupils.parquet", index=False)
             scores[scores["school_id"].astype("string") == school_id].to_parquet(d / "va_scores.parquet", index=False)
+        if info["ks5_years"]:
+            for name in ("entries", "attainment", "progress", "scores"):
+                frame = getattr(ks5_results, name)
+                frame[frame["school_id"] == school_id].to_parquet(d / f"ks5_{name}.parquet", index=False)
     return ids

@@ -42,6 +42,8 @@ class School:
     pag_means: pd.DataFrame | None = None
     groups: pd.DataFrame | None = None                                  # pupil_groups of current pupils (+ upn)
     past_groups: dict[int, pd.DataFrame] = field(default_factory=dict)
+    ks5: dict[str, pd.DataFrame] = field(default_factory=dict)          # entries, attainment, progress, scores
+    ks5_national: pd.DataFrame | None = None                            # the KS5 reference cohort's attainment
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
         """EYFS area scores of a year group's pupils (computed once per year group)."""
@@ -108,6 +110,11 @@ def load(run_dir: str | Path, school_id: str) -> School:
     if (d / "va_pupils.parquet").exists():
         school.va_pupils = pd.read_parquet(d / "va_pupils.parquet")
         school.va_scores = pd.read_parquet(d / "va_scores.parquet")
+    for name in ("entries", "attainment", "progress", "scores"):
+        if (d / f"ks5_{name}.parquet").exists():
+            school.ks5[name] = pd.read_parquet(d / f"ks5_{name}.parquet")
+    if (nat / "ks5_attainment.parquet").exists():
+        school.ks5_national = pd.read_parquet(nat / "ks5_attainment.parquet")
     school.headline = pd.read_parquet(nat / "headline.parquet")
     school.pag_means = pd.read_parquet(nat / "pag_means.parquet")
     theme()
@@ -126,11 +133,17 @@ def parse_year_groups(text: str | list) -> list[int]:
     return years
 
 
-def title(school: School, report: str, challenge: str, cohort: str) -> None:
-    source = (f"{school.info.get('trust') or 'school'} pupil data; national reference "
-              f"{school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)")
-    title_block(school.info, report, cohort, challenge_settings.label_of(challenge) + _settings_note(school),
-                source, bool(school.info.get("synthetic")))
+def title(school: School, report: str, challenge: str | None, cohort: str) -> None:
+    """The report's title block; ``challenge`` None for reports that use no challenge level (KS5 results)."""
+    if challenge is None:
+        source = (f"{school.info.get('trust') or 'school'} results; national reference "
+                  f"{school.national.get('ks5_reference_file')} and parameters/national/a_level.csv")
+        level = "not used (results and value added)"
+    else:
+        source = (f"{school.info.get('trust') or 'school'} pupil data; national reference "
+                  f"{school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)")
+        level = challenge_settings.label_of(challenge) + _settings_note(school)
+    title_block(school.info, report, cohort, level, source, bool(school.info.get("synthetic")))
 
 
 def _settings_note(school: School) -> str:

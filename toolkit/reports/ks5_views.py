@@ -1,0 +1,153 @@
+"""What the KS5 results report shows (notebooks/ks5_results.ipynb). Attainment and value added were computed once
+for all schools by ``prepare`` (``toolkit.ks5``, ``value_added.Level3ValueAdded``); this module selects the
+school's latest year, compares it with national figures and formats it."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit import ks5
+from toolkit.reports import charts
+from toolkit.reports.display import heading, note, one_decimal, percent, show_figure, show_table, signed, whole
+from toolkit.reports.views import School
+from toolkit.value_added import school_scores
+
+MEASURE_LABELS = {"aps_per_entry": "Average point score per entry", "pct_a_star_a": "% A*-A",
+                  "pct_a_star_b": "% A*-B", "pct_a_star_c": "% A*-C", "pct_a_star_e": "% A*-E"}
+
+
+def latest_year(school: School) -> int | None:
+    years = school.info.get("ks5_years") or []
+    return max(years) if years else None
+
+
+def _subject_order(subjects: pd.Series) -> pd.Series:
+    """Overall row first, then A levels, then AS, alphabetically within each."""
+    overall = ks5.overall_label()
+    return subjects.map(lambda s: (0 if s == overall else 1 if s.startswith("A level") else 2, s))
+
+
+def _year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    return frame[frame["academic_year"].astype(int) == year]
+
+
+def headline(school: School, year: int) -> pd.DataFrame:
+    """All A levels: each measure for the school and nationally (published figure where there is one)."""
+    mine = _year(school.ks5["attainment"], year)
+    table = ks5.compare_with_national(mine, school.ks5_national)
+    table = table[table["subject"] == ks5.overall_label()]
+    table = table.assign(measure=table["measure"].map(MEASURE_LABELS))
+    return table.drop(columns="subject").rename(columns={
+        "measure": "Measure", "school": "School", "national": "National", "difference": "Difference",
+        "national_source": "National figure"})
+
+
+def subject_table(school: School, year: int) -> pd.DataFrame:
+    """Per subject: entries, APS per entry, % A*-B and % A*-E, each against national."""
+    mine = _year(school.ks5["attainment"], year)
+    both = ks5.compare_with_national(mine, school.ks5_national)
+    wide = both.pivot_table(index="subject", columns="measure", values=["school", "national"], aggfunc="first")
+    out = pd.DataFrame({"Subject": wide.index})
+    out["Entries"] = out["Subject"].map(mine.set_index("subject")["entries"]).to_numpy()
+    for m in ("aps_per_entry", "pct_a_star_b", "pct_a_star_e"):
+        label = MEASURE_LABELS[m].replace("Average point score per entry", "APS")
+        out[f"{label} school"] = wide[("school", m)].to_numpy()
+        out[f"{label} national"] = wide[("national", m)].to_numpy()
+    return out.sort_values("Subject", key=_subject_order).reset_index(drop=True)
+
+
+def va_table(school: School, year: int) -> pd.DataFrame:
+    scores = _year(school.ks5["scores"], year)
+    table = scores.assign(significance=np.select([scores["ci_low"] > 0, scores["ci_high"] < 0],
+                                                 ["above national", "below national"], "in line with national"))
+    table = table.sort_values("subject", key=_subject_order)
+    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance"]].rename(columns={
+        "subject": "Subject", "pupils": "Entries", "size": "Size", "score": "VA (grades)", "ci_low": "95% CI low",
+        "ci_high": "95% CI high", "significance": "Significance"})
+
+
+def va_by_group(school: School, year: int) -> pd.DataFrame:
+    """Overall A level value added by gender and disadvantage (the groups an entries file carries)."""
+    progress = _year(school.ks5["progress"], year)
+    progress = progress[progress["subject"] == ks5.overall_label()]
+    students = _year(school.ks5["entries"], year).drop_duplicates("upn").set_index("upn")
+    parts = []
+    for group, col, labels in (("Gender", "gender", {"F": "Female", "M": "Male"}),
+                               ("Disadvantage", "fsm6", {True: "Disadvantaged", False: "Not disadvantaged"})):
+        if col not in students:
+            continue
+        labelled = progress.assign(group=group, label=progress["upn"].map(students[col]).map(labels)).dropna(subset=["label"])
+        parts.append(school_scores(labelled, school.national["ks5_sd"], by=["group", "label"], weight="size"))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out[["group", "label", "pupils", "score", "ci_low", "ci_high"]].rename(columns={
+        "group": "Group", "label": "Students", "pupils": "Entries", "score": "VA (grades)", "ci_low": "95% CI low",
+        "ci_high": "95% CI high"})
+
+
+def student_table(school: School, year: int) -> pd.DataFrame:
+    """Every entry of the year: student, subject, KS4 APS, grade, points, expected points, VA in grades."""
+    progress = _year(school.ks5["progress"], year)
+    progress = progress[progress["subject"] != ks5.overall_label()]
+    entries = _year(school.ks5["entries"], year)
+    entries = entries.assign(subject_label=ks5.label(entries["qualification"], entries["subject"]))
+    if {"forename", "surname"} <= set(entries.columns):
+        named = entries.assign(student=(entries["forename"].fillna("") + " " + entries["surname"].fillna("")).str.strip())
+    else:
+        named = entries.assign(student=entries["upn"])
+    table = progress.merge(named[["upn", "subject_label", "student", "grade"]], left_on=["upn", "subject"],
+                           right_on=["upn", "subject_label"], how="left")
+    table = table.sort_values(["student", "subject"])
+    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress"]].rename(columns={
+        "student": "Student", "subject": "Subject", "prior": "KS4 APS", "grade": "Grade", "actual": "Points",
+        "estimate": "Expected points", "progress": "VA (grades)"})
+
+
+def ks5_report(school: School) -> None:
+    year = latest_year(school)
+    if year is None:
+        note("No KS5 results: the KS5 report needs ks5_<year>.csv files or an accepted KS5 upload.")
+        return
+    heading(f"A level results {year}: headline measures")
+    show_table(headline(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
+    note("Average point score per entry uses the DfE 16-18 points (A* 60, A 50 ... E 10; an AS counts as half an "
+         "entry). National figures are the published England figures where they exist (parameters/national/"
+         "a_level.csv, with sources); otherwise the national reference cohort's.")
+    heading("By subject", 2)
+    subjects = subject_table(school, year)
+    show_table(subjects, {"Entries": whole, **{c: (one_decimal if c.startswith("APS") else percent)
+                                               for c in subjects.columns[2:]}}, long=True)
+    heading("Grades by subject", 3)
+    dist = ks5.grade_distribution(_year(school.ks5["entries"], year))
+    dist = dist.reset_index().sort_values("subject", key=_subject_order).rename(columns={"subject": "Subject"})
+    show_table(dist, {c: whole for c in dist.columns if c != "Subject"}, long=True)
+
+    heading(f"Value added {year}: KS4 to A level", 2, new_page=True)
+    table = va_table(school, year)
+    show_table(table, {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole,
+                       "Size": one_decimal}, long=True)
+    scores = _year(school.ks5["scores"], year).sort_values("subject", key=_subject_order)
+    show_figure(charts.va_intervals(scores, f"A level {year}: value added with 95% confidence intervals", "grades"))
+    note("Level 3 value added (DfE method): each entry's expected points are interpolated between national bands of "
+         "students with similar KS4 average point scores in the same subject; VA is actual minus expected, in "
+         "grades (10 points an A level grade, 5 an AS grade); school VA is the size-weighted mean with a 95% "
+         "confidence interval. Formulas: docs/methodology.md; parameters: parameters/ks5.yaml.")
+    years = sorted(school.info.get("ks5_years") or [])
+    if len(years) > 1:
+        heading("Value added over the years", 3)
+        trend = school.ks5["scores"].pivot_table(index="subject", columns="academic_year", values="score")
+        trend = trend.loc[sorted(trend.index, key=lambda s: _subject_order(pd.Series([s])).iloc[0])]
+        trend.columns = [str(c) for c in trend.columns]
+        show_table(trend.reset_index().rename(columns={"subject": "Subject"}), {c: signed for c in trend.columns})
+    groups = va_by_group(school, year)
+    if len(groups):
+        heading("Value added by student group (all A levels)", 3)
+        show_table(groups, {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole})
+
+    heading(f"Students {year}", 2, new_page=True)
+    show_table(student_table(school, year), {"KS4 APS": lambda v: "" if pd.isna(v) else f"{v:.2f}",
+                                             "Points": whole, "Expected points": one_decimal, "VA (grades)": signed},
+               long=True)
+    note("Students without a KS4 average point score have no expected points and no value added; their grades "
+         "count in attainment.")
