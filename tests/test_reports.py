@@ -36,11 +36,14 @@ def secondary(trust):
     return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
 
 
-PRIMARY_REPORTS = ["estimates", "targets", "groups", "va"]
+PRIMARY_REPORTS = ["estimates", "targets", "groups", "va", "tracking", "subject_leader"]
+
+
+SECONDARY_REPORTS = ["ks5_results", "ks2_baseline"]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
-    return ["ks5_results"] if school == secondary else PRIMARY_REPORTS
+    return SECONDARY_REPORTS if school == secondary else PRIMARY_REPORTS
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +59,9 @@ def pdf_text(path: Path) -> str:
 
 def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
-    assert sorted(REPORTS) == sorted(PRIMARY_REPORTS + ["ks5_results"])
-    # Each school gets the reports its data supports: primaries the four primary reports, the sixth form KS5 results.
+    assert sorted(REPORTS) == sorted(PRIMARY_REPORTS + SECONDARY_REPORTS)
+    # Each school gets the reports its data supports: primaries the four primary reports, the secondary school
+    # KS5 results (sixth form) and the KS2 baseline (old-style KS2 results).
     assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == \
         [(s, r) for s in two + [secondary] for r in reports_of(s, secondary)]
     assert {r["status"] for r in manifest["reports"]} == {"done"}
@@ -68,8 +72,10 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
                 assert f.exists() and f.stat().st_size > 10_000, f
             assert subprocess.run(["pdfinfo", str(out / "reports" / school / f"{report}.pdf")],
                                   capture_output=True, text=True).stdout.count("Page size:") == 1
+    for school in two:
+        assert (out / "reports" / school / "subject_leader.xlsx").stat().st_size > 5_000
     index = (out / "index.html").read_text()
-    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + 1
+    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS)
     assert "SYNTHETIC DATA" in index
 
 
@@ -98,10 +104,27 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     assert name.split(" (")[0] in est_text
 
 
+def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
+    """The demo's Year 11 pupil with seed 004's results (English level 4 mark 52, maths level 5 mark 88) reads
+    26.28 / 4B, 32.76 / 5B and a P8 baseline of 4.9 in the rendered report."""
+    out, _ = pack
+    html = (out / "reports" / secondary / "ks2_baseline.html").read_text()
+    pdf = pdf_text(out / "reports" / secondary / "ks2_baseline.pdf")
+    assert re.search(r"26\.28\s+4B\s+32\.76\s+5B\s+4\.9", pdf), "worked example not in the PDF"
+    text = re.sub(r"<[^>]+>", " ", html)
+    row = next(r for r in html.split("<tr>") if "4 / 52 / TA 4" in r and "5 / 88 / TA 5" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[2:8] == ["26.28", "4B", "5 / 88 / TA 5", "32.76", "5B", "4.9"], cells
+    assert "Level 4, mark 52 in 41-69: standard formula" in cells[8]
+    for rule in ("Level N with TA", "Level N without a teacher assessment", "Test level 2 with TA W: fixed 3 points",
+                 "Test level 2 with TA 1", "Test level 2 with TA 2", "level-3 formula", "level 6 test ignored"):
+        assert rule in text, rule
+
+
 def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, tmp_path):
     out, _ = pack
     for report in REPORTS:
-        school = secondary if report == "ks5_results" else two[1]
+        school = secondary if report in SECONDARY_REPORTS else two[1]
         pdf = out / "reports" / school / f"{report}.pdf"
         subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True)
         png = next(tmp_path.glob(f"{report}*.png"))
@@ -126,7 +149,8 @@ def test_no_code_warnings_or_tracebacks(pack, two, secondary):
 
 def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
     out, _ = pack
-    everyone = pd.concat([trust.pupils] + list(trust.past.values()) + list(trust.ks5.values()))
+    everyone = pd.concat([trust.pupils] + list(trust.past.values()) + list(trust.ks5.values())
+                         + list(trust.ks2_levels.values()))
     for school in two + [secondary]:
         others = everyone[everyone["school_id"] != school]
         upns = set(others["upn"])
@@ -135,7 +159,12 @@ def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
         assert set(mine["forename"] + " " + mine["surname"]) - names, "test needs names unique to the school"
         files = list((out / "reports" / school).iterdir()) + list((out / "notebooks" / school).iterdir())
         for f in files:
-            text = pdf_text(f) if f.suffix == ".pdf" else f.read_text()
+            if f.suffix == ".xlsx":
+                from openpyxl import load_workbook
+                wb = load_workbook(f)
+                text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+            else:
+                text = pdf_text(f) if f.suffix == ".pdf" else f.read_text()
             found_upn = {u for u in upns if u in text}
             found_name = {n for n in names if n in text and n not in set(mine["forename"] + " " + mine["surname"])}
             assert not found_upn and not found_name, (f, sorted(found_upn)[:3], sorted(found_name)[:3])

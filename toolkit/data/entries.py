@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.data import schema
-from toolkit.data.load import Problem, PupilDataError, _header_problems, _spreadsheet_rows, read_table
+from toolkit.data.load import Problem, PupilDataError, _header_problems, _spreadsheet_rows, read_normalised
 from toolkit.intake.layout import UNGRADED_LOOKALIKES
 from toolkit.scales.a_level import QUALIFICATIONS, grade_table
 from toolkit.scales.identifiers import upn_reason, validate_dfe_number
@@ -36,20 +36,32 @@ def _rows_where(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
     return _spreadsheet_rows(frame.index[mask.fillna(False).to_numpy(dtype=bool)])
 
 
-def _value_problems(f: pd.DataFrame) -> list[Problem]:
-    problems: list[Problem] = []
+def identifier_problems(f: pd.DataFrame) -> list[Problem]:
+    """UPN problems (grouped by rule) and invalid DfE numbers in a long table (each distinct value checked once)."""
     by_rule: dict[str, Problem] = {}
     upn = f["upn"].fillna("")
-    reasons = {u: upn_reason(u) for u in upn.unique()}            # each distinct UPN checked once
+    reasons = {u: upn_reason(u) for u in upn.unique()}
     for idx, value in upn[upn.map(lambda u: reasons[u] is not None).astype(bool)].items():
         rule = reasons[value][0]
         by_rule.setdefault(rule, Problem(rule, "upn")).rows.append(int(idx) + 2)
-    problems += by_rule.values()
+    problems = list(by_rule.values())
     school = f["school_id"].fillna("")
     bad_ids = {v for v in school.unique() if validate_dfe_number(v) is not None}
-    bad_school = school.isin(bad_ids)
-    if bad_school.any():
-        problems.append(Problem("Invalid DfE number", "school_id", _rows_where(f, bad_school)))
+    if school.isin(bad_ids).any():
+        problems.append(Problem("Invalid DfE number", "school_id", _rows_where(f, school.isin(bad_ids))))
+    return problems
+
+
+def duplicate_problems(f: pd.DataFrame, key: list[str], message: str, column: str) -> list[Problem]:
+    """One problem per group of rows sharing ``key`` (case-insensitive); ``message`` formats with the key values."""
+    k = pd.DataFrame({c: f[c].astype("string").str.upper() for c in key})
+    dup = k.duplicated(keep=False) & k.notna().all(axis=1)
+    return [Problem(message.format(*f.loc[rows[0], key]), column, _spreadsheet_rows(rows))
+            for rows in f[dup].groupby([k[c][dup] for c in key]).groups.values()]
+
+
+def _value_problems(f: pd.DataFrame) -> list[Problem]:
+    problems = identifier_problems(f)
     for col in ("subject", "grade"):
         if f[col].isna().any():
             problems.append(Problem(f"{col.capitalize()} must have a value", col, _rows_where(f, f[col].isna())))
@@ -83,12 +95,8 @@ def _value_problems(f: pd.DataFrame) -> list[Problem]:
 
 
 def _consistency_problems(f: pd.DataFrame) -> list[Problem]:
-    problems = []
-    key = pd.DataFrame({"upn": f["upn"].str.upper(), "q": f["qualification"].str.lower(), "s": f["subject"].str.lower()})
-    dup = key.duplicated(keep=False) & key["upn"].notna()
-    for (upn, _, subject), rows in f[dup].groupby([key["upn"][dup], key["q"][dup], f["subject"][dup]]).groups.items():
-        problems.append(Problem(f"Student {upn} has {subject} more than once: one row per student and qualification",
-                                "subject", _spreadsheet_rows(rows)))
+    problems = duplicate_problems(f, ["upn", "qualification", "subject"], "Student {0} has {2} more than once: one row "
+                                  "per student and qualification", "subject")
     for col in (c for c in STUDENT_COLUMNS if c in f):
         values = f.groupby(f["upn"].str.upper())[col].nunique(dropna=False)
         for upn in values[values > 1].index:
@@ -112,8 +120,7 @@ def check_entries(frame: pd.DataFrame) -> list[Problem]:
 def load_entries(path: Path | str) -> pd.DataFrame:
     """Read and check an entries table (CSV, XLSX or Parquet): ``upn``, ``grade`` upper case, ``qualification``
     spelt as in ``QUALIFICATIONS``, ``ks4_aps`` a float. Raises ``PupilDataError`` listing every problem."""
-    frame = read_table(path)
-    frame.columns = [schema.normalise_header(c) for c in frame.columns]
+    frame = read_normalised(path)
     problems = check_entries(frame)
     if problems:
         raise PupilDataError(path, problems)

@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from toolkit.data import schema
 from toolkit.scales.identifiers import upn_reason
 
-BOOL_COLUMNS = ("fsm", "fsm6", "eal", "target_reviewed")
+BOOL_COLUMNS = ("fsm", "fsm6", "eal", "target_reviewed", "ks2_english_level6", "ks2_maths_level6")
 CODE_COLUMNS_UPPER = ("gender", "sen", "upn")
 
 
@@ -77,6 +77,13 @@ def read_table(path: Path | str) -> pd.DataFrame:
         frame.columns = [str(h) for h in raw.iloc[0]]
     frame = frame.astype("string")
     return frame.apply(lambda col: col.str.strip().replace("", pd.NA))
+
+
+def read_normalised(path: Path | str) -> pd.DataFrame:
+    """``read_table`` with headers as the schema spells them (``schema.normalise_header``)."""
+    frame = read_table(path)
+    frame.columns = [schema.normalise_header(c) for c in frame.columns]
+    return frame
 
 
 def _spreadsheet_rows(index: pd.Index | list) -> list[int]:
@@ -159,10 +166,14 @@ def to_types(frame: pd.DataFrame) -> pd.DataFrame:
     for col in BOOL_COLUMNS:
         if col in out:
             out[col] = schema.parse_bool(out[col])
-    if "ks4_aps" in out:
-        out["ks4_aps"] = pd.to_numeric(out["ks4_aps"]).astype(float)
+    for col in ("ks4_aps", "ks2_english_mark", "ks2_maths_mark"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col]).astype(float)
+    if "ks2_year" in out:
+        out["ks2_year"] = pd.to_numeric(out["ks2_year"]).astype("Int64")
     for col in [c for c in out.columns if c.startswith(("ks1_", "ks2_", "target_")) and schema.is_known_column(c)]:
-        out[col] = out[col].str.upper() if col != "target_reviewed" else out[col]
+        if out[col].dtype == "string":
+            out[col] = out[col].str.upper()
     for col in [c for c in out.columns if c.startswith("eyfs_")]:
         out[col] = out[col].str.lower().replace("a", "A")
     return out
@@ -184,8 +195,7 @@ def load_pupils(path: Path | str) -> pd.DataFrame:
     Columns are those of ``toolkit.data.schema.FIELDS`` (docs/data_model.md); unknown extra columns are kept as
     text. Raises ``PupilDataError`` naming file, row and column for every problem, and loads nothing then.
     """
-    frame = read_table(path)
-    frame.columns = [schema.normalise_header(c) for c in frame.columns]
+    frame = read_normalised(path)
     problems = check_pupils(frame)
     if problems:
         raise PupilDataError(path, problems)

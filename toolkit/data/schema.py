@@ -21,6 +21,7 @@ YEAR_GROUPS = {"R": 0, "RECEPTION": 0, "YR": 0, **{str(i): i for i in range(14)}
 SEN_CODES = {"N": "No special educational need", "K": "SEN support", "E": "Education, health and care plan"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
 TARGET_SUBJECTS = ("reading", "writing", "maths", "gps")
+OLD_KS2_SUBJECTS = ("english", "maths")          # pre-2016 KS2 levels and marks (fine points, seed 004)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,17 @@ FIELDS: tuple[Field, ...] = (
     Field("target_reviewed", "Target reviewed (Y/N)", False, "Target reviewed must be Y or N"),
     Field("ks4_aps", "KS4 GCSE average point score (0-9): prior attainment of KS5 value added (Years 12-13)", False,
           "KS4 average point score must be a number from 0 to 9"),
+    Field("ks2_year", "Old-style KS2 results (before 2016): the summer the pupil sat KS2", False,
+          "KS2 year must be a four-digit year such as 2011"),
+    *(f for s in OLD_KS2_SUBJECTS for f in (
+        Field(f"ks2_{s}_level", f"Old-style KS2 {s} test level from the standard test: N, 2, 3, 4 or 5", False,
+              f"KS2 {s} level must be the standard test's level (N, 2, 3, 4 or 5); a level 6 is ignored for fine "
+              "points: give the standard test's level and mark"),
+        Field(f"ks2_{s}_mark", f"Old-style KS2 {s} test mark (0-100)", False, f"KS2 {s} mark must be a number from 0 to 100"),
+        Field(f"ks2_{s}_ta", f"Old-style KS2 {s} teacher assessment: W, 1-6 (or A, D)", False,
+              f"KS2 {s} teacher assessment must be W, 1, 2, 3, 4, 5, 6, A or D"),
+        Field(f"ks2_{s}_level6", f"Passed the KS2 {s} level 6 test (Y/N); ignored for fine points", False,
+              f"KS2 {s} level 6 must be Y or N"))),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 REQUIRED = tuple(f.name for f in FIELDS if f.required)
@@ -138,12 +150,22 @@ def _value_check(field: Field):
         return _in(eyfs.outcome_codes())
     if name == "ks2_writing":
         return _in(set(ks2.writing_codes()["code"]))
-    if name.startswith("ks2_"):
+    if name.startswith("ks2_") and name[4:] in ks2.TEST_SUBJECTS:
         return _valid_test_result
     if name.startswith("target_"):
         return _valid_target
     if name == "ks4_aps":
         return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 9)
+    if name == "ks2_year":
+        return lambda s: s.isna() | s.str.fullmatch(r"(19|20)\d\d").fillna(False)
+    if name.endswith("_level6"):
+        return _in(TRUE_WORDS | FALSE_WORDS)
+    if name.endswith("_level") and name.startswith("ks2_"):
+        return _in({"N", "2", "3", "4", "5"})
+    if name.endswith("_mark") and name.startswith("ks2_"):
+        return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 100)
+    if name.endswith("_ta") and name.startswith("ks2_"):
+        return _in({"W", "1", "2", "3", "4", "5", "6", "A", "D"})
     raise KeyError(name)
 
 

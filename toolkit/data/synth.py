@@ -472,17 +472,25 @@ def calibrate(year: int) -> Calibration:
 
 
 # ----------------------------------------------------------------------------------------------- pupil tables
+def lognormal_sizes(rng: np.random.Generator, total: int, median: float, log_sd: float, lo: int, hi: int,
+                    spare: tuple[float, int] = (1.3, 10)) -> np.ndarray:
+    """Sizes (log-normal around ``median``, clipped to [lo, hi]) of as many groups as it takes to hold ``total``
+    (the last one trimmed); ``spare`` sets how many are drawn (total / median x a + b), which fixes the random
+    stream a seed gives."""
+    est = int(total / median * spare[0]) + spare[1]
+    sizes = np.clip(np.round(np.exp(rng.normal(np.log(median), log_sd, est))), lo, hi).astype(int)
+    cum = np.cumsum(sizes)
+    k = int(np.searchsorted(cum, total)) + 1
+    sizes = sizes[:k]
+    sizes[-1] -= cum[k - 1] - total
+    return sizes[sizes > 0]
+
+
 def school_sizes(rng: np.random.Generator, pupils: int, model: dict) -> np.ndarray:
     """Year-group sizes of as many schools as it takes to hold ``pupils`` (the last one trimmed)."""
     s = model["schools"]
-    est = int(pupils / s["cohort_size_median"] * 1.3) + 10
-    sizes = np.clip(np.round(np.exp(rng.normal(np.log(s["cohort_size_median"]), s["cohort_size_log_sd"], est))),
-                    s["cohort_size_min"], s["cohort_size_max"]).astype(int)
-    cum = np.cumsum(sizes)
-    k = int(np.searchsorted(cum, pupils)) + 1
-    sizes = sizes[:k]
-    sizes[-1] -= cum[k - 1] - pupils
-    return sizes[sizes > 0]
+    return lognormal_sizes(rng, pupils, s["cohort_size_median"], s["cohort_size_log_sd"], s["cohort_size_min"],
+                           s["cohort_size_max"])
 
 
 def _dates_of_birth(rng: np.random.Generator, month: np.ndarray, birth_year_start: np.ndarray) -> np.ndarray:
@@ -645,16 +653,74 @@ class DemoTrust:
     pupils: pd.DataFrame                    # current pupils: Reception to Year 6 (primaries), Years 12-13 (secondary)
     past: dict[int, pd.DataFrame]           # KS2 year -> that year's Year 6 with KS2 results
     ks5: dict[int, pd.DataFrame] = field(default_factory=dict)   # year -> that year's Year 13 A level entries
+    ks2_levels: dict[int, pd.DataFrame] = field(default_factory=dict)   # year -> Years 7-11 with old KS2 levels
+    tracking: pd.DataFrame | None = None      # termly steps-and-points grades (primaries)
+    judgements: pd.DataFrame | None = None    # foundation-subject judgements (primaries)
 
 
 SECONDARY = {"school_id": "9254000", "school_name": "Thornbury Park School (synthetic)", "intake": 0.10, "va_ks5": 0.15,
              "sixth_form_students": 120}
 
 
-def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, pd.DataFrame]]:
+OLD_KS2_YEAR = 2016        # the last Years 7-11 who all sat old-style KS2 (levels and marks): Year 11 of 2015/16
+OLD_KS2_EXCEPTIONS = (("N", 5.0, "2"), ("N", 3.0, None), ("2", 15.0, "W"), ("2", 14.0, "1"), ("2", 16.0, "2"),
+                      ("2", 5.0, "3"), ("2", 30.0, "4"), ("2", 17.0, "4"))   # (level, mark, TA)
+
+
+def old_ks2_cohort(rng: np.random.Generator, school_id: str, year: int = OLD_KS2_YEAR, per_year: int = 150) -> pd.DataFrame:
+    """Years 7-11 of a secondary school in ``year`` with old-style KS2 results (levels, test marks, teacher
+    assessments), including every exception of seed 004 and, in Year 11, the seed's worked-example pupil (English
+    level 4 mark 52, maths level 5 mark 88)."""
+    from toolkit.ks2_baseline import mark_range, thresholds
+    table = thresholds()
+    parts = []
+    for g in range(7, 12):
+        n = per_year
+        female = rng.random(n) < 0.5
+        fore, sur = names.pupil_names(rng, female)
+        birth_start = np.full(n, year - 6 - g)
+        ks2_year = year - (g - 6)
+        frame = pd.DataFrame({
+            "upn": [make_upn(int(school_id[:3]), int(school_id[3:]), int(b) + 4, 500 + k) for k, b in enumerate(birth_start)],
+            "school_id": school_id, "forename": fore, "surname": sur,
+            "dob": _dates_of_birth(rng, rng.integers(0, 12, n), birth_start), "gender": np.where(female, "F", "M"),
+            "year_group": g, "academic_year": year, "fsm6": rng.random(n) < 0.25, "ks2_year": ks2_year})
+        general = rng.normal(0, 1, n)
+        for subject, mean in (("english", 4.35), ("maths", 4.4)):
+            grade = mean + 0.75 * (0.8 * general + 0.6 * rng.normal(0, 1, n))
+            level = np.clip(np.floor(grade), 2, 5).astype(int)
+            frac = np.clip(grade - np.floor(grade), 0, 0.999)
+            mark = np.empty(n)
+            for lv in (2, 3, 4, 5):
+                lo, hi = mark_range(table, ks2_year, subject, lv)
+                rows = level == lv
+                mark[rows] = np.floor(lo + frac[rows] * (hi - lo + 1))
+            level_text = level.astype(str).astype(object)
+            ta = np.clip(level + rng.choice([-1, 0, 0, 0, 1], n), 1, 6).astype(str).astype(object)
+            # The lowest attainers of each year carry seed 004's exceptions: level N with and without a TA, test
+            # level 2 with TA W, 1, 2 and above 2 (marks below and above the level-2 range among them).
+            lowest = np.argsort(grade)[:len(OLD_KS2_EXCEPTIONS)]
+            for i, (lv, mk, t) in zip(lowest, OLD_KS2_EXCEPTIONS):
+                level_text[i], mark[i], ta[i] = lv, mk, t
+            frame[f"ks2_{subject}_level"] = level_text
+            frame[f"ks2_{subject}_mark"] = mark
+            frame[f"ks2_{subject}_ta"] = ta
+            frame[f"ks2_{subject}_level6"] = (level == 5) & (grade > 5.7)
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    example = out.index[out["year_group"] == 11][0]               # seed 004's worked example
+    out.loc[example, ["ks2_english_level", "ks2_english_mark", "ks2_english_ta", "ks2_english_level6",
+                      "ks2_maths_level", "ks2_maths_mark", "ks2_maths_ta", "ks2_maths_level6"]] = \
+        ["4", 52.0, "4", False, "5", 88.0, "5", False]
+    out.loc[example, "ks2_year"] = year - 5
+    return out
+
+
+def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, pd.DataFrame], pd.DataFrame]:
     """The demo trust's secondary school with a sixth form: its schools.csv row, Years 12-13 on roll in ``year``
-    (with KS4 APS) and the A level entries of its three previous Year 13 cohorts. Drawn from its own random stream,
-    so adding it leaves the primaries unchanged."""
+    (with KS4 APS), the A level entries of its three previous Year 13 cohorts, and its Years 7-11 of
+    ``OLD_KS2_YEAR`` with old-style KS2 results (``old_ks2_cohort``). Drawn from its own random stream, so adding
+    it leaves the primaries unchanged."""
     from toolkit.data import synth_ks5
     rng = np.random.default_rng([seed, 4000])
     sch = SECONDARY
@@ -666,7 +732,7 @@ def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, 
     row = {"school_id": sch["school_id"], "school_name": sch["school_name"], "la": 925, "phase": "Secondary",
            "trust": "Synthetic Demo Trust", "synthetic": True, "sixth_form": True, "intake": sch["intake"],
            "va_ks5": sch["va_ks5"]}
-    return row, pd.concat(current, ignore_index=True), past
+    return row, pd.concat(current, ignore_index=True), past, old_ks2_cohort(rng, sch["school_id"])
 
 
 def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> DemoTrust:
@@ -707,13 +773,17 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
         "school_id": ids, "school_name": names.school_names(n_schools), "la": 925, "phase": "Primary",
         "trust": "Synthetic Demo Trust", "synthetic": True, "sixth_form": False, "intake": schools.intake,
         **{f"va_{s}": schools.va[s] for s in KS2_SUBJECTS}})
+    from toolkit.data import synth_assessment
+    arng = np.random.default_rng([seed, 3000])           # its own stream: the pupils above are unchanged
+    records = synth_assessment.tracking_records(arng, current, year)
+    judged = synth_assessment.judgements(arng, current, year)
     if not secondary:
-        return DemoTrust(school_frame, current, past)
-    row, sixth, ks5_past = demo_secondary(year, seed)
+        return DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
+    row, sixth, ks5_past, old_ks2 = demo_secondary(year, seed)
     school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
     current = pd.concat([current, sixth.astype({c: t for c, t in current.dtypes.items() if c in sixth})],
                         ignore_index=True)
-    return DemoTrust(school_frame, current, past, ks5_past)
+    return DemoTrust(school_frame, current, past, ks5_past, {OLD_KS2_YEAR: old_ks2}, records, judged)
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -746,6 +816,12 @@ Sampleton say so on every page. Results follow a model calibrated to published n
 - ks2_<year>.csv: the Year 6 of each of the three previous years, with KS2 results
 - ks5_<year>.csv: the secondary school's Year 13 of each of the three previous years, one row per A level or AS
   entry with its grade
+- tracking.csv: termly steps-and-points grades (reading, writing, maths) of the primaries' pupils: last year's
+  three terms and this year's autumn
+- subject_judgements.csv: emerging / expected / exceeding in the foundation subjects (science and PE by
+  programme of study), one row per pupil, subject and programme
+- ks2_levels_<year>.csv: the secondary school's Years 7-11 of 2015/16 with old-style KS2 results (levels, test marks,
+  teacher assessments) for the fine-points and Progress 8 baseline report
 """
 
 
@@ -761,6 +837,13 @@ def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
     for ay, frame in trust.ks5.items():
         written.append(out / f"ks5_{ay}.csv")
         _to_csv(frame, written[-1])
+    for ay, frame in trust.ks2_levels.items():
+        written.append(out / f"ks2_levels_{ay}.csv")
+        _to_csv(frame, written[-1])
+    for name, frame in (("tracking.csv", trust.tracking), ("subject_judgements.csv", trust.judgements)):
+        if frame is not None:
+            written.append(out / name)
+            frame.to_csv(written[-1], index=False)
     (out / "README.md").write_text(README_TEXT.format(year_label=f"{year - 1}/{str(year)[2:]}"))
     return written + [out / "README.md"]
 
@@ -769,7 +852,7 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     if "dob" in out:
         out["dob"] = pd.to_datetime(out["dob"]).dt.strftime("%Y-%m-%d")
-    for col in ("fsm", "fsm6", "eal", "target_reviewed"):
+    for col in ("fsm", "fsm6", "eal", "target_reviewed", "ks2_english_level6", "ks2_maths_level6"):
         if col in out:
             out[col] = out[col].map({True: "Y", False: "N"})
     out.to_csv(path, index=False)

@@ -98,14 +98,9 @@ def latent_outcome(rng: np.random.Generator, entries: pd.DataFrame, students: pd
 
 
 def _sixth_form_sizes(rng: np.random.Generator, students: int, m: dict) -> np.ndarray:
-    est = int(students / m["sixth_form_size_median"] * 1.4) + 5
-    sizes = np.clip(np.round(np.exp(rng.normal(np.log(m["sixth_form_size_median"]), m["sixth_form_size_log_sd"], est))),
-                    m["sixth_form_size_min"], m["sixth_form_size_max"]).astype(int)
-    cum = np.cumsum(sizes)
-    k = int(np.searchsorted(cum, students)) + 1
-    sizes = sizes[:k]
-    sizes[-1] -= cum[k - 1] - students
-    return sizes[sizes > 0]
+    from toolkit.data.synth import lognormal_sizes
+    return lognormal_sizes(rng, students, m["sixth_form_size_median"], m["sixth_form_size_log_sd"],
+                           m["sixth_form_size_min"], m["sixth_form_size_max"], spare=(1.4, 5))
 
 
 @functools.cache

@@ -13,6 +13,7 @@ import html
 import json
 import multiprocessing
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -193,6 +194,9 @@ def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, repor
             params = {"run_dir": str(prepared), "school_id": school_id, "academic_year": info["academic_year"],
                       "year_groups": "6,5,4,3,2,1", "challenge": str(challenge)}
             base = out / "reports" / school_id
+            if report == "subject_leader":               # the subject leaders' spreadsheet goes beside the report
+                base.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(prepared / "workbooks" / school_id / "subject_leader.xlsx", base / "subject_leader.xlsx")
             task = Task(school_id, info.get("school_name") or school_id, report, str(NOTEBOOKS / f"{report}.ipynb"),
                         params, str(out / "notebooks" / school_id / f"{report}.ipynb"), str(base / f"{report}.html"),
                         str(base / f"{report}.pdf"), tuple(formats), engine_name)

@@ -55,3 +55,13 @@ def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, subject: str, u
     ax.set(xlabel=f"Estimate ({unit})", ylabel=f"Actual ({unit})", title=subject.upper() if subject == "gps" else subject.capitalize())
     ax.legend(title="", loc="upper left", fontsize=7)
     return fig
+
+
+def baseline_distribution(baseline: pd.DataFrame, title: str):
+    """Progress 8 baselines per year group (box plot)."""
+    b = baseline.dropna(subset=["p8_baseline"]).assign(year=lambda f: "Year " + f["year_group"].astype(int).astype(str))
+    b["p8_baseline"] = b["p8_baseline"].astype(float)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    sns.boxplot(data=b.sort_values("year_group"), x="year", y="p8_baseline", color=PALETTE[0], ax=ax, fliersize=2)
+    ax.set(xlabel="", ylabel="P8 baseline (KS2 fine level)", title=title)
+    return fig

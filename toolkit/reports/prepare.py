@@ -2,7 +2,8 @@
 
 A school data folder (``--data DIR``) holds ``schools.csv``, ``pupils.csv`` (pupils on roll, with targets),
 ``ks2_<year>.csv`` (past Year 6 cohorts with KS2 results) and, for schools with a sixth form, ``ks5_<year>.csv``
-(past Year 13 A level and AS entries), plus national reference cohorts (``national_<year>.parquet`` and, with KS5
+(past Year 13 A level and AS entries), ``ks2_levels_<year>.csv`` (a secondary's Years 7-11 with old-style KS2
+levels and marks, for fine points and the Progress 8 baseline), plus national reference cohorts (``national_<year>.parquet`` and, with KS5
 data, ``national_ks5_<year>.parquet``; in DIR or its parent, or given with ``--reference``).
 
 ``prepare`` fits the estimate models and value-added measures on the reference once, estimates every current pupil
@@ -22,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit import challenge_settings, ks5
+from toolkit import challenge_settings, ks2_baseline, ks5, subject_leader, tracking
+from toolkit.data.assessments import load_counts, load_judgements, load_tracking
+from toolkit.subject_leader_workbook import write_workbook
 from toolkit.attainment import headline_measures
 from toolkit.data import load_pupils
 from toolkit.data.entries import load_entries, typed
@@ -47,10 +50,15 @@ class Inputs:
     uploads: list[Path] = field(default_factory=list)    # upload history and the files it analyses
     ks5: dict[int, Path] = field(default_factory=dict)   # KS5 year -> entries file
     reference_ks5: Path | None = None
+    ks2_levels: dict[int, Path] = field(default_factory=dict)   # academic year -> Years 7-11 with old KS2 levels
+    tracking: Path | None = None             # termly steps-and-points grades
+    judgements: Path | None = None           # foundation-subject judgements (pupil level)
+    subject_counts: Path | None = None       # foundation-subject counts typed by subject leaders
 
     def files(self) -> list[Path]:
+        optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts]
         return [self.schools, self.pupils, *self.past.values(), self.reference, *self.uploads, *self.ks5.values(),
-                *([self.reference_ks5] if self.reference_ks5 else [])]
+                *self.ks2_levels.values(), *(p for p in optional if p)]
 
 
 def _find_reference(data: Path, stem: str, what: str) -> Path:
@@ -81,8 +89,11 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     reference_ks5 = None
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
+    optional = {name: (data / f"{name}.csv" if (data / f"{name}.csv").exists() else None)
+                for name in ("tracking", "subject_judgements", "subject_counts")}
     return Inputs(data / "schools.csv", data / "pupils.csv", by_year("ks2"), Path(reference), uploads, ks5_files,
-                  reference_ks5)
+                  reference_ks5, by_year("ks2_levels"), optional["tracking"], optional["subject_judgements"],
+                  optional["subject_counts"])
 
 
 def file_hash(path: Path) -> str:
@@ -188,14 +199,34 @@ def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) 
                       va.school_scores(progress, ["school_id", "academic_year"]), ks5.attainment(ref), va)
 
 
-def applicable_reports(pupils: pd.DataFrame, past_years: list[int], ks5_years: list[int]) -> list[str]:
+def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
     """The reports a school's data supports: primary reports for pupils in Years 1-6, value added for past KS2
-    cohorts, KS5 results for a sixth form's A level entries."""
+    cohorts, KS5 results for a sixth form's A level entries, the KS2 baseline for old-style KS2 results."""
     yg = set(year_group_number(pupils["year_group"]).dropna().astype(int))
     out = ["estimates", "targets", "groups"] if yg & set(KS1_YEARS + KS2_YEARS) else []
-    out += ["va"] if past_years else []
-    out += ["ks5_results"] if ks5_years else []
+    out += ["va"] if info["past_years"] else []
+    out += ["ks5_results"] if info["ks5_years"] else []
+    out += ["ks2_baseline"] if info["baseline_years"] else []
+    out += ["tracking"] if info.get("tracking_term") else []
+    out += ["subject_leader"] if info.get("subject_leader") else []
     return out
+
+
+def prepare_assessments(inputs: Inputs, pupils: pd.DataFrame, year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Steps-and-points progress (``tracking.pupil_progress``) and collated foundation-subject counts
+    (``subject_leader.collate``) for every school; None where the data folder has no such file."""
+    progress = None
+    if inputs.tracking:
+        records = load_tracking(inputs.tracking)
+        term = tracking.latest_term(records, year)
+        progress = tracking.pupil_progress(records, pupils, year, term).assign(term=term) if term else None
+    parts = []
+    if inputs.judgements:
+        parts.append(subject_leader.counts_from_judgements(load_judgements(inputs.judgements), pupils))
+    if inputs.subject_counts:
+        parts.append(load_counts(inputs.subject_counts)[subject_leader.KEY + subject_leader.spec()["categories"]])
+    counts = subject_leader.collate(pd.concat(parts, ignore_index=True)) if parts else None
+    return progress, counts
 
 
 def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50",
@@ -224,6 +255,11 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils,
                                   {year: load_entries(path) for year, path in inputs.ks5.items()}, say)
     ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
+    old_ks2 = {year: load_pupils(path) for year, path in inputs.ks2_levels.items()}
+    baselines = {year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
+                 for year, frame in old_ks2.items()}
+    academic_year = int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
+    progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year)
     progress, scores = [], []
     for year, cohort in past.items():
         for method, va in (("DfE", dfe), ("FFT", fft)):
@@ -276,7 +312,6 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
         national.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
     (national_dir / "national.json").write_text(json.dumps(national, indent=2))
 
-    academic_year = int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
     for school_id in ids:
         d = out / "slices" / school_id
         d.mkdir(parents=True, exist_ok=True)
@@ -288,9 +323,14 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
                      "own_past_progress": {r.subject: float(r.percentile) for r in own_rows.itertuples()},
                      "past_years": sorted(y for y, c in past.items()
                                           if (c["school_id"].astype("string") == school_id).any()),
-                     "ks5_years": sorted(y for y, e in ks5_years.items() if (e["school_id"] == school_id).any())})
-        info["reports"] = applicable_reports(pupils[pupils["school_id"] == school_id], info["past_years"],
-                                             info["ks5_years"])
+                     "ks5_years": sorted(y for y, e in ks5_years.items() if (e["school_id"] == school_id).any()),
+                     "baseline_years": sorted(y for y, b in baselines.items() if (b["school_id"] == school_id).any())})
+        my_progress = (progress_records[progress_records["upn"].isin(set(pupils.loc[pupils["school_id"] == school_id, "upn"]))]
+                       if progress_records is not None else None)
+        info["tracking_term"] = my_progress["term"].iloc[0] if my_progress is not None and len(my_progress) else None
+        my_counts = subject_counts[subject_counts["school_id"] == school_id] if subject_counts is not None else None
+        info["subject_leader"] = bool(my_counts is not None and len(my_counts))
+        info["reports"] = applicable_reports(pupils[pupils["school_id"] == school_id], info)
         (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
         mine = pupils[pupils["school_id"] == school_id]
         mine.to_parquet(d / "pupils.parquet", index=False)
@@ -306,6 +346,16 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
         if len(progress):
             progress[progress["school_id"].astype("string") == school_id].to_parquet(d / "va_pupils.parquet", index=False)
             scores[scores["school_id"].astype("string") == school_id].to_parquet(d / "va_scores.parquet", index=False)
+        if info["tracking_term"]:
+            my_progress.to_parquet(d / "tracking.parquet", index=False)
+        if info["subject_leader"]:
+            my_counts.to_parquet(d / "subject_counts.parquet", index=False)
+            # The spreadsheet goes outside the slice: xlsx files carry their save time, and slices are hashed.
+            write_workbook(my_counts, info.get("school_name") or school_id,
+                           out / "workbooks" / school_id / "subject_leader.xlsx")
+        for year in info["baseline_years"]:
+            b = baselines[year]
+            b[b["school_id"] == school_id].to_parquet(d / f"ks2_baseline_{year}.parquet", index=False)
         if info["ks5_years"]:
             for name in ("entries", "attainment", "progress", "scores"):
                 frame = getattr(ks5_results, name)

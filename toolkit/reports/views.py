@@ -133,15 +133,15 @@ def parse_year_groups(text: str | list) -> list[int]:
     return years
 
 
-def title(school: School, report: str, challenge: str | None, cohort: str) -> None:
-    """The report's title block; ``challenge`` None for reports that use no challenge level (KS5 results)."""
+def title(school: School, report: str, challenge: str | None, cohort: str, source: str | None = None) -> None:
+    """The report's title block. ``challenge`` None for reports that use no challenge level; ``source`` names the
+    data behind the report after the school's own (default: the national reference cohort)."""
+    source = source or (f"national reference {school.national['reference_file']} "
+                        f"({school.national['reference_pupils']:,} pupils)")
+    source = f"{school.info.get('trust') or 'school'} pupil data; {source}"
     if challenge is None:
-        source = (f"{school.info.get('trust') or 'school'} results; national reference "
-                  f"{school.national.get('ks5_reference_file')} and parameters/national/a_level.csv")
-        level = "not used (results and value added)"
+        level = "not used in this report"
     else:
-        source = (f"{school.info.get('trust') or 'school'} pupil data; national reference "
-                  f"{school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)")
         level = challenge_settings.label_of(challenge) + _settings_note(school)
     title_block(school.info, report, cohort, level, source, bool(school.info.get("synthetic")))
 

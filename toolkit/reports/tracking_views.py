@@ -1,0 +1,104 @@
+"""What the steps-and-points tracking report shows (notebooks/tracking.ipynb): computed once by ``prepare`` with
+``toolkit.tracking``; this module reads the school's slice and formats it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from toolkit import tracking
+from toolkit.groups import breakdown
+from toolkit.reports.display import PALETTE, heading, note, one_decimal, percent, show_figure, show_table, whole
+from toolkit.reports.views import School
+
+SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
+
+
+def load_progress(run_dir: str | Path, school: School) -> pd.DataFrame:
+    return pd.read_parquet(Path(run_dir) / "slices" / school.info["school_id"] / "tracking.parquet")
+
+
+def cohort_label(school: School) -> str:
+    year = int(school.info["academic_year"])
+    return f"Years 1-6, {school.info.get('tracking_term')} {year - 1}/{str(year)[2:]}"
+
+
+def are_chart(dist: pd.DataFrame, title: str):
+    """Stacked bars: % below / at / above the age-related expectation per year group and subject."""
+    d = dist.assign(label=("Year " + dist["year_group"].astype(str) + " " + dist["subject"].map(SUBJECTS)))
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(d) + 1.2))
+    left = pd.Series(0.0, index=d.index)
+    for status, colour in zip(tracking.STATUS, (PALETTE[5], PALETTE[0], PALETTE[2])):
+        ax.barh(d["label"], d[f"% {status}"], left=left, color=colour, label=status)
+        left = left + d[f"% {status}"]
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 100), xlabel="% of pupils", title=title)
+    ax.legend(loc="lower right", fontsize=7, frameon=True)
+    return fig
+
+
+def progress_chart(by_year: pd.DataFrame, title: str):
+    """Whole school: mean points of progress since the same term last year, by year group and subject, against
+    the expected 6 and good 7 points a year."""
+    expected, good = tracking.expectations()
+    d = by_year.dropna(subset=["since_last_year"]).assign(subject=lambda f: f["subject"].map(SUBJECTS))
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    sns.barplot(data=d, x="year_group", y="since_last_year", hue="subject", ax=ax, palette=PALETTE[:3])
+    ax.axhline(expected, color="#444", linewidth=1, linestyle="--", label=f"Expected ({expected})")
+    ax.axhline(good, color=PALETTE[2], linewidth=1, linestyle=":", label=f"Good ({good}+)")
+    ax.set(xlabel="Year group", ylabel="Points since last year", title=title)
+    ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    return fig
+
+
+def tracking_report(run_dir: str | Path, school: School) -> None:
+    progress = load_progress(run_dir, school)
+    term = school.info.get("tracking_term")
+    expected, good = tracking.expectations()
+    heading(f"Against the age-related expectation ({term})")
+    dist = tracking.are_distribution(progress)
+    show_figure(are_chart(dist, f"Pupils against the age-related expectation, {term}"))
+    show_table(dist.assign(subject=dist["subject"].map(SUBJECTS)).rename(columns={
+        "year_group": "Year group", "subject": "Subject", "pupils": "Pupils"}),
+        {"Pupils": whole, **{f"% {s}": percent for s in tracking.STATUS}}, long=True)
+    note(f"The age-related expectation is the third step of the pupil's own year (3A in Year 3) by the end of the "
+         f"year; at each term's assessment the expected step is {', '.join(f'{t} {s}' for t, s in tracking.spec()['are_step_by_term'].items())}. "
+         "'At ARE' is the expected step or between it and the next; 'above' is the next step or higher.")
+
+    heading("Progress in points", 2, new_page=True)
+    by_year = tracking.progress_by_year(progress)
+    show_figure(progress_chart(by_year, f"Progress since {term} last year, by year group"))
+    bands = tracking.spec()["progress_bands"]
+    show_table(by_year.assign(subject=by_year["subject"].map(SUBJECTS)).rename(columns={
+        "year_group": "Year group", "subject": "Subject", "pupils": "Pupils with last year's grade",
+        "since_last_year": "Points since last year", "since_start": "Points since start of year"}),
+        {"Pupils with last year's grade": whole, "Points since last year": one_decimal,
+         "Points since start of year": one_decimal, **{f"% {b}": percent for b in bands}}, long=True)
+    note(f"Progress since last year = points now minus points at the same term last year: at least {expected} is "
+         f"expected, {good} or more is good (seed 003). Year 1 pupils have no grade from last year (Reception).")
+
+    heading("Progress by pupil group", 2, new_page=True)
+    wide = progress.pivot_table(index="upn", columns="subject", values="since_last_year").reindex(columns=list(SUBJECTS))
+    pupils = school.pupils.set_index("upn").loc[wide.index].reset_index()
+    table = breakdown(wide.reset_index(drop=True), pupils, list(SUBJECTS), school.labels_for(pupils))
+    table = table[table["pupils"] > 0]
+    show_table(table.rename(columns={"group": "Group", "label": "Pupils in", "pupils": "Pupils",
+                                     **{s: f"{n} points" for s, n in SUBJECTS.items()},
+                                     **{f"gap_{s}": f"{n} gap" for s, n in SUBJECTS.items()}}),
+               {"Pupils": whole, **{f"{n} points": one_decimal for n in SUBJECTS.values()},
+                **{f"{n} gap": lambda v: "" if pd.isna(v) else f"{v:+.1f}" for n in SUBJECTS.values()}}, long=True)
+    note("Mean points since last year; gap = the group's mean minus the rest of the pupils' (groups as in the "
+         "estimates report).")
+
+    heading(f"Pupils below {expected} points of progress", 2, new_page=True)
+    flagged = progress[progress["flag"]].copy()
+    names = school.names()
+    flagged["Pupil"] = flagged["upn"].map(names)
+    flagged = flagged.sort_values(["year_group", "subject", "since_last_year"])
+    show_table(flagged[["Pupil", "year_group", "subject", "last_year_grade", "grade", "since_last_year", "status"]]
+               .assign(subject=lambda f: f["subject"].map(SUBJECTS)).rename(columns={
+                   "year_group": "Year group", "subject": "Subject", "last_year_grade": "Last year",
+                   "grade": "Now", "since_last_year": "Points", "status": "Against ARE"}),
+               {"Year group": whole, "Points": whole}, long=True)
