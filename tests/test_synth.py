@@ -131,7 +131,14 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 9
+    assert len(files) == 12
+    assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_"))) == [
+        "README.md", "ks2_levels_2016.csv", "pupils.csv", "schools.csv", "subject_judgements.csv", "tracking.csv"]
+    from toolkit.data.assessments import load_judgements, load_tracking
+    assert load_tracking(tmp_path / "tracking.csv")["grade"].tolist() == trust.tracking["grade"].tolist()
+    assert len(load_judgements(tmp_path / "subject_judgements.csv")) == len(trust.judgements)
+    old = load_pupils(tmp_path / "ks2_levels_2016.csv")
+    assert old["ks2_english_mark"].tolist() == trust.ks2_levels[2016]["ks2_english_mark"].tolist()
     entries = load_entries(tmp_path / "ks5_2026.csv")
     assert entries["grade"].tolist() == trust.ks5[2026]["grade"].tolist()
 
