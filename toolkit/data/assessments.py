@@ -15,7 +15,7 @@ import pandas as pd
 
 from toolkit import parameters
 from toolkit.data.entries import _rows_where, duplicate_problems, identifier_problems
-from toolkit.data.load import Problem, PupilDataError, read_normalised
+from toolkit.data.load import Problem, PupilDataError, read_long_table
 from toolkit.scales.steps import grade_points
 
 TRACKING_COLUMNS = ("upn", "school_id", "academic_year", "term", "subject", "grade")
@@ -24,14 +24,9 @@ JUDGEMENTS = ("emerging", "expected", "exceeding")
 
 
 def _read(path: Path | str, required: tuple[str, ...], what: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """The table and the problems found so far; raises at once when it is empty or lacks a required column."""
-    frame = read_normalised(path)
-    if len(frame) == 0:
-        raise PupilDataError(path, [Problem(f"The file has a header row but no {what}")])
-    problems = [Problem(f"Required column '{c}' is missing", c) for c in required if c not in frame.columns]
-    if problems:
-        raise PupilDataError(path, problems)
-    problems += identifier_problems(frame)
+    """The table and its identifier and year problems; raises at once when it is empty or its headers are wrong."""
+    frame = read_long_table(path, required, what)
+    problems = identifier_problems(frame)
     year = frame["academic_year"]
     bad = ~year.str.fullmatch(r"(19|20)\d\d").fillna(False)
     if bad.any():
@@ -107,24 +102,21 @@ COUNT_COLUMNS = ("school_id", "subject", "year_group", "group", "emerging", "exp
 def load_counts(path: Path | str) -> pd.DataFrame:
     """Counts a subject leader typed in (``subject_counts.csv``: ``school_id, subject, strand`` (optional),
     ``year_group, group`` (Overall, Boys, Girls), ``emerging, expected, exceeding``); raises ``PupilDataError``."""
-    frame = read_normalised(path)
-    if len(frame) == 0:
-        raise PupilDataError(path, [Problem("The file has a header row but no counts")])
-    problems = [Problem(f"Required column '{c}' is missing", c) for c in COUNT_COLUMNS if c not in frame.columns]
+    frame = read_long_table(path, COUNT_COLUMNS, "counts")
+    problems = []
     if "strand" not in frame.columns:
         frame["strand"] = ""
-    if not problems:
-        bad = ~frame["year_group"].str.strip().isin([str(y) for y in range(1, 7)]).fillna(False)
+    bad = ~frame["year_group"].str.strip().isin([str(y) for y in range(1, 7)]).fillna(False)
+    if bad.any():
+        problems.append(Problem("Year group must be a number from 1 to 6", "year_group", _rows_where(frame, bad)))
+    problems += _in(frame, "group", ("Overall", "Boys", "Girls"), "Group must be Overall, Boys or Girls")
+    for col in JUDGEMENTS:
+        bad = ~frame[col].str.strip().str.fullmatch(r"\d+").fillna(False)
         if bad.any():
-            problems.append(Problem("Year group must be a number from 1 to 6", "year_group", _rows_where(frame, bad)))
-        problems += _in(frame, "group", ("Overall", "Boys", "Girls"), "Group must be Overall, Boys or Girls")
-        for col in JUDGEMENTS:
-            bad = ~frame[col].str.strip().str.fullmatch(r"\d+").fillna(False)
-            if bad.any():
-                problems.append(Problem("Counts must be whole numbers of pupils (0 or more)", col, _rows_where(frame, bad)))
-        problems += duplicate_problems(frame.assign(strand=frame["strand"].fillna("")),
-                                       ["school_id", "subject", "strand", "year_group", "group"],
-                                       "{1} {2} Year {3} {4} appears more than once for school {0}", "group")
+            problems.append(Problem("Counts must be whole numbers of pupils (0 or more)", col, _rows_where(frame, bad)))
+    problems += duplicate_problems(frame.assign(strand=frame["strand"].fillna("")),
+                                   ["school_id", "subject", "strand", "year_group", "group"],
+                                   "{1} {2} Year {3} {4} appears more than once for school {0}", "group")
     if problems:
         raise PupilDataError(path, problems)
     out = frame.copy()

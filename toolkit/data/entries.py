@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.data import schema
-from toolkit.data.load import Problem, PupilDataError, _header_problems, _spreadsheet_rows, read_normalised
+from toolkit.data.load import Problem, PupilDataError, _spreadsheet_rows, read_long_table
 from toolkit.intake.layout import UNGRADED_LOOKALIKES
 from toolkit.scales.a_level import QUALIFICATIONS, grade_table
 from toolkit.scales.identifiers import upn_reason, validate_dfe_number
@@ -106,22 +106,11 @@ def _consistency_problems(f: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def check_entries(frame: pd.DataFrame) -> list[Problem]:
-    """Every problem in a text entries table (headers normalised); [] when it is usable."""
-    if len(frame) == 0:
-        return [Problem("The file has a header row but no entries")]
-    problems = [p for p in _header_problems(frame) if "appears" in p.message]
-    problems += [Problem(f"Required column '{c}' is missing", c) for c in REQUIRED if c not in frame.columns]
-    if problems:
-        return problems
-    return _value_problems(frame) + _consistency_problems(frame)
-
-
 def load_entries(path: Path | str) -> pd.DataFrame:
     """Read and check an entries table (CSV, XLSX or Parquet): ``upn``, ``grade`` upper case, ``qualification``
     spelt as in ``QUALIFICATIONS``, ``ks4_aps`` a float. Raises ``PupilDataError`` listing every problem."""
-    frame = read_normalised(path)
-    problems = check_entries(frame)
+    frame = read_long_table(path, REQUIRED, "entries")
+    problems = _value_problems(frame) + _consistency_problems(frame)
     if problems:
         raise PupilDataError(path, problems)
     return typed(frame)

@@ -86,11 +86,24 @@ def read_normalised(path: Path | str) -> pd.DataFrame:
     return frame
 
 
+def read_long_table(path: Path | str, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """``read_normalised`` for a long table (entries, grades, judgements, counts); raises ``PupilDataError`` at once
+    when it has no rows (``what``: "grades" ...) or its headers are repeated or lack a ``required`` column."""
+    frame = read_normalised(path)
+    if len(frame) == 0:
+        raise PupilDataError(path, [Problem(f"The file has a header row but no {what}")])
+    problems = header_problems(frame, required, known=lambda h: h in required)
+    if problems:
+        raise PupilDataError(path, problems)
+    return frame
+
+
 def _spreadsheet_rows(index: pd.Index | list) -> list[int]:
     return sorted({int(i) + 2 for i in index})
 
 
-def _header_problems(frame: pd.DataFrame) -> list[Problem]:
+def header_problems(frame: pd.DataFrame, required=schema.REQUIRED, known=schema.is_known_column) -> list[Problem]:
+    """Repeated headers, and ``required`` columns that are missing (with a hint when an unknown header is close)."""
     problems = []
     headers = list(frame.columns)
     seen: dict[str, int] = {}
@@ -99,9 +112,9 @@ def _header_problems(frame: pd.DataFrame) -> list[Problem]:
     for h, n in seen.items():
         if n > 1:
             problems.append(Problem(f"Column '{h}' appears {n} times: keep one", h))
-    for name in schema.REQUIRED:
+    for name in required:
         if name not in seen:
-            near = difflib.get_close_matches(name, [h for h in headers if not schema.is_known_column(h)], n=1)
+            near = difflib.get_close_matches(name, [h for h in headers if not known(h)], n=1)
             hint = f"; is '{near[0]}' meant to be '{name}'?" if near else ""
             problems.append(Problem(f"Required column '{name}' is missing{hint}", name))
     return problems
@@ -183,7 +196,7 @@ def check_pupils(frame: pd.DataFrame) -> list[Problem]:
     """Every problem in a text pupil table (headers as the schema spells them); [] when it is usable."""
     if len(frame) == 0:
         return [Problem("The file has a header row but no pupils")]
-    problems = _header_problems(frame)
+    problems = header_problems(frame)
     if any("appears" in p.message for p in problems):
         return problems
     return problems + _value_problems(frame) + _duplicate_problems(frame)

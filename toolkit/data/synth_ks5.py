@@ -19,6 +19,7 @@ from scipy import stats
 
 from toolkit import ks5, parameters
 from toolkit.data import names
+from toolkit.data.synth import _dates_of_birth, _school_ids, lognormal_sizes
 from toolkit.scales.identifiers import make_upn
 
 A_LEVEL_GRADES = ("U", "E", "D", "C", "B", "A", "A*")          # lowest first: index = number of cuts passed
@@ -98,7 +99,6 @@ def latent_outcome(rng: np.random.Generator, entries: pd.DataFrame, students: pd
 
 
 def _sixth_form_sizes(rng: np.random.Generator, students: int, m: dict) -> np.ndarray:
-    from toolkit.data.synth import lognormal_sizes
     return lognormal_sizes(rng, students, m["sixth_form_size_median"], m["sixth_form_size_log_sd"],
                            m["sixth_form_size_min"], m["sixth_form_size_max"], spare=(1.4, 5))
 
@@ -133,7 +133,7 @@ def _draw(rng: np.random.Generator, students: int, m: dict, school_va_sd: float 
     return y, entries
 
 
-def _upns(rng: np.random.Generator, school_ids: np.ndarray, school: np.ndarray, issue_year: int) -> list[str]:
+def _upns(school_ids: np.ndarray, school: np.ndarray, issue_year: int) -> list[str]:
     serial = pd.Series(school).groupby(school).cumcount().to_numpy() + 1
     return [make_upn(int(school_ids[s][:3]), int(school_ids[s][3:]), issue_year, int(k)) for s, k in zip(school, serial)]
 
@@ -153,9 +153,8 @@ def national_ks5(students: int, year: int, seed: int, school_ids: np.ndarray | N
     y, entries = _draw(rng, students, m)
     stu, sizes = entries.attrs["students"], entries.attrs["sizes"]
     if school_ids is None:
-        from toolkit.data.synth import _school_ids
         school_ids = _school_ids(rng, len(sizes))
-    upn = np.asarray(_upns(rng, school_ids, stu["school"].to_numpy(), year - 15), dtype=object)
+    upn = np.asarray(_upns(school_ids, stu["school"].to_numpy(), year - 15), dtype=object)
     s = entries["student"].to_numpy()
     out = pd.DataFrame({
         "upn": upn[s], "school_id": school_ids[stu["school"].to_numpy()[s]],
@@ -178,10 +177,9 @@ def sixth_form(rng: np.random.Generator, school_id: str, year: int, year_group: 
     entries = draw_entries(rng, stu, m)
     y = latent_outcome(rng, entries, stu, np.array([va]), m)
     fore, sur = names.pupil_names(rng, stu["female"].to_numpy())
-    from toolkit.data.synth import _dates_of_birth
     month = rng.integers(0, 12, students)
     pupils = pd.DataFrame({
-        "upn": _upns(rng, np.array([school_id]), np.zeros(students, dtype=int), year - 2 - year_group),
+        "upn": _upns(np.array([school_id]), np.zeros(students, dtype=int), year - 2 - year_group),
         "school_id": school_id, "forename": fore, "surname": sur,
         "dob": _dates_of_birth(rng, month, np.full(students, year - 6 - year_group)),
         "gender": np.where(stu["female"], "F", "M"), "year_group": year_group, "academic_year": year,

@@ -2,8 +2,6 @@
 seed-004 rule behind each pupil's, computed once by ``prepare`` with ``toolkit.ks2_baseline``."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from toolkit.reports import charts
@@ -19,10 +17,6 @@ def baseline_year(school: School) -> int | None:
 def cohort_label(school: School) -> str:
     year = baseline_year(school)
     return f"Years 7-11 in {year - 1}/{str(year)[2:]}" if year else "no old-style KS2 results"
-
-
-def load_baseline(run_dir: str | Path, school: School, year: int) -> pd.DataFrame:
-    return pd.read_parquet(Path(run_dir) / "slices" / school.info["school_id"] / f"ks2_baseline_{year}.parquet")
 
 
 def _result(level: pd.Series, mark: pd.Series, ta: pd.Series) -> pd.Series:
@@ -67,12 +61,12 @@ def pupil_table(b: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def baseline_report(run_dir: str | Path, school: School) -> None:
+def baseline_report(school: School) -> None:
     year = baseline_year(school)
     if year is None:
         note("No old-style KS2 results: this report needs a ks2_levels_<year>.csv file.")
         return
-    b = load_baseline(run_dir, school, year)
+    b = school.table(f"ks2_baseline_{year}")
     heading(f"Years 7-11 in {year - 1}/{str(year)[2:]}: fine points and Progress 8 baseline")
     fp = lambda v: "" if pd.isna(v) else f"{v:.2f}"
     show_table(summary(b), {"English fine points": fp, "Maths fine points": fp, "P8 baseline": one_decimal,

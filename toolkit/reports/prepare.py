@@ -130,6 +130,11 @@ def _per_pupil(school_ids: pd.Series, by_school: pd.DataFrame, subjects: tuple[s
     return out
 
 
+def academic_year_of(pupils: pd.DataFrame) -> int | None:
+    """The academic year the pupil table describes (its latest ``academic_year``)."""
+    return int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
+
+
 def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame], say=print) -> tuple[pd.DataFrame, dict]:
     """Results accepted through ``toolkit upload`` (docs/intake.md): KS1 uploads fill the pupils' ``ks1_*``
     columns; KS2 uploads make this summer's Year 6 a KS2 cohort (value added for the year just finished)."""
@@ -142,7 +147,7 @@ def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame
             pupils.loc[rows, col] = pupils.loc[rows, "upn"].map(by_upn[col]).to_numpy()
     ks2_results = accepted_results(data, "ks2")
     if len(ks2_results):
-        year = int(pupils["academic_year"].dropna().max())
+        year = academic_year_of(pupils)
         by_upn = ks2_results.set_index("upn")
         unknown = sorted(set(by_upn.index) - set(pupils["upn"]))
         if unknown:
@@ -163,7 +168,7 @@ def apply_ks5_uploads(data: Path, pupils: pd.DataFrame, ks5_years: dict[int, pd.
     results = accepted_results(data, "ks5")
     if not len(results):
         return ks5_years
-    year = int(pupils["academic_year"].dropna().max())
+    year = academic_year_of(pupils)
     student_cols = [c for c in ("upn", "forename", "surname", "gender", "fsm6", "ks4_aps") if c in pupils]
     entries = typed(results).merge(pupils[student_cols], on="upn", how="left")
     unknown = sorted(set(results["upn"]) - set(pupils["upn"]))
@@ -258,7 +263,7 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
     old_ks2 = {year: load_pupils(path) for year, path in inputs.ks2_levels.items()}
     baselines = {year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
                  for year, frame in old_ks2.items()}
-    academic_year = int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
+    academic_year = academic_year_of(pupils)
     progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year)
     progress, scores = [], []
     for year, cohort in past.items():

@@ -4,8 +4,6 @@ key-stage and whole-school chart, peaks and troughs, and a table to write the an
 with the same figures as formulas is ``subject_leader.xlsx`` beside the report."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -14,10 +12,6 @@ from toolkit.reports.display import PALETTE, heading, note, percent, show_figure
 from toolkit.reports.views import School
 
 COLOURS = dict(zip(("emerging", "expected", "exceeding"), (PALETTE[5], PALETTE[0], PALETTE[2])))
-
-
-def load_counts(run_dir: str | Path, school: School) -> pd.DataFrame:
-    return pd.read_parquet(Path(run_dir) / "slices" / school.info["school_id"] / "subject_counts.parquet")
 
 
 def percent_chart(summary: pd.DataFrame, label: str, title: str):
@@ -45,8 +39,8 @@ def _table(rows: pd.DataFrame, first: str) -> pd.DataFrame:
                                "pct_exceeding": "% exceeding", "average": "Average score", "high": "High"})
 
 
-def subject_leader_report(run_dir: str | Path, school: School) -> None:
-    counts = load_counts(run_dir, school)
+def subject_leader_report(school: School) -> None:
+    counts = school.table("subject_counts")
     summary = subject_leader.summarise(counts)
     phases = subject_leader.by_key_stage(counts)
     peaks = subject_leader.peaks_and_troughs(summary, phases)

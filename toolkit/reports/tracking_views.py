@@ -2,8 +2,6 @@
 ``toolkit.tracking``; this module reads the school's slice and formats it."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -14,10 +12,6 @@ from toolkit.reports.display import PALETTE, heading, note, one_decimal, percent
 from toolkit.reports.views import School
 
 SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
-
-
-def load_progress(run_dir: str | Path, school: School) -> pd.DataFrame:
-    return pd.read_parquet(Path(run_dir) / "slices" / school.info["school_id"] / "tracking.parquet")
 
 
 def cohort_label(school: School) -> str:
@@ -53,8 +47,8 @@ def progress_chart(by_year: pd.DataFrame, title: str):
     return fig
 
 
-def tracking_report(run_dir: str | Path, school: School) -> None:
-    progress = load_progress(run_dir, school)
+def tracking_report(school: School) -> None:
+    progress = school.table("tracking")
     term = school.info.get("tracking_term")
     expected, good = tracking.expectations()
     heading(f"Against the age-related expectation ({term})")

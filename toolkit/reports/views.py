@@ -44,6 +44,11 @@ class School:
     past_groups: dict[int, pd.DataFrame] = field(default_factory=dict)
     ks5: dict[str, pd.DataFrame] = field(default_factory=dict)          # entries, attainment, progress, scores
     ks5_national: pd.DataFrame | None = None                            # the KS5 reference cohort's attainment
+    slice_dir: Path | None = None
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A further table of the school's slice (``<name>.parquet``), read when a report asks for it."""
+        return pd.read_parquet(self.slice_dir / f"{name}.parquet")
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
         """EYFS area scores of a year group's pupils (computed once per year group)."""
@@ -98,7 +103,8 @@ def load(run_dir: str | Path, school_id: str) -> School:
         raise FileNotFoundError(f"No prepared data for school {school_id} in {run_dir} (run `toolkit reports` first)")
     info = json.loads((d / "school.json").read_text())
     nat = Path(run_dir) / "national"
-    school = School(info, json.loads((nat / "national.json").read_text()), pd.read_parquet(d / "pupils.parquet"))
+    school = School(info, json.loads((nat / "national.json").read_text()), pd.read_parquet(d / "pupils.parquet"),
+                    slice_dir=d)
     for stage in ("ks2", "ks1"):
         if (d / f"estimates_{stage}.parquet").exists():
             school.estimates[stage] = pd.read_parquet(d / f"estimates_{stage}.parquet")

@@ -14,7 +14,8 @@ import pandas  # noqa: E402,F401
 import papermill  # noqa: E402,F401
 import seaborn  # noqa: E402,F401
 
-from toolkit.reports import engine, render, views  # noqa: E402,F401
+from toolkit.reports import (baseline_views, engine, ks5_views, render, subject_leader_views,  # noqa: E402,F401
+                             tracking_views, views)
 
 engine.register()
 render.html_of(nbformat.v4.new_notebook())
