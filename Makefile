@@ -8,11 +8,15 @@ DEMO   := outputs/demo/data
 DEMO_YEAR    ?= 2026
 DEMO_PUPILS  ?= 200000
 
-.PHONY: demo test setup clean bench help dashboard lab
+.PHONY: demo test test-fast lint format hooks setup clean bench help dashboard lab
 
 help:
 	@echo "make demo   build the synthetic national cohort and the demo trust under $(DEMO)"
-	@echo "make test   run the test suite"
+	@echo "make test   run the test suite (everything, as CI does; includes ruff and the import-layer contract)"
+	@echo "make test-fast  the suite without the tests marked slow (rendering, browser, wheel, tiny benchmarks)"
+	@echo "make lint   ruff check, ruff format --check and lint-imports (the layer contract, docs/architecture.md)"
+	@echo "make format ruff format and ruff check --fix"
+	@echo "make hooks  install the pre-commit hooks (.pre-commit-config.yaml: ruff, lint-imports)"
 	@echo "make bench  print performance numbers (bench/)"
 	@echo "make dashboard  the what-if dashboard (Voila) on http://127.0.0.1:8866/ (after make demo)"
 	@echo "make lab    JupyterLab on the project's notebooks with the project's kernel"
@@ -26,11 +30,12 @@ DEBS := chromium poppler-utils fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The virtual environment is rebuilt when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml hatch_build.py
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv)
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	 if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
 	   $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+	@rm -rf toolkit.egg-info   # left by the setuptools build of versions before 0.2; it would shadow the metadata
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -47,6 +52,21 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check toolkit tests bench
+	$(VENV)/bin/ruff format --check toolkit tests bench
+	$(VENV)/bin/lint-imports
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format toolkit tests bench
+	$(VENV)/bin/ruff check --fix toolkit tests bench
+
+hooks: $(STAMP)
+	$(VENV)/bin/pre-commit install
+
 bench: $(STAMP)
 	$(PY) bench/bench_synth.py
 	$(PY) bench/bench_ks5.py
@@ -59,7 +79,7 @@ dashboard: $(STAMP)
 	$(VENV)/bin/toolkit dashboard $(if $(PRESENTER),--presenter)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR) notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache

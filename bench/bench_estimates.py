@@ -3,13 +3,14 @@ under a minute here), at FFT50 and at a second challenge level (which must not r
 
 Usage: python bench/bench_estimates.py [PUPILS]
 """
+
 from __future__ import annotations
 
 import sys
 import time
 
-from toolkit.data import synth
-from toolkit.estimates import EstimateModel
+from toolkit.methods.estimates import EstimateModel
+from toolkit.synth import cohorts as synth
 
 
 def main(pupils: int = 600_000) -> None:
@@ -28,7 +29,9 @@ def main(pupils: int = 600_000) -> None:
     print(f"reference pupils            {pupils:>10,}")
     print(f"fit KS1->KS2                {t1 - t0:10.1f} s")
     print(f"estimate all at FFT50       {t2 - t1:10.1f} s   ({pupils / (t2 - t1):,.0f} pupils/s)")
-    print(f"fit + estimate              {total:10.1f} s   (target well under 60 s: {'met' if total < 30 else 'NOT met'})")
+    print(
+        f"fit + estimate              {total:10.1f} s   (target well under 60 s: {'met' if total < 30 else 'NOT met'})"
+    )
     print(f"estimate all at FFT5        {t3 - t2:10.1f} s   (no refit)")
     print(f"EYFS->KS1 fit + estimate    {t4 - t3:10.1f} s")
 

@@ -3,6 +3,7 @@
 Prints seconds for grade calibration, drawing the cohort, loading + validating it as an entries file, fitting the
 national bands and scoring every school. Usage: python bench/bench_ks5.py [STUDENTS]
 """
+
 from __future__ import annotations
 
 import sys
@@ -10,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.data import synth_ks5
-from toolkit.data.entries import load_entries
-from toolkit.value_added import Level3ValueAdded
+from toolkit.inputs.entries import load_entries
+from toolkit.methods.value_added import Level3ValueAdded
+from toolkit.synth import ks5 as synth_ks5
 
 
 def main(students: int = 150_000) -> None:

@@ -3,6 +3,7 @@
 Prints seconds for calibration, drawing the pupils, writing Parquet and loading + validating it again.
 Usage: python bench/bench_synth.py [PUPILS]
 """
+
 from __future__ import annotations
 
 import sys
@@ -10,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.data import load_pupils, synth
+from toolkit.inputs import load_pupils
+from toolkit.synth import cohorts as synth
 
 
 def main(pupils: int = 600_000) -> None:

@@ -1,12 +1,21 @@
 """Shared fixtures: synthetic cohorts and models are built once per test session (deterministic for a seed)."""
+
 from __future__ import annotations
 
 import pytest
 
-from toolkit.data import synth, synth_ks5
-from toolkit.estimates import EstimateModel
+from toolkit.methods.estimates import EstimateModel
+from toolkit.synth import cohorts as synth
+from toolkit.synth import ks5 as synth_ks5
 
 CALIBRATION_YEAR = 2026
+
+
+@pytest.fixture(autouse=True)
+def _private_state_and_cache(tmp_path_factory, monkeypatch):
+    """Every test keeps school state and caches in its own folders, never in the user's."""
+    monkeypatch.setenv("TOOLKIT_STATE", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture(scope="session")

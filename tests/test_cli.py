@@ -1,4 +1,5 @@
 """The toolkit command: help texts, synth, check."""
+
 import subprocess
 import sys
 
@@ -18,8 +19,9 @@ def test_help_lists_the_commands(capsys):
 
 
 def test_python_dash_m_works():
-    done = subprocess.run([sys.executable, "-m", "toolkit", "synth", "national", "--help"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "synth", "national", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--pupils" in done.stdout and "--seed" in done.stdout
 
 
@@ -50,8 +52,22 @@ def test_estimates_command_writes_the_named_columns(reference_file, trust, tmp_p
     pupils = tmp_path / "pupils.csv"
     trust.past[2026].to_csv(pupils, index=False)
     out = tmp_path / "est.csv"
-    assert main(["estimates", "--reference", str(reference_file), "--pupils", str(pupils),
-                 "--challenge", "FFT20", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "estimates",
+                "--reference",
+                str(reference_file),
+                "--pupils",
+                str(pupils),
+                "--challenge",
+                "FFT20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     est = pd.read_csv(out)
     assert len(est) == len(trust.past[2026]) and est["upn"].is_unique
     for subject in ("reading", "writing", "maths", "gps"):
@@ -73,5 +89,9 @@ def test_va_command(reference_file, trust, tmp_path):
     out = tmp_path / "va.csv"
     assert main(["va", "--reference", str(reference_file), "--pupils", str(pupils), "--out", str(out)]) == 0
     va = pd.read_csv(out, dtype={"school_id": str})
-    assert set(va["school_id"]) == set(trust.past[2026]["school_id"]) == set(trust.schools.loc[trust.schools["phase"] == "Primary", "school_id"])
+    assert (
+        set(va["school_id"])
+        == set(trust.past[2026]["school_id"])
+        == set(trust.schools.loc[trust.schools["phase"] == "Primary", "school_id"])
+    )
     assert {"subject", "pupils", "score", "ci_low", "ci_high"} <= set(va.columns)

@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml list the same packages with the same lower bounds."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -21,7 +22,10 @@ def _parse_name(spec: str) -> str:
 def test_conda_and_pip_requirements_agree():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip = dict(_parse(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
-    conda_specs = [d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-                   if isinstance(d, str) and _parse_name(d) not in ("python", "pip")]
+    conda_specs = [
+        d
+        for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+        if isinstance(d, str) and _parse_name(d) not in ("python", "pip")
+    ]
     conda = dict(_parse(s) for s in conda_specs)
     assert conda == pip

@@ -1,10 +1,12 @@
 """Estimates: the calibration study on a held-out cohort, challenge levels, the shape of the output."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import estimate_calibration
-from toolkit.estimates import COMBINED, EstimateModel, outcome_scale
+from toolkit.methods.estimates import EstimateModel, outcome_scale
+from toolkit.studies import calibration as estimate_calibration
+from toolkit.vocabulary import COMBINED
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +22,7 @@ def test_calibration_study_deciles_within_3_points(stage, ks2_model, ks1_model, 
     table = estimate_calibration.decile_table(model, held_out_sample)
     big = table[table["pupils"] >= 500]
     assert set(big["measure"]) == set(model.subjects) | set(COMBINED[stage])
-    assert len(big) >= 7 * big["measure"].nunique()          # most deciles are populated
+    assert len(big) >= 7 * big["measure"].nunique()  # most deciles are populated
     worst = big.loc[big["difference"].abs().idxmax()]
     assert abs(worst["difference"]) <= 3, worst.to_dict()
 
@@ -66,8 +68,8 @@ def test_output_columns_and_probabilities(ks2_model, sample):
 def test_interval_width_comes_from_the_model(ks2_model, sample):
     est = ks2_model.predict(sample, 50)
     width = (est["maths_estimate_high"] - est["maths_estimate_low"]) / 2
-    assert 2 < width.median() < 8                      # seed 000 shows "scaled score +-4"
-    assert width.nunique() > 5                         # it varies with prior attainment
+    assert 2 < width.median() < 8  # seed 000 shows "scaled score +-4"
+    assert width.nunique() > 5  # it varies with prior attainment
 
 
 def test_challenge_is_monotone_and_any_percentile_works(ks2_model, sample):
@@ -125,7 +127,7 @@ def test_pupils_without_prior_attainment_still_get_estimates(ks2_model, sample):
     rows = sample.head(3).copy()
     rows[["ks1_reading", "ks1_writing", "ks1_maths"]] = pd.NA
     est = ks2_model.predict(rows, 50)
-    assert est["reading_p_expected"].between(0.3, 0.95).all()        # near the national rate, not certain
+    assert est["reading_p_expected"].between(0.3, 0.95).all()  # near the national rate, not certain
 
 
 def test_too_small_a_reference_is_refused(sample):

@@ -1,4 +1,5 @@
 """KS2 fine points, fine levels and the P8 baseline: seed 004's worked example and each exception."""
+
 import pytest
 
 from toolkit.scales import fine_level, ks2_fine_points, p8_baseline
@@ -7,8 +8,8 @@ from toolkit.scales import fine_level, ks2_fine_points, p8_baseline
 def test_seed_004_worked_example():
     english = ks2_fine_points(level=4, mark=52, level_min=41, level_max=69)
     maths = ks2_fine_points(5, 88, 77, 100)
-    assert english == 26.28          # 6 x round(4 + 11/29, 2) = 6 x 4.38
-    assert maths == 32.76            # 6 x round(5 + 11/24, 2) = 6 x 5.46
+    assert english == 26.28  # 6 x round(4 + 11/29, 2) = 6 x 4.38
+    assert maths == 32.76  # 6 x round(5 + 11/24, 2) = 6 x 5.46
     assert fine_level(english) == "4B"
     assert fine_level(maths) == "5B"
     assert p8_baseline(english, maths) == 4.9

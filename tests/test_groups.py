@@ -1,27 +1,41 @@
 """Pupil groups: labels, gaps to the complement, VA by group, worked by hand."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.groups import GROUPS, breakdown, pupil_groups, va_by_group
+from toolkit.methods.groups import GROUPS, breakdown, pupil_groups, va_by_group
 
 
 @pytest.fixture()
 def six():
-    return pd.DataFrame({
-        "upn": list("abcdef"), "gender": ["F", "F", "M", "M", "M", "F"],
-        "dob": pd.to_datetime(["2015-09-10", "2016-01-05", "2016-05-20", "2015-12-01", "2016-08-31", "2016-03-03"]),
-        "ks1_reading": ["GDS", "EXS", "WTS", "EXS", "PK4", "EXS"], "ks1_writing": ["GDS", "EXS", "WTS", "EXS", "PK4", "WTS"],
-        "ks1_maths": ["GDS", "EXS", "WTS", "EXS", "PK4", "EXS"],
-        "fsm6": [True, False, False, True, False, False], "fsm": [True, False, False, False, False, False],
-        "eal": [False, False, True, False, False, False], "sen": ["N", "N", "K", "N", "E", "N"]})
+    return pd.DataFrame(
+        {
+            "upn": list("abcdef"),
+            "gender": ["F", "F", "M", "M", "M", "F"],
+            "dob": pd.to_datetime(["2015-09-10", "2016-01-05", "2016-05-20", "2015-12-01", "2016-08-31", "2016-03-03"]),
+            "ks1_reading": ["GDS", "EXS", "WTS", "EXS", "PK4", "EXS"],
+            "ks1_writing": ["GDS", "EXS", "WTS", "EXS", "PK4", "WTS"],
+            "ks1_maths": ["GDS", "EXS", "WTS", "EXS", "PK4", "EXS"],
+            "fsm6": [True, False, False, True, False, False],
+            "fsm": [True, False, False, False, False, False],
+            "eal": [False, False, True, False, False, False],
+            "sen": ["N", "N", "K", "N", "E", "N"],
+        }
+    )
 
 
 def test_labels(six):
     g = pupil_groups(six)
     assert list(g.columns) == list(GROUPS)
-    assert g["Term of birth"].tolist() == ["Autumn born", "Spring born", "Summer born", "Autumn born",
-                                           "Summer born", "Spring born"]
+    assert g["Term of birth"].tolist() == [
+        "Autumn born",
+        "Spring born",
+        "Summer born",
+        "Autumn born",
+        "Summer born",
+        "Spring born",
+    ]
     assert g["Prior attainment"].tolist()[:3] == ["Higher attainers", "Middle attainers", "Lower attainers"]
     assert g["SEN"].tolist()[4] == "EHC plan"
 

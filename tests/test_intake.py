@@ -1,4 +1,5 @@
 """Results intake: templates, every validation message on a deliberately broken file, upload history."""
+
 import hashlib
 import sqlite3
 import subprocess
@@ -9,10 +10,11 @@ import pytest
 from openpyxl import load_workbook
 
 from toolkit.cli import main
-from toolkit.intake import layout
+from toolkit.inputs import layout
+from toolkit.inputs.results import validate
+from toolkit.intake.error_list import write_error_list
 from toolkit.intake.template import write_template
 from toolkit.intake.uploads import AVAILABLE, DELETED, ERROR, OVERWRITTEN, UploadStore
-from toolkit.intake.validate import validate, write_error_list
 from toolkit.scales import make_upn
 
 SCHOOL = {"school_id": "9252000", "school_name": "Oakfield Primary School (synthetic)"}
@@ -38,7 +40,7 @@ def fill(path: Path, values: dict[tuple[int, str], object], out: Path | None = N
                 elif name == "KS2 Writing TA":
                     ws.cell(row=row, column=col, value="EXS")
     for (row, name), value in values.items():
-        ws.cell(row=row, column=header.index(name) + 1).value = value      # (value=None in .cell() would not clear)
+        ws.cell(row=row, column=header.index(name) + 1).value = value  # (value=None in .cell() would not clear)
     out = out or path.with_name("filled.xlsx")
     wb.save(out)
     return out
@@ -54,7 +56,7 @@ def test_template_layout_and_dropdowns(ks2_template):
     assert {ws.cell(row=r, column=5).value for r in range(2, ws.max_row + 1)} == set(year6["upn"])
     validations = ws.data_validations.dataValidation
     assert len(validations) == 4 and all(v.type == "list" for v in validations)
-    assert str(validations[0].sqref).startswith("I2:I")            # the first result column, pupils and spare rows
+    assert str(validations[0].sqref).startswith("I2:I")  # the first result column, pupils and spare rows
     lists = wb["Lists"]
     assert lists.sheet_state == "hidden"
     assert "120" in [c.value for c in lists["A"]] and "B" in [c.value for c in lists["A"]]
@@ -73,13 +75,20 @@ def test_ks5_template_allows_u_per_qualification(tmp_path):
 
 def layout_pupils(n: int):
     import pandas as pd
-    return pd.DataFrame({"upn": [make_upn(925, 2000, 2008, i + 1) for i in range(n)], "forename": "Ann",
-                         "surname": [f"Mockford{i}" for i in range(n)], "dob": pd.Timestamp("2008-01-01")})
+
+    return pd.DataFrame(
+        {
+            "upn": [make_upn(925, 2000, 2008, i + 1) for i in range(n)],
+            "forename": "Ann",
+            "surname": [f"Mockford{i}" for i in range(n)],
+            "dob": pd.Timestamp("2008-01-01"),
+        }
+    )
 
 
 def test_filled_template_validates(ks2_template):
     path, year6 = ks2_template
-    filled = fill(path, {(3, "KS2 Reading"): None})                # a blank result means "not entered"
+    filled = fill(path, {(3, "KS2 Reading"): None})  # a blank result means "not entered"
     check = validate(filled)
     assert check.ok, check.report()
     assert check.pupils == len(year6) and check.keystage == "ks2" and check.school_id == SCHOOL["school_id"]
@@ -95,36 +104,63 @@ def test_every_message_on_a_broken_file(ks2_template):
     path, year6 = ks2_template
     upn3 = load_workbook(path)["Results"].cell(row=3, column=5).value
     wrong_letter = ("B" if upn3[0] != "B" else "C") + upn3[1:]
-    broken = fill(path, {(7, "School DFE"): "12345", (6, "UPN"): "X1234", (14, "UPN"): "A12345678901?",
-                         (10, "Surname"): None, (9, "UPN"): wrong_letter, (11, "UPN"): upn3,
-                         (12, "KS2 Reading"): "130", (13, "KS2 Writing TA"): "F", (15, "Date of birth"): "31/02/2015"})
+    broken = fill(
+        path,
+        {
+            (7, "School DFE"): "12345",
+            (6, "UPN"): "X1234",
+            (14, "UPN"): "A12345678901?",
+            (10, "Surname"): None,
+            (9, "UPN"): wrong_letter,
+            (11, "UPN"): upn3,
+            (12, "KS2 Reading"): "130",
+            (13, "KS2 Writing TA"): "F",
+            (15, "Date of birth"): "31/02/2015",
+        },
+    )
     messages = [str(p) for p in validate(broken).problems]
     assert "Invalid DfE number. Column: School DFE. Row: 7 (12345)" in messages
-    assert ("UPN must start with a letter, followed by 11 digits, and end with a letter or digit. "
-            "Column: UPN. Rows: 6, 14") in messages
+    assert (
+        "UPN must start with a letter, followed by 11 digits, and end with a letter or digit. Column: UPN. Rows: 6, 14"
+    ) in messages
     assert "Surname must have a value. Column: Surname. Row: 10" in messages
     assert any(m.startswith("Wrong check letter") and m.endswith("Row: 9") for m in messages)
     assert "Pupil appears more than once (same UPN). Column: UPN. Rows: 3, 11" in messages
-    assert any(m.startswith("Result not allowed for ks2 test") and "Column: KS2 Reading. Row: 12" in m for m in messages)
+    assert any(
+        m.startswith("Result not allowed for ks2 test") and "Column: KS2 Reading. Row: 12" in m for m in messages
+    )
     assert any(m.startswith("Result not allowed for ks2 writing") and "Row: 13" in m for m in messages)
     assert "Date of birth must be a date (DD/MM/YYYY). Column: Date of birth. Row: 15" in messages
 
 
 def test_f_or_x_where_u_is_meant(tmp_path):
     path = write_template(SCHOOL, layout_pupils(3), "ks5", tmp_path / "ks5.xlsx")
-    filled = fill(path, {(2, "A level Mathematics"): "F", (3, "A level Physics"): "x", (4, "AS Mathematics"): "U",
-                         (2, "A level Biology"): "A*"}, every=None)
+    filled = fill(
+        path,
+        {
+            (2, "A level Mathematics"): "F",
+            (3, "A level Physics"): "x",
+            (4, "AS Mathematics"): "U",
+            (2, "A level Biology"): "A*",
+        },
+        every=None,
+    )
     messages = [str(p) for p in validate(filled).problems]
-    assert messages == ["Use U for ungraded, not F or X. Column: A level Mathematics. Row: 2",
-                        "Use U for ungraded, not F or X. Column: A level Physics. Row: 3"]
+    assert messages == [
+        "Use U for ungraded, not F or X. Column: A level Mathematics. Row: 2",
+        "Use U for ungraded, not F or X. Column: A level Physics. Row: 3",
+    ]
 
 
-@pytest.mark.parametrize("change, message", [
-    ("add", "Column added: 'Science' is not in the template; do not add columns"),
-    ("remove", "Column removed: 'KS2 GPS' is missing; do not delete columns"),
-    ("rename", "Column renamed: 'Maths' should be 'KS2 Maths'; do not rename columns"),
-    ("reorder", "Columns re-ordered: keep the template's order"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("add", "Column added: 'Science' is not in the template; do not add columns"),
+        ("remove", "Column removed: 'KS2 GPS' is missing; do not delete columns"),
+        ("rename", "Column renamed: 'Maths' should be 'KS2 Maths'; do not rename columns"),
+        ("reorder", "Columns re-ordered: keep the template's order"),
+    ],
+)
 def test_subject_columns_changed(ks2_template, change, message):
     path, _ = ks2_template
     filled = fill(path, {})
@@ -149,13 +185,13 @@ def test_error_list_cannot_run_formulas(tmp_path, ks2_template):
     path, _ = ks2_template
     filled = fill(path, {})
     wb = load_workbook(filled)
-    wb["Results"].cell(row=1, column=11).value = "=1+1"                  # a column renamed to a formula
+    wb["Results"].cell(row=1, column=11).value = "=1+1"  # a column renamed to a formula
     wb.save(filled)
     out = write_error_list(validate(filled))
     ws = load_workbook(out)["Errors"]
     cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value]
     assert all(c.data_type == "s" for c in cells)
-    assert "'=1+1" in [c.value for c in cells]                           # shown as text, never calculated
+    assert "'=1+1" in [c.value for c in cells]  # shown as text, never calculated
     assert not any(str(c.value).startswith(("=", "+", "-", "@")) for c in cells)
 
 
@@ -179,12 +215,12 @@ def test_upload_history_latest_wins(ks2_template, tmp_path):
     status = store.history("9252000").set_index("id")["status"]
     assert status.to_dict() == {id1: OVERWRITTEN, id2: AVAILABLE, id3: ERROR}
     latest = store.latest("9252000", "ks2")
-    assert latest.read_bytes() == second.read_bytes()                # stored byte for byte
+    assert latest.read_bytes() == second.read_bytes()  # stored byte for byte
     assert latest.name == hashlib.sha256(second.read_bytes()).hexdigest() + ".xlsx"
     assert list(store.history("9252000", hide_inactive=True)["id"]) == [id2]
     store.delete(id2)
     status = store.history("9252000").set_index("id")["status"]
-    assert status[id2] == DELETED and status[id1] == AVAILABLE       # the history row stays; the earlier one is back
+    assert status[id2] == DELETED and status[id1] == AVAILABLE  # the history row stays; the earlier one is back
     assert not (store.files / f"{hashlib.sha256(second.read_bytes()).hexdigest()}.xlsx").exists()
     assert store.latest("9252000", "ks2").read_bytes() == first.read_bytes()
 
@@ -194,9 +230,14 @@ def test_concurrent_uploads_lose_nothing(ks2_template, tmp_path):
     files = [fill(path, {}, tmp_path / f"f{i}.xlsx", every=str(100 + i)) for i in range(4)]
     data = tmp_path / "data"
     UploadStore(data)
-    procs = [subprocess.Popen([sys.executable, "-m", "toolkit", "upload", str(f), "--by", f"teacher{i}",
-                               "--data", str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for i, f in enumerate(files)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "toolkit", "upload", str(f), "--by", f"teacher{i}", "--data", str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i, f in enumerate(files)
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     store = UploadStore(data)
     history = store.history()
@@ -210,6 +251,7 @@ def test_concurrent_uploads_lose_nothing(ks2_template, tmp_path):
     assert not list(store.files.glob("*.part"))
 
 
+@pytest.mark.slow
 def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
     """template -> fill -> validate -> upload -> prepare: this summer's KS2 results become the school's latest
     value-added cohort, and a KS1 upload fills the pupils' KS1 results."""
@@ -218,18 +260,47 @@ def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
     import pandas as pd
 
     from toolkit.reports.prepare import find_inputs, prepare
+
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)
     for name in ("national_2026.parquet", "national_ks5_2026.parquet"):
         shutil.copy(pack_data.parent / name, tmp_path / name)
     schools = pd.read_csv(data / "schools.csv", dtype=str)
     school = schools["school_id"].iloc[0]
-    assert main(["template", "--school", school, "--keystage", "ks2", "--data", str(data),
-                 "--out", str(tmp_path / "ks2.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "template",
+                "--school",
+                school,
+                "--keystage",
+                "ks2",
+                "--data",
+                str(data),
+                "--out",
+                str(tmp_path / "ks2.xlsx"),
+            ]
+        )
+        == 0
+    )
     filled = fill(tmp_path / "ks2.xlsx", {}, every="111")
     assert main(["upload", str(filled), "--by", "Ms Mock", "--data", str(data)]) == 0
-    assert main(["template", "--school", school, "--keystage", "ks1", "--data", str(data),
-                 "--out", str(tmp_path / "ks1.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "template",
+                "--school",
+                school,
+                "--keystage",
+                "ks1",
+                "--data",
+                str(data),
+                "--out",
+                str(tmp_path / "ks1.xlsx"),
+            ]
+        )
+        == 0
+    )
     wb = load_workbook(tmp_path / "ks1.xlsx")
     ws = wb["Results"]
     for row in range(2, ws.max_row + 1):
@@ -241,7 +312,7 @@ def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
     out = tmp_path / "run"
     prepare(find_inputs(data), out, say=lambda m: None)
     info = pd.read_json(out / "slices" / school / "school.json", typ="series")
-    assert max(info["past_years"]) == 2027                       # this summer's uploaded KS2 cohort
+    assert max(info["past_years"]) == 2027  # this summer's uploaded KS2 cohort
     cohort = pd.read_parquet(out / "slices" / school / "ks2_2027.parquet")
     roll = pd.read_csv(data / "pupils.csv", dtype=str)
     assert len(cohort) == ((roll["school_id"] == school) & (roll["year_group"] == "6")).sum()

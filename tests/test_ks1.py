@@ -1,4 +1,5 @@
 """KS1 teacher assessment: points, average point score, prior attainment groups, HML, bands."""
+
 import pandas as pd
 import pytest
 

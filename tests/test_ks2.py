@@ -1,4 +1,5 @@
 """KS2 scaled scores, result codes, writing TA and the 10-band target-setting scale."""
+
 import pandas as pd
 
 from toolkit.scales import band_of_score, four_band, reaches_expected, reaches_high, scaled_score
@@ -19,7 +20,7 @@ def test_expected_and_high_standards():
 def test_ten_bands_nest_in_four():
     bands = band_of_score(s("80", "99", "100", "109", "110", "120", "B", "A"))
     assert bands.tolist()[:7] == ["W-", "W+", "N-", "N+", "A-", "A+", "B"]
-    assert pd.isna(bands.iloc[7])                     # absent: no band
+    assert pd.isna(bands.iloc[7])  # absent: no band
     assert four_band(bands.dropna()).tolist() == ["W", "W", "N", "N", "A", "A", "B"]
 
 

@@ -1,10 +1,11 @@
 """KS2 fine points and the Progress 8 baseline as the report computes them: seed 004's worked example and each of
-its exceptions, through toolkit.ks2_baseline.baseline (the code path of notebooks/ks2_baseline.ipynb)."""
+its exceptions, through toolkit.methods.ks2_baseline.baseline (the code path of notebooks/ks2_baseline.ipynb)."""
+
 import pandas as pd
 import pytest
 
-from toolkit.data import PupilDataError, load_pupils
-from toolkit.ks2_baseline import baseline, mark_range, thresholds
+from toolkit.inputs import PupilDataError, load_pupils
+from toolkit.methods.ks2_baseline import baseline, mark_range, thresholds
 
 
 def pupil(english=("4", 52, "4", False), maths=("5", 88, "5", False), year=2011) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def test_level_n_with_a_teacher_assessment_gets_default_points():
 def test_level_n_without_a_teacher_assessment_is_left_out_of_the_baseline():
     b = one(english=("N", 5, None, False))
     assert pd.isna(b["english_fine_points"]) and "left out of the P8 baseline" in b["english_rule"]
-    assert b["p8_baseline"] == round(32.76 / 6, 1)              # maths alone: 5.46 -> 5.5
+    assert b["p8_baseline"] == round(32.76 / 6, 1)  # maths alone: 5.46 -> 5.5
 
 
 @pytest.mark.parametrize("ta, points", [("W", 3), ("1", 9), ("2", 15)])
@@ -51,7 +52,7 @@ def test_test_level_2_with_ta_above_2_uses_the_level_3_formula_with_the_mark_cla
     # Mark 30 is lowered to 20: 3 - 1/20 = 2.95 -> 17.7.
     high = one(english=("2", 30, "3", False))
     assert high["english_fine_points"] == 17.7 and "lowered to the level-2 maximum 20" in high["english_rule"]
-    inside = one(english=("2", 15, "4", False))                   # 3 - 6/20 = 2.7 -> 16.2
+    inside = one(english=("2", 15, "4", False))  # 3 - 6/20 = 2.7 -> 16.2
     assert inside["english_fine_points"] == 16.2 and "raised" not in inside["english_rule"]
 
 
@@ -64,9 +65,11 @@ def test_level_6_is_ignored_and_the_standard_test_used():
 
 def test_a_level_6_in_place_of_the_standard_test_is_refused_by_the_loader(tmp_path):
     f = tmp_path / "ks2_levels_2016.csv"
-    f.write_text("upn,school_id,forename,surname,dob,gender,year_group,ks2_year,ks2_english_level,ks2_english_mark\n"
-                 "A925400011001,9254000,Ann,Mockford,2004-10-01,F,11,2011,6,30\n"
-                 "A925400011001,9254000,Ann,Mockford,2004-10-01,F,11,2011,4,130\n")
+    f.write_text(
+        "upn,school_id,forename,surname,dob,gender,year_group,ks2_year,ks2_english_level,ks2_english_mark\n"
+        "A925400011001,9254000,Ann,Mockford,2004-10-01,F,11,2011,6,30\n"
+        "A925400011001,9254000,Ann,Mockford,2004-10-01,F,11,2011,4,130\n"
+    )
     with pytest.raises(PupilDataError) as err:
         load_pupils(f)
     text = str(err.value)
@@ -83,12 +86,13 @@ def test_a_mark_outside_its_level_is_computed_and_flagged():
 def test_year_specific_thresholds_override_the_default(tmp_path, monkeypatch):
     import shutil
     from pathlib import Path
+
     root = Path(__file__).resolve().parent.parent / "parameters"
     (tmp_path / "scales").mkdir()
     shutil.copy(root / "scales" / "ks2_level_thresholds.csv", tmp_path / "scales" / "ks2_level_thresholds.csv")
     with open(tmp_path / "scales" / "ks2_level_thresholds.csv", "a") as f:
         f.write("2011,english,4,45,72,published,test\n")
     monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path))
-    b = one()                                                     # 4 + (52 - 45) / 28 = 4.25 -> 25.5
+    b = one()  # 4 + (52 - 45) / 28 = 4.25 -> 25.5
     assert b["english_fine_points"] == 25.5 and "in 45-72" in b["english_rule"]
     assert one(year=2012)["english_fine_points"] == 26.28

@@ -1,5 +1,6 @@
 """KS5: A level points and attainment, level 3 value added (hand-worked and recovered), the synthetic reference
 against published figures, the entries loader's messages, and template -> fill -> upload -> KS5 report."""
+
 import shutil
 
 import numpy as np
@@ -7,11 +8,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from toolkit import ks5
 from toolkit.cli import main
-from toolkit.data import PupilDataError
-from toolkit.data.entries import load_entries
-from toolkit.value_added import Level3ValueAdded
+from toolkit.inputs import PupilDataError
+from toolkit.inputs.entries import load_entries
+from toolkit.methods import ks5
+from toolkit.methods.value_added import Level3ValueAdded
 
 
 def entries(rows):
@@ -19,10 +20,16 @@ def entries(rows):
 
 
 def test_points_aps_per_entry_and_grade_shares_hand_worked():
-    e = entries([("A1", "S", "A level", "Mathematics", "A*", 7.0), ("A1", "S", "A level", "Physics", "B", 7.0),
-                 ("B2", "S", "A level", "Mathematics", "U", 4.0), ("B2", "S", "AS", "Mathematics", "A", 4.0)])
+    e = entries(
+        [
+            ("A1", "S", "A level", "Mathematics", "A*", 7.0),
+            ("A1", "S", "A level", "Physics", "B", 7.0),
+            ("B2", "S", "A level", "Mathematics", "U", 4.0),
+            ("B2", "S", "AS", "Mathematics", "A", 4.0),
+        ]
+    )
     a = ks5.attainment(e).set_index("subject")
-    overall = a.loc["All A levels"]                          # A levels only: (60 + 40 + 0) / 3 entries
+    overall = a.loc["All A levels"]  # A levels only: (60 + 40 + 0) / 3 entries
     assert overall["entries"] == 3 and overall["students"] == 2
     assert overall["aps_per_entry"] == pytest.approx(100 / 3)
     assert overall["pct_a_star_b"] == pytest.approx(200 / 3) and overall["pct_a_star_e"] == pytest.approx(200 / 3)
@@ -35,9 +42,16 @@ def test_points_aps_per_entry_and_grade_shares_hand_worked():
 
 def hand_model():
     va = Level3ValueAdded()
-    va.bands_ = pd.DataFrame({"qualification": ["A level", "A level", "AS", "AS"],
-                              "subject": ["Mathematics"] * 4, "band": [1, 2, 1, 2],
-                              "prior": [4.0, 6.0, 4.0, 6.0], "outcome": [20.0, 40.0, 10.0, 20.0], "entries": 100})
+    va.bands_ = pd.DataFrame(
+        {
+            "qualification": ["A level", "A level", "AS", "AS"],
+            "subject": ["Mathematics"] * 4,
+            "band": [1, 2, 1, 2],
+            "prior": [4.0, 6.0, 4.0, 6.0],
+            "outcome": [20.0, 40.0, 10.0, 20.0],
+            "entries": 100,
+        }
+    )
     va.national_sd_ = {"A level Mathematics": 1.0, "AS Mathematics": 1.0, "All A levels": 1.0}
     return va
 
@@ -45,25 +59,31 @@ def hand_model():
 def test_level3_value_added_hand_worked():
     va = hand_model()
     # E = O1 + (O2 - O1) x (KS4 - P1) / (P2 - P1): KS4 5.0 -> 20 + 20 x 0.5 = 30 points.
-    assert va.expected_points("A level", "Mathematics", np.array([5.0, 3.0, 7.5, np.nan])) == \
-        pytest.approx([30.0, 20.0, 40.0, np.nan], nan_ok=True)                  # clamped beyond the ends
-    e = entries([("A1", "S", "A level", "Mathematics", "B", 5.0),     # 40 - 30 = +10 points = +1 grade
-                 ("B2", "S", "A level", "Mathematics", "C", 6.0),     # 30 - 40 = -1 grade
-                 ("A1", "S", "AS", "Mathematics", "A", 5.0)])         # 25 - 15 = +10 points = +2 AS grades
+    assert va.expected_points("A level", "Mathematics", np.array([5.0, 3.0, 7.5, np.nan])) == pytest.approx(
+        [30.0, 20.0, 40.0, np.nan], nan_ok=True
+    )  # clamped beyond the ends
+    e = entries(
+        [
+            ("A1", "S", "A level", "Mathematics", "B", 5.0),  # 40 - 30 = +10 points = +1 grade
+            ("B2", "S", "A level", "Mathematics", "C", 6.0),  # 30 - 40 = -1 grade
+            ("A1", "S", "AS", "Mathematics", "A", 5.0),
+        ]
+    )  # 25 - 15 = +10 points = +2 AS grades
     p = va.transform(e)
     maths = p[p["subject"] == "A level Mathematics"]
     assert maths["estimate"].tolist() == [30.0, 40.0] and maths["progress"].tolist() == [1.0, -1.0]
     assert p.loc[p["subject"] == "AS Mathematics", "progress"].tolist() == [2.0]
     scores = va.school_scores(p).set_index("subject")
-    assert scores.loc["All A levels", "score"] == pytest.approx(0.0)               # A levels only
+    assert scores.loc["All A levels", "score"] == pytest.approx(0.0)  # A levels only
     assert scores.loc["All A levels", "ci_high"] == pytest.approx(1.96 / np.sqrt(2))
-    assert scores.loc["AS Mathematics", "size"] == 0.5                          # an AS counts half in the interval
+    assert scores.loc["AS Mathematics", "size"] == 0.5  # an AS counts half in the interval
     assert scores.loc["AS Mathematics", "ci_high"] == pytest.approx(2.0 + 1.96 / np.sqrt(0.5))
 
 
 def test_weighted_school_scores_use_total_size():
     p = pd.DataFrame({"school_id": "S", "subject": "x", "progress": [1.0, 4.0], "size": [1.0, 0.5]})
-    from toolkit.value_added import school_scores
+    from toolkit.methods.value_added import school_scores
+
     s = school_scores(p, {"x": 2.0}, weight="size").iloc[0]
     assert s["score"] == pytest.approx((1.0 + 2.0) / 1.5) and s["pupils"] == 2
     assert s["ci_high"] - s["score"] == pytest.approx(1.96 * 2.0 / np.sqrt(1.5))
@@ -74,8 +94,16 @@ def test_bands_are_equal_sized_and_ordered():
     rng = np.random.default_rng(1)
     prior = rng.uniform(3, 9, n)
     grade = np.array(["E", "D", "C", "B", "A", "A*"])[np.clip(((prior - 3) / 1.0).astype(int), 0, 5)]
-    ref = pd.DataFrame({"upn": [f"U{i}" for i in range(n)], "school_id": "S", "qualification": "A level",
-                        "subject": "Mathematics", "grade": grade, "ks4_aps": prior})
+    ref = pd.DataFrame(
+        {
+            "upn": [f"U{i}" for i in range(n)],
+            "school_id": "S",
+            "qualification": "A level",
+            "subject": "Mathematics",
+            "grade": grade,
+            "ks4_aps": prior,
+        }
+    )
     va = Level3ValueAdded().fit(ref)
     b = va.bands_
     assert len(b) == ks5.spec()["value_added"]["bands"] and (b["entries"] == n / len(b)).all()
@@ -95,7 +123,8 @@ def test_synthetic_reference_matches_published_grade_shares(national_ks5):
 
 
 def test_value_added_recovers_planted_school_effects(national_ks5):
-    from toolkit.data.synth_ks5 import national_ks5 as draw
+    from toolkit.synth.ks5 import national_ks5 as draw
+
     va = Level3ValueAdded().fit(national_ks5.entries)
     other = draw(20_000, 2026, seed=4)
     scores = va.school_scores(va.transform(other.entries))
@@ -108,26 +137,29 @@ def test_entries_loader_names_every_problem(tmp_path):
     path = tmp_path / "ks5_2026.csv"
     path.write_text(
         "upn,school_id,qualification,subject,grade,ks4_aps\n"
-        "A925400011001,9254000,A level,Mathematics,A*,6.5\n"        # row 2 fine
-        "A92540001100,9254000,A level,Physics,B,6.5\n"             # row 3 UPN too short
-        "A925400011001,9254000,A level,Mathematics,A,6.5\n"        # row 4 same subject twice (with row 2)
-        "A925400011001,9254000,BTEC,Sport,D*,6.5\n"                # row 5 unknown qualification
-        "A925400011001,9254000,AS,Mathematics,A*,6.5\n"            # row 6 no A* at AS
-        "A925400011001,9254000,A level,History,F,6.5\n"            # row 7 F for U
-        "A925400011001,925400,A level,Biology,B,7.2\n"             # row 8 bad DfE number, different APS
-        "A925400011001,9254000,A level,Geography,,12\n")           # row 9 no grade, APS out of range
+        "A925400011001,9254000,A level,Mathematics,A*,6.5\n"  # row 2 fine
+        "A92540001100,9254000,A level,Physics,B,6.5\n"  # row 3 UPN too short
+        "A925400011001,9254000,A level,Mathematics,A,6.5\n"  # row 4 same subject twice (with row 2)
+        "A925400011001,9254000,BTEC,Sport,D*,6.5\n"  # row 5 unknown qualification
+        "A925400011001,9254000,AS,Mathematics,A*,6.5\n"  # row 6 no A* at AS
+        "A925400011001,9254000,A level,History,F,6.5\n"  # row 7 F for U
+        "A925400011001,925400,A level,Biology,B,7.2\n"  # row 8 bad DfE number, different APS
+        "A925400011001,9254000,A level,Geography,,12\n"
+    )  # row 9 no grade, APS out of range
     with pytest.raises(PupilDataError) as err:
         load_entries(path)
     text = str(err.value)
-    for message in ("UPN must be 13 characters long. Column: upn. Row: 3",
-                    "has Mathematics more than once: one row per student and qualification. Column: subject. Rows: 2, 4",
-                    "Qualification must be A level or AS. Column: qualification. Row: 5",
-                    "Grade not allowed for AS (allowed: A, B, C, D, E, U). Column: grade. Row: 6",
-                    "Use U for an ungraded A level, not F or X. Column: grade. Row: 7",
-                    "Invalid DfE number. Column: school_id. Row: 8",
-                    "Grade must have a value. Column: grade. Row: 9",
-                    "KS4 average point score must be a number from 0 to 9. Column: ks4_aps. Row: 9",
-                    "different ks4_aps values on different rows. Column: ks4_aps"):
+    for message in (
+        "UPN must be 13 characters long. Column: upn. Row: 3",
+        "has Mathematics more than once: one row per student and qualification. Column: subject. Rows: 2, 4",
+        "Qualification must be A level or AS. Column: qualification. Row: 5",
+        "Grade not allowed for AS (allowed: A, B, C, D, E, U). Column: grade. Row: 6",
+        "Use U for an ungraded A level, not F or X. Column: grade. Row: 7",
+        "Invalid DfE number. Column: school_id. Row: 8",
+        "Grade must have a value. Column: grade. Row: 9",
+        "KS4 average point score must be a number from 0 to 9. Column: ks4_aps. Row: 9",
+        "different ks4_aps values on different rows. Column: ks4_aps",
+    ):
         assert message in text, message
     assert str(path) in text and "nothing was loaded" in text
     (tmp_path / "empty.csv").write_text("upn,school_id,qualification,subject,grade\n")
@@ -138,10 +170,12 @@ def test_entries_loader_names_every_problem(tmp_path):
         load_entries(tmp_path / "cols.csv")
 
 
+@pytest.mark.slow
 def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     """A sixth form's Year 13: template -> fill (programmatically) -> validate -> upload -> KS5 report for 2027."""
     from toolkit.reports.batch import run_batch
     from toolkit.reports.prepare import find_inputs
+
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)
     for name in ("national_2026.parquet", "national_ks5_2026.parquet"):
@@ -155,7 +189,7 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     year13 = trust.pupils[(trust.pupils["school_id"] == school) & (trust.pupils["year_group"] == 13)]
     assert ws.max_row - 1 == len(year13)
     grades = ["A*", "A", "B", "C"]
-    for row in range(2, ws.max_row + 1):            # three A levels each; the first student also gets an AS
+    for row in range(2, ws.max_row + 1):  # three A levels each; the first student also gets an AS
         for k, subject in enumerate(("A level Mathematics", "A level Physics", "A level History")):
             ws.cell(row=row, column=header.index(subject) + 1, value=grades[(row + k) % 4])
     ws.cell(row=2, column=header.index("AS Extended Project") + 1, value="A")
@@ -164,8 +198,16 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     assert main(["upload", str(tmp_path / "ks5_filled.xlsx"), "--by", "Mr Sample", "--data", str(data)]) == 0
 
     out = tmp_path / "run"
-    manifest = run_batch(find_inputs(data), out, schools=[school], reports=["ks5_results"], formats=("html",),
-                         jobs=1, progress=False, say=lambda m: None)
+    manifest = run_batch(
+        find_inputs(data),
+        out,
+        schools=[school],
+        reports=["ks5_results"],
+        formats=("html",),
+        jobs=1,
+        progress=False,
+        say=lambda m: None,
+    )
     assert [r["status"] for r in manifest["reports"]] == ["done"]
     slice_dir = out / "prepared" / "slices" / school
     entries = pd.read_parquet(slice_dir / "ks5_entries.parquet")

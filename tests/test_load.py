@@ -1,10 +1,11 @@
 """Loading pupil files: every problem named by file, row and column; nothing dropped or coerced silently."""
+
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from toolkit.data import PupilDataError, load_pupils
+from toolkit.inputs import PupilDataError, load_pupils
 
 HEADER = "upn,school_id,forename,surname,dob,gender,year_group"
 GOOD = [
@@ -27,15 +28,17 @@ def problems(path: Path) -> list[str]:
 
 
 def test_good_file_loads_with_types_and_keeps_extra_columns(tmp_path):
-    path = write(tmp_path, [HEADER + ",fsm6,ks1_reading,ks2_reading,House",
-                            GOOD[0] + ",Y,exs,104,Red", GOOD[1] + ",N,GDS,B,Blue"])
+    path = write(
+        tmp_path,
+        [HEADER + ",fsm6,ks1_reading,ks2_reading,House", GOOD[0] + ",Y,exs,104,Red", GOOD[1] + ",N,GDS,B,Blue"],
+    )
     pupils = load_pupils(path)
     assert len(pupils) == 2
     assert pupils["dob"].tolist() == [pd.Timestamp("2015-03-04"), pd.Timestamp("2014-09-01")]
     assert pupils["year_group"].tolist() == [6, 0]
     assert pupils["fsm6"].tolist() == [True, False]
     assert pupils["ks1_reading"].tolist() == ["EXS", "GDS"]
-    assert pupils["house"].tolist() == ["Red", "Blue"]          # unknown columns are kept, untouched
+    assert pupils["house"].tolist() == ["Red", "Blue"]  # unknown columns are kept, untouched
 
 
 def test_headers_are_normalised(tmp_path):
@@ -51,18 +54,30 @@ def test_missing_required_columns_with_a_hint(tmp_path):
 
 
 def test_malformed_upns_grouped_with_rows(tmp_path):
-    path = write(tmp_path, [HEADER, GOOD[0], "B80120000500,8012000,C,Mockley,2015-01-01,F,6",
-                            "A801200025001,8012000,D,Mockley,2015-01-01,F,6",
-                            "B8012000050,8012000,E,Mockley,2015-01-01,F,6"])
+    path = write(
+        tmp_path,
+        [
+            HEADER,
+            GOOD[0],
+            "B80120000500,8012000,C,Mockley,2015-01-01,F,6",
+            "A801200025001,8012000,D,Mockley,2015-01-01,F,6",
+            "B8012000050,8012000,E,Mockley,2015-01-01,F,6",
+        ],
+    )
     found = problems(path)
     assert any(p.startswith("UPN must be 13 characters long. Column: upn. Rows: 3, 5") for p in found), found
     assert any(p.startswith("Wrong check letter: the UPN was probably mistyped. Column: upn. Row: 4") for p in found)
 
 
 def test_unknown_codes_impossible_dates_and_blanks(tmp_path):
-    path = write(tmp_path, [HEADER + ",ks1_maths,ks2_writing,sen",
-                            GOOD[0] + ",XYZ,EXS,N",
-                            "L801200015001,8012000,Bob,,2015-02-30,Q,6,EXS,WOW,Z"])
+    path = write(
+        tmp_path,
+        [
+            HEADER + ",ks1_maths,ks2_writing,sen",
+            GOOD[0] + ",XYZ,EXS,N",
+            "L801200015001,8012000,Bob,,2015-02-30,Q,6,EXS,WOW,Z",
+        ],
+    )
     found = problems(path)
     assert "Unknown KS1 maths code. Column: ks1_maths. Row: 2 (found 'XYZ')" in found
     assert "Unknown KS2 writing code. Column: ks2_writing. Row: 3 (found 'WOW')" in found
@@ -74,11 +89,14 @@ def test_unknown_codes_impossible_dates_and_blanks(tmp_path):
 
 def test_duplicate_pupil_and_pupil_in_two_schools(tmp_path):
     dup = write(tmp_path, [HEADER, GOOD[0], GOOD[1], GOOD[0]], "dup.csv")
-    assert problems(dup) == ["Pupil B801200005001 appears more than once: each pupil must have one row. "
-                             "Column: upn. Rows: 2, 4"]
+    assert problems(dup) == [
+        "Pupil B801200005001 appears more than once: each pupil must have one row. Column: upn. Rows: 2, 4"
+    ]
     two = write(tmp_path, [HEADER, GOOD[0], GOOD[0].replace("8012000,Ann", "8012001,Ann")], "two.csv")
-    assert problems(two) == ["Pupil B801200005001 is in two schools (8012000, 8012001); a pupil belongs to one "
-                             "school in a file. Column: upn. Rows: 2, 3"]
+    assert problems(two) == [
+        "Pupil B801200005001 is in two schools (8012000, 8012001); a pupil belongs to one "
+        "school in a file. Column: upn. Rows: 2, 3"
+    ]
 
 
 def test_empty_and_header_only_files(tmp_path):
@@ -97,13 +115,15 @@ def test_duplicate_headers(tmp_path):
 def test_scaled_score_out_of_range(tmp_path):
     path = write(tmp_path, [HEADER + ",ks2_maths", GOOD[0] + ",121", GOOD[1] + ",99.5"])
     found = problems(path)
-    assert found == ["KS2 maths must be a scaled score from 80 to 120 or a KS2 result code. Column: ks2_maths. "
-                     "Rows: 2, 3 (found '121', '99.5')"]
+    assert found == [
+        "KS2 maths must be a scaled score from 80 to 120 or a KS2 result code. Column: ks2_maths. "
+        "Rows: 2, 3 (found '121', '99.5')"
+    ]
 
 
 def test_xlsx_with_real_dates(tmp_path):
     frame = pd.DataFrame([dict(zip(HEADER.split(","), GOOD[0].split(",")))])
-    frame["dob"] = pd.Timestamp("2015-03-04")                 # a date cell, as Excel stores it
+    frame["dob"] = pd.Timestamp("2015-03-04")  # a date cell, as Excel stores it
     path = tmp_path / "pupils.xlsx"
     frame.to_excel(path, index=False)
     assert load_pupils(path)["dob"].iloc[0] == pd.Timestamp("2015-03-04")

@@ -1,8 +1,16 @@
 """EYFS good level of development, A level points, identifiers."""
+
 import pandas as pd
 import pytest
 
-from toolkit.scales import a_level_points, good_level_of_development, is_temporary_upn, make_upn, validate_dfe_number, validate_upn
+from toolkit.scales import (
+    a_level_points,
+    good_level_of_development,
+    is_temporary_upn,
+    make_upn,
+    validate_dfe_number,
+    validate_upn,
+)
 from toolkit.scales.eyfs import area_scores, goal_columns, spec
 
 
@@ -10,7 +18,7 @@ def test_gld_needs_every_prime_literacy_and_maths_goal():
     cols = goal_columns()
     all_expected = {c: "expected" for c in cols}
     one_short = {**all_expected, "eyfs_number": "emerging"}
-    only_outside = {**all_expected, "eyfs_materials": "emerging"}    # expressive arts is not a GLD area
+    only_outside = {**all_expected, "eyfs_materials": "emerging"}  # expressive arts is not a GLD area
     absent = {c: "A" for c in cols}
     blank = {c: None for c in cols}
     gld = good_level_of_development(pd.DataFrame([all_expected, one_short, only_outside, absent, blank]))
@@ -47,7 +55,8 @@ def test_upn_reasons_are_sentences():
 
 def test_temporary_upns():
     from stdnum.gb import upn
-    body = "801200005" + "01A"               # LA 801, establishment 2000, year 05, 2-digit serial 01, letter A
+
+    body = "801200005" + "01A"  # LA 801, establishment 2000, year 05, 2-digit serial 01, letter A
     temp = upn.calc_check_digit(body) + body
     assert validate_upn(temp) is None
     assert is_temporary_upn(temp)

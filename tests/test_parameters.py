@@ -1,15 +1,19 @@
 """Every parameter carries a status and a source; a parameters folder can override single files."""
+
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from toolkit import parameters
+from toolkit import locations, parameters
 from toolkit.scales import ks1_points
 
 STATUSES = {"published", "derived", "unverified", "not_published"}
-TABLES = sorted(str(p.relative_to(parameters.BUNDLED)) for p in parameters.BUNDLED.rglob("*.csv")
-                if p.name != "figures.csv")
+TABLES = sorted(
+    str(p.relative_to(locations.bundled_parameters()))
+    for p in locations.bundled_parameters().rglob("*.csv")
+    if p.name != "figures.csv"
+)
 
 
 @pytest.mark.parametrize("name", TABLES)
@@ -31,5 +35,5 @@ def test_override_folder_replaces_one_file(tmp_path, monkeypatch):
     (tmp_path / "scales").mkdir()
     table.to_csv(tmp_path / "scales" / "ks1_ta.csv", index=False)
     monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path))
-    assert ks1_points(pd.Series(["EXS", "GDS"])).tolist() == [7, 10]    # GDS from the same override file
-    assert parameters.path("scales/hml.yaml").parent == Path(parameters.BUNDLED) / "scales"   # fallback
+    assert ks1_points(pd.Series(["EXS", "GDS"])).tolist() == [7, 10]  # GDS from the same override file
+    assert parameters.path("scales/hml.yaml").parent == Path(locations.bundled_parameters()) / "scales"  # fallback

@@ -1,7 +1,9 @@
 """The report pack: two demo schools rendered to HTML and PDF, checked as a reader would check them."""
+
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -10,12 +12,12 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from toolkit.data import load_pupils
-from toolkit.estimates import EstimateModel
+from toolkit.inputs import load_pupils
+from toolkit.methods.estimates import EstimateModel
+from toolkit.methods.value_added import DfeProgress
 from toolkit.reports import engine
 from toolkit.reports.batch import REPORTS, run_batch
 from toolkit.reports.prepare import find_inputs
-from toolkit.value_added import DfeProgress
 
 YEAR = 2027
 
@@ -57,21 +59,27 @@ def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.slow
 def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
     assert sorted(REPORTS) == sorted(PRIMARY_REPORTS + SECONDARY_REPORTS)
     # Each school gets the reports its data supports: primaries the four primary reports, the secondary school
     # KS5 results (sixth form) and the KS2 baseline (old-style KS2 results).
-    assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == \
-        [(s, r) for s in two + [secondary] for r in reports_of(s, secondary)]
+    assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == [
+        (s, r) for s in two + [secondary] for r in reports_of(s, secondary)
+    ]
     assert {r["status"] for r in manifest["reports"]} == {"done"}
     for school in two + [secondary]:
         for report in reports_of(school, secondary):
             for fmt in ("html", "pdf"):
                 f = out / "reports" / school / f"{report}.{fmt}"
                 assert f.exists() and f.stat().st_size > 10_000, f
-            assert subprocess.run(["pdfinfo", str(out / "reports" / school / f"{report}.pdf")],
-                                  capture_output=True, text=True).stdout.count("Page size:") == 1
+            assert (
+                subprocess.run(
+                    ["pdfinfo", str(out / "reports" / school / f"{report}.pdf")], capture_output=True, text=True
+                ).stdout.count("Page size:")
+                == 1
+            )
     for school in two:
         assert (out / "reports" / school / "subject_leader.xlsx").stat().st_size > 5_000
     index = (out / "index.html").read_text()
@@ -79,6 +87,7 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
     assert "SYNTHETIC DATA" in index
 
 
+@pytest.mark.slow
 def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     out, _ = pack
     reference = national_200k.pupils.head(60_000)
@@ -89,7 +98,11 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     scores = dfe.school_scores(dfe.transform(ks2[ks2["school_id"] == school])).set_index("subject")
     va_text = pdf_text(out / "reports" / school / "va.pdf")
     for subject in ("reading", "maths"):
-        line = next(l for l in va_text.splitlines() if l.strip().startswith(subject.capitalize() if subject != "maths" else "Mathematics") and " DfE " in l)
+        line = next(
+            l
+            for l in va_text.splitlines()
+            if l.strip().startswith(subject.capitalize() if subject != "maths" else "Mathematics") and " DfE " in l
+        )
         assert f"{scores.loc[subject, 'score']:+.2f}" in line, line
     # Estimates: Year 6 % expected standard in reading at FFT50.
     pupils = load_pupils(data / "pupils.csv")
@@ -97,13 +110,14 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     est = EstimateModel("ks2").fit(reference).predict(year6, 50)
     expected = f"{100 * est['reading_p_expected'].mean():.0f}%"
     est_text = pdf_text(out / "reports" / school / "estimates.pdf")
-    summary = est_text[est_text.index("Year 6 (KS2 assessment 2027)"):]
+    summary = est_text[est_text.index("Year 6 (KS2 assessment 2027)") :]
     line = next(l for l in summary.splitlines() if l.strip().startswith("Reading "))
     assert re.search(rf"\b{len(year6)}\b\s+{expected}", line), line
     name = json.loads((out / "prepared" / "slices" / school / "school.json").read_text())["school_name"]
     assert name.split(" (")[0] in est_text
 
 
+@pytest.mark.slow
 def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
     """The demo's Year 11 pupil with seed 004's results (English level 4 mark 52, maths level 5 mark 88) reads
     26.28 / 4B, 32.76 / 5B and a P8 baseline of 4.9 in the rendered report."""
@@ -116,17 +130,27 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[2:8] == ["26.28", "4B", "5 / 88 / TA 5", "32.76", "5B", "4.9"], cells
     assert "Level 4, mark 52 in 41-69: standard formula" in cells[8]
-    for rule in ("Level N with TA", "Level N without a teacher assessment", "Test level 2 with TA W: fixed 3 points",
-                 "Test level 2 with TA 1", "Test level 2 with TA 2", "level-3 formula", "level 6 test ignored"):
+    for rule in (
+        "Level N with TA",
+        "Level N without a teacher assessment",
+        "Test level 2 with TA W: fixed 3 points",
+        "Test level 2 with TA 1",
+        "Test level 2 with TA 2",
+        "level-3 formula",
+        "level 6 test ignored",
+    ):
         assert rule in text, rule
 
 
+@pytest.mark.slow
 def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, tmp_path):
     out, _ = pack
     for report in REPORTS:
         school = secondary if report in SECONDARY_REPORTS else two[1]
         pdf = out / "reports" / school / f"{report}.pdf"
-        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True
+        )
         png = next(tmp_path.glob(f"{report}*.png"))
         pixels = np.asarray(Image.open(png).convert("L"))
         assert (pixels < 200).mean() > 0.01, f"{report}: page 1 looks blank"
@@ -135,6 +159,7 @@ def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, 
         assert "Page 1 of" in first
 
 
+@pytest.mark.slow
 def test_no_code_warnings_or_tracebacks(pack, two, secondary):
     out, manifest = pack
     for school in two + [secondary]:
@@ -147,10 +172,12 @@ def test_no_code_warnings_or_tracebacks(pack, two, secondary):
     assert all(r["warnings"] == [] for r in manifest["reports"])
 
 
+@pytest.mark.slow
 def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
     out, _ = pack
-    everyone = pd.concat([trust.pupils] + list(trust.past.values()) + list(trust.ks5.values())
-                         + list(trust.ks2_levels.values()))
+    everyone = pd.concat(
+        [trust.pupils] + list(trust.past.values()) + list(trust.ks5.values()) + list(trust.ks2_levels.values())
+    )
     for school in two + [secondary]:
         others = everyone[everyone["school_id"] != school]
         upns = set(others["upn"])
@@ -161,6 +188,7 @@ def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
         for f in files:
             if f.suffix == ".xlsx":
                 from openpyxl import load_workbook
+
                 wb = load_workbook(f)
                 text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
             else:
@@ -176,6 +204,7 @@ def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
                 assert set(frame["school_id"].astype(str)) <= {school}, f
 
 
+@pytest.mark.slow
 def test_manifest_records_provenance(pack, two):
     out, manifest = pack
     assert manifest["code"]["code_hash"] and "git_commit" in manifest["code"]
@@ -187,10 +216,17 @@ def test_manifest_records_provenance(pack, two):
     assert executed.metadata["papermill"]["parameters"]["school_id"] == two[0]
 
 
+@pytest.mark.slow
 def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, two, data):
     out, _ = pack
+    first = json.loads((out / "manifest.json").read_text())
     again = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
-    assert {r["status"] for r in again["reports"]} == {"skipped"}
+    assert {r["status"] for r in again["reports"]} == {"skipped"}, (
+        first["code"],
+        again["code"],
+        first["inputs"],
+        again["inputs"],
+    )
     # Break one school's prepared data: its estimates reports fail, keep their notebook, the rest carry on.
     (out / "prepared" / "slices" / two[0] / "estimates_ks2.parquet").write_bytes(b"not parquet")
     broken = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
@@ -204,22 +240,59 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
 
 def test_engine_reports_errors_like_papermill(tmp_path):
     import papermill
+
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("print(x * 2)\nx + 40"),
-                nbformat.v4.new_code_cell("1 / 0"), nbformat.v4.new_code_cell("print('never')")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(x * 2)\nx + 40"),
+        nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell("print('never')"),
+    ]
     nbformat.write(nb, tmp_path / "in.ipynb")
-    engine.register()
     with pytest.raises(papermill.PapermillExecutionError, match="ZeroDivisionError"):
-        papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), parameters={"x": 5},
-                                   engine_name=engine.NAME, kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(tmp_path / "in.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"x": 5},
+            engine_name=engine.NAME,
+            kernel_name="python3",
+            progress_bar=False,
+        )
     done = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     code = [c for c in done.cells if c.cell_type == "code"]
-    assert code[2].outputs[0]["text"] == "10\n"                          # injected parameters won
+    assert code[2].outputs[0]["text"] == "10\n"  # injected parameters won
     assert code[2].outputs[1]["data"]["text/plain"] == "45"
     assert code[3].outputs[-1]["output_type"] == "error" and code[3].outputs[-1]["ename"] == "ZeroDivisionError"
     assert code[4].outputs == []
+
+
+def test_engine_is_found_through_its_entry_point_and_honours_execution_timeout(tmp_path):
+    import papermill
+    from papermill.engines import papermill_engines
+
+    assert papermill_engines.get_engine(engine.NAME).__name__ == "InProcessEngine"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("import time"),
+        nbformat.v4.new_code_cell("time.sleep(5)"),
+        nbformat.v4.new_code_cell("print('never')"),
+    ]
+    nbformat.write(nb, tmp_path / "slow.ipynb")
+    start = time.perf_counter()
+    with pytest.raises(papermill.PapermillExecutionError, match="timed out after 0.5 s"):
+        papermill.execute_notebook(
+            str(tmp_path / "slow.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            engine_name=engine.NAME,
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=0.5,
+        )
+    assert time.perf_counter() - start < 4
+    done = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert done.cells[-1].outputs == []
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
@@ -228,11 +301,12 @@ def test_notebooks_are_thin_parameterised_and_stored_without_outputs(name):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert sum(len(c.source.splitlines()) for c in code[1:]) <= 10        # load, call the toolkit, show
+    assert sum(len(c.source.splitlines()) for c in code[1:]) <= 10  # load, call the toolkit, show
 
 
 def test_reports_command_names_what_is_missing(tmp_path, capsys):
     from toolkit.cli import main
+
     assert main(["reports", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     assert "no schools.csv or pupils.csv" in capsys.readouterr().err
     assert main(["reports", "--data", str(tmp_path), "--challenge", "FFT10", "--out", str(tmp_path / "o")]) == 1

@@ -1,4 +1,5 @@
 """Steps-and-points grades (seed 003)."""
+
 import pytest
 
 from toolkit.scales import age_related_expectation, grade_points, points_grade, progress_points

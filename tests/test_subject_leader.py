@@ -1,15 +1,16 @@
 """Foundation subjects (seed 003): scores with equal steps, average and "high", key-stage and whole-school
 collation, science's programmes of study collated, counts from judgements, and the spreadsheet whose formulas
 recalculate (checked by computing them with the `formulas` package)."""
+
 import formulas
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from toolkit import subject_leader
-from toolkit.data import PupilDataError
-from toolkit.data.assessments import load_counts
-from toolkit.subject_leader_workbook import layout, sheet_name, write_workbook
+from toolkit.inputs import PupilDataError
+from toolkit.inputs.assessments import load_counts
+from toolkit.methods import subject_leader
+from toolkit.reports.subject_leader_workbook import layout, sheet_name, write_workbook
 
 CATS = ["emerging", "expected", "exceeding"]
 
@@ -27,19 +28,28 @@ def test_scores_need_equal_steps_and_high_is_a_quarter_step_above_expected():
 
 
 def test_average_and_high_hand_worked():
-    s = subject_leader.summarise(counts([
-        ("S", "History", "", 1, "Overall", 2, 11, 7),     # (-2 + 0 + 7) / 20 = 0.25, 10% emerging: high
-        ("S", "History", "", 2, "Overall", 5, 5, 10),     # (-5 + 10) / 20 = 0.25 but 25% emerging: not high
-        ("S", "History", "", 3, "Overall", 1, 15, 4),     # 3 / 20 = 0.15: not high
-    ])).set_index("year_group")
+    s = subject_leader.summarise(
+        counts(
+            [
+                ("S", "History", "", 1, "Overall", 2, 11, 7),  # (-2 + 0 + 7) / 20 = 0.25, 10% emerging: high
+                ("S", "History", "", 2, "Overall", 5, 5, 10),  # (-5 + 10) / 20 = 0.25 but 25% emerging: not high
+                ("S", "History", "", 3, "Overall", 1, 15, 4),  # 3 / 20 = 0.15: not high
+            ]
+        )
+    ).set_index("year_group")
     assert s["average"].tolist() == [0.25, 0.25, 0.15]
     assert s["high"].tolist() == [True, False, False]
     assert s.loc[1, "pct_expected"] == 55 and s.loc[2, "pct_emerging"] == 25
 
 
 def test_key_stages_whole_school_and_science_collation():
-    c = counts([("S", "Science", "Biology", 1, "Overall", 1, 2, 1), ("S", "Science", "Physics", 1, "Overall", 3, 0, 1),
-                ("S", "Science", "Biology", 3, "Overall", 0, 4, 0)])
+    c = counts(
+        [
+            ("S", "Science", "Biology", 1, "Overall", 1, 2, 1),
+            ("S", "Science", "Physics", 1, "Overall", 3, 0, 1),
+            ("S", "Science", "Biology", 3, "Overall", 0, 4, 0),
+        ]
+    )
     collated = subject_leader.collate(c)
     overall = collated[collated["strand"] == "Overall"].set_index("year_group")
     assert overall.loc[1, CATS].tolist() == [4, 2, 2] and overall.loc[3, CATS].tolist() == [0, 4, 0]
@@ -51,8 +61,16 @@ def test_key_stages_whole_school_and_science_collation():
 
 def test_counts_from_pupil_judgements():
     pupils = pd.DataFrame({"upn": ["A", "B", "C"], "year_group": ["2", "2", "5"], "gender": ["F", "M", "M"]})
-    j = pd.DataFrame({"upn": ["A", "B", "C"], "school_id": "S", "academic_year": 2027, "subject": "Music",
-                      "strand": [None, None, None], "judgement": ["exceeding", "emerging", "expected"]})
+    j = pd.DataFrame(
+        {
+            "upn": ["A", "B", "C"],
+            "school_id": "S",
+            "academic_year": 2027,
+            "subject": "Music",
+            "strand": [None, None, None],
+            "judgement": ["exceeding", "emerging", "expected"],
+        }
+    )
     c = subject_leader.counts_from_judgements(j, pupils).set_index(["year_group", "group"])
     assert c.loc[(2, "Overall"), CATS].tolist() == [1, 0, 1]
     assert c.loc[(2, "Girls"), CATS].tolist() == [0, 0, 1] and c.loc[(5, "Boys"), CATS].tolist() == [0, 1, 0]
@@ -62,9 +80,11 @@ def test_counts_from_pupil_judgements():
 
 def test_counts_loader_messages(tmp_path):
     f = tmp_path / "subject_counts.csv"
-    f.write_text("school_id,subject,year_group,group,emerging,expected,exceeding\n"
-                 "9252000,History,1,Overall,2,11,7\n9252000,History,1,Overall,2,11,7\n"
-                 "9252000,History,8,Everyone,x,1,1\n")
+    f.write_text(
+        "school_id,subject,year_group,group,emerging,expected,exceeding\n"
+        "9252000,History,1,Overall,2,11,7\n9252000,History,1,Overall,2,11,7\n"
+        "9252000,History,8,Everyone,x,1,1\n"
+    )
     with pytest.raises(PupilDataError) as err:
         load_counts(f)
     text = str(err.value)
@@ -78,7 +98,7 @@ def computed(path):
     solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
     values = {}
     for key, cell in solution.items():
-        sheet_cell = key.split("]", 1)[1]                       # "SHEET'!J9"
+        sheet_cell = key.split("]", 1)[1]  # "SHEET'!J9"
         sheet, ref = sheet_cell.rsplit("!", 1)
         value = cell.value[0][0] if hasattr(cell, "value") else cell
         values[(sheet.strip("'").upper(), ref)] = value
@@ -127,4 +147,7 @@ def test_workbook_formulas_recalculate_like_the_toolkit(tmp_path):
     assert after[("COMPUTING", f"J{r}")] == pytest.approx(0.75) and after[("COMPUTING", f"K{r}")] == "High"
     assert after[("COMPUTING", f"I{r}")] == pytest.approx(0.75)
     whole = where[("Whole school", "Overall")]
-    assert after[("COMPUTING", f"F{whole}")] == values[("COMPUTING", f"F{whole}")] - summary.loc[("Computing", "", 2, "Overall"), "pupils"] + 20
+    assert (
+        after[("COMPUTING", f"F{whole}")]
+        == values[("COMPUTING", f"F{whole}")] - summary.loc[("Computing", "", 2, "Overall"), "pupils"] + 20
+    )

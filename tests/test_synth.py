@@ -1,22 +1,27 @@
 """The synthetic generator: calibration to published figures, determinism, realistic structure, demo trust."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import CALIBRATION_YEAR
-from toolkit.studies import generator_calibration
-from toolkit.data import load_pupils
-from toolkit.data import synth
-from toolkit.data.entries import load_entries
-from toolkit.data.load import check_pupils
-from toolkit.data.names import surnames
+from toolkit.inputs import load_pupils
+from toolkit.inputs.entries import load_entries
+from toolkit.inputs.load import check_pupils
 from toolkit.scales import ks1_aps, upn_problems
+from toolkit.studies.tables import generator_calibration
+from toolkit.synth import cohorts as synth
+from toolkit.synth.names import surnames
 
 # Tolerances of the calibration test: percentages within 1 point, average scaled scores within 0.3. Progress scores
 # and the gap index within 0.15: the published girls' and boys' progress scores do not average to zero (exclusions,
 # nominal scores), so the generator matches girls exactly and boys land about 0.08 away.
-TOLERANCE = {"average_scaled_score": 0.3, "progress_score_girls": 0.15, "progress_score_boys": 0.15,
-             "disadvantage_gap_index": 0.15}
+TOLERANCE = {
+    "average_scaled_score": 0.3,
+    "progress_score_girls": 0.15,
+    "progress_score_boys": 0.15,
+    "disadvantage_gap_index": 0.15,
+}
 
 
 def test_cohort_reproduces_every_published_figure_at_200k(national_200k):
@@ -25,7 +30,9 @@ def test_cohort_reproduces_every_published_figure_at_200k(national_200k):
     assert len(table) == 26
     for row in table.itertuples():
         tolerance = next((t for k, t in TOLERANCE.items() if k.replace("_", " ") in row.figure), 1.0)
-        assert abs(row.difference) <= tolerance, f"{row.figure}: generated {row.generated:.2f}, published {row.published} ({row.year})"
+        assert abs(row.difference) <= tolerance, (
+            f"{row.figure}: generated {row.generated:.2f}, published {row.published} ({row.year})"
+        )
 
 
 def test_deterministic_for_a_seed():
@@ -52,7 +59,7 @@ def test_school_sizes_are_realistic(national_200k):
 
 def test_summer_born_pupils_attain_less_at_ks1_and_close_part_of_the_gap_by_ks2(national_200k):
     p = national_200k.pupils
-    month = (p["dob"].dt.month - 9) % 12                         # 0 = September
+    month = (p["dob"].dt.month - 9) % 12  # 0 = September
     aps = ks1_aps(p["ks1_reading"], p["ks1_writing"], p["ks1_maths"])
     ks2 = pd.to_numeric(p["ks2_maths"], errors="coerce")
     ks1_gap = aps[month == 0].mean() - aps[month == 11].mean()
@@ -67,9 +74,9 @@ def test_characteristics_and_missing_data_rates(national_200k):
     assert p["gender"].eq("F").mean() == pytest.approx(0.49, abs=0.01)
     assert p["fsm6"].mean() == pytest.approx(0.30, abs=0.02)
     assert p["sen"].isin(["K", "E"]).mean() == pytest.approx(0.18, abs=0.01)
-    assert p["ks1_reading"].isna().mean() == pytest.approx(0.04, abs=0.005)          # no KS1 record
-    assert p["ks2_reading"].eq("B").mean() == pytest.approx(0.03, abs=0.005)         # below the test
-    assert p["ks2_reading"].eq("A").mean() == pytest.approx(0.008, abs=0.003)        # absent
+    assert p["ks1_reading"].isna().mean() == pytest.approx(0.04, abs=0.005)  # no KS1 record
+    assert p["ks2_reading"].eq("B").mean() == pytest.approx(0.03, abs=0.005)  # below the test
+    assert p["ks2_reading"].eq("A").mean() == pytest.approx(0.008, abs=0.003)  # absent
     assert p["ks1_reading"].isin(["A", "D"]).any()
     # disadvantaged, SEN and EAL pupils attain less at KS1
     aps = ks1_aps(p["ks1_reading"], p["ks1_writing"], p["ks1_maths"])
@@ -99,7 +106,7 @@ def test_demo_trust_structure(trust):
     assert sorted(trust.ks5) == [2024, 2025, 2026]
     for year, entries in trust.ks5.items():
         assert (entries["academic_year"] == year).all()
-        assert not set(entries["upn"]) & set(pupils["upn"])           # past Year 13s have left
+        assert not set(entries["upn"]) & set(pupils["upn"])  # past Year 13s have left
         per_student = entries[entries["qualification"] == "A level"].groupby("upn").size()
         assert per_student.between(2, 5).all() and per_student.mean() > 2.8
     pupils = pupils[pupils["year_group"] <= 6]
@@ -120,7 +127,7 @@ def test_demo_trust_structure(trust):
 def test_demo_trust_ages_match_year_groups(trust):
     p = trust.pupils
     age_on_1_september = (pd.Timestamp("2026-09-01") - p["dob"]).dt.days / 365.25
-    expected = p["year_group"] + 4                     # Reception children are 4 on 1 September
+    expected = p["year_group"] + 4  # Reception children are 4 on 1 September
     assert ((age_on_1_september - expected) >= 0).all() and ((age_on_1_september - expected) < 1.01).all()
 
 
@@ -133,8 +140,15 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
     assert len(files) == 12
     assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_"))) == [
-        "README.md", "ks2_levels_2016.csv", "pupils.csv", "schools.csv", "subject_judgements.csv", "tracking.csv"]
-    from toolkit.data.assessments import load_judgements, load_tracking
+        "README.md",
+        "ks2_levels_2016.csv",
+        "pupils.csv",
+        "schools.csv",
+        "subject_judgements.csv",
+        "tracking.csv",
+    ]
+    from toolkit.inputs.assessments import load_judgements, load_tracking
+
     assert load_tracking(tmp_path / "tracking.csv")["grade"].tolist() == trust.tracking["grade"].tolist()
     assert len(load_judgements(tmp_path / "subject_judgements.csv")) == len(trust.judgements)
     old = load_pupils(tmp_path / "ks2_levels_2016.csv")

@@ -1,10 +1,17 @@
 """Targets versus estimates: target parsing, 'how likely', the aggregated-target table worked by hand."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.targets import (NAMED_CHALLENGES, chance_of_target, review_targets, target_cut, target_reaches,
-                             target_summary)
+from toolkit.methods.targets import (
+    chance_of_target,
+    review_targets,
+    target_cut,
+    target_reaches,
+    target_summary,
+)
+from toolkit.vocabulary import named_challenges
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +25,7 @@ def four(national_200k):
 
 
 def test_named_challenges_are_fft_percentiles():
-    assert NAMED_CHALLENGES == {"FFT50": 50, "FFT20": 80, "FFT5": 95}
+    assert named_challenges() == {"FFT50": 50, "FFT20": 80, "FFT5": 95}
 
 
 def test_target_cuts_on_the_continuous_scale():
@@ -26,7 +33,7 @@ def test_target_cuts_on_the_continuous_scale():
     assert cuts[:5].tolist() == [99.5, 112.5, 103.5, 99.5, 109.5]
     assert np.isnan(cuts[5:]).all()
     writing = target_cut(pd.Series(["EXS", "GDS", "WTS", "N+", "W"]), "ks2", "writing")
-    assert writing.tolist() == [97, 108, 85, 97, 85]          # midpoints between TA points (estimates.yaml)
+    assert writing.tolist() == [97, 108, 85, 97, 85]  # midpoints between TA points (estimates.yaml)
 
 
 def test_unknown_target_is_named_with_its_row():
@@ -67,8 +74,17 @@ def test_target_reaches_by_hand(four):
 
 def test_aggregated_target_table_by_hand(ks2_model, four):
     table = target_summary(ks2_model, four, "expected").set_index("subject")
-    assert list(table.columns) == ["measure", "pupils", "FFT50", "FFT20", "FFT5", "own_past_progress",
-                                   "pct_with_target", "aggregated_target", "difference"]
+    assert list(table.columns) == [
+        "measure",
+        "pupils",
+        "FFT50",
+        "FFT20",
+        "FFT5",
+        "own_past_progress",
+        "pct_with_target",
+        "aggregated_target",
+        "difference",
+    ]
     assert list(table.index) == ["reading", "writing", "maths", "gps", "rm", "rwm"]
     reading = table.loc["reading"]
     assert reading["pct_with_target"] == 75

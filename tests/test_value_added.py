@@ -1,28 +1,41 @@
 """Value added: DfE method against a hand-worked example; recovery of planted school effects."""
+
 import statistics
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.estimates import EstimateModel
-from toolkit.studies import recovery
-from toolkit.value_added import DfeProgress, FftValueAdded, own_past_progress, school_scores
+from toolkit.methods.estimates import EstimateModel
+from toolkit.methods.value_added import DfeProgress, FftValueAdded, own_past_progress, school_scores
+from toolkit.studies.tables import recovery
 
 
 def pupil(upn_serial: int, school: str, ks1: str, reading: str) -> dict:
     from toolkit.scales import make_upn
-    return {"upn": make_upn(925, 2000, 2019, upn_serial), "school_id": school, "gender": "F",
-            "dob": pd.Timestamp("2015-01-01"), "ks1_reading": ks1, "ks1_writing": ks1, "ks1_maths": ks1,
-            "ks2_reading": reading, "ks2_writing": "EXS", "ks2_maths": "100"}
+
+    return {
+        "upn": make_upn(925, 2000, 2019, upn_serial),
+        "school_id": school,
+        "gender": "F",
+        "dob": pd.Timestamp("2015-01-01"),
+        "ks1_reading": ks1,
+        "ks1_writing": ks1,
+        "ks1_maths": ks1,
+        "ks2_reading": reading,
+        "ks2_writing": "EXS",
+        "ks2_maths": "100",
+    }
 
 
 def test_dfe_progress_hand_worked():
     # National: four EXS pupils (APS 8) scoring 100, 104, 108, 112 (mean 106) and three WTS pupils (APS 6) scoring
     # 92, 96, 100 (mean 96). Raw progress: -6, -2, 2, 6 and -4, 0, 4. Caps at each group's 1st percentile (linear
     # interpolation): -6 + 0.03 x 4 = -5.88 and -4 + 0.02 x 4 = -3.92.
-    national = pd.DataFrame([pupil(i, "9252000", "EXS", s) for i, s in enumerate(["100", "104", "108", "112"])] +
-                            [pupil(10 + i, "9252001", "WTS", s) for i, s in enumerate(["92", "96", "100"])])
+    national = pd.DataFrame(
+        [pupil(i, "9252000", "EXS", s) for i, s in enumerate(["100", "104", "108", "112"])]
+        + [pupil(10 + i, "9252001", "WTS", s) for i, s in enumerate(["92", "96", "100"])]
+    )
     dfe = DfeProgress().fit(national)
     means = dfe.national_[dfe.national_["subject"] == "reading"].set_index("pag")["national_mean"]
     assert sorted(means.tolist()) == [96.0, 106.0]
@@ -30,8 +43,9 @@ def test_dfe_progress_hand_worked():
     sd = statistics.stdev(capped)
     assert dfe.national_sd_["reading"] == pytest.approx(sd)
     # A school of three: EXS 104 (-2), EXS 112 (+6), WTS 92 (-4, capped to -3.92)
-    school = pd.DataFrame([pupil(20, "9252002", "EXS", "104"), pupil(21, "9252002", "EXS", "112"),
-                           pupil(22, "9252002", "WTS", "92")])
+    school = pd.DataFrame(
+        [pupil(20, "9252002", "EXS", "104"), pupil(21, "9252002", "EXS", "112"), pupil(22, "9252002", "WTS", "92")]
+    )
     progress = dfe.transform(school)
     reading = progress[progress["subject"] == "reading"]
     assert reading["progress"].tolist() == pytest.approx([-2, 6, -3.92])
@@ -46,15 +60,22 @@ def test_nominal_scores_for_pupils_below_the_test():
     national = pd.DataFrame([pupil(i, "9252000", "EXS", s) for i, s in enumerate(["100", "B", "N"])])
     progress = DfeProgress().fit(national).transform(national)
     actual = progress[progress["subject"] == "reading"]["actual"].tolist()
-    assert actual == [100, 73, 79]         # B -> PK4 nominal 73, N -> 79 (2019 table)
+    assert actual == [100, 73, 79]  # B -> PK4 nominal 73, N -> 79 (2019 table)
 
 
 def test_school_scores_generic_machinery():
     frame = pd.DataFrame({"school_id": ["a", "a", "b"], "subject": "maths", "progress": [1.0, 3.0, np.nan]})
     out = school_scores(frame, {"maths": 4.0})
-    assert out.to_dict("records") == [{"school_id": "a", "subject": "maths", "pupils": 2, "score": 2.0,
-                                       "ci_low": pytest.approx(2 - 1.96 * 4 / np.sqrt(2)),
-                                       "ci_high": pytest.approx(2 + 1.96 * 4 / np.sqrt(2))}]
+    assert out.to_dict("records") == [
+        {
+            "school_id": "a",
+            "subject": "maths",
+            "pupils": 2,
+            "score": 2.0,
+            "ci_low": pytest.approx(2 - 1.96 * 4 / np.sqrt(2)),
+            "ci_high": pytest.approx(2 + 1.96 * 4 / np.sqrt(2)),
+        }
+    ]
 
 
 def test_recovery_of_planted_school_effects_contextual_model(national_200k):
@@ -71,15 +92,22 @@ def test_recovery_of_planted_school_effects_standard_measures(national_200k, ks2
     little less often than 95% because they do not adjust for pupil mix (docs/methodology.md)."""
     va = DfeProgress() if method == "dfe" else FftValueAdded(ks2_model)
     table = recovery(national_200k, va)
-    assert len(table) == (3 if method == "dfe" else 4)         # the DfE has no GPS progress measure
+    assert len(table) == (3 if method == "dfe" else 4)  # the DfE has no GPS progress measure
     assert (table["r"] >= 0.9).all(), table
     assert (table["coverage"] >= 0.85).all(), table
 
 
 def test_own_past_progress_weights_three_two_one(ks2_model):
     model = ks2_model
-    history = pd.DataFrame({"school_id": "x", "subject": "maths", "year": [2026, 2025, 2024, 2023],
-                            "pupils": 30, "score": [2.0, 1.0, -1.0, 9.0]})          # 2023 is beyond three years
+    history = pd.DataFrame(
+        {
+            "school_id": "x",
+            "subject": "maths",
+            "year": [2026, 2025, 2024, 2023],
+            "pupils": 30,
+            "score": [2.0, 1.0, -1.0, 9.0],
+        }
+    )  # 2023 is beyond three years
     row = own_past_progress(history, model).iloc[0]
     assert row["weighted_score"] == pytest.approx((3 * 2 + 2 * 1 + 1 * -1) / 6)
     dist = model.fitted_["maths"].school_va

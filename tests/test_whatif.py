@@ -1,4 +1,5 @@
 """The what-if dashboard: state logic, saving for the report pack, and a real browser driving Voila."""
+
 import os
 import re
 import signal
@@ -37,7 +38,7 @@ def test_challenge_moves_estimates_without_refitting(run):
     state.set_level(year, "maths", "FFT5")
     after = pct(state.view(year, "maths")["headline"])
     assert after > before
-    state.set_level(year, None, 30)                                  # the whole year group, any percentile
+    state.set_level(year, None, 30)  # the whole year group, any percentile
     assert all(state.percentile(year, s) == 30 for s in state.subjects(year))
     with pytest.raises(ValueError, match="outside 1-99"):
         state.set_level(year, "maths", 120)
@@ -59,16 +60,39 @@ def test_editing_a_target_changes_how_likely_and_the_aggregate(run):
         state.set_target(upn, "reading", "Z")
 
 
-def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, tmp_path, monkeypatch):
-    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path / "params"))
+def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
+    from toolkit.reports.batch import code_version, plan_tasks
+    from toolkit.reports.run_format import PreparedRun
+
+    run = PreparedRun(run_dir)
+    tasks = plan_tasks(
+        run,
+        run_dir.parent / "pack",
+        run.school_ids(),
+        ["estimates", "targets", "va"],
+        ("html",),
+        "FFT50",
+        "toolkit",
+        code_version(),
+    )
+    return {(t.school_id, t.report): t.key for t in tasks}
+
+
+@pytest.mark.slow
+def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, tmp_path):
+    again = tmp_path / "again" / "prepared"
+    prepare(find_inputs(pack_data), again, say=lambda m: None)
+    before = _report_keys(again, pack_data)
     state = WhatIf.open(run)
     upn = state.estimates(6)[0]["upn"].iloc[0]
     state.set_level(6, "maths", "FFT5")
     state.set_target(upn, "maths", "A+")
     settings, targets = state.save()
-    assert settings == tmp_path / "params" / "schools" / f"{state.school_id}.yaml"
+    # School state lives in the state folder (TOOLKIT_STATE), never under parameters/.
+    assert settings == Path(os.environ["TOOLKIT_STATE"]) / "schools" / f"{state.school_id}.yaml"
+    assert targets.parent == settings.parent
+    assert not (ROOT / "parameters" / "schools").exists()
     assert yaml.safe_load(settings.read_text())["challenge"]["year_groups"][6]["maths"] == "FFT5"
-    again = tmp_path / "again"
     prepare(find_inputs(pack_data), again, say=lambda m: None)
     est = pd.read_parquet(again / "slices" / state.school_id / "estimates_ks2.parquet")
     chosen, fft5 = (est[est["challenge"] == c].set_index("upn") for c in ("chosen", "FFT5"))
@@ -76,6 +100,32 @@ def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, 
     assert (chosen.loc[year6, "maths_p_expected"] == fft5.loc[year6, "maths_p_expected"]).all()
     pupils = pd.read_parquet(again / "slices" / state.school_id / "pupils.parquet").set_index("upn")
     assert pupils.loc[upn, "target_maths"] == "A+"
+    # Saving one school's settings changes that school's report keys and no other school's.
+    after = _report_keys(again, pack_data)
+    assert before.keys() == after.keys() and len({s for s, _ in before}) > 1
+    for (school, report), key in before.items():
+        assert (after[(school, report)] != key) == (school == state.school_id), (school, report)
+
+
+def test_settings_saved_under_parameters_move_to_the_state_folder_once(tmp_path, monkeypatch, capsys):
+    from toolkit.inputs import school_state
+
+    legacy = tmp_path / "params" / "schools"
+    legacy.mkdir(parents=True)
+    (legacy / "9252000.yaml").write_text("school_id: '9252000'\nchallenge: {default: FFT20}\n")
+    (legacy / "9252000_targets.csv").write_text("upn,target_maths\nA123,EXS\n")
+    (legacy / "9253000.yaml").write_text("school_id: '9253000'\nchallenge: {default: FFT5}\n")
+    state = Path(os.environ["TOOLKIT_STATE"]) / "schools"
+    state.mkdir(parents=True)
+    (state / "9253000.yaml").write_text("school_id: '9253000'\nchallenge: {default: 70}\n")  # newer, kept
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path / "params"))
+    assert school_state.load("9252000")["challenge"]["default"] == "FFT20"
+    said = capsys.readouterr().err
+    assert "Moved 2 saved school setting file(s)" in said and "not moved" in said
+    assert (state / "9252000_targets.csv").read_text() == "upn,target_maths\nA123,EXS\n"
+    assert not (legacy / "9252000.yaml").exists() and (legacy / "9253000.yaml").exists()  # nothing lost
+    assert school_state.load("9253000")["challenge"]["default"] == 70
+    assert school_state.load("9252000") is not None and capsys.readouterr().err == ""  # once
 
 
 def test_presenter_mode_hides_identifiers(run):
@@ -97,8 +147,13 @@ def free_port() -> int:
 @pytest.fixture()
 def dashboard(run):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "dashboard", "--run", str(run), "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "dashboard", "--run", str(run), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -107,7 +162,7 @@ def dashboard(run):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
+                raise RuntimeError(proc.stdout.read().decode()) from None
             time.sleep(0.5)
     yield url
     os.killpg(proc.pid, signal.SIGTERM)
@@ -116,10 +171,12 @@ def dashboard(run):
         urllib.request.urlopen(url, timeout=5)
 
 
+@pytest.mark.slow
 def test_dashboard_in_a_real_browser(dashboard, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from toolkit.reports.render import chromium_path
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
@@ -129,8 +186,9 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
         before = pct(shown.inner_text())
         assert "FFT50" in page.locator(".whatif-headline").inner_text()
         page.get_by_role("button", name="FFT5", exact=True).click()
-        page.wait_for_function("() => document.querySelector('.whatif-headline').innerText.includes('at FFT5:')",
-                               timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('.whatif-headline').innerText.includes('at FFT5:')", timeout=30_000
+        )
         after = pct(page.locator(".whatif-expected").inner_text())
         page.screenshot(path=str(tmp_path / "what_if.png"), full_page=True)
         browser.close()

@@ -1,5 +1,7 @@
 """Open, reproducible pupil-tracking analyses for English schools.
 
-Subpackages: ``toolkit.scales`` (assessment scales), ``toolkit.data`` (pupil table, loading, synthetic data).
+Layers, bottom to top (docs/architecture.md): ``locations``, ``parameters``, ``vocabulary``, ``scales``, ``inputs``,
+``methods``, ``intake``, ``reports``, ``whatif``, ``cli``; ``synth`` and ``studies`` to one side.
 """
-__version__ = "0.1.0"
+
+__version__ = "0.2.0"

@@ -1,4 +1,5 @@
 """The ``toolkit`` command (also ``python -m toolkit``): thin wrappers that parse, call the package, print."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,22 +26,26 @@ def _say(message: str) -> None:
 
 
 def _synth_national(args: argparse.Namespace) -> int:
-    from toolkit.data import synth
+    from toolkit.synth import cohorts as synth
+
     start = time.perf_counter()
     _say(f"Calibrating the generator to the published figures for KS2 {args.year} ...")
     synth.calibrate(args.year)
     _say(f"  done in {time.perf_counter() - start:.1f} s; generating {args.pupils:,} pupils (seed {args.seed}) ...")
     cohort = synth.national_cohort(args.pupils, args.year, args.seed)
     files = synth.write_national(cohort, Path(args.out))
-    _say(f"Wrote {len(cohort.pupils):,} synthetic pupils in {len(cohort.schools):,} schools "
-         f"in {time.perf_counter() - start:.1f} s:")
+    _say(
+        f"Wrote {len(cohort.pupils):,} synthetic pupils in {len(cohort.schools):,} schools "
+        f"in {time.perf_counter() - start:.1f} s:"
+    )
     for f in files:
         print(f)
     return 0
 
 
 def _synth_ks5(args: argparse.Namespace) -> int:
-    from toolkit.data import synth_ks5
+    from toolkit.synth import ks5 as synth_ks5
+
     start = time.perf_counter()
     _say(f"Generating {args.students:,} synthetic A level students finishing in {args.year} (seed {args.seed}) ...")
     cohort = synth_ks5.national_ks5(args.students, args.year, args.seed)
@@ -49,50 +54,62 @@ def _synth_ks5(args: argparse.Namespace) -> int:
     cohort.entries.to_parquet(out, index=False)
     schools = out.with_name(out.stem + "_schools.csv")
     cohort.schools.to_csv(schools, index=False, float_format="%.5f")
-    _say(f"Wrote {len(cohort.entries):,} entries of {cohort.entries['upn'].nunique():,} students in "
-         f"{len(cohort.schools):,} schools in {time.perf_counter() - start:.1f} s:")
+    _say(
+        f"Wrote {len(cohort.entries):,} entries of {cohort.entries['upn'].nunique():,} students in "
+        f"{len(cohort.schools):,} schools in {time.perf_counter() - start:.1f} s:"
+    )
     print(out)
     print(schools)
     return 0
 
 
 def _synth_schools(args: argparse.Namespace) -> int:
-    from toolkit.data import synth
+    from toolkit.synth import cohorts as synth
+
     start = time.perf_counter()
-    _say(f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
-         f"(seed {args.seed}) ...")
+    _say(
+        f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
+        f"(seed {args.seed}) ..."
+    )
     trust = synth.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
     files = synth.write_trust(trust, Path(args.out), args.year)
     past = sum(len(f) for f in trust.past.values())
     entries = sum(len(f) for f in trust.ks5.values())
-    _say(f"Wrote {len(trust.pupils):,} current pupils, {past:,} past Year 6 pupils and {entries:,} past A level "
-         f"entries in {time.perf_counter() - start:.1f} s:")
+    _say(
+        f"Wrote {len(trust.pupils):,} current pupils, {past:,} past Year 6 pupils and {entries:,} past A level "
+        f"entries in {time.perf_counter() - start:.1f} s:"
+    )
     for f in files:
         print(f)
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from toolkit.data import PupilDataError, load_pupils
+    from toolkit.inputs import PupilDataError, load_pupils
+
     try:
         pupils = load_pupils(args.file)
     except (PupilDataError, FileNotFoundError) as err:
         print(err, file=sys.stderr)
         return 1
     schools = pupils["school_id"].nunique()
-    print(f"{args.file}: {len(pupils):,} pupils in {schools} school{'s' if schools != 1 else ''}, "
-          f"{len(pupils.columns)} columns; no problems found.")
+    print(
+        f"{args.file}: {len(pupils):,} pupils in {schools} school{'s' if schools != 1 else ''}, "
+        f"{len(pupils.columns)} columns; no problems found."
+    )
     return 0
 
 
 def _load(path: str):
-    from toolkit.data import load_pupils
+    from toolkit.inputs import load_pupils
+
     return load_pupils(path)
 
 
 def _challenge(text: str) -> float:
     """A challenge level for `toolkit estimates` (own past progress needs a school's history, so is not one)."""
-    from toolkit.challenge_settings import OWN, percentile_of
+    from toolkit.vocabulary import OWN, percentile_of
+
     try:
         value = percentile_of(text)
     except ValueError as err:
@@ -100,14 +117,16 @@ def _challenge(text: str) -> float:
             raise argparse.ArgumentTypeError(str(err)) from None
         value = OWN
     if value == OWN:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a challenge level: give FFT50, FFT20, FFT5 or a "
-                                         "percentile from 1 to 99")
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a challenge level: give FFT50, FFT20, FFT5 or a percentile from 1 to 99"
+        )
     return value
 
 
 def _estimates(args: argparse.Namespace) -> int:
-    from toolkit.data import PupilDataError
-    from toolkit.estimates import EstimateModel
+    from toolkit.inputs import PupilDataError
+    from toolkit.methods.estimates import EstimateModel
+
     try:
         reference, pupils = _load(args.reference), _load(args.pupils)
     except (PupilDataError, FileNotFoundError) as err:
@@ -118,14 +137,17 @@ def _estimates(args: argparse.Namespace) -> int:
     estimates = model.predict(pupils, args.challenge)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     estimates.to_csv(args.out, index=False, float_format="%.4f")
-    _say(f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
-         f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}")
+    _say(
+        f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
+        f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}"
+    )
     return 0
 
 
 def _va(args: argparse.Namespace) -> int:
-    from toolkit.data import PupilDataError
-    from toolkit.value_added import DfeProgress, FftValueAdded
+    from toolkit.inputs import PupilDataError
+    from toolkit.methods.value_added import DfeProgress, FftValueAdded
+
     try:
         reference, pupils = _load(args.reference), _load(args.pupils)
     except (PupilDataError, FileNotFoundError) as err:
@@ -141,72 +163,99 @@ def _va(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="toolkit", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="toolkit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    synth = sub.add_parser("synth", help="generate synthetic data (never real pupils)",
-                           description="Generate synthetic pupils. Deterministic for a seed; calibrated to the "
-                                       "published national figures in parameters/national/.")
+    synth = sub.add_parser(
+        "synth",
+        help="generate synthetic data (never real pupils)",
+        description="Generate synthetic pupils. Deterministic for a seed; calibrated to the "
+        "published national figures in parameters/national/.",
+    )
     synth_sub = synth.add_subparsers(dest="what", metavar="WHAT")
     synth_sub.required = True
     nat = synth_sub.add_parser(
-        "national", help="a national reference cohort (Parquet)",
+        "national",
+        help="a national reference cohort (Parquet)",
         description="A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv "
-                    "(the school effects planted in it) and FILE_calibration.json (targets and what was achieved).")
+        "(the school effects planted in it) and FILE_calibration.json (targets and what was achieved).",
+    )
     nat.add_argument("--pupils", type=int, default=600_000, help="number of pupils (default 600000)")
-    nat.add_argument("--year", type=int, required=True, help="year the cohort finished KS2, by its summer (2026 = 2025/26)")
+    nat.add_argument(
+        "--year", type=int, required=True, help="year the cohort finished KS2, by its summer (2026 = 2025/26)"
+    )
     nat.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     nat.add_argument("--out", required=True, help="output Parquet file")
     nat.set_defaults(run=_synth_national)
     ks5 = synth_sub.add_parser(
-        "ks5", help="a national KS4 -> A level reference cohort (Parquet)",
+        "ks5",
+        help="a national KS4 -> A level reference cohort (Parquet)",
         description="A national cohort of A level students: one row per entry with the student's KS4 average point "
-                    "score and grade, calibrated to the published A level grade shares (parameters/national/"
-                    "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).")
+        "score and grade, calibrated to the published A level grade shares (parameters/national/"
+        "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).",
+    )
     ks5.add_argument("--students", type=int, default=150_000, help="number of students (default 150000)")
     ks5.add_argument("--year", type=int, required=True, help="year the students finished 16-18 study, by its summer")
     ks5.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ks5.add_argument("--out", required=True, help="output Parquet file, e.g. national_ks5_2026.parquet")
     ks5.set_defaults(run=_synth_ks5)
     sch = synth_sub.add_parser(
-        "schools", help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
+        "schools",
+        help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
         description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, "
-                    "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
-                    "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.")
+        "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
+        "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.",
+    )
     sch.add_argument("--schools", type=int, default=12, help="number of schools (default 12)")
-    sch.add_argument("--year", type=int, default=2027, help="current academic year by its summer (default 2027 = 2026/27)")
+    sch.add_argument(
+        "--year", type=int, default=2027, help="current academic year by its summer (default 2027 = 2026/27)"
+    )
     sch.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     sch.add_argument("--out", required=True, help="output folder")
     sch.add_argument("--no-secondary", action="store_true", help="primaries only")
     sch.set_defaults(run=_synth_schools)
 
-    check = sub.add_parser("check", help="check a pupil file and list its problems",
-                           description="Load a pupil table (docs/data_model.md) and report every problem with its "
-                                       "row and column. Exit status 1 when there is any.")
+    check = sub.add_parser(
+        "check",
+        help="check a pupil file and list its problems",
+        description="Load a pupil table (docs/data_model.md) and report every problem with its "
+        "row and column. Exit status 1 when there is any.",
+    )
     check.add_argument("file", help="CSV, XLSX or Parquet pupil file")
     check.set_defaults(run=_check)
 
     est = sub.add_parser(
-        "estimates", help="estimates and chances for pupils, fitted on a reference cohort",
+        "estimates",
+        help="estimates and chances for pupils, fitted on a reference cohort",
         description="Fit the estimate model on REF (last year's national results) and write, per pupil, the estimate "
-                    "with its interval, the chance of each band, of the expected standard and the high score, and "
-                    "the most likely band, at the chosen challenge level (docs/methodology.md).")
+        "with its interval, the chance of each band, of the expected standard and the high score, and "
+        "the most likely band, at the chosen challenge level (docs/methodology.md).",
+    )
     est.add_argument("--reference", required=True, help="reference cohort (Parquet, CSV or XLSX pupil table)")
     est.add_argument("--pupils", required=True, help="pupils to estimate (Parquet, CSV or XLSX pupil table)")
-    est.add_argument("--challenge", type=_challenge, default=50.0,
-                     help="FFT50, FFT20, FFT5 or a percentile of school value added, 1-99 (default 50)")
-    est.add_argument("--stage", choices=("ks2", "ks1"), default="ks2", help="ks2: KS1 -> KS2 (default); ks1: EYFS -> KS1")
+    est.add_argument(
+        "--challenge",
+        type=_challenge,
+        default=50.0,
+        help="FFT50, FFT20, FFT5 or a percentile of school value added, 1-99 (default 50)",
+    )
+    est.add_argument(
+        "--stage", choices=("ks2", "ks1"), default="ks2", help="ks2: KS1 -> KS2 (default); ks1: EYFS -> KS1"
+    )
     est.add_argument("--contextual", action="store_true", help="also use FSM6, EAL and SEN (off by default, as FFT)")
     est.add_argument("--out", required=True, help="output CSV, one row per pupil")
     est.set_defaults(run=_estimates)
 
     va = sub.add_parser(
-        "va", help="school value added with confidence intervals",
+        "va",
+        help="school value added with confidence intervals",
         description="Value added per school and subject: 'dfe' compares each pupil with the national mean of their "
-                    "KS1 prior attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, "
-                    "month of birth). Writes school_id, subject, pupils, score, ci_low, ci_high.")
+        "KS1 prior attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, "
+        "month of birth). Writes school_id, subject, pupils, score, ci_low, ci_high.",
+    )
     va.add_argument("--reference", required=True, help="national cohort the comparison is made with")
     va.add_argument("--pupils", required=True, help="pupils with KS1 and KS2 results")
     va.add_argument("--method", choices=("dfe", "fft"), default="dfe", help="dfe (default) or fft")
@@ -214,61 +263,89 @@ def build_parser() -> argparse.ArgumentParser:
     va.set_defaults(run=_va)
 
     rep = sub.add_parser(
-        "reports", help="the per-school report pack: HTML and PDF for every school",
+        "reports",
+        help="the per-school report pack: HTML and PDF for every school",
         description="Compute the methodology once for all schools, run each report notebook with papermill for each "
-                    "school, and render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a "
-                    "manifest.json recording parameters, input hashes, package versions and the git commit. "
-                    "Re-running skips reports whose inputs have not changed; one school's failure does not stop "
-                    "the others.")
+        "school, and render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a "
+        "manifest.json recording parameters, input hashes, package versions and the git commit. "
+        "Re-running skips reports whose inputs have not changed; one school's failure does not stop "
+        "the others.",
+    )
     rep.add_argument("--data", required=True, help="school data folder: schools.csv, pupils.csv, ks2_<year>.csv")
-    rep.add_argument("--reference", help="national reference cohort (default: national_<year>.parquet in --data "
-                                         "or its parent)")
+    rep.add_argument(
+        "--reference", help="national reference cohort (default: national_<year>.parquet in --data or its parent)"
+    )
     rep.add_argument("--schools", nargs="+", default=["all"], help="'all' (default) or DfE numbers")
-    rep.add_argument("--reports", default=",".join(REPORTS),
-                     help=f"comma-separated, from {', '.join(REPORTS)} (default: all)")
+    rep.add_argument(
+        "--reports", default=",".join(REPORTS), help=f"comma-separated, from {', '.join(REPORTS)} (default: all)"
+    )
     rep.add_argument("--formats", default="html,pdf", help="html, pdf or both (default html,pdf)")
-    rep.add_argument("--challenge", default="FFT50", help="challenge level where a school has no saved settings: "
-                                                          "FFT50 (default), FFT20, FFT5, own_past_progress or 1-99")
+    rep.add_argument(
+        "--challenge",
+        default="FFT50",
+        help="challenge level where a school has no saved settings: "
+        "FFT50 (default), FFT20, FFT5, own_past_progress or 1-99",
+    )
     rep.add_argument("--jobs", type=int, default=2, help="reports executed at once (default 2)")
-    rep.add_argument("--engine", choices=("toolkit", "kernel"), default="toolkit",
-                     help="toolkit (default): forked in-process execution; kernel: a Jupyter kernel per report")
+    rep.add_argument(
+        "--engine",
+        choices=("toolkit", "kernel"),
+        default="toolkit",
+        help="toolkit (default): forked in-process execution; kernel: a Jupyter kernel per report",
+    )
     rep.add_argument("--force", action="store_true", help="redo everything, even reports that are up to date")
     rep.add_argument("--out", required=True, help="output folder for the run (index.html, manifest.json, reports/)")
     rep.set_defaults(run=_reports)
 
     dash = sub.add_parser(
-        "dashboard", help="the what-if dashboard (Voila) on 127.0.0.1",
+        "dashboard",
+        help="the what-if dashboard (Voila) on 127.0.0.1",
         description="Serve notebooks/what_if.ipynb with Voila on 127.0.0.1, code hidden: set challenge levels per "
-                    "year group and subject, edit targets, save them for the report pack. Uses a prepared run "
-                    "(toolkit reports; make demo makes one).")
-    dash.add_argument("--run", dest="run_dir", help="prepared run folder (default: the demo run, outputs/demo/run/prepared)")
+        "year group and subject, edit targets, save them for the report pack. Uses a prepared run "
+        "(toolkit reports; make demo makes one).",
+    )
+    dash.add_argument(
+        "--run", dest="run_dir", help="prepared run folder (default: the demo run, outputs/demo/run/prepared)"
+    )
     dash.add_argument("--school", help="DfE number to open first")
-    dash.add_argument("--presenter", action="store_true",
-                      help="for sharing a screen: synthetic data only, pupil names and school names hidden")
+    dash.add_argument(
+        "--presenter",
+        action="store_true",
+        help="for sharing a screen: synthetic data only, pupil names and school names hidden",
+    )
     dash.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
     dash.add_argument("--open", action="store_true", help="also open a browser")
     dash.set_defaults(run=_dashboard)
 
-    tpl = sub.add_parser("template", help="an Excel results template pre-populated with a school's pupils",
-                         description="Write an .xlsx results template for one school and key stage: its pupils, one "
-                                     "column per subject in a fixed order, a drop-down of allowed results on every "
-                                     "result cell, and a Guidance sheet.")
+    tpl = sub.add_parser(
+        "template",
+        help="an Excel results template pre-populated with a school's pupils",
+        description="Write an .xlsx results template for one school and key stage: its pupils, one "
+        "column per subject in a fixed order, a drop-down of allowed results on every "
+        "result cell, and a Guidance sheet.",
+    )
     tpl.add_argument("--school", required=True, help="DfE number")
     tpl.add_argument("--keystage", required=True, choices=("ks2", "ks1", "ks5"))
     tpl.add_argument("--data", default="outputs/demo/data/trust", help="school data folder (schools.csv, pupils.csv)")
     tpl.add_argument("--out", required=True, help="output .xlsx")
     tpl.set_defaults(run=_template)
 
-    val = sub.add_parser("validate", help="check a filled results template",
-                         description="List every problem in a filled template, grouped by kind with all its rows, "
-                                     "and write them to FILE_errors.xlsx beside it.")
+    val = sub.add_parser(
+        "validate",
+        help="check a filled results template",
+        description="List every problem in a filled template, grouped by kind with all its rows, "
+        "and write them to FILE_errors.xlsx beside it.",
+    )
     val.add_argument("file", help="the filled template (.xlsx)")
     val.set_defaults(run=_validate)
 
-    up = sub.add_parser("upload", help="validate and store a filled template in the upload history",
-                        description="Validate, then store the file (content-addressed) and a row in the upload "
-                                    "history (SQLite in the data folder). The latest valid upload for a school and "
-                                    "key stage is the one analysed; earlier ones become 'overwritten'.")
+    up = sub.add_parser(
+        "upload",
+        help="validate and store a filled template in the upload history",
+        description="Validate, then store the file (content-addressed) and a row in the upload "
+        "history (SQLite in the data folder). The latest valid upload for a school and "
+        "key stage is the one analysed; earlier ones become 'overwritten'.",
+    )
     up.add_argument("file")
     up.add_argument("--by", required=True, help="who is uploading")
     up.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
@@ -286,9 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _template(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from toolkit.data import PupilDataError, load_pupils
-    from toolkit.intake import layout
+    from toolkit.inputs import PupilDataError, layout, load_pupils
     from toolkit.intake.template import write_template
+
     data = Path(args.data)
     try:
         schools = pd.read_csv(data / "schools.csv", dtype={"school_id": "string"})
@@ -308,7 +385,9 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from toolkit.intake.validate import validate, write_error_list
+    from toolkit.inputs.results import validate
+    from toolkit.intake.error_list import write_error_list
+
     check = validate(Path(args.file))
     if check.ok:
         print(check.report())
@@ -319,8 +398,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _upload(args: argparse.Namespace) -> int:
+    from toolkit.intake.error_list import write_error_list
     from toolkit.intake.uploads import UploadStore
-    from toolkit.intake.validate import write_error_list
+
     try:
         upload_id, check = UploadStore(Path(args.data)).upload(Path(args.file), args.by)
     except (ValueError, FileNotFoundError) as err:
@@ -330,12 +410,15 @@ def _upload(args: argparse.Namespace) -> int:
         print(check.report(), file=sys.stderr)
         _say(f"Upload {upload_id} recorded as 'upload error'. Error list: {write_error_list(check)}")
         return 1
-    _say(f"Upload {upload_id}: {check.pupils} pupils, {check.keystage.upper()} for {check.school_id}; reports available")
+    _say(
+        f"Upload {upload_id}: {check.pupils} pupils, {check.keystage.upper()} for {check.school_id}; reports available"
+    )
     return 0
 
 
 def _uploads(args: argparse.Namespace) -> int:
     from toolkit.intake.uploads import UploadStore
+
     store = UploadStore(Path(args.data))
     if args.delete is not None:
         try:
@@ -344,8 +427,13 @@ def _uploads(args: argparse.Namespace) -> int:
             print(err, file=sys.stderr)
             return 1
     table = store.history(args.school, args.hide_inactive)
-    print(table[["id", "school_id", "keystage", "uploaded_at", "uploaded_by", "file_name", "pupils", "status"]]
-          .to_string(index=False) if len(table) else "No uploads.")
+    print(
+        table[["id", "school_id", "keystage", "uploaded_at", "uploaded_by", "file_name", "pupils", "status"]].to_string(
+            index=False
+        )
+        if len(table)
+        else "No uploads."
+    )
     return 0
 
 
@@ -353,17 +441,34 @@ def _dashboard(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from toolkit.whatif import DEFAULT_RUN
-    run = Path(args.run_dir) if args.run_dir else DEFAULT_RUN
-    if not (run / "national" / "models.pkl").exists():
-        print(f"{run}: no prepared run here; run `make demo` (or `toolkit reports --data DIR --out OUT` and give "
-              "--run OUT/prepared)", file=sys.stderr)
+    from toolkit import locations
+    from toolkit.reports.run_format import PreparedRun
+
+    run = Path(args.run_dir) if args.run_dir else locations.demo_run()
+    if not PreparedRun(run).has_models():
+        print(
+            f"{run}: no prepared run here; run `make demo` (or `toolkit reports --data DIR --out OUT` and give "
+            "--run OUT/prepared)",
+            file=sys.stderr,
+        )
         return 1
-    env = dict(os.environ, TOOLKIT_WHATIF_RUN=str(run.resolve()), TOOLKIT_WHATIF_SCHOOL=args.school or "",
-               TOOLKIT_WHATIF_PRESENTER="1" if args.presenter else "")
-    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "what_if.ipynb"
-    command = [sys.executable, "-m", "voila", str(notebook), f"--port={args.port}", "--Voila.ip=127.0.0.1",
-               "--strip_sources=True", "--show_tracebacks=False"] + ([] if args.open else ["--no-browser"])
+    env = dict(
+        os.environ,
+        TOOLKIT_WHATIF_RUN=str(run.resolve()),
+        TOOLKIT_WHATIF_SCHOOL=args.school or "",
+        TOOLKIT_WHATIF_PRESENTER="1" if args.presenter else "",
+    )
+    notebook = locations.notebooks_dir() / "what_if.ipynb"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        f"--port={args.port}",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+    ] + ([] if args.open else ["--no-browser"])
     _say(f"What-if dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops it)")
     try:
         return subprocess.run(command, env=env).returncode
@@ -371,20 +476,28 @@ def _dashboard(args: argparse.Namespace) -> int:
         return 0
 
 
-
-
 def _reports(args: argparse.Namespace) -> int:
-    from toolkit.challenge_settings import percentile_of
-    from toolkit.data import PupilDataError
+    from toolkit.inputs import PupilDataError
     from toolkit.reports.batch import run_batch
     from toolkit.reports.prepare import find_inputs
+    from toolkit.vocabulary import percentile_of
+
     try:
         percentile_of(args.challenge)
         inputs = find_inputs(Path(args.data), Path(args.reference) if args.reference else None)
         schools = None if args.schools == ["all"] else args.schools
-        manifest = run_batch(inputs, Path(args.out), schools, [r.strip() for r in args.reports.split(",") if r.strip()],
-                             tuple(f.strip() for f in args.formats.split(",") if f.strip()), args.jobs,
-                             args.challenge, args.engine, args.force, say=_say)
+        manifest = run_batch(
+            inputs,
+            Path(args.out),
+            schools,
+            [r.strip() for r in args.reports.split(",") if r.strip()],
+            tuple(f.strip() for f in args.formats.split(",") if f.strip()),
+            args.jobs,
+            args.challenge,
+            args.engine,
+            args.force,
+            say=_say,
+        )
     except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)
         return 1

@@ -1,23 +1,20 @@
 """Read methodology parameters (YAML and CSV) from ``parameters/``.
 
-The folder is the repository's ``parameters/`` unless the environment variable ``TOOLKIT_PARAMETERS`` names
-another folder; a file missing there falls back to the bundled one, so an override may hold only what it changes.
+The folder is the bundled ``parameters/`` (``toolkit.locations``) unless the environment variable
+``TOOLKIT_PARAMETERS`` names another folder; a file missing there falls back to the bundled one, so an override
+may hold only what it changes.
 """
+
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-BUNDLED = Path(__file__).resolve().parent.parent / "parameters"
-
-
-def parameters_dir() -> Path:
-    """The folder parameters are read from first."""
-    return Path(os.environ.get("TOOLKIT_PARAMETERS", BUNDLED))
+from toolkit import locations
+from toolkit.locations import parameters_dir
 
 
 def path(name: str) -> Path:
@@ -25,9 +22,9 @@ def path(name: str) -> Path:
     override = parameters_dir() / name
     if override.exists():
         return override
-    bundled = BUNDLED / name
+    bundled = locations.bundled_parameters() / name
     if not bundled.exists():
-        raise FileNotFoundError(f"Parameter file {name!r} not found in {parameters_dir()} or {BUNDLED}")
+        raise FileNotFoundError(f"Parameter file {name!r} not found in {parameters_dir()} or {bundled.parent}")
     return bundled
 
 

@@ -4,79 +4,92 @@
 ``WhatIf`` holds one school's pupils, located once by the fitted models of a prepared run (``toolkit reports``), so a
 new challenge level only shifts their distributions: no refit, no feature recomputation. ``WhatIf.view`` renders
 the pupil table, the aggregated estimates against the aggregated targets and the high-to-low chart as HTML;
-``WhatIfApp`` wires that to widgets. ``save`` writes the settings and targets under ``parameters/schools/`` where
+``WhatIfApp`` wires that to widgets. ``save`` writes the settings and targets to the school state folder (``toolkit.inputs.school_state``) where
 the report pack reads them.
 """
+
 from __future__ import annotations
 
 import html
-import json
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from toolkit import challenge_settings
-from toolkit.data.schema import year_group_number
-from toolkit.estimates import COMBINED
+from toolkit import locations
+from toolkit.inputs import school_state
+from toolkit.methods import challenge
+from toolkit.methods.targets import aggregate_targets, target_cut
 from toolkit.reports.display import table_html
-from toolkit.targets import SUBJECT_LABELS, aggregate_targets, target_cut
+from toolkit.reports.run_format import PreparedRun
+from toolkit.vocabulary import (
+    COMBINED,
+    OWN,
+    STAGE_OF_YEAR,
+    SUBJECT_LABELS,
+    challenge_label,
+    percentile_of,
+    year_group_number,
+)
 
-YEARS = {3: "ks2", 4: "ks2", 5: "ks2", 6: "ks2", 1: "ks1", 2: "ks1"}
+YEARS = STAGE_OF_YEAR
 LEVELS = ("FFT50", "FFT20", "FFT5", "Own past progress")
-TARGET_CHOICES = {"ks2": ("B", "W-", "W", "W+", "N-", "N", "N+", "A-", "A", "A+"), "ks1": ("PKF", "WTS", "EXS", "GDS"),
-                  "writing": ("PKF", "WTS", "EXS", "GDS")}
+TARGET_CHOICES = {
+    "ks2": ("B", "W-", "W", "W+", "N-", "N", "N+", "A-", "A", "A+"),
+    "ks1": ("PKF", "WTS", "EXS", "GDS"),
+    "writing": ("PKF", "WTS", "EXS", "GDS"),
+}
 
 
 @dataclass
 class WhatIf:
     """One school's what-if state: a level per (year group, subject) and editable targets."""
+
     run_dir: Path
     school_id: str
     presenter: bool = False
     info: dict = field(default_factory=dict)
     pupils: pd.DataFrame = field(default_factory=pd.DataFrame)
-    levels: dict = field(default_factory=dict)             # (year, subject) -> level (FFT50 ... or a number)
+    levels: dict = field(default_factory=dict)  # (year, subject) -> level (FFT50 ... or a number)
     _located: dict = field(default_factory=dict)
 
     @classmethod
-    def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> "WhatIf":
-        run = Path(run_dir)
-        slices = list(cls.schools(run)) if (run / "slices").exists() else []
+    def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> WhatIf:
+        run = PreparedRun(run_dir)
+        slices = list(cls.schools(run.root)) if run.school_ids() else []
         if not slices:
-            raise FileNotFoundError(f"{run}: no prepared schools with estimates (run `toolkit reports` or `make demo` "
-                                    "first)")
+            raise FileNotFoundError(
+                f"{run.root}: no prepared schools with estimates (run `toolkit reports` or `make demo` first)"
+            )
         school_id = school_id or slices[0]
-        info = json.loads((run / "slices" / school_id / "school.json").read_text())
+        info = run.school_info(school_id)
         if presenter and not info.get("synthetic"):
             raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
-        pupils = challenge_settings.apply_saved_targets(pd.read_parquet(run / "slices" / school_id / "pupils.parquet"))
-        state = cls(run, school_id, presenter, info, pupils)
-        with open(run / "national" / "models.pkl", "rb") as f:
-            models = pickle.load(f)
+        pupils = school_state.apply_saved_targets(run.table(school_id, "pupils"))
+        state = cls(run.root, school_id, presenter, info, pupils)
+        models = run.read_models()
         year = year_group_number(pupils["year_group"])
         for y, stage in YEARS.items():
             rows = pupils[year == y]
             if len(rows):
                 state._located[y] = (rows.index, models[stage].locate(rows), models[stage])
-        saved = challenge_settings.load(school_id) or {}
+        saved = school_state.load(school_id) or {}
         default = (saved.get("challenge") or {}).get("default", info.get("challenge", "FFT50"))
         for y in state._located:
             for s in state.subjects(y):
-                state.levels[(y, s)] = challenge_settings.level_for(saved, y, s, default)
+                state.levels[(y, s)] = challenge.level_for(saved, y, s, default)
         return state
 
     @staticmethod
     def schools(run_dir: str | Path) -> dict[str, str]:
         """School id -> name of the prepared schools that have estimates (pupils in Years 1-6)."""
-        run = Path(run_dir)
+        run = PreparedRun(run_dir)
         out = {}
-        for d in sorted((run / "slices").iterdir()):
-            info = json.loads((d / "school.json").read_text())
+        for school_id in run.school_ids():
+            info = run.school_info(school_id)
             if "estimates" in info.get("reports", ["estimates"]):
-                out[d.name] = info.get("school_name") or d.name
+                out[school_id] = info.get("school_name") or school_id
         return out
 
     # -- settings
@@ -87,8 +100,8 @@ class WhatIf:
         return self._located[year][2].subjects if year in self._located else ()
 
     def percentile(self, year: int, subject: str) -> float:
-        p = challenge_settings.percentile_of(self.levels.get((year, subject), "FFT50"))
-        if p == challenge_settings.OWN:
+        p = percentile_of(self.levels.get((year, subject), "FFT50"))
+        if p == OWN:
             own = self.info.get("own_past_progress", {}).get(subject)
             if own is None:
                 raise ValueError(f"No own past progress for {subject}: the school has no past value added")
@@ -97,8 +110,8 @@ class WhatIf:
 
     def set_level(self, year: int, subject: str | None, level) -> None:
         """Set a year group's level for one subject, or for all its subjects (``subject=None``)."""
-        challenge_settings.percentile_of(level)
-        for s in ([subject] if subject else self.subjects(year)):
+        percentile_of(level)
+        for s in [subject] if subject else self.subjects(year):
             self.levels[(year, s)] = level
 
     def set_target(self, upn: str, subject: str, target: str | None) -> None:
@@ -110,7 +123,7 @@ class WhatIf:
             raise ValueError(f"No pupil {upn} in school {self.school_id}")
         if target:
             stage = YEARS[int(self.pupils.loc[rows, "year_group"].iloc[0])]
-            target_cut(pd.Series([target]), stage, subject)          # refuses an unknown target
+            target_cut(pd.Series([target]), stage, subject)  # refuses an unknown target
         self.pupils.loc[rows, col] = target or pd.NA
 
     # -- computing
@@ -124,14 +137,20 @@ class WhatIf:
         """Aggregated estimates at the chosen levels against the aggregated targets (% expected standard)."""
         pupils, est = computed or self.estimates(year)
         table = aggregate_targets({"FFT50": est}, pupils, YEARS[year], "expected")
-        return pd.DataFrame({"Measure": table["measure"], "Level": [self._level_label(year, s) for s in table["subject"]],
-                             "Estimated % expected": table["FFT50"], "Aggregated target": table["aggregated_target"],
-                             "% with target": table["pct_with_target"],
-                             "Gap to target": table["aggregated_target"] - table["FFT50"]})
+        return pd.DataFrame(
+            {
+                "Measure": table["measure"],
+                "Level": [self._level_label(year, s) for s in table["subject"]],
+                "Estimated % expected": table["FFT50"],
+                "Aggregated target": table["aggregated_target"],
+                "% with target": table["pct_with_target"],
+                "Gap to target": table["aggregated_target"] - table["FFT50"],
+            }
+        )
 
     def _level_label(self, year: int, subject: str) -> str:
         parts = COMBINED[YEARS[year]].get(subject, (subject,))
-        labels = {challenge_settings.label_of(self.levels[(year, s)]) for s in parts}
+        labels = {challenge_label(self.levels[(year, s)]) for s in parts}
         return labels.pop() if len(labels) == 1 else "mixed"
 
     def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
@@ -141,12 +160,21 @@ class WhatIf:
         target = pupils.get(f"target_{subject}", pd.Series(pd.NA, index=pupils.index, dtype="string"))
         cut = target_cut(target, stage, subject)
         chance = located.chance_at_least(subject, cut, self.percentile(year, subject))
-        names = (pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))], index=pupils.index) if self.presenter
-                 else pupils["forename"] + " " + pupils["surname"])
-        return pd.DataFrame({"Pupil": names.to_numpy(), "Most likely": est[f"{subject}_band"].to_numpy(),
-                             "Expected standard": 100 * est[f"{subject}_p_expected"].to_numpy(),
-                             "High": 100 * est[f"{subject}_p_high"].to_numpy(),
-                             "Target": target.fillna("").to_numpy(), "How likely": 100 * chance})
+        names = (
+            pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))], index=pupils.index)
+            if self.presenter
+            else pupils["forename"] + " " + pupils["surname"]
+        )
+        return pd.DataFrame(
+            {
+                "Pupil": names.to_numpy(),
+                "Most likely": est[f"{subject}_band"].to_numpy(),
+                "Expected standard": 100 * est[f"{subject}_p_expected"].to_numpy(),
+                "High": 100 * est[f"{subject}_p_high"].to_numpy(),
+                "Target": target.fillna("").to_numpy(),
+                "How likely": 100 * chance,
+            }
+        )
 
     def view(self, year: int, subject: str) -> dict[str, str]:
         """HTML for the dashboard: ``headline``, ``summary``, ``chart``, ``pupils``."""
@@ -154,15 +182,30 @@ class WhatIf:
         summary = self.summary(year, computed)
         row = summary[summary["Measure"] == SUBJECT_LABELS[subject]].iloc[0]
         pct = lambda v: "" if pd.isna(v) else f"{v:.0f}%"
-        headline = (f'<div class="whatif-headline"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
-                    f'{html.escape(row["Level"])}: <span class="whatif-expected">{pct(row["Estimated % expected"])}'
-                    f'</span> estimated at the expected standard; aggregated target '
-                    f'<span class="whatif-target">{pct(row["Aggregated target"])}</span>.</div>')
-        fmt = {c: pct for c in ("Estimated % expected", "Aggregated target", "% with target", "Expected standard",
-                                "High", "How likely")}
+        headline = (
+            f'<div class="whatif-headline"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
+            f'{html.escape(row["Level"])}: <span class="whatif-expected">{pct(row["Estimated % expected"])}'
+            f"</span> estimated at the expected standard; aggregated target "
+            f'<span class="whatif-target">{pct(row["Aggregated target"])}</span>.</div>'
+        )
+        fmt = {
+            c: pct
+            for c in (
+                "Estimated % expected",
+                "Aggregated target",
+                "% with target",
+                "Expected standard",
+                "High",
+                "How likely",
+            )
+        }
         fmt["Gap to target"] = lambda v: "" if pd.isna(v) else f"{v:+.0f}%"
-        return {"headline": headline, "summary": table_html(summary, fmt), "chart": high_to_low_html(summary),
-                "pupils": table_html(self.pupil_table(year, subject, computed), fmt, long=True)}
+        return {
+            "headline": headline,
+            "summary": table_html(summary, fmt),
+            "chart": high_to_low_html(summary),
+            "pupils": table_html(self.pupil_table(year, subject, computed), fmt, long=True),
+        }
 
     # -- saving
     def save(self, folder: Path | None = None) -> list[Path]:
@@ -171,8 +214,8 @@ class WhatIf:
         for (y, s), level in sorted(self.levels.items()):
             years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
         default = self.info.get("challenge", "FFT50")
-        path = challenge_settings.save(self.school_id, {"default": default, "year_groups": years}, folder)
-        targets = challenge_settings.save_targets(self.school_id, self.pupils, folder)
+        path = school_state.save(self.school_id, {"default": default, "year_groups": years}, folder)
+        targets = school_state.save_targets(self.school_id, self.pupils, folder)
         return [path, targets]
 
 
@@ -182,14 +225,24 @@ def high_to_low_html(summary: pd.DataFrame) -> str:
     ordered = summary.sort_values("Estimated % expected", ascending=False)
     for measure, est, goal in zip(ordered["Measure"], ordered["Estimated % expected"], ordered["Aggregated target"]):
         est = 0 if pd.isna(est) else est
-        target = "" if pd.isna(goal) else (f'<div style="position:absolute;left:{goal:.0f}%;top:0;width:3px;height:100%;'
-                                           f'background:#E69F00" title="aggregated target {goal:.0f}%"></div>')
-        rows.append(f'<div style="display:flex;align-items:center;margin:2px 0"><div style="width:15em">'
-                    f'{html.escape(measure)}</div><div style="position:relative;width:320px;height:14px;'
-                    f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:#0072B2"></div>{target}'
-                    f'</div><div style="margin-left:6px">{est:.0f}%</div></div>')
-    legend = ('<div style="font-size:90%;color:#444">Blue: estimated % expected standard at the chosen level; '
-              'orange: aggregated target.</div>')
+        target = (
+            ""
+            if pd.isna(goal)
+            else (
+                f'<div style="position:absolute;left:{goal:.0f}%;top:0;width:3px;height:100%;'
+                f'background:#E69F00" title="aggregated target {goal:.0f}%"></div>'
+            )
+        )
+        rows.append(
+            f'<div style="display:flex;align-items:center;margin:2px 0"><div style="width:15em">'
+            f'{html.escape(measure)}</div><div style="position:relative;width:320px;height:14px;'
+            f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:#0072B2"></div>{target}'
+            f'</div><div style="margin-left:6px">{est:.0f}%</div></div>'
+        )
+    legend = (
+        '<div style="font-size:90%;color:#444">Blue: estimated % expected standard at the chosen level; '
+        "orange: aggregated target.</div>"
+    )
     return "<div>" + "".join(rows) + legend + "</div>"
 
 
@@ -200,6 +253,8 @@ table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 8
 table.tk td { border-bottom: 1px solid #DDD; padding: 2px 8px; text-align: right; }
 table.tk td.text { text-align: left; }
 </style>"""
+
+
 class WhatIfApp:
     """The what-if dashboard: choose school, year group, subject; set the challenge; edit targets; save."""
 
@@ -208,14 +263,20 @@ class WhatIfApp:
 
         self.run_dir, self.presenter = Path(run_dir), presenter
         schools = WhatIf.schools(run_dir)
-        options = [(f"School {chr(65 + i)}" if presenter else f"{n} ({k})", k) for i, (k, n) in enumerate(schools.items())]
+        options = [
+            (f"School {chr(65 + i)}" if presenter else f"{n} ({k})", k) for i, (k, n) in enumerate(schools.items())
+        ]
         self.school = w.Dropdown(options=options, value=school_id or options[0][1], description="School")
         self.year = w.Dropdown(description="Year group")
         self.subject = w.Dropdown(description="Subject")
         self.level = w.ToggleButtons(options=list(LEVELS) + ["Percentile"], description="Challenge")
         self.slider = w.IntSlider(value=50, min=1, max=99, description="Percentile", continuous_update=False)
-        self.all_subjects = w.Checkbox(value=False, description="Apply to every subject of the year group",
-                                       style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+        self.all_subjects = w.Checkbox(
+            value=False,
+            description="Apply to every subject of the year group",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
         self.pupil = w.Dropdown(description="Pupil")
         self.target = w.Dropdown(description="Target")
         self.set_target = w.Button(description="Set target")
@@ -230,13 +291,28 @@ class WhatIfApp:
         self.slider.observe(self._slider_changed, "value")
         self.set_target.on_click(lambda _: self._apply_target())
         self.save_button.on_click(lambda _: self._save())
-        self.widget = w.VBox([
-            w.HTML(TABLE_CSS + "<h2>What if? Challenge levels and targets</h2>" + (
-                '<div style="background:#FFF3CD;padding:4px">Presenter mode: synthetic pupils, identifiers hidden.</div>'
-                if presenter else "")),
-            w.HBox([self.school, self.year, self.subject]), w.HBox([self.level]), w.HBox([self.slider, self.all_subjects]),
-            self.headline, self.summary, self.chart, w.HBox([self.pupil, self.target, self.set_target]),
-            self.table, w.HBox([self.save_button, self.message])])
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    TABLE_CSS
+                    + "<h2>What if? Challenge levels and targets</h2>"
+                    + (
+                        '<div style="background:#FFF3CD;padding:4px">Presenter mode: synthetic pupils, identifiers hidden.</div>'
+                        if presenter
+                        else ""
+                    )
+                ),
+                w.HBox([self.school, self.year, self.subject]),
+                w.HBox([self.level]),
+                w.HBox([self.slider, self.all_subjects]),
+                self.headline,
+                self.summary,
+                self.chart,
+                w.HBox([self.pupil, self.target, self.set_target]),
+                self.table,
+                w.HBox([self.save_button, self.message]),
+            ]
+        )
         self._load()
 
     # state changes
@@ -257,8 +333,11 @@ class WhatIfApp:
         self.subject.options = [(SUBJECT_LABELS[s], s) for s in self.state.subjects(y)]
         self.subject.value = keep if keep in self.state.subjects(y) else self.state.subjects(y)[0]
         pupils = self.state.pupils.loc[self.state._located[y][0]]
-        labels = ([f"Pupil {i + 1:02d}" for i in range(len(pupils))] if self.presenter
-                  else list(pupils["forename"] + " " + pupils["surname"]))
+        labels = (
+            [f"Pupil {i + 1:02d}" for i in range(len(pupils))]
+            if self.presenter
+            else list(pupils["forename"] + " " + pupils["surname"])
+        )
         self.pupil.options = list(zip(labels, pupils["upn"]))
         self.pupil.value = pupils["upn"].iloc[0] if len(pupils) else None
         self._busy = False
@@ -270,7 +349,7 @@ class WhatIfApp:
         y, s = self.year.value, self.subject.value
         level = self.state.levels[(y, s)]
         self._busy = True
-        label = challenge_settings.label_of(level)
+        label = challenge_label(level)
         named = {"FFT50": "FFT50", "FFT20": "FFT20", "FFT5": "FFT5", "own past progress": "Own past progress"}
         self.level.value = named.get(label, "Percentile")
         self.slider.value = int(round(self.state.percentile(y, s)))
@@ -316,13 +395,10 @@ class WhatIfApp:
         self.chart.value, self.table.value = view["chart"], view["pupils"]
 
 
-DEFAULT_RUN = Path(__file__).resolve().parent.parent / "outputs" / "demo" / "run" / "prepared"
-
-
 def app(run_dir: str | Path | None = None, school_id: str | None = None, presenter: bool | None = None):
     """The dashboard widget. Unset arguments come from TOOLKIT_WHATIF_RUN / _SCHOOL / _PRESENTER (what
     ``toolkit dashboard`` sets), else the demo run."""
-    run = run_dir or os.environ.get("TOOLKIT_WHATIF_RUN") or DEFAULT_RUN
+    run = run_dir or os.environ.get("TOOLKIT_WHATIF_RUN") or locations.demo_run()
     school = school_id or os.environ.get("TOOLKIT_WHATIF_SCHOOL") or None
     shown = presenter if presenter is not None else os.environ.get("TOOLKIT_WHATIF_PRESENTER", "") == "1"
     return WhatIfApp(run, school, shown).widget

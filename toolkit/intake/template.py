@@ -1,5 +1,6 @@
 """``toolkit template``: an Excel workbook pre-populated with a school's pupils, one column per subject in a fixed
 order, a drop-down of the allowed results on every result cell, and a Guidance sheet (seed 002)."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from toolkit.intake import layout
+from toolkit.inputs import layout
+from toolkit.inputs.layout import ABOUT, GUIDANCE, LISTS, RESULTS, fingerprint
 
-RESULTS, LISTS, GUIDANCE, ABOUT = "Results", "Lists", "Guidance", "About"
-SPARE_ROWS = 200                           # rows with drop-downs below the pupils, for pupils the school adds
+SPARE_ROWS = 200  # rows with drop-downs below the pupils, for pupils the school adds
 
 
 def _dob(value) -> str:
@@ -33,8 +34,19 @@ def write_template(school: dict, pupils: pd.DataFrame, keystage: str, out: Path)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F1F8")
     for p in pupils.itertuples():
-        ws.append([school.get("school_name", ""), str(school["school_id"]), keystage.upper().replace("KS", ""),
-                   layout.year_of(keystage), p.upn, p.forename, p.surname, _dob(p.dob)] + [None] * len(subjects))
+        ws.append(
+            [
+                school.get("school_name", ""),
+                str(school["school_id"]),
+                keystage.upper().replace("KS", ""),
+                layout.year_of(keystage),
+                p.upn,
+                p.forename,
+                p.surname,
+                _dob(p.dob),
+            ]
+            + [None] * len(subjects)
+        )
     # Drop-downs: each subject's allowed results listed in a hidden sheet, referenced by a list validation.
     lists = wb.create_sheet(LISTS)
     first = len(layout.pupil_columns()) + 1
@@ -44,9 +56,14 @@ def write_template(school: dict, pupils: pd.DataFrame, keystage: str, out: Path)
         values = subject.allowed()
         for i, v in enumerate(values, start=1):
             lists.cell(row=i, column=j + 1, value=v).data_type = "s"
-        dv = DataValidation(type="list", formula1=f"{quote_sheetname(LISTS)}!${letter}$1:${letter}${len(values)}",
-                            allow_blank=True, showErrorMessage=True, errorTitle="Not an allowed result",
-                            error=f"{subject.column}: choose one of the allowed results (see the Guidance sheet)")
+        dv = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(LISTS)}!${letter}$1:${letter}${len(values)}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Not an allowed result",
+            error=f"{subject.column}: choose one of the allowed results (see the Guidance sheet)",
+        )
         col = get_column_letter(first + j)
         dv.add(f"{col}2:{col}{last_row}")
         ws.add_data_validation(dv)
@@ -78,17 +95,16 @@ def write_template(school: dict, pupils: pd.DataFrame, keystage: str, out: Path)
 
     about = wb.create_sheet(ABOUT)
     blank = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    about["A1"] = json.dumps({"keystage": keystage, "school_id": str(school["school_id"]),
-                              "pupils": len(pupils), "blank_fingerprint": fingerprint(blank)})
+    about["A1"] = json.dumps(
+        {
+            "keystage": keystage,
+            "school_id": str(school["school_id"]),
+            "pupils": len(pupils),
+            "blank_fingerprint": fingerprint(blank),
+        }
+    )
     about.sheet_state = "hidden"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
-
-
-def fingerprint(rows: list[list]) -> str:
-    """A hash of the cell values: a template uploaded unchanged has the fingerprint it was written with."""
-    import hashlib
-    text = json.dumps([["" if v is None else str(v) for v in r] for r in rows if any(v not in (None, "") for v in r)])
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -7,21 +7,27 @@ upload error, deleted.
 Concurrent uploads are safe: each file is written to a temporary name and renamed into place (atomic), and each
 history change is one ``BEGIN IMMEDIATE`` transaction, so two uploads at the same moment are serialised by SQLite.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import sqlite3
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from toolkit.intake.validate import Validation, validate
+from toolkit.inputs.results import Validation, validate
 
-PROCESSING, AVAILABLE, OVERWRITTEN, ERROR, DELETED = ("processing", "reports available", "overwritten",
-                                                      "upload error", "deleted")
+PROCESSING, AVAILABLE, OVERWRITTEN, ERROR, DELETED = (
+    "processing",
+    "reports available",
+    "overwritten",
+    "upload error",
+    "deleted",
+)
 ACTIVE = (PROCESSING, AVAILABLE)
 
 SCHEMA = """
@@ -70,7 +76,7 @@ class UploadStore:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, target)                     # atomic: readers see the whole file or none
+            os.replace(tmp, target)  # atomic: readers see the whole file or none
         return sha
 
     def upload(self, path: Path | str, by: str) -> tuple[int, Validation]:
@@ -80,18 +86,32 @@ class UploadStore:
             raise ValueError("Say who is uploading (--by NAME)")
         check = validate(path)
         sha = self._store(path)
-        now = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             status = PROCESSING if check.ok else ERROR
-            cur = con.execute("INSERT INTO uploads (school_id, keystage, uploaded_at, uploaded_by, file_name, sha256, "
-                              "pupils, status, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              (check.school_id, check.keystage, now, by.strip(), path.name, sha, check.pupils, status,
-                               "\n".join(map(str, check.problems))))
+            cur = con.execute(
+                "INSERT INTO uploads (school_id, keystage, uploaded_at, uploaded_by, file_name, sha256, "
+                "pupils, status, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    check.school_id,
+                    check.keystage,
+                    now,
+                    by.strip(),
+                    path.name,
+                    sha,
+                    check.pupils,
+                    status,
+                    "\n".join(map(str, check.problems)),
+                ),
+            )
             upload_id = cur.lastrowid
             if check.ok:
-                con.execute("UPDATE uploads SET status = ? WHERE school_id = ? AND keystage = ? AND id != ? AND "
-                            "status IN (?, ?)", (OVERWRITTEN, check.school_id, check.keystage, upload_id, *ACTIVE))
+                con.execute(
+                    "UPDATE uploads SET status = ? WHERE school_id = ? AND keystage = ? AND id != ? AND "
+                    "status IN (?, ?)",
+                    (OVERWRITTEN, check.school_id, check.keystage, upload_id, *ACTIVE),
+                )
                 con.execute("UPDATE uploads SET status = ? WHERE id = ?", (AVAILABLE, upload_id))
             con.execute("COMMIT")
         return upload_id, check
@@ -113,26 +133,33 @@ class UploadStore:
     def latest(self, school_id: str, keystage: str) -> Path | None:
         """The file analysed for a school and key stage: its latest valid upload."""
         with self._connect() as con:
-            row = con.execute("SELECT sha256 FROM uploads WHERE school_id = ? AND keystage = ? AND status = ? "
-                              "ORDER BY id DESC LIMIT 1", (str(school_id), keystage, AVAILABLE)).fetchone()
+            row = con.execute(
+                "SELECT sha256 FROM uploads WHERE school_id = ? AND keystage = ? AND status = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (str(school_id), keystage, AVAILABLE),
+            ).fetchone()
         return self.path_of(row[0]) if row else None
 
     def delete(self, upload_id: int) -> None:
         """Mark an upload deleted and remove its file (unless another live upload holds the same bytes)."""
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
-            row = con.execute("SELECT sha256, status, school_id, keystage FROM uploads WHERE id = ?",
-                              (upload_id,)).fetchone()
+            row = con.execute(
+                "SELECT sha256, status, school_id, keystage FROM uploads WHERE id = ?", (upload_id,)
+            ).fetchone()
             if row is None:
                 con.execute("ROLLBACK")
                 raise ValueError(f"No upload {upload_id}")
             con.execute("UPDATE uploads SET status = ? WHERE id = ?", (DELETED, upload_id))
-            if row[1] == AVAILABLE:            # the latest valid upload that is left becomes the one analysed
-                con.execute("UPDATE uploads SET status = ? WHERE id = (SELECT id FROM uploads WHERE school_id = ? "
-                            "AND keystage = ? AND status = ? ORDER BY id DESC LIMIT 1)",
-                            (AVAILABLE, row[2], row[3], OVERWRITTEN))
-            others = con.execute("SELECT COUNT(*) FROM uploads WHERE sha256 = ? AND status != ?",
-                                 (row[0], DELETED)).fetchone()[0]
+            if row[1] == AVAILABLE:  # the latest valid upload that is left becomes the one analysed
+                con.execute(
+                    "UPDATE uploads SET status = ? WHERE id = (SELECT id FROM uploads WHERE school_id = ? "
+                    "AND keystage = ? AND status = ? ORDER BY id DESC LIMIT 1)",
+                    (AVAILABLE, row[2], row[3], OVERWRITTEN),
+                )
+            others = con.execute(
+                "SELECT COUNT(*) FROM uploads WHERE sha256 = ? AND status != ?", (row[0], DELETED)
+            ).fetchone()[0]
             con.execute("COMMIT")
         if not others:
             self.path_of(row[0]).unlink(missing_ok=True)
@@ -143,7 +170,8 @@ def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
     KS2 as pupil-table columns (``school_id, upn`` and the subject fields ``ks2_reading`` ...); for KS5 as entries
     (``school_id, upn, qualification, subject, grade``; blank cells are not entries). Empty without an upload
     history."""
-    from toolkit.intake import layout
+    from toolkit.inputs import layout
+
     data = Path(data)
     subjects = layout.subjects(keystage)
     empty = ["school_id", "upn"] + (["qualification", "subject", "grade"] if keystage == "ks5" else [])
@@ -155,15 +183,23 @@ def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
     parts = []
     for row in live.itertuples():
         check = validate(store.path_of(row.sha256))
-        if not check.ok:                                   # cannot happen for an accepted upload, unless edited
+        if not check.ok:  # cannot happen for an accepted upload, unless edited
             raise ValueError(f"Upload {row.id} no longer validates:\n{check.report()}")
         frame = check.results.assign(school_id=str(row.school_id), upn=check.results["UPN"].str.upper())
         if keystage == "ks5":
             for s in subjects:
                 graded = frame[frame[s.column].notna()]
-                parts.append(pd.DataFrame({"school_id": graded["school_id"], "upn": graded["upn"],
-                                           "qualification": s.kind, "subject": s.subject,
-                                           "grade": graded[s.column].str.upper()}))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "school_id": graded["school_id"],
+                            "upn": graded["upn"],
+                            "qualification": s.kind,
+                            "subject": s.subject,
+                            "grade": graded[s.column].str.upper(),
+                        }
+                    )
+                )
         else:
             fields = {s.column: s.field for s in subjects if s.field}
             parts.append(frame.rename(columns=fields)[["school_id", "upn", *fields.values()]])

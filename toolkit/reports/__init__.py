@@ -3,6 +3,13 @@ in-process notebook engine, rendering to HTML and PDF, and the batch that ties t
 
 # Report name -> title; each is notebooks/<name>.ipynb. A school gets the ones its data supports
 # (prepare.applicable_reports).
-REPORTS = {"estimates": "Estimates", "targets": "Targets versus estimates", "groups": "Pupil groups",
-           "va": "Value added", "ks5_results": "KS5 results", "ks2_baseline": "KS2 fine points and P8 baseline",
-           "tracking": "Tracking: steps and points", "subject_leader": "Subject leader analysis"}
+REPORTS = {
+    "estimates": "Estimates",
+    "targets": "Targets versus estimates",
+    "groups": "Pupil groups",
+    "va": "Value added",
+    "ks5_results": "KS5 results",
+    "ks2_baseline": "KS2 fine points and P8 baseline",
+    "tracking": "Tracking: steps and points",
+    "subject_leader": "Subject leader analysis",
+}

@@ -1,5 +1,6 @@
 """What the KS2 fine points and Progress 8 baseline report shows (notebooks/ks2_baseline.ipynb): the values and the
-seed-004 rule behind each pupil's, computed once by ``prepare`` with ``toolkit.ks2_baseline``."""
+seed-004 rule behind each pupil's, computed once by ``prepare`` with ``toolkit.methods.ks2_baseline``."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,7 +21,7 @@ def cohort_label(school: School) -> str:
 
 
 def _result(level: pd.Series, mark: pd.Series, ta: pd.Series) -> pd.Series:
-    """"4 / 52 / TA 4": level, test mark and teacher assessment as the school recorded them."""
+    """ "4 / 52 / TA 4": level, test mark and teacher assessment as the school recorded them."""
     m = mark.map(lambda v: "" if pd.isna(v) else f"{v:g}")
     t = ta.map(lambda v: "no TA" if pd.isna(v) else f"TA {v}")
     return level.fillna("-").astype(str) + " / " + m + " / " + t
@@ -30,34 +31,64 @@ def summary(b: pd.DataFrame) -> pd.DataFrame:
     """Per year group: pupils, KS2 year, mean fine points, mean baseline, pupils without one, exceptions applied."""
     standard = b["english_rule"].str.contains("standard formula") & b["maths_rule"].str.contains("standard formula")
     g = b.assign(exception=~standard.fillna(False)).groupby("year_group")
-    out = g.agg(pupils=("upn", "size"), ks2_year=("ks2_year", "max"), english=("english_fine_points", "mean"),
-                maths=("maths_fine_points", "mean"), p8=("p8_baseline", "mean"),
-                without=("p8_baseline", lambda s: int(s.isna().sum())), exceptions=("exception", "sum")).reset_index()
-    return out.rename(columns={"year_group": "Year group", "pupils": "Pupils", "ks2_year": "KS2 year",
-                               "english": "English fine points", "maths": "Maths fine points",
-                               "p8": "P8 baseline", "without": "No baseline", "exceptions": "Exception rules"})
+    out = g.agg(
+        pupils=("upn", "size"),
+        ks2_year=("ks2_year", "max"),
+        english=("english_fine_points", "mean"),
+        maths=("maths_fine_points", "mean"),
+        p8=("p8_baseline", "mean"),
+        without=("p8_baseline", lambda s: int(s.isna().sum())),
+        exceptions=("exception", "sum"),
+    ).reset_index()
+    return out.rename(
+        columns={
+            "year_group": "Year group",
+            "pupils": "Pupils",
+            "ks2_year": "KS2 year",
+            "english": "English fine points",
+            "maths": "Maths fine points",
+            "p8": "P8 baseline",
+            "without": "No baseline",
+            "exceptions": "Exception rules",
+        }
+    )
 
 
 def rules_applied(b: pd.DataFrame) -> pd.DataFrame:
     """How many results each kind of rule applied to (the rule text before its details)."""
-    rules = pd.concat([b["english_rule"].rename("rule").to_frame().assign(subject="English"),
-                       b["maths_rule"].rename("rule").to_frame().assign(subject="Maths")])
+    rules = pd.concat(
+        [
+            b["english_rule"].rename("rule").to_frame().assign(subject="English"),
+            b["maths_rule"].rename("rule").to_frame().assign(subject="Maths"),
+        ]
+    )
     kind = rules["rule"].str.replace(r"Level \d, mark [\d.]+ in [\d.]+-[\d.]+", "Level 3-5 with a mark", regex=True)
     level6 = rules["rule"].str.contains("level 6 test ignored", regex=False)
     kind = kind.str.replace(r";.*$| \(.*$", "", regex=True) + level6.map({True: " (level 6 test ignored)", False: ""})
-    return (rules.assign(kind=kind).groupby(["kind", "subject"]).size().unstack(fill_value=0).reset_index()
-            .rename(columns={"kind": "Rule (seed 004)"}))
+    return (
+        rules.assign(kind=kind)
+        .groupby(["kind", "subject"])
+        .size()
+        .unstack(fill_value=0)
+        .reset_index()
+        .rename(columns={"kind": "Rule (seed 004)"})
+    )
 
 
 def pupil_table(b: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "Pupil": (b["forename"] + " " + b["surname"]).to_numpy(),
-        "English": _result(b["ks2_english_level"], b["ks2_english_mark"], b["ks2_english_ta"]).to_numpy(),
-        "Eng FP": b["english_fine_points"].to_numpy(), "Eng level": b["english_fine_level"].to_numpy(),
-        "Maths": _result(b["ks2_maths_level"], b["ks2_maths_mark"], b["ks2_maths_ta"]).to_numpy(),
-        "Maths FP": b["maths_fine_points"].to_numpy(), "Maths level": b["maths_fine_level"].to_numpy(),
-        "P8 baseline": b["p8_baseline"].to_numpy(),
-        "Rule applied": ("English: " + b["english_rule"] + ". Maths: " + b["maths_rule"] + ".").to_numpy()})
+    out = pd.DataFrame(
+        {
+            "Pupil": (b["forename"] + " " + b["surname"]).to_numpy(),
+            "English": _result(b["ks2_english_level"], b["ks2_english_mark"], b["ks2_english_ta"]).to_numpy(),
+            "Eng FP": b["english_fine_points"].to_numpy(),
+            "Eng level": b["english_fine_level"].to_numpy(),
+            "Maths": _result(b["ks2_maths_level"], b["ks2_maths_mark"], b["ks2_maths_ta"]).to_numpy(),
+            "Maths FP": b["maths_fine_points"].to_numpy(),
+            "Maths level": b["maths_fine_level"].to_numpy(),
+            "P8 baseline": b["p8_baseline"].to_numpy(),
+            "Rule applied": ("English: " + b["english_rule"] + ". Maths: " + b["maths_rule"] + ".").to_numpy(),
+        }
+    )
     return out
 
 
@@ -69,16 +100,31 @@ def baseline_report(school: School) -> None:
     b = school.table(f"ks2_baseline_{year}")
     heading(f"Years 7-11 in {year - 1}/{str(year)[2:]}: fine points and Progress 8 baseline")
     fp = lambda v: "" if pd.isna(v) else f"{v:.2f}"
-    show_table(summary(b), {"English fine points": fp, "Maths fine points": fp, "P8 baseline": one_decimal,
-                            "Pupils": whole, "KS2 year": whole, "No baseline": whole, "Exception rules": whole})
-    note("Fine grade = level + (mark - level minimum) / (level maximum - level minimum + 1), rounded to 2 dp; fine "
-         "points = 6 x fine grade; P8 baseline = mean of English and maths fine points / 6, to 1 dp (seed 004). "
-         "Mark ranges: parameters/scales/ks2_level_thresholds.csv.")
+    show_table(
+        summary(b),
+        {
+            "English fine points": fp,
+            "Maths fine points": fp,
+            "P8 baseline": one_decimal,
+            "Pupils": whole,
+            "KS2 year": whole,
+            "No baseline": whole,
+            "Exception rules": whole,
+        },
+    )
+    note(
+        "Fine grade = level + (mark - level minimum) / (level maximum - level minimum + 1), rounded to 2 dp; fine "
+        "points = 6 x fine grade; P8 baseline = mean of English and maths fine points / 6, to 1 dp (seed 004). "
+        "Mark ranges: parameters/scales/ks2_level_thresholds.csv."
+    )
     show_figure(charts.baseline_distribution(b, f"Progress 8 baseline by year group ({year - 1}/{str(year)[2:]})"))
     heading("Rules applied", 3)
     table = rules_applied(b)
     show_table(table, {c: whole for c in table.columns if c != "Rule (seed 004)"})
     for g in sorted(b["year_group"].dropna().unique(), reverse=True):
         heading(f"Year {int(g)} pupils (KS2 {int(b.loc[b['year_group'] == g, 'ks2_year'].max())})", 2, new_page=True)
-        show_table(pupil_table(b[b["year_group"] == g].sort_values(["surname", "forename"])),
-                   {"Eng FP": fp, "Maths FP": fp, "P8 baseline": one_decimal}, long=True)
+        show_table(
+            pupil_table(b[b["year_group"] == g].sort_values(["surname", "forename"])),
+            {"Eng FP": fp, "Maths FP": fp, "P8 baseline": one_decimal},
+            long=True,
+        )

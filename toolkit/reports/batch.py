@@ -6,6 +6,7 @@ notebooks run in worker processes forked from a server that has already imported
 one fresh process per report so no report sees another's state; all PDFs come from one long-lived Chromium.
 Re-running skips reports whose notebook, parameters, school data and code have not changed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,16 +20,18 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from toolkit import __version__, locations
+from toolkit.inputs import school_state
 from toolkit.reports import REPORTS
 from toolkit.reports.prepare import Inputs, file_hash, prepare
+from toolkit.reports.run_format import PreparedRun
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 FORMATS = ("html", "pdf")
+REPORT_TIMEOUT = 600  # seconds a report cell may run before it is stopped and the report counted as failed
 PACKAGES = ("toolkit", "pandas", "numpy", "seaborn", "matplotlib", "papermill", "nbconvert", "playwright")
 
 
@@ -39,7 +42,7 @@ class Task:
     report: str
     notebook: str
     parameters: dict
-    executed: str                   # executed notebook path
+    executed: str  # executed notebook path
     html: str
     pdf: str
     formats: tuple[str, ...]
@@ -50,7 +53,7 @@ class Task:
 @dataclass
 class Outcome:
     task: Task
-    status: str                     # done, failed, skipped
+    status: str  # done, failed, skipped
     seconds: float = 0.0
     error: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -58,22 +61,50 @@ class Outcome:
 
 
 # ----------------------------------------------------------------------------------------------- provenance
+def _code_folders() -> list[Path]:
+    """The toolkit's code, notebooks and parameters (and a TOOLKIT_PARAMETERS folder), none counted twice."""
+    folders = sorted(
+        {
+            p.resolve()
+            for p in (
+                locations.PACKAGE,
+                locations.notebooks_dir(),
+                locations.bundled_parameters(),
+                locations.parameters_dir(),
+            )
+            if p.exists()
+        }
+    )
+    return [f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)]
+
+
 def code_version() -> dict:
-    """The git commit (if any) and a hash of the toolkit's code, notebooks and parameters."""
+    """The toolkit's version, the git commit of a checkout (None for an installed wheel) and a hash of the code,
+    notebooks and parameters. Schools' saved state is not code: it enters that school's keys only."""
     h = hashlib.sha256()
-    for folder in ("toolkit", "notebooks", "parameters"):
-        for p in sorted((ROOT / folder).rglob("*")):
+    for folder in _code_folders():
+        for p in sorted(folder.rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(ROOT)).encode())
+                h.update(f"{folder.name}/{p.relative_to(folder)}".encode())
                 h.update(p.read_bytes())
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10).stdout.strip() or None
-        dirty = bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True,
-                                    text=True, timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = None, None
-    return {"git_commit": commit, "git_dirty": dirty, "code_hash": h.hexdigest()}
+    commit = dirty = None
+    root = locations.checkout()
+    if root is not None and (root / ".git").exists():
+        try:
+            commit = (
+                subprocess.run(
+                    ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+                ).stdout.strip()
+                or None
+            )
+            dirty = bool(
+                subprocess.run(
+                    ["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True, timeout=10
+                ).stdout.strip()
+            )
+        except (OSError, subprocess.SubprocessError):
+            commit, dirty = None, None
+    return {"version": __version__, "git_commit": commit, "git_dirty": dirty, "code_hash": h.hexdigest()}
 
 
 def package_versions() -> dict:
@@ -86,12 +117,9 @@ def package_versions() -> dict:
     return out
 
 
-def saved_settings_hashes() -> dict[str, str]:
-    """Hashes of the schools' saved challenge settings and targets (``parameters/schools/``, wherever
-    TOOLKIT_PARAMETERS points): a change there redoes the preparation and the school's reports."""
-    from toolkit import challenge_settings, parameters
-    folder = parameters.parameters_dir() / challenge_settings.FOLDER
-    return {str(p): file_hash(p) for p in sorted(folder.glob("*")) if p.is_file()} if folder.exists() else {}
+def state_hashes(school_ids: list[str]) -> dict[str, str]:
+    """Hashes of the schools' saved challenge settings and edited targets (``school_state``), by file."""
+    return {str(p): file_hash(p) for s in school_ids for p in school_state.files(s)}
 
 
 def folder_hash(folder: Path) -> str:
@@ -106,25 +134,33 @@ def folder_hash(folder: Path) -> str:
 # ----------------------------------------------------------------------------------------------- one report
 def run_task(task: Task) -> Outcome:
     """Execute one report notebook and write its HTML (PDF is printed by the parent). Runs in a worker process."""
-    import papermill
     import nbformat
+    import papermill
+
     from toolkit.reports import engine, render
 
     start = time.perf_counter()
     Path(task.executed).parent.mkdir(parents=True, exist_ok=True)
+    cwd = str(locations.checkout() or Path(task.executed).parent)
     try:
-        if task.engine == engine.NAME:
-            engine.register()
-            nb = papermill.execute_notebook(task.notebook, task.executed, parameters=task.parameters,
-                                            engine_name=engine.NAME, kernel_name="python3", progress_bar=False,
-                                            cwd=str(ROOT))
-        else:
-            nb = papermill.execute_notebook(task.notebook, task.executed, parameters=task.parameters,
-                                            kernel_name="python3", progress_bar=False, cwd=str(ROOT))
-    except Exception as err:              # papermill keeps the failed notebook at task.executed
+        nb = papermill.execute_notebook(
+            task.notebook,
+            task.executed,
+            parameters=task.parameters,
+            engine_name=task.engine if task.engine == engine.NAME else None,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=cwd,
+            execution_timeout=REPORT_TIMEOUT,
+        )
+    except Exception as err:  # papermill keeps the failed notebook at task.executed
         first = str(err).strip().splitlines()
-        return Outcome(task, "failed", time.perf_counter() - start,
-                       error=f"{type(err).__name__}: {first[-1] if first else ''}"[:500])
+        return Outcome(
+            task,
+            "failed",
+            time.perf_counter() - start,
+            error=f"{type(err).__name__}: {first[-1] if first else ''}"[:500],
+        )
     warnings: list[str] = []
     if "html" in task.formats or "pdf" in task.formats:
         body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
@@ -141,9 +177,19 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
 
 
 # ----------------------------------------------------------------------------------------------- the batch
-def report_key(task: Task, slice_hash: str, national_hash: str, code: dict) -> str:
-    parts = [file_hash(Path(task.notebook)), json.dumps(task.parameters, sort_keys=True), slice_hash, national_hash,
-             code["code_hash"], ",".join(task.formats), task.engine]
+def report_key(task: Task, slice_hash: str, national_hash: str, code: dict, state: dict[str, str]) -> str:
+    """What a report depends on: its notebook and parameters, the school's slice, the national figures, the code,
+    the formats and engine, and that school's saved state (``state``: file -> hash, this school's only)."""
+    parts = [
+        file_hash(Path(task.notebook)),
+        json.dumps(task.parameters, sort_keys=True),
+        slice_hash,
+        national_hash,
+        code["code_hash"],
+        ",".join(task.formats),
+        task.engine,
+        json.dumps(state, sort_keys=True),
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -151,73 +197,116 @@ def _outputs_exist(task: Task) -> bool:
     return Path(task.executed).exists() and all(Path(getattr(task, f)).exists() for f in task.formats)
 
 
-def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, reports: list[str] | None = None,
-              formats: tuple[str, ...] = FORMATS, jobs: int = 2, challenge: str = "FFT50", engine_name: str = "toolkit",
-              force: bool = False, progress: bool = True, say=print) -> dict:
-    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json)."""
-    from tqdm import tqdm
-
-    reports = list(reports or REPORTS)
+def check_choices(reports: list[str], formats: tuple[str, ...]) -> None:
+    """Refuse unknown report names and formats before any work."""
     unknown = [r for r in reports if r not in REPORTS]
     if unknown:
         raise ValueError(f"Unknown report(s) {unknown}; reports are {', '.join(REPORTS)}")
     bad_formats = [f for f in formats if f not in FORMATS]
     if bad_formats:
         raise ValueError(f"Unknown format(s) {bad_formats}; formats are {', '.join(FORMATS)}")
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    code = code_version()
-    input_hashes = {str(p): file_hash(p) for p in inputs.files()}
-    input_hashes.update(saved_settings_hashes())
-    prepared = out / "prepared"
-    prep_key = hashlib.sha256(json.dumps([input_hashes, code["code_hash"], challenge, sorted(schools or [])]).encode()).hexdigest()
-    prep_record = prepared / "prepare.json"
-    if not force and prep_record.exists() and json.loads(prep_record.read_text()).get("key") == prep_key:
-        ids = json.loads(prep_record.read_text())["schools"]
-        say(f"Methodology unchanged since the last run: reusing {prepared}")
-    else:
-        t = time.perf_counter()
-        ids = prepare(inputs, prepared, schools, challenge, say=say)
-        prep_record.write_text(json.dumps({"key": prep_key, "schools": ids}))
-        say(f"Prepared {len(ids)} school{'s' if len(ids) != 1 else ''} in {time.perf_counter() - t:.1f} s")
-    national_hash = folder_hash(prepared / "national")
+
+
+def prepare_once(
+    inputs: Inputs,
+    run: PreparedRun,
+    schools: list[str] | None,
+    challenge: str,
+    input_hashes: dict,
+    code: dict,
+    force: bool,
+    say=print,
+) -> list[str]:
+    """Prepare the run unless the last preparation had the same inputs, code, challenge and schools; the ids."""
+    key = hashlib.sha256(json.dumps([input_hashes, code["code_hash"], challenge, sorted(schools or [])]).encode())
+    record = run.record()
+    if not force and record and record.get("key") == key.hexdigest():
+        say(f"Methodology unchanged since the last run: reusing {run.root}")
+        return record["schools"]
+    t = time.perf_counter()
+    ids = prepare(inputs, run.root, schools, challenge, say=say)
+    run.write_record(key.hexdigest(), ids)
+    say(f"Prepared {len(ids)} school{'s' if len(ids) != 1 else ''} in {time.perf_counter() - t:.1f} s")
+    return ids
+
+
+def plan_tasks(
+    run: PreparedRun,
+    out: Path,
+    ids: list[str],
+    reports: list[str],
+    formats: tuple[str, ...],
+    challenge: str,
+    engine_name: str,
+    code: dict,
+) -> list[Task]:
+    """One task per school and report its data supports, each with its cache key."""
+    national_hash = folder_hash(run.national_dir)
+    tasks = []
+    for school_id in ids:
+        info = run.school_info(school_id)
+        slice_hash = folder_hash(run.slice_dir(school_id))
+        state = state_hashes([school_id])
+        for report in (r for r in reports if r in info.get("reports", REPORTS)):  # what the school's data supports
+            params = {
+                "run_dir": str(run.root),
+                "school_id": school_id,
+                "academic_year": info["academic_year"],
+                "year_groups": "6,5,4,3,2,1",
+                "challenge": str(challenge),
+            }
+            base = out / "reports" / school_id
+            if report == "subject_leader":  # the subject leaders' spreadsheet goes beside the report
+                base.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(run.workbook(school_id), base / "subject_leader.xlsx")
+            task = Task(
+                school_id,
+                info.get("school_name") or school_id,
+                report,
+                str(locations.notebooks_dir() / f"{report}.ipynb"),
+                params,
+                str(out / "notebooks" / school_id / f"{report}.ipynb"),
+                str(base / f"{report}.html"),
+                str(base / f"{report}.pdf"),
+                tuple(formats),
+                engine_name,
+            )
+            task.key = report_key(task, slice_hash, national_hash, code, state)
+            tasks.append(task)
+    return tasks
+
+
+def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], list[Task]]:
+    """Reports the last run already made with the same key (skipped) and those to do."""
     previous = {}
     if (out / "manifest.json").exists():
-        previous = {(r["school_id"], r["report"]): r for r in json.loads((out / "manifest.json").read_text())["reports"]}
-
-    tasks, slice_hashes = [], {}
-    for school_id in ids:
-        info = json.loads((prepared / "slices" / school_id / "school.json").read_text())
-        slice_hashes[school_id] = folder_hash(prepared / "slices" / school_id)
-        for report in (r for r in reports if r in info.get("reports", REPORTS)):   # what the school's data supports
-            params = {"run_dir": str(prepared), "school_id": school_id, "academic_year": info["academic_year"],
-                      "year_groups": "6,5,4,3,2,1", "challenge": str(challenge)}
-            base = out / "reports" / school_id
-            if report == "subject_leader":               # the subject leaders' spreadsheet goes beside the report
-                base.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(prepared / "workbooks" / school_id / "subject_leader.xlsx", base / "subject_leader.xlsx")
-            task = Task(school_id, info.get("school_name") or school_id, report, str(NOTEBOOKS / f"{report}.ipynb"),
-                        params, str(out / "notebooks" / school_id / f"{report}.ipynb"), str(base / f"{report}.html"),
-                        str(base / f"{report}.pdf"), tuple(formats), engine_name)
-            task.key = report_key(task, slice_hashes[school_id], national_hash, code)
-            tasks.append(task)
-
-    outcomes: list[Outcome] = []
-    todo = []
+        previous = {
+            (r["school_id"], r["report"]): r for r in json.loads((out / "manifest.json").read_text())["reports"]
+        }
+    skipped, todo = [], []
     for task in tasks:
         old = previous.get((task.school_id, task.report))
-        if not force and old and old.get("key") == task.key and old.get("status") in ("done", "skipped") and _outputs_exist(task):
-            outcomes.append(Outcome(task, "skipped", warnings=old.get("warnings", [])))
+        if (
+            not force
+            and old
+            and old.get("key") == task.key
+            and old.get("status") in ("done", "skipped")
+            and _outputs_exist(task)
+        ):
+            skipped.append(Outcome(task, "skipped", warnings=old.get("warnings", [])))
         else:
             todo.append(task)
+    return skipped, todo
 
-    bar = tqdm(total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr,
-               initial=len(tasks) - len(todo))
+
+def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar) -> list[Outcome]:
+    """Run the notebooks in warm worker processes and print each finished report's PDF in one Chromium."""
+    outcomes: list[Outcome] = []
     printer = None
     try:
         if "pdf" in formats and todo:
             from toolkit.reports.render import PdfPrinter
+
             printer = PdfPrinter(parallel=max(1, jobs)).__enter__()
         with _pool(max(1, jobs)) as pool:
             running = {pool.submit(run_task, t): (t, None) for t in todo}
@@ -225,35 +314,83 @@ def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, repor
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     task, outcome = running.pop(future)
-                    if outcome is None:                          # a notebook finished executing
-                        try:
-                            outcome = future.result()
-                        except Exception as err:                 # the worker itself died
-                            outcome = Outcome(task, "failed", error=f"{type(err).__name__}: {err}")
+                    if outcome is None:  # a notebook finished executing
+                        outcome = _executed(task, future)
                         if outcome.status == "done" and printer is not None:
                             outcome.pdf_started = time.perf_counter()
-                            pdf = printer.submit(Path(task.html), Path(task.pdf),
-                                                 f"{task.school_name} ({task.school_id}) · {REPORTS[task.report]}")
+                            pdf = printer.submit(
+                                Path(task.html),
+                                Path(task.pdf),
+                                f"{task.school_name} ({task.school_id}) · {REPORTS[task.report]}",
+                            )
                             running[pdf] = (task, outcome)
                             continue
-                    else:                                        # its PDF finished printing
-                        try:
-                            future.result()
-                        except Exception as err:
-                            outcome.status, outcome.error = "failed", f"PDF: {type(err).__name__}: {err}"
-                        outcome.seconds += time.perf_counter() - outcome.pdf_started
+                    else:  # its PDF finished printing
+                        _printed(outcome, future)
                     if outcome.status == "failed":
-                        bar.write(f"FAILED {task.school_id} {task.report}: {outcome.error} "
-                                  f"(notebook kept: {task.executed})")
+                        bar.write(
+                            f"FAILED {task.school_id} {task.report}: {outcome.error} (notebook kept: {task.executed})"
+                        )
                     outcomes.append(outcome)
                     bar.update(1)
     finally:
-        bar.close()
         if printer is not None:
             printer.__exit__(None, None, None)
+    return outcomes
 
+
+def _executed(task: Task, future) -> Outcome:
+    try:
+        return future.result()
+    except Exception as err:  # the worker itself died
+        return Outcome(task, "failed", error=f"{type(err).__name__}: {err}")
+
+
+def _printed(outcome: Outcome, future) -> None:
+    try:
+        future.result()
+    except Exception as err:
+        outcome.status, outcome.error = "failed", f"PDF: {type(err).__name__}: {err}"
+    outcome.seconds += time.perf_counter() - outcome.pdf_started
+
+
+def run_batch(
+    inputs: Inputs,
+    out: Path,
+    schools: list[str] | None = None,
+    reports: list[str] | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    jobs: int = 2,
+    challenge: str = "FFT50",
+    engine_name: str = "toolkit",
+    force: bool = False,
+    progress: bool = True,
+    say=print,
+) -> dict:
+    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json)."""
+    from tqdm import tqdm
+
+    reports = list(reports or REPORTS)
+    check_choices(reports, formats)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    code = code_version()
+    run = PreparedRun(out / "prepared")
+    school_table = inputs.school_ids()
+    input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(school_table)
+    ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
+    tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
+    outcomes, todo = reusable(tasks, out, force)
+    bar = tqdm(
+        total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr, initial=len(outcomes)
+    )
+    try:
+        outcomes += execute(todo, formats, jobs, bar)
+    finally:
+        bar.close()
     elapsed = time.perf_counter() - started
-    manifest = write_manifest(out, outcomes, inputs, input_hashes, code, elapsed)
+    manifest = write_manifest(out, outcomes, input_hashes, code, elapsed)
     write_index(out, manifest)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "failed", "skipped")}
     say(f"Reports: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped in {elapsed:.1f} s")
@@ -261,26 +398,40 @@ def run_batch(inputs: Inputs, out: Path, schools: list[str] | None = None, repor
     return manifest
 
 
-def write_manifest(out: Path, outcomes: list[Outcome], inputs: Inputs, input_hashes: dict, code: dict,
-                   elapsed: float) -> dict:
+def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code: dict, elapsed: float) -> dict:
     versions = package_versions()
     settings = {}
-    from toolkit import challenge_settings
     rows = []
     for o in sorted(outcomes, key=lambda o: (o.task.school_id, list(REPORTS).index(o.task.report))):
         t = o.task
-        for path in (challenge_settings.settings_path(t.school_id), challenge_settings.targets_path(t.school_id)):
-            if path.exists():
-                settings.setdefault(t.school_id, []).append({"file": str(path), "sha256": file_hash(path)})
-        rows.append({"school_id": t.school_id, "school_name": t.school_name, "report": t.report,
-                     "status": o.status, "error": o.error, "seconds": round(o.seconds, 2), "key": t.key,
-                     "notebook": str(Path(t.notebook).relative_to(ROOT)), "parameters": t.parameters,
-                     "engine": t.engine, "executed_notebook": _rel(t.executed, out),
-                     "outputs": {f: _rel(getattr(t, f), out) for f in t.formats}, "warnings": o.warnings,
-                     "settings": settings.get(t.school_id)})
-    manifest = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "inputs": input_hashes, "code": code, "packages": versions, "seconds": round(elapsed, 1),
-                "reports": rows}
+        if t.school_id not in settings:
+            settings[t.school_id] = [{"file": f, "sha256": h} for f, h in state_hashes([t.school_id]).items()]
+        rows.append(
+            {
+                "school_id": t.school_id,
+                "school_name": t.school_name,
+                "report": t.report,
+                "status": o.status,
+                "error": o.error,
+                "seconds": round(o.seconds, 2),
+                "key": t.key,
+                "notebook": f"notebooks/{Path(t.notebook).name}",
+                "parameters": t.parameters,
+                "engine": t.engine,
+                "executed_notebook": _rel(t.executed, out),
+                "outputs": {f: _rel(getattr(t, f), out) for f in t.formats},
+                "warnings": o.warnings,
+                "settings": settings[t.school_id] or None,
+            }
+        )
+    manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": input_hashes,
+        "code": code,
+        "packages": versions,
+        "seconds": round(elapsed, 1),
+        "reports": rows,
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
 
@@ -294,8 +445,11 @@ def write_index(out: Path, manifest: dict) -> None:
     by_school: dict[str, list] = {}
     for r in manifest["reports"]:
         by_school.setdefault(r["school_id"], []).append(r)
-    synthetic = any(json.loads(p.read_text()).get("synthetic") for p in (out / "prepared" / "slices").glob("*/school.json"))
-    head = "".join(f"<th>{html.escape(REPORTS[r])}</th>" for r in REPORTS if any(x["report"] == r for x in manifest["reports"]))
+    run = PreparedRun(out / "prepared")
+    synthetic = any(run.school_info(s).get("synthetic") for s in run.school_ids())
+    head = "".join(
+        f"<th>{html.escape(REPORTS[r])}</th>" for r in REPORTS if any(x["report"] == r for x in manifest["reports"])
+    )
     rows = []
     for school_id, reports in by_school.items():
         cells = []
@@ -305,21 +459,26 @@ def write_index(out: Path, manifest: dict) -> None:
                 continue
             x = mine[0]
             if x["status"] == "failed":
-                cells.append(f'<td class="failed">failed: {html.escape(x["error"])}<br>'
-                             f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>')
+                cells.append(
+                    f'<td class="failed">failed: {html.escape(x["error"])}<br>'
+                    f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>'
+                )
             else:
                 links = " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
                 cells.append(f"<td>{links}</td>")
         rows.append(f"<tr><td>{html.escape(reports[0]['school_name'])}</td><td>{school_id}</td>{''.join(cells)}</tr>")
-    banner = ('<p class="banner">SYNTHETIC DATA: every pupil and school here is generated; no real pupil appears.</p>'
-              if synthetic else "")
+    banner = (
+        '<p class="banner">SYNTHETIC DATA: every pupil and school here is generated; no real pupil appears.</p>'
+        if synthetic
+        else ""
+    )
     counts = {s: sum(r["status"] == s for r in manifest["reports"]) for s in ("done", "failed", "skipped")}
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Report pack</title><style>
 body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F8; }}
 .failed {{ color: #B00; }} .banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
 </style></head><body><h1>Report pack</h1>{banner}
-<p>Created {html.escape(manifest['created'])}: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped.
+<p>Created {html.escape(manifest["created"])}: {counts["done"]} done, {counts["failed"]} failed, {counts["skipped"]} skipped.
 Provenance of every report (parameters, input hashes, package versions, git commit): <a href="manifest.json">manifest.json</a>.</p>
-<table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"""
+<table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></body></html>"""
     (out / "index.html").write_text(page, encoding="utf-8")

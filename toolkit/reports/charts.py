@@ -1,4 +1,5 @@
 """The report charts (seaborn, one theme: ``display.theme``). Each returns a matplotlib figure."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -15,8 +16,15 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.0))
     sns.barplot(data=t, y=label, x=value, color=PALETTE[0], ax=ax, label="Estimate")
     has = t[target].notna()
-    ax.scatter(t.loc[has, target], np.flatnonzero(has.to_numpy()), marker="D", s=45, color=PALETTE[1], zorder=3,
-               label="Aggregated target")
+    ax.scatter(
+        t.loc[has, target],
+        np.flatnonzero(has.to_numpy()),
+        marker="D",
+        s=45,
+        color=PALETTE[1],
+        zorder=3,
+        label="Aggregated target",
+    )
     ax.set_xlim(0, 100)
     ax.set(xlabel=xlabel, ylabel="", title=title)
     ax.legend(loc="lower right", frameon=True)
@@ -46,13 +54,27 @@ def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, subject: str, u
     """Actual against estimated outcome, one dot per pupil; outliers (beyond 2 national SDs) named."""
     p = progress.dropna(subset=["actual", "estimate"])
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
-    sns.scatterplot(data=p, x="estimate", y="actual", hue=p["outlier"].map({True: "Outlier", False: "Pupil"}),
-                    palette={"Pupil": PALETTE[0], "Outlier": PALETTE[5]}, ax=ax, s=22, edgecolor="none")
+    sns.scatterplot(
+        data=p,
+        x="estimate",
+        y="actual",
+        hue=p["outlier"].map({True: "Outlier", False: "Pupil"}),
+        palette={"Pupil": PALETTE[0], "Outlier": PALETTE[5]},
+        ax=ax,
+        s=22,
+        edgecolor="none",
+    )
     lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
     ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
     for r in p[p["outlier"]].itertuples():
-        ax.annotate(names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
-    ax.set(xlabel=f"Estimate ({unit})", ylabel=f"Actual ({unit})", title=subject.upper() if subject == "gps" else subject.capitalize())
+        ax.annotate(
+            names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points"
+        )
+    ax.set(
+        xlabel=f"Estimate ({unit})",
+        ylabel=f"Actual ({unit})",
+        title=subject.upper() if subject == "gps" else subject.capitalize(),
+    )
     ax.legend(title="", loc="upper left", fontsize=7)
     return fig
 

@@ -4,6 +4,7 @@
 Everything is shown through IPython's ``display`` so a report looks the same in JupyterLab, in the batch and in
 its HTML and PDF.
 """
+
 from __future__ import annotations
 
 import html
@@ -43,11 +44,13 @@ img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
 
 def display(obj) -> None:
     from IPython.display import display as ipy_display
+
     ipy_display(obj)
 
 
 def show_html(text: str) -> None:
     from IPython.display import HTML
+
     display(HTML(text))
 
 
@@ -107,10 +110,16 @@ def note(text: str) -> None:
 def theme() -> None:
     """The one chart theme: seaborn whitegrid, colour-blind-safe palette, print sizes."""
     import matplotlib
+
     matplotlib.use("Agg", force=True)
     import seaborn as sns
-    sns.set_theme(style="whitegrid", palette=PALETTE, context="paper",
-                  rc={"figure.dpi": 100, "savefig.dpi": 100, "font.family": "DejaVu Sans", "axes.titleweight": "bold"})
+
+    sns.set_theme(
+        style="whitegrid",
+        palette=PALETTE,
+        context="paper",
+        rc={"figure.dpi": 100, "savefig.dpi": 100, "font.family": "DejaVu Sans", "axes.titleweight": "bold"},
+    )
 
 
 def show_figure(fig, alt: str | None = None) -> None:
@@ -118,25 +127,40 @@ def show_figure(fig, alt: str | None = None) -> None:
     import base64
 
     import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
-    fig.tight_layout()                       # one draw (bbox_inches="tight" would draw twice)
+    fig.tight_layout()  # one draw (bbox_inches="tight" would draw twice)
     fig.savefig(buffer, format="png")
     alt = alt or " / ".join(a.get_title() for a in fig.axes if a.get_title()) or "Chart"
     width = int(fig.get_figwidth() * fig.dpi)
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
-    show_html(f'<img class="tk-chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-              f'style="width:{width}px;max-width:100%">')
+    show_html(
+        f'<img class="tk-chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        f'style="width:{width}px;max-width:100%">'
+    )
 
 
-def title_block(school: dict, report: str, cohort: str, challenge: str, source: str, synthetic: bool,
-                when: date | None = None) -> None:
+def title_block(
+    school: dict, report: str, cohort: str, challenge: str, source: str, synthetic: bool, when: date | None = None
+) -> None:
     """The title block every report starts with (and the page CSS)."""
     when = when or date.today()
-    rows = [("School", f"{school.get('school_name', '')} ({school.get('school_id')})"), ("Report", report),
-            ("Cohort", cohort), ("Challenge level", challenge), ("Date", when.strftime("%d %B %Y")),
-            ("Data source", source)]
+    rows = [
+        ("School", f"{school.get('school_name', '')} ({school.get('school_id')})"),
+        ("Report", report),
+        ("Cohort", cohort),
+        ("Challenge level", challenge),
+        ("Date", when.strftime("%d %B %Y")),
+        ("Data source", source),
+    ]
     cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    banner = ('<div class="tk-banner">SYNTHETIC DATA: every pupil and school in this report is generated; '
-              "no real pupil appears.</div>") if synthetic else ""
+    banner = (
+        (
+            '<div class="tk-banner">SYNTHETIC DATA: every pupil and school in this report is generated; '
+            "no real pupil appears.</div>"
+        )
+        if synthetic
+        else ""
+    )
     show_html(f'{CSS}<div class="tk-title"><h1>{html.escape(report)}</h1>{banner}<table>{cells}</table></div>')

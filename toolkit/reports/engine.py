@@ -6,15 +6,21 @@ nor imports, yet shares no state with any other report: its process starts as a 
 with the report. Papermill does the rest as usual (parameters cell, metadata, error reporting), so the executed
 notebook is an ordinary papermill notebook.
 
-Register with ``register()``; select with ``engine_name="toolkit"``. ``--engine kernel`` in the batch uses
+Papermill finds it through the ``papermill.engine`` entry point in ``pyproject.toml``
+(``toolkit.reports.papermill_engine``, which papermill imports while it starts); select it with
+``engine_name="toolkit"``. ``execution_timeout`` (seconds per cell) is honoured: a cell that runs longer is stopped
+with a ``CellTimeoutError`` and the notebook fails like any other. ``--engine kernel`` in the batch uses
 papermill's standard Jupyter-kernel engine instead.
 """
+
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 
 import nbformat
-from papermill.engines import Engine, papermill_engines
 
 NAME = "toolkit"
 
@@ -26,40 +32,71 @@ def _shell():
 
     class Hook(DisplayHook):
         """The value of a cell's last expression becomes an execute_result output (not printed)."""
+
         results: list = []
 
         def write_output_prompt(self):
             pass
 
         def write_format_data(self, format_dict, md_dict=None):
-            self.results.append(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {},
-                                                       execution_count=self.shell.execution_count))
+            self.results.append(
+                nbformat.v4.new_output(
+                    "execute_result",
+                    data=format_dict,
+                    metadata=md_dict or {},
+                    execution_count=self.shell.execution_count,
+                )
+            )
 
         def finish_displayhook(self):
             sys.stdout.flush()
 
     class Shell(InteractiveShell):
         """Keeps tracebacks as notebook error outputs instead of printing them."""
+
         displayhook_class = Type(Hook)
         error = None
 
         def _showtraceback(self, etype, evalue, stb):
             self.error = nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb))
 
-    Shell.clear_instance()               # a fresh namespace for every notebook
+    Shell.clear_instance()  # a fresh namespace for every notebook
     InteractiveShell.clear_instance()
     shell = Shell.instance(colors="nocolor")
     shell.displayhook.results = []
     return shell
 
 
-def run_cell(shell, source: str) -> tuple[list, bool]:
-    """Run one cell; return its outputs (nbformat) and whether it raised."""
+class CellTimeoutError(TimeoutError):
+    """A cell ran longer than papermill's ``execution_timeout``."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None):
+    """Raise ``CellTimeoutError`` inside the running code after ``seconds`` (main thread only; else no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise CellTimeoutError(f"Cell execution timed out after {seconds:g} s (papermill execution_timeout)")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_cell(shell, source: str, timeout: float | None = None) -> tuple[list, bool]:
+    """Run one cell (stopped after ``timeout`` seconds when given); return its outputs and whether it raised."""
     from IPython.utils.capture import capture_output
 
     shell.error = None
     shell.displayhook.results = []
-    with capture_output(stdout=True, stderr=True, display=True) as captured:
+    with capture_output(stdout=True, stderr=True, display=True) as captured, _deadline(timeout):
         result = shell.run_cell(source, store_history=True)
     outputs = []
     if captured.stdout:
@@ -71,32 +108,31 @@ def run_cell(shell, source: str) -> tuple[list, bool]:
     outputs += shell.displayhook.results
     failed = not result.success
     if failed:
-        outputs.append(shell.error or nbformat.v4.new_output(
-            "error", ename=type(result.error_in_exec or result.error_before_exec).__name__,
-            evalue=str(result.error_in_exec or result.error_before_exec), traceback=[]))
+        outputs.append(
+            shell.error
+            or nbformat.v4.new_output(
+                "error",
+                ename=type(result.error_in_exec or result.error_before_exec).__name__,
+                evalue=str(result.error_in_exec or result.error_before_exec),
+                traceback=[],
+            )
+        )
     return outputs, failed
 
 
-class InProcessEngine(Engine):
-    """Execute cells in this process (meant for a fresh worker process per notebook)."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        shell = _shell()
-        count = 0
-        for index, cell in enumerate(nb_man.nb.cells):
-            nb_man.cell_start(cell, index)
-            if cell.cell_type == "code":
-                count += 1
-                outputs, failed = run_cell(shell, cell.source)
-                cell.outputs = outputs
-                cell.execution_count = count
-                if failed:
-                    nb_man.cell_exception(cell, index)
-                    nb_man.cell_complete(cell, index)
-                    break
-            nb_man.cell_complete(cell, index)
-
-
-def register() -> None:
-    papermill_engines.register(NAME, InProcessEngine)
+def execute_cells(nb_man, timeout: float | None = None) -> None:
+    """Execute a papermill-managed notebook's cells in this process, stopping at the first failing cell."""
+    shell = _shell()
+    count = 0
+    for index, cell in enumerate(nb_man.nb.cells):
+        nb_man.cell_start(cell, index)
+        if cell.cell_type == "code":
+            count += 1
+            outputs, failed = run_cell(shell, cell.source, timeout)
+            cell.outputs = outputs
+            cell.execution_count = count
+            if failed:
+                nb_man.cell_exception(cell, index)
+                nb_man.cell_complete(cell, index)
+                break
+        nb_man.cell_complete(cell, index)

@@ -1,19 +1,25 @@
 """What the KS5 results report shows (notebooks/ks5_results.ipynb). Attainment and value added were computed once
-for all schools by ``prepare`` (``toolkit.ks5``, ``value_added.Level3ValueAdded``); this module selects the
+for all schools by ``prepare`` (``toolkit.methods.ks5``, ``value_added.Level3ValueAdded``); this module selects the
 school's latest year, compares it with national figures and formats it."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from toolkit import ks5
+from toolkit.methods import ks5
+from toolkit.methods.value_added import school_scores
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, one_decimal, percent, show_figure, show_table, signed, whole
 from toolkit.reports.views import School
-from toolkit.value_added import school_scores
 
-MEASURE_LABELS = {"aps_per_entry": "Average point score per entry", "pct_a_star_a": "% A*-A",
-                  "pct_a_star_b": "% A*-B", "pct_a_star_c": "% A*-C", "pct_a_star_e": "% A*-E"}
+MEASURE_LABELS = {
+    "aps_per_entry": "Average point score per entry",
+    "pct_a_star_a": "% A*-A",
+    "pct_a_star_b": "% A*-B",
+    "pct_a_star_c": "% A*-C",
+    "pct_a_star_e": "% A*-E",
+}
 
 
 def latest_year(school: School) -> int | None:
@@ -37,9 +43,15 @@ def headline(school: School, year: int) -> pd.DataFrame:
     table = ks5.compare_with_national(mine, school.ks5_national)
     table = table[table["subject"] == ks5.overall_label()]
     table = table.assign(measure=table["measure"].map(MEASURE_LABELS))
-    return table.drop(columns="subject").rename(columns={
-        "measure": "Measure", "school": "School", "national": "National", "difference": "Difference",
-        "national_source": "National figure"})
+    return table.drop(columns="subject").rename(
+        columns={
+            "measure": "Measure",
+            "school": "School",
+            "national": "National",
+            "difference": "Difference",
+            "national_source": "National figure",
+        }
+    )
 
 
 def subject_table(school: School, year: int) -> pd.DataFrame:
@@ -58,12 +70,23 @@ def subject_table(school: School, year: int) -> pd.DataFrame:
 
 def va_table(school: School, year: int) -> pd.DataFrame:
     scores = _year(school.ks5["scores"], year)
-    table = scores.assign(significance=np.select([scores["ci_low"] > 0, scores["ci_high"] < 0],
-                                                 ["above national", "below national"], "in line with national"))
+    table = scores.assign(
+        significance=np.select(
+            [scores["ci_low"] > 0, scores["ci_high"] < 0], ["above national", "below national"], "in line with national"
+        )
+    )
     table = table.sort_values("subject", key=_subject_order)
-    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance"]].rename(columns={
-        "subject": "Subject", "pupils": "Entries", "size": "Size", "score": "VA (grades)", "ci_low": "95% CI low",
-        "ci_high": "95% CI high", "significance": "Significance"})
+    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance"]].rename(
+        columns={
+            "subject": "Subject",
+            "pupils": "Entries",
+            "size": "Size",
+            "score": "VA (grades)",
+            "ci_low": "95% CI low",
+            "ci_high": "95% CI high",
+            "significance": "Significance",
+        }
+    )
 
 
 def va_by_group(school: School, year: int) -> pd.DataFrame:
@@ -72,18 +95,29 @@ def va_by_group(school: School, year: int) -> pd.DataFrame:
     progress = progress[progress["subject"] == ks5.overall_label()]
     students = _year(school.ks5["entries"], year).drop_duplicates("upn").set_index("upn")
     parts = []
-    for group, col, labels in (("Gender", "gender", {"F": "Female", "M": "Male"}),
-                               ("Disadvantage", "fsm6", {True: "Disadvantaged", False: "Not disadvantaged"})):
+    for group, col, labels in (
+        ("Gender", "gender", {"F": "Female", "M": "Male"}),
+        ("Disadvantage", "fsm6", {True: "Disadvantaged", False: "Not disadvantaged"}),
+    ):
         if col not in students:
             continue
-        labelled = progress.assign(group=group, label=progress["upn"].map(students[col]).map(labels)).dropna(subset=["label"])
+        labelled = progress.assign(group=group, label=progress["upn"].map(students[col]).map(labels)).dropna(
+            subset=["label"]
+        )
         parts.append(school_scores(labelled, school.national["ks5_sd"], by=["group", "label"], weight="size"))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
-    return out[["group", "label", "pupils", "score", "ci_low", "ci_high"]].rename(columns={
-        "group": "Group", "label": "Students", "pupils": "Entries", "score": "VA (grades)", "ci_low": "95% CI low",
-        "ci_high": "95% CI high"})
+    return out[["group", "label", "pupils", "score", "ci_low", "ci_high"]].rename(
+        columns={
+            "group": "Group",
+            "label": "Students",
+            "pupils": "Entries",
+            "score": "VA (grades)",
+            "ci_low": "95% CI low",
+            "ci_high": "95% CI high",
+        }
+    )
 
 
 def student_table(school: School, year: int) -> pd.DataFrame:
@@ -93,15 +127,29 @@ def student_table(school: School, year: int) -> pd.DataFrame:
     entries = _year(school.ks5["entries"], year)
     entries = entries.assign(subject_label=ks5.label(entries["qualification"], entries["subject"]))
     if {"forename", "surname"} <= set(entries.columns):
-        named = entries.assign(student=(entries["forename"].fillna("") + " " + entries["surname"].fillna("")).str.strip())
+        named = entries.assign(
+            student=(entries["forename"].fillna("") + " " + entries["surname"].fillna("")).str.strip()
+        )
     else:
         named = entries.assign(student=entries["upn"])
-    table = progress.merge(named[["upn", "subject_label", "student", "grade"]], left_on=["upn", "subject"],
-                           right_on=["upn", "subject_label"], how="left")
+    table = progress.merge(
+        named[["upn", "subject_label", "student", "grade"]],
+        left_on=["upn", "subject"],
+        right_on=["upn", "subject_label"],
+        how="left",
+    )
     table = table.sort_values(["student", "subject"])
-    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress"]].rename(columns={
-        "student": "Student", "subject": "Subject", "prior": "KS4 APS", "grade": "Grade", "actual": "Points",
-        "estimate": "Expected points", "progress": "VA (grades)"})
+    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress"]].rename(
+        columns={
+            "student": "Student",
+            "subject": "Subject",
+            "prior": "KS4 APS",
+            "grade": "Grade",
+            "actual": "Points",
+            "estimate": "Expected points",
+            "progress": "VA (grades)",
+        }
+    )
 
 
 def ks5_report(school: School) -> None:
@@ -111,13 +159,18 @@ def ks5_report(school: School) -> None:
         return
     heading(f"A level results {year}: headline measures")
     show_table(headline(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
-    note("Average point score per entry uses the DfE 16-18 points (A* 60, A 50 ... E 10; an AS counts as half an "
-         "entry). National figures are the published England figures where they exist (parameters/national/"
-         "a_level.csv, with sources); otherwise the national reference cohort's.")
+    note(
+        "Average point score per entry uses the DfE 16-18 points (A* 60, A 50 ... E 10; an AS counts as half an "
+        "entry). National figures are the published England figures where they exist (parameters/national/"
+        "a_level.csv, with sources); otherwise the national reference cohort's."
+    )
     heading("By subject", 2)
     subjects = subject_table(school, year)
-    show_table(subjects, {"Entries": whole, **{c: (one_decimal if c.startswith("APS") else percent)
-                                               for c in subjects.columns[2:]}}, long=True)
+    show_table(
+        subjects,
+        {"Entries": whole, **{c: (one_decimal if c.startswith("APS") else percent) for c in subjects.columns[2:]}},
+        long=True,
+    )
     heading("Grades by subject", 3)
     dist = ks5.grade_distribution(_year(school.ks5["entries"], year))
     dist = dist.reset_index().sort_values("subject", key=_subject_order).rename(columns={"subject": "Subject"})
@@ -125,14 +178,19 @@ def ks5_report(school: School) -> None:
 
     heading(f"Value added {year}: KS4 to A level", 2, new_page=True)
     table = va_table(school, year)
-    show_table(table, {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole,
-                       "Size": one_decimal}, long=True)
+    show_table(
+        table,
+        {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole, "Size": one_decimal},
+        long=True,
+    )
     scores = _year(school.ks5["scores"], year).sort_values("subject", key=_subject_order)
     show_figure(charts.va_intervals(scores, f"A level {year}: value added with 95% confidence intervals", "grades"))
-    note("Level 3 value added (DfE method): each entry's expected points are interpolated between national bands of "
-         "students with similar KS4 average point scores in the same subject; VA is actual minus expected, in "
-         "grades (10 points an A level grade, 5 an AS grade); school VA is the size-weighted mean with a 95% "
-         "confidence interval. Formulas: docs/methodology.md; parameters: parameters/ks5.yaml.")
+    note(
+        "Level 3 value added (DfE method): each entry's expected points are interpolated between national bands of "
+        "students with similar KS4 average point scores in the same subject; VA is actual minus expected, in "
+        "grades (10 points an A level grade, 5 an AS grade); school VA is the size-weighted mean with a 95% "
+        "confidence interval. Formulas: docs/methodology.md; parameters: parameters/ks5.yaml."
+    )
     years = sorted(school.info.get("ks5_years") or [])
     if len(years) > 1:
         heading("Value added over the years", 3)
@@ -146,8 +204,17 @@ def ks5_report(school: School) -> None:
         show_table(groups, {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole})
 
     heading(f"Students {year}", 2, new_page=True)
-    show_table(student_table(school, year), {"KS4 APS": lambda v: "" if pd.isna(v) else f"{v:.2f}",
-                                             "Points": whole, "Expected points": one_decimal, "VA (grades)": signed},
-               long=True)
-    note("Students without a KS4 average point score have no expected points and no value added; their grades "
-         "count in attainment.")
+    show_table(
+        student_table(school, year),
+        {
+            "KS4 APS": lambda v: "" if pd.isna(v) else f"{v:.2f}",
+            "Points": whole,
+            "Expected points": one_decimal,
+            "VA (grades)": signed,
+        },
+        long=True,
+    )
+    note(
+        "Students without a KS4 average point score have no expected points and no value added; their grades "
+        "count in attainment."
+    )

@@ -11,11 +11,10 @@ at FFT50, FFT20, FFT5, the school's own past progress and the chosen challenge, 
 cohort, and writes ``<run>/slices/<school_id>/`` with that school's pupils only, and ``<run>/national/`` with
 national figures (no pupils). Notebooks read a slice; they never see another school's pupils.
 """
+
 from __future__ import annotations
 
 import hashlib
-import json
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,50 +22,65 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit import challenge_settings, ks2_baseline, ks5, subject_leader, tracking
-from toolkit.data.assessments import load_counts, load_judgements, load_tracking
-from toolkit.subject_leader_workbook import write_workbook
-from toolkit.attainment import headline_measures
-from toolkit.data import load_pupils
-from toolkit.data.entries import load_entries, typed
-from toolkit.data.schema import year_group_number
-from toolkit.estimates import EstimateModel
-from toolkit.groups import pupil_groups
+from toolkit.inputs import load_pupils, school_state
+from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
+from toolkit.inputs.entries import load_entries, typed
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
-from toolkit.targets import NAMED_CHALLENGES, chance_of_target
-from toolkit.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
-
-KS2_YEARS = (3, 4, 5, 6)
-KS1_YEARS = (1, 2)
+from toolkit.methods import challenge, ks2_baseline, ks5, subject_leader, tracking
+from toolkit.methods.attainment import headline_measures
+from toolkit.methods.estimates import EstimateModel
+from toolkit.methods.groups import pupil_groups
+from toolkit.methods.targets import chance_of_target
+from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
+from toolkit.reports.run_format import PreparedRun
+from toolkit.reports.subject_leader_workbook import write_workbook
+from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
 
 
 @dataclass
 class Inputs:
     schools: Path
     pupils: Path
-    past: dict[int, Path]          # KS2 year -> file
+    past: dict[int, Path]  # KS2 year -> file
     reference: Path
 
-    uploads: list[Path] = field(default_factory=list)    # upload history and the files it analyses
-    ks5: dict[int, Path] = field(default_factory=dict)   # KS5 year -> entries file
+    uploads: list[Path] = field(default_factory=list)  # upload history and the files it analyses
+    ks5: dict[int, Path] = field(default_factory=dict)  # KS5 year -> entries file
     reference_ks5: Path | None = None
-    ks2_levels: dict[int, Path] = field(default_factory=dict)   # academic year -> Years 7-11 with old KS2 levels
-    tracking: Path | None = None             # termly steps-and-points grades
-    judgements: Path | None = None           # foundation-subject judgements (pupil level)
-    subject_counts: Path | None = None       # foundation-subject counts typed by subject leaders
+    ks2_levels: dict[int, Path] = field(default_factory=dict)  # academic year -> Years 7-11 with old KS2 levels
+    tracking: Path | None = None  # termly steps-and-points grades
+    judgements: Path | None = None  # foundation-subject judgements (pupil level)
+    subject_counts: Path | None = None  # foundation-subject counts typed by subject leaders
+
+    def school_ids(self) -> list[str]:
+        """The DfE numbers listed in schools.csv."""
+        return [str(s) for s in pd.read_csv(self.schools, dtype={"school_id": "string"})["school_id"].dropna()]
 
     def files(self) -> list[Path]:
         optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts]
-        return [self.schools, self.pupils, *self.past.values(), self.reference, *self.uploads, *self.ks5.values(),
-                *self.ks2_levels.values(), *(p for p in optional if p)]
+        return [
+            self.schools,
+            self.pupils,
+            *self.past.values(),
+            self.reference,
+            *self.uploads,
+            *self.ks5.values(),
+            *self.ks2_levels.values(),
+            *(p for p in optional if p),
+        ]
 
 
 def _find_reference(data: Path, stem: str, what: str) -> Path:
-    found = sorted(p for p in [*data.glob(f"{stem}_*.parquet"), *data.parent.glob(f"{stem}_*.parquet")]
-                   if re.fullmatch(rf"{stem}_\d{{4}}\.parquet", p.name))
+    found = sorted(
+        p
+        for p in [*data.glob(f"{stem}_*.parquet"), *data.parent.glob(f"{stem}_*.parquet")]
+        if re.fullmatch(rf"{stem}_\d{{4}}\.parquet", p.name)
+    )
     if not found:
-        raise FileNotFoundError(f"{data}: no {what} ({stem}_<year>.parquet here or in {data.parent}); "
-                                "make one with `toolkit synth` or give it with --reference")
+        raise FileNotFoundError(
+            f"{data}: no {what} ({stem}_<year>.parquet here or in {data.parent}); "
+            "make one with `toolkit synth` or give it with --reference"
+        )
     return found[-1]
 
 
@@ -75,12 +89,17 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     data = Path(data)
     missing = [n for n in ("schools.csv", "pupils.csv") if not (data / n).exists()]
     if missing:
-        raise FileNotFoundError(f"{data}: no {' or '.join(missing)} (a data folder holds schools.csv, pupils.csv and "
-                                "ks2_<year>.csv; see docs/report_pack.md)")
+        raise FileNotFoundError(
+            f"{data}: no {' or '.join(missing)} (a data folder holds schools.csv, pupils.csv and "
+            "ks2_<year>.csv; see docs/report_pack.md)"
+        )
 
     def by_year(stem: str) -> dict[int, Path]:
-        return {int(m.group(1)): p for p in sorted(data.glob(f"{stem}_*.csv"))
-                if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.csv", p.name))}
+        return {
+            int(m.group(1)): p
+            for p in sorted(data.glob(f"{stem}_*.csv"))
+            if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.csv", p.name))
+        }
 
     uploads = upload_files(data)
     ks5_files = by_year("ks5")
@@ -89,11 +108,23 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     reference_ks5 = None
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
-    optional = {name: (data / f"{name}.csv" if (data / f"{name}.csv").exists() else None)
-                for name in ("tracking", "subject_judgements", "subject_counts")}
-    return Inputs(data / "schools.csv", data / "pupils.csv", by_year("ks2"), Path(reference), uploads, ks5_files,
-                  reference_ks5, by_year("ks2_levels"), optional["tracking"], optional["subject_judgements"],
-                  optional["subject_counts"])
+    optional = {
+        name: (data / f"{name}.csv" if (data / f"{name}.csv").exists() else None)
+        for name in ("tracking", "subject_judgements", "subject_counts")
+    }
+    return Inputs(
+        data / "schools.csv",
+        data / "pupils.csv",
+        by_year("ks2"),
+        Path(reference),
+        uploads,
+        ks5_files,
+        reference_ks5,
+        by_year("ks2_levels"),
+        optional["tracking"],
+        optional["subject_judgements"],
+        optional["subject_counts"],
+    )
 
 
 def file_hash(path: Path) -> str:
@@ -107,16 +138,18 @@ def file_hash(path: Path) -> str:
 def _estimates(model: EstimateModel, pupils: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:
     """Estimates for ``pupils`` at every labelled challenge, stacked with a ``challenge`` column."""
     parts = []
-    for label, challenge in challenges.items():
-        if challenge is None:
+    for label, level in challenges.items():
+        if level is None:
             continue
-        est = model.predict(pupils, challenge)
+        est = model.predict(pupils, level)
         est.insert(1, "challenge", label)
         parts.append(est)
     return pd.concat(parts, ignore_index=True)
 
 
-def _per_pupil(school_ids: pd.Series, by_school: pd.DataFrame, subjects: tuple[str, ...], default: float | None) -> dict | None:
+def _per_pupil(
+    school_ids: pd.Series, by_school: pd.DataFrame, subjects: tuple[str, ...], default: float | None
+) -> dict | None:
     """Subject -> one percentile per pupil from a ``school_id, subject, percentile`` table (``default`` where absent)."""
     if by_school.empty:
         return None
@@ -135,7 +168,9 @@ def academic_year_of(pupils: pd.DataFrame) -> int | None:
     return int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
 
 
-def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame], say=print) -> tuple[pd.DataFrame, dict]:
+def apply_uploads(
+    data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame], say=print
+) -> tuple[pd.DataFrame, dict]:
     """Results accepted through ``toolkit upload`` (docs/intake.md): KS1 uploads fill the pupils' ``ks1_*``
     columns; KS2 uploads make this summer's Year 6 a KS2 cohort (value added for the year just finished)."""
     pupils = pupils.copy()
@@ -151,8 +186,10 @@ def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame
         by_upn = ks2_results.set_index("upn")
         unknown = sorted(set(by_upn.index) - set(pupils["upn"]))
         if unknown:
-            say(f"{len(unknown)} pupil(s) in accepted KS2 uploads are not in pupils.csv, so have no prior attainment "
-                f"or characteristics; they are left out of this run's value added: {', '.join(unknown[:10])}")
+            say(
+                f"{len(unknown)} pupil(s) in accepted KS2 uploads are not in pupils.csv, so have no prior attainment "
+                f"or characteristics; they are left out of this run's value added: {', '.join(unknown[:10])}"
+            )
         cohort = pupils[pupils["upn"].isin(by_upn.index)].copy()
         cohort = cohort.drop(columns=[c for c in cohort.columns if c.startswith("target_") or c == "target_reviewed"])
         for col in (c for c in by_upn.columns if c.startswith("ks2_")):
@@ -161,8 +198,9 @@ def apply_uploads(data: Path, pupils: pd.DataFrame, past: dict[int, pd.DataFrame
     return pupils, past
 
 
-def apply_ks5_uploads(data: Path, pupils: pd.DataFrame, ks5_years: dict[int, pd.DataFrame], say=print
-                      ) -> dict[int, pd.DataFrame]:
+def apply_ks5_uploads(
+    data: Path, pupils: pd.DataFrame, ks5_years: dict[int, pd.DataFrame], say=print
+) -> dict[int, pd.DataFrame]:
     """Accepted KS5 uploads become this summer's Year 13 entries; each student's KS4 APS, gender, FSM6 and name come
     from pupils.csv. Students missing there keep their entries (attainment) but have no prior (no value added)."""
     results = accepted_results(data, "ks5")
@@ -173,22 +211,24 @@ def apply_ks5_uploads(data: Path, pupils: pd.DataFrame, ks5_years: dict[int, pd.
     entries = typed(results).merge(pupils[student_cols], on="upn", how="left")
     unknown = sorted(set(results["upn"]) - set(pupils["upn"]))
     if unknown:
-        say(f"{len(unknown)} student(s) in accepted KS5 uploads are not in pupils.csv, so have no KS4 prior "
-            f"attainment; their grades count in attainment but not in value added: {', '.join(unknown[:10])}")
+        say(
+            f"{len(unknown)} student(s) in accepted KS5 uploads are not in pupils.csv, so have no KS4 prior "
+            f"attainment; their grades count in attainment but not in value added: {', '.join(unknown[:10])}"
+        )
     entries["academic_year"] = year
     keep = ks5_years.get(year)
-    if keep is not None:       # an upload replaces that year's file for the schools it covers
+    if keep is not None:  # an upload replaces that year's file for the schools it covers
         keep = keep[~keep["school_id"].isin(set(entries["school_id"]))]
     return {**ks5_years, year: pd.concat([f for f in (keep, entries) if f is not None], ignore_index=True)}
 
 
 @dataclass
 class Ks5Results:
-    entries: pd.DataFrame           # every school's entries, all years (academic_year)
-    attainment: pd.DataFrame        # school_id, academic_year, subject, entries, students, aps_per_entry, pct_*
-    progress: pd.DataFrame          # entry-level value added (Level3ValueAdded.transform) + academic_year
-    scores: pd.DataFrame            # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
-    national: pd.DataFrame          # the reference cohort's attainment
+    entries: pd.DataFrame  # every school's entries, all years (academic_year)
+    attainment: pd.DataFrame  # school_id, academic_year, subject, entries, students, aps_per_entry, pct_*
+    progress: pd.DataFrame  # entry-level value added (Level3ValueAdded.transform) + academic_year
+    scores: pd.DataFrame  # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
+    national: pd.DataFrame  # the reference cohort's attainment
     va: Level3ValueAdded
 
 
@@ -198,10 +238,17 @@ def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) 
     ref = load_entries(reference)
     va = Level3ValueAdded().fit(ref)
     entries = pd.concat([e.assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True)
-    progress = pd.concat([va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()],
-                         ignore_index=True)
-    return Ks5Results(entries, ks5.attainment(entries, ["school_id", "academic_year"]), progress,
-                      va.school_scores(progress, ["school_id", "academic_year"]), ks5.attainment(ref), va)
+    progress = pd.concat(
+        [va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True
+    )
+    return Ks5Results(
+        entries,
+        ks5.attainment(entries, ["school_id", "academic_year"]),
+        progress,
+        va.school_scores(progress, ["school_id", "academic_year"]),
+        ks5.attainment(ref),
+        va,
+    )
 
 
 def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
@@ -217,7 +264,9 @@ def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
     return out
 
 
-def prepare_assessments(inputs: Inputs, pupils: pd.DataFrame, year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def prepare_assessments(
+    inputs: Inputs, pupils: pd.DataFrame, year: int
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Steps-and-points progress (``tracking.pupil_progress``) and collated foundation-subject counts
     (``subject_leader.collate``) for every school; None where the data folder has no such file."""
     progress = None
@@ -234,64 +283,108 @@ def prepare_assessments(inputs: Inputs, pupils: pd.DataFrame, year: int) -> tupl
     return progress, counts
 
 
-def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50",
-            say=print) -> list[str]:
-    """Write ``out/national/`` and ``out/slices/<school_id>/`` for ``schools`` (default all); return the ids."""
-    out = Path(out)
+@dataclass
+class NationalModels:
+    """Everything fitted once on the national reference."""
+
+    reference: pd.DataFrame
+    ks2: EstimateModel
+    ks1: EstimateModel
+    dfe: DfeProgress
+    fft: FftValueAdded
+
+    @property
+    def reference_year(self) -> int | None:
+        ref = self.reference
+        return int(ref["academic_year"].dropna().max()) if "academic_year" in ref else None
+
+
+@dataclass
+class Prepared:
+    """The methodology computed for every school at once, before it is split into slices."""
+
+    school_table: pd.DataFrame
+    ids: list[str]
+    pupils: pd.DataFrame
+    academic_year: int | None
+    challenge: str | float
+    settings: dict[str, dict]
+    past: dict[int, pd.DataFrame]
+    progress: pd.DataFrame  # pupil value added of past cohorts (DfE and FFT)
+    scores: pd.DataFrame  # school value added of past cohorts
+    own: pd.DataFrame  # school_id, subject, percentile: own past progress
+    estimates: dict[str, tuple[pd.DataFrame, pd.DataFrame]]  # stage -> (pupils, long estimates)
+    ks5_years: dict[int, pd.DataFrame]
+    ks5: Ks5Results | None
+    baselines: dict[int, pd.DataFrame]
+    progress_records: pd.DataFrame | None  # steps-and-points progress
+    subject_counts: pd.DataFrame | None
+
+
+def fit_national(reference_file: Path, say=print) -> NationalModels:
+    """Estimate models (KS1 -> KS2, EYFS -> KS1) and DfE / FFT value added, fitted on the reference cohort."""
+    say(f"Reference cohort {reference_file.name}: fitting estimates and value added once for all schools")
+    reference = load_pupils(reference_file)
+    ks2_model = EstimateModel("ks2").fit(reference)
+    return NationalModels(
+        reference,
+        ks2_model,
+        EstimateModel("ks1").fit(reference),
+        DfeProgress().fit(reference),
+        FftValueAdded(ks2_model).fit(reference),
+    )
+
+
+def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """The schools table, the ids asked for (default all; unknown ids refused) and the pupils with saved targets."""
     school_table = pd.read_csv(inputs.schools, dtype={"school_id": "string"})
-    pupils = load_pupils(inputs.pupils)
-    pupils["school_id"] = pupils["school_id"].astype("string")
-    pupils = challenge_settings.apply_saved_targets(pupils)
     known = set(school_table["school_id"])
     ids = list(school_table["school_id"]) if not schools else [str(s) for s in schools]
     unknown = [s for s in ids if s not in known]
     if unknown:
         raise ValueError(f"{inputs.schools}: no school {', '.join(unknown)} (schools are {', '.join(sorted(known))})")
-    say(f"Reference cohort {inputs.reference.name}: fitting estimates and value added once for all schools")
-    reference = load_pupils(inputs.reference)
-    ks2_model = EstimateModel("ks2").fit(reference)
-    ks1_model = EstimateModel("ks1").fit(reference)
-    dfe = DfeProgress().fit(reference)
-    fft = FftValueAdded(ks2_model).fit(reference)
-    reference_year = int(reference["academic_year"].dropna().max()) if "academic_year" in reference else None
+    pupils = load_pupils(inputs.pupils)
+    pupils["school_id"] = pupils["school_id"].astype("string")
+    return school_table, ids, school_state.apply_saved_targets(pupils)
 
-    past = {year: load_pupils(path) for year, path in inputs.past.items()}
-    pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
-    ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils,
-                                  {year: load_entries(path) for year, path in inputs.ks5.items()}, say)
-    ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
-    old_ks2 = {year: load_pupils(path) for year, path in inputs.ks2_levels.items()}
-    baselines = {year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
-                 for year, frame in old_ks2.items()}
-    academic_year = academic_year_of(pupils)
-    progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year)
+
+def past_value_added(
+    past: dict[int, pd.DataFrame], models: NationalModels
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Pupil and school value added (DfE and FFT) of every past cohort, and each school's own past progress."""
     progress, scores = [], []
     for year, cohort in past.items():
-        for method, va in (("DfE", dfe), ("FFT", fft)):
+        for method, va in (("DfE", models.dfe), ("FFT", models.fft)):
             p = va.transform(cohort).assign(method=method, year=year)
             progress.append(p)
             scores.append(va.school_scores(p).assign(method=method, year=year))
     progress = pd.concat(progress, ignore_index=True) if progress else pd.DataFrame()
     scores = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
     fft_scores = scores[scores["method"] == "FFT"] if len(scores) else scores
-    own = (own_past_progress(fft_scores, ks2_model)
-           if len(fft_scores) else pd.DataFrame(columns=["school_id", "subject", "percentile"]))
+    own = (
+        own_past_progress(fft_scores, models.ks2)
+        if len(fft_scores)
+        else pd.DataFrame(columns=["school_id", "subject", "percentile"])
+    )
+    return progress, scores, own
 
-    # Estimates for current pupils, every school at once.
+
+def current_estimates(
+    pupils: pd.DataFrame, models: NationalModels, own: pd.DataFrame, settings: dict[str, dict], chosen: str | float
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Estimates of every current pupil at FFT50, FFT20, FFT5, own past progress and the chosen challenge, with
+    "how likely" each pupil's target is at the chosen one; stage -> (pupils, long estimates)."""
     yg = year_group_number(pupils["year_group"])
-    challenge_settings.percentile_of(challenge)             # refuse a bad level before any work
-    settings = challenge_settings.load_all(ids)
     estimates = {}
-    for stage, model, years in (("ks2", ks2_model, KS2_YEARS), ("ks1", ks1_model, KS1_YEARS)):
+    for stage, model, years in (("ks2", models.ks2, KS2_YEARS), ("ks1", models.ks1, KS1_YEARS)):
         rows = pupils[yg.isin(years)].reset_index(drop=True)
         if rows.empty:
             continue
-        labels: dict[str, object] = dict(NAMED_CHALLENGES)
-        labels["own_past_progress"] = (_per_pupil(rows["school_id"], own, model.subjects, None) if stage == "ks2" else None)
+        labels: dict[str, object] = named_challenges()
+        labels[OWN] = _per_pupil(rows["school_id"], own, model.subjects, None) if stage == "ks2" else None
         # KS1 has no own past progress (it is KS2 value added): a school-wide "own" falls back to FFT50 there.
-        default = "FFT50" if stage == "ks1" and challenge_settings.percentile_of(challenge) == challenge_settings.OWN else challenge
-        labels["chosen"] = challenge_settings.per_pupil(settings, rows, model.subjects, default,
-                                                        labels["own_past_progress"])
+        default = "FFT50" if stage == "ks1" and percentile_of(chosen) == OWN else chosen
+        labels["chosen"] = challenge.per_pupil(settings, rows, model.subjects, default, labels[OWN])
         est = _estimates(model, rows, labels)
         # "How likely, my school": each pupil's chance of their target at the school's chosen challenge.
         how_likely = chance_of_target(model, rows, labels["chosen"]).drop(columns="upn")
@@ -300,69 +393,151 @@ def prepare(inputs: Inputs, out: Path, schools: list[str] | None = None, challen
             est[col] = np.nan
             est.loc[chosen_rows, col] = how_likely[col].to_numpy()
         estimates[stage] = (rows, est)
+    return estimates
 
-    national_dir = out / "national"
-    national_dir.mkdir(parents=True, exist_ok=True)
-    headline_measures(reference).to_parquet(national_dir / "headline.parquet", index=False)
-    # The fitted models, for the what-if dashboard (estimates at any challenge without refitting). Our own file,
-    # read back only by toolkit.whatif.
-    with open(national_dir / "models.pkl", "wb") as f:
-        pickle.dump({"ks2": ks2_model, "ks1": ks1_model}, f)
-    dfe.national_.to_parquet(national_dir / "pag_means.parquet", index=False)
-    national = {"reference_file": inputs.reference.name, "reference_year": reference_year,
-                "reference_pupils": len(reference), "dfe_sd": dfe.national_sd_, "fft_sd": fft.national_sd_}
+
+def compute(
+    inputs: Inputs,
+    models: NationalModels,
+    schools: tuple[pd.DataFrame, list[str], pd.DataFrame],
+    chosen: str | float,
+    say=print,
+) -> Prepared:
+    """Every school's methodology at once (``schools`` from ``read_schools``): uploads applied, value added,
+    estimates, KS5, baselines, assessments."""
+    school_table, ids, pupils = schools
+    past = {year: load_pupils(path) for year, path in inputs.past.items()}
+    pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
+    ks5_years = apply_ks5_uploads(
+        inputs.schools.parent, pupils, {year: load_entries(path) for year, path in inputs.ks5.items()}, say
+    )
+    ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
+    baselines = {
+        year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
+        for year, frame in ((y, load_pupils(p)) for y, p in inputs.ks2_levels.items())
+    }
+    academic_year = academic_year_of(pupils)
+    progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year)
+    progress, scores, own = past_value_added(past, models)
+    settings = school_state.load_all(ids)
+    estimates = current_estimates(pupils, models, own, settings, chosen)
+    return Prepared(
+        school_table,
+        ids,
+        pupils,
+        academic_year,
+        chosen,
+        settings,
+        past,
+        progress,
+        scores,
+        own,
+        estimates,
+        ks5_years,
+        ks5_results,
+        baselines,
+        progress_records,
+        subject_counts,
+    )
+
+
+def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5_results: Ks5Results | None) -> None:
+    """National figures (no pupils) and the fitted models."""
+    tables = {"headline": headline_measures(models.reference), "pag_means": models.dfe.national_}
+    info = {
+        "reference_file": inputs.reference.name,
+        "reference_year": models.reference_year,
+        "reference_pupils": len(models.reference),
+        "dfe_sd": models.dfe.national_sd_,
+        "fft_sd": models.fft.national_sd_,
+    }
     if ks5_results:
-        ks5_results.national.to_parquet(national_dir / "ks5_attainment.parquet", index=False)
-        ks5_results.va.bands_.to_parquet(national_dir / "ks5_bands.parquet", index=False)
-        national.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
-    (national_dir / "national.json").write_text(json.dumps(national, indent=2))
+        tables.update({"ks5_attainment": ks5_results.national, "ks5_bands": ks5_results.va.bands_})
+        info.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
+    run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 
-    for school_id in ids:
-        d = out / "slices" / school_id
-        d.mkdir(parents=True, exist_ok=True)
-        info = school_table[school_table["school_id"] == school_id].iloc[0].to_dict()
-        info = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in info.items()}
-        own_rows = own[own["school_id"] == school_id] if len(own) else own
-        info.update({"academic_year": academic_year, "challenge": str(challenge),
-                     "settings": settings.get(school_id),
-                     "own_past_progress": {r.subject: float(r.percentile) for r in own_rows.itertuples()},
-                     "past_years": sorted(y for y, c in past.items()
-                                          if (c["school_id"].astype("string") == school_id).any()),
-                     "ks5_years": sorted(y for y, e in ks5_years.items() if (e["school_id"] == school_id).any()),
-                     "baseline_years": sorted(y for y, b in baselines.items() if (b["school_id"] == school_id).any())})
-        my_progress = (progress_records[progress_records["upn"].isin(set(pupils.loc[pupils["school_id"] == school_id, "upn"]))]
-                       if progress_records is not None else None)
-        info["tracking_term"] = my_progress["term"].iloc[0] if my_progress is not None and len(my_progress) else None
-        my_counts = subject_counts[subject_counts["school_id"] == school_id] if subject_counts is not None else None
-        info["subject_leader"] = bool(my_counts is not None and len(my_counts))
-        info["reports"] = applicable_reports(pupils[pupils["school_id"] == school_id], info)
-        (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
-        mine = pupils[pupils["school_id"] == school_id]
-        mine.to_parquet(d / "pupils.parquet", index=False)
-        pupil_groups(mine).assign(upn=mine["upn"].to_numpy()).to_parquet(d / "groups.parquet", index=False)
-        for stage, (rows, est) in estimates.items():
-            upns = set(rows.loc[rows["school_id"] == school_id, "upn"])
-            est[est["upn"].isin(upns)].to_parquet(d / f"estimates_{stage}.parquet", index=False)
-        for year in info["past_years"]:
-            cohort = past[year]
-            theirs = cohort[cohort["school_id"].astype("string") == school_id]
-            theirs.to_parquet(d / f"ks2_{year}.parquet", index=False)
-            pupil_groups(theirs).assign(upn=theirs["upn"].to_numpy()).to_parquet(d / f"groups_ks2_{year}.parquet", index=False)
-        if len(progress):
-            progress[progress["school_id"].astype("string") == school_id].to_parquet(d / "va_pupils.parquet", index=False)
-            scores[scores["school_id"].astype("string") == school_id].to_parquet(d / "va_scores.parquet", index=False)
-        if info["tracking_term"]:
-            my_progress.to_parquet(d / "tracking.parquet", index=False)
+
+def _of(frame: pd.DataFrame | None, school_id: str) -> pd.DataFrame | None:
+    """The rows of ``frame`` belonging to one school."""
+    if frame is None or not len(frame):
+        return frame
+    return frame[frame["school_id"].astype("string") == school_id]
+
+
+def _school_info(
+    p: Prepared, school_id: str, mine: pd.DataFrame, my_progress: pd.DataFrame | None, my_counts: pd.DataFrame | None
+) -> dict:
+    """The school's facts (``school.json``): its row of schools.csv, the run's year and challenge, its saved
+    settings, own past progress, which years of which data it has, and so which reports its data supports."""
+    info = p.school_table[p.school_table["school_id"] == school_id].iloc[0].to_dict()
+    info = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in info.items()}
+    info.update(
+        {
+            "academic_year": p.academic_year,
+            "challenge": str(p.challenge),
+            "settings": p.settings.get(school_id),
+            "own_past_progress": {r.subject: float(r.percentile) for r in _of(p.own, school_id).itertuples()},
+            "past_years": sorted(y for y, c in p.past.items() if len(_of(c, school_id))),
+            "ks5_years": sorted(y for y, e in p.ks5_years.items() if (e["school_id"] == school_id).any()),
+            "baseline_years": sorted(y for y, b in p.baselines.items() if (b["school_id"] == school_id).any()),
+        }
+    )
+    info["tracking_term"] = my_progress["term"].iloc[0] if my_progress is not None and len(my_progress) else None
+    info["subject_leader"] = bool(my_counts is not None and len(my_counts))
+    info["reports"] = applicable_reports(mine, info)
+    return info
+
+
+def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pd.DataFrame]:
+    """Past cohorts, their groups and value added; KS5 and KS2 baseline years."""
+    tables = {}
+    for year in info["past_years"]:
+        theirs = _of(p.past[year], school_id)
+        tables[f"ks2_{year}"] = theirs
+        tables[f"groups_ks2_{year}"] = pupil_groups(theirs).assign(upn=theirs["upn"].to_numpy())
+    if len(p.progress):
+        tables["va_pupils"], tables["va_scores"] = _of(p.progress, school_id), _of(p.scores, school_id)
+    for year in info["baseline_years"]:
+        tables[f"ks2_baseline_{year}"] = _of(p.baselines[year], school_id)
+    if info["ks5_years"]:
+        for name in ("entries", "attainment", "progress", "scores"):
+            tables[f"ks5_{name}"] = _of(getattr(p.ks5, name), school_id)
+    return tables
+
+
+def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """One school's facts (``school.json``) and tables (its pupils only; ``run_format.SLICE_TABLES``)."""
+    mine = p.pupils[p.pupils["school_id"] == school_id]
+    my_progress = (
+        p.progress_records[p.progress_records["upn"].isin(set(mine["upn"]))] if p.progress_records is not None else None
+    )
+    my_counts = _of(p.subject_counts, school_id)
+    info = _school_info(p, school_id, mine, my_progress, my_counts)
+    tables = {"pupils": mine, "groups": pupil_groups(mine).assign(upn=mine["upn"].to_numpy())}
+    for stage, (rows, est) in p.estimates.items():
+        tables[f"estimates_{stage}"] = est[est["upn"].isin(set(rows.loc[rows["school_id"] == school_id, "upn"]))]
+    if info["tracking_term"]:
+        tables["tracking"] = my_progress
+    if info["subject_leader"]:
+        tables["subject_counts"] = my_counts
+    return info, tables | _past_tables(p, school_id, info)
+
+
+def prepare(
+    inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50", say=print
+) -> list[str]:
+    """Write the prepared run ``out`` (``run_format``): national figures and one slice per school of ``schools``
+    (default all); return the ids."""
+    run = PreparedRun(out)
+    percentile_of(challenge)  # refuse a bad level before any work
+    chosen_schools = read_schools(inputs, schools)
+    models = fit_national(inputs.reference, say)
+    prepared = compute(inputs, models, chosen_schools, challenge, say)
+    run.start()
+    write_national(run, inputs, models, prepared.ks5)
+    for school_id in prepared.ids:
+        info, tables = school_slice(prepared, school_id)
+        run.write_school(school_id, info, tables)
         if info["subject_leader"]:
-            my_counts.to_parquet(d / "subject_counts.parquet", index=False)
-            # The spreadsheet goes outside the slice: xlsx files carry their save time, and slices are hashed.
-            write_workbook(my_counts, info.get("school_name") or school_id,
-                           out / "workbooks" / school_id / "subject_leader.xlsx")
-        for year in info["baseline_years"]:
-            b = baselines[year]
-            b[b["school_id"] == school_id].to_parquet(d / f"ks2_baseline_{year}.parquet", index=False)
-        if info["ks5_years"]:
-            for name in ("entries", "attainment", "progress", "scores"):
-                frame = getattr(ks5_results, name)
-                frame[frame["school_id"] == school_id].to_parquet(d / f"ks5_{name}.parquet", index=False)
-    return ids
+            write_workbook(tables["subject_counts"], info.get("school_name") or school_id, run.workbook(school_id))
+    return prepared.ids

@@ -1,5 +1,6 @@
 """Executed notebook -> HTML (nbconvert, code hidden) -> PDF (Debian's Chromium through Playwright, one browser
 for the whole batch; A4, page numbers, nothing fetched from the internet)."""
+
 from __future__ import annotations
 
 import functools
@@ -29,14 +30,17 @@ def _exporter():
             lexer = nb.metadata.get("language_info", {}).get("name")
             self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     # The "basic" template: just the cells. Reports bring their own print CSS (display.CSS), which lays out a long
     # report in Chromium faster than JupyterLab's full stylesheet.
-    return ReportExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                          exclude_output_prompt=True)
+    return ReportExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
 
 
 def html_of(nb, title: str = "Report") -> tuple[str, list[str]]:
@@ -54,8 +58,10 @@ def html_of(nb, title: str = "Report") -> tuple[str, list[str]]:
         if "outputs" in cell:
             cell.outputs = kept
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'</head><body>\n{body}\n</body></html>\n')
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body>\n{body}\n</body></html>\n"
+    )
     return page, warnings
 
 
@@ -64,8 +70,10 @@ def chromium_path() -> str:
     for candidate in (os.environ.get("TOOLKIT_CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
         if candidate and Path(candidate).exists():
             return candidate
-    raise FileNotFoundError("No Chromium found for PDF output: install Debian's chromium package (make setup does) "
-                            "or set TOOLKIT_CHROMIUM to a Chromium executable")
+    raise FileNotFoundError(
+        "No Chromium found for PDF output: install Debian's chromium package (make setup does) "
+        "or set TOOLKIT_CHROMIUM to a Chromium executable"
+    )
 
 
 class PdfPrinter:
@@ -75,7 +83,7 @@ class PdfPrinter:
     def __init__(self, parallel: int = 2):
         self.parallel = max(1, parallel)
 
-    def __enter__(self) -> "PdfPrinter":
+    def __enter__(self) -> PdfPrinter:
         import asyncio
         import threading
         from concurrent.futures import Future
@@ -85,12 +93,15 @@ class PdfPrinter:
 
         async def start():
             from playwright.async_api import async_playwright
+
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
             self._context = await self._browser.new_context()
             # Reports are self-contained: anything that is not a local file is refused at once.
-            await self._context.route("**/*", lambda route: route.continue_()
-                                      if route.request.url.startswith(("file:", "data:")) else route.abort())
+            await self._context.route(
+                "**/*",
+                lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort(),
+            )
             self._slots = asyncio.Semaphore(self.parallel)
 
         def run():
@@ -98,7 +109,7 @@ class PdfPrinter:
             try:
                 self._loop.run_until_complete(start())
                 started.set_result(True)
-            except BaseException as err:               # report start-up failures to the caller
+            except BaseException as err:  # report start-up failures to the caller
                 started.set_exception(err)
                 return
             self._loop.run_forever()
@@ -113,15 +124,22 @@ class PdfPrinter:
             page = await self._context.new_page()
             try:
                 await page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
-                await page.pdf(path=str(pdf_file), format="A4", print_background=True, display_header_footer=True,
-                               header_template="<span></span>", footer_template=_footer(footer),
-                               margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"})
+                await page.pdf(
+                    path=str(pdf_file),
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=_footer(footer),
+                    margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
+                )
             finally:
                 await page.close()
 
     def submit(self, html_file: Path, pdf_file: Path, footer: str):
         """Start printing ``html_file`` to ``pdf_file``; returns a concurrent.futures.Future."""
         import asyncio
+
         return asyncio.run_coroutine_threadsafe(self._print(Path(html_file), Path(pdf_file), footer), self._loop)
 
     def __exit__(self, *exc) -> None:
@@ -130,12 +148,15 @@ class PdfPrinter:
         async def stop():
             await self._browser.close()
             await self._pw.stop()
+
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=60)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
 
 
 def _footer(text: str) -> str:
-    return ('<div style="font-size:7.5pt;width:100%;padding:0 12mm;color:#444;font-family:sans-serif;'
-            f'display:flex;justify-content:space-between"><span>{html.escape(text)}</span>'
-            '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
+    return (
+        '<div style="font-size:7.5pt;width:100%;padding:0 12mm;color:#444;font-family:sans-serif;'
+        f'display:flex;justify-content:space-between"><span>{html.escape(text)}</span>'
+        '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+    )

@@ -1,13 +1,14 @@
 """What the steps-and-points tracking report shows (notebooks/tracking.ipynb): computed once by ``prepare`` with
-``toolkit.tracking``; this module reads the school's slice and formats it."""
+``toolkit.methods.tracking``; this module reads the school's slice and formats it."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from toolkit import tracking
-from toolkit.groups import breakdown
+from toolkit.methods import tracking
+from toolkit.methods.groups import breakdown
 from toolkit.reports.display import PALETTE, heading, note, one_decimal, percent, show_figure, show_table, whole
 from toolkit.reports.views import School
 
@@ -54,45 +55,93 @@ def tracking_report(school: School) -> None:
     heading(f"Against the age-related expectation ({term})")
     dist = tracking.are_distribution(progress)
     show_figure(are_chart(dist, f"Pupils against the age-related expectation, {term}"))
-    show_table(dist.assign(subject=dist["subject"].map(SUBJECTS)).rename(columns={
-        "year_group": "Year group", "subject": "Subject", "pupils": "Pupils"}),
-        {"Pupils": whole, **{f"% {s}": percent for s in tracking.STATUS}}, long=True)
-    note(f"The age-related expectation is the third step of the pupil's own year (3A in Year 3) by the end of the "
-         f"year; at each term's assessment the expected step is {', '.join(f'{t} {s}' for t, s in tracking.spec()['are_step_by_term'].items())}. "
-         "'At ARE' is the expected step or between it and the next; 'above' is the next step or higher.")
+    show_table(
+        dist.assign(subject=dist["subject"].map(SUBJECTS)).rename(
+            columns={"year_group": "Year group", "subject": "Subject", "pupils": "Pupils"}
+        ),
+        {"Pupils": whole, **{f"% {s}": percent for s in tracking.STATUS}},
+        long=True,
+    )
+    note(
+        f"The age-related expectation is the third step of the pupil's own year (3A in Year 3) by the end of the "
+        f"year; at each term's assessment the expected step is {', '.join(f'{t} {s}' for t, s in tracking.spec()['are_step_by_term'].items())}. "
+        "'At ARE' is the expected step or between it and the next; 'above' is the next step or higher."
+    )
 
     heading("Progress in points", 2, new_page=True)
     by_year = tracking.progress_by_year(progress)
     show_figure(progress_chart(by_year, f"Progress since {term} last year, by year group"))
     bands = tracking.spec()["progress_bands"]
-    show_table(by_year.assign(subject=by_year["subject"].map(SUBJECTS)).rename(columns={
-        "year_group": "Year group", "subject": "Subject", "pupils": "Pupils with last year's grade",
-        "since_last_year": "Points since last year", "since_start": "Points since start of year"}),
-        {"Pupils with last year's grade": whole, "Points since last year": one_decimal,
-         "Points since start of year": one_decimal, **{f"% {b}": percent for b in bands}}, long=True)
-    note(f"Progress since last year = points now minus points at the same term last year: at least {expected} is "
-         f"expected, {good} or more is good (seed 003). Year 1 pupils have no grade from last year (Reception).")
+    show_table(
+        by_year.assign(subject=by_year["subject"].map(SUBJECTS)).rename(
+            columns={
+                "year_group": "Year group",
+                "subject": "Subject",
+                "pupils": "Pupils with last year's grade",
+                "since_last_year": "Points since last year",
+                "since_start": "Points since start of year",
+            }
+        ),
+        {
+            "Pupils with last year's grade": whole,
+            "Points since last year": one_decimal,
+            "Points since start of year": one_decimal,
+            **{f"% {b}": percent for b in bands},
+        },
+        long=True,
+    )
+    note(
+        f"Progress since last year = points now minus points at the same term last year: at least {expected} is "
+        f"expected, {good} or more is good (seed 003). Year 1 pupils have no grade from last year (Reception)."
+    )
 
     heading("Progress by pupil group", 2, new_page=True)
-    wide = progress.pivot_table(index="upn", columns="subject", values="since_last_year").reindex(columns=list(SUBJECTS))
+    wide = progress.pivot_table(index="upn", columns="subject", values="since_last_year").reindex(
+        columns=list(SUBJECTS)
+    )
     pupils = school.pupils.set_index("upn").loc[wide.index].reset_index()
     table = breakdown(wide.reset_index(drop=True), pupils, list(SUBJECTS), school.labels_for(pupils))
     table = table[table["pupils"] > 0]
-    show_table(table.rename(columns={"group": "Group", "label": "Pupils in", "pupils": "Pupils",
-                                     **{s: f"{n} points" for s, n in SUBJECTS.items()},
-                                     **{f"gap_{s}": f"{n} gap" for s, n in SUBJECTS.items()}}),
-               {"Pupils": whole, **{f"{n} points": one_decimal for n in SUBJECTS.values()},
-                **{f"{n} gap": lambda v: "" if pd.isna(v) else f"{v:+.1f}" for n in SUBJECTS.values()}}, long=True)
-    note("Mean points since last year; gap = the group's mean minus the rest of the pupils' (groups as in the "
-         "estimates report).")
+    show_table(
+        table.rename(
+            columns={
+                "group": "Group",
+                "label": "Pupils in",
+                "pupils": "Pupils",
+                **{s: f"{n} points" for s, n in SUBJECTS.items()},
+                **{f"gap_{s}": f"{n} gap" for s, n in SUBJECTS.items()},
+            }
+        ),
+        {
+            "Pupils": whole,
+            **{f"{n} points": one_decimal for n in SUBJECTS.values()},
+            **{f"{n} gap": lambda v: "" if pd.isna(v) else f"{v:+.1f}" for n in SUBJECTS.values()},
+        },
+        long=True,
+    )
+    note(
+        "Mean points since last year; gap = the group's mean minus the rest of the pupils' (groups as in the "
+        "estimates report)."
+    )
 
     heading(f"Pupils below {expected} points of progress", 2, new_page=True)
     flagged = progress[progress["flag"]].copy()
     names = school.names()
     flagged["Pupil"] = flagged["upn"].map(names)
     flagged = flagged.sort_values(["year_group", "subject", "since_last_year"])
-    show_table(flagged[["Pupil", "year_group", "subject", "last_year_grade", "grade", "since_last_year", "status"]]
-               .assign(subject=lambda f: f["subject"].map(SUBJECTS)).rename(columns={
-                   "year_group": "Year group", "subject": "Subject", "last_year_grade": "Last year",
-                   "grade": "Now", "since_last_year": "Points", "status": "Against ARE"}),
-               {"Year group": whole, "Points": whole}, long=True)
+    show_table(
+        flagged[["Pupil", "year_group", "subject", "last_year_grade", "grade", "since_last_year", "status"]]
+        .assign(subject=lambda f: f["subject"].map(SUBJECTS))
+        .rename(
+            columns={
+                "year_group": "Year group",
+                "subject": "Subject",
+                "last_year_grade": "Last year",
+                "grade": "Now",
+                "since_last_year": "Points",
+                "status": "Against ARE",
+            }
+        ),
+        {"Year group": whole, "Points": whole},
+        long=True,
+    )

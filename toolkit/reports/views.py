@@ -2,53 +2,77 @@
 methodology (that was done once for all schools by ``prepare``): it selects the school's slice, aggregates and
 formats.
 """
+
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit import attainment, challenge_settings
-from toolkit.data.schema import year_group_number
-from toolkit.estimates import COMBINED, outcome_scale
-from toolkit.groups import GROUPS, target_gaps, va_by_group
+from toolkit.methods import attainment
+from toolkit.methods.estimates import outcome_scale
+from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
+from toolkit.methods.targets import aggregate_targets, review_targets
+from toolkit.methods.targets import spec as targets_spec
+from toolkit.methods.value_added import pag_table
 from toolkit.reports import charts
-from toolkit.reports.display import (heading, note, one_decimal, percent, show_figure, show_table, signed,
-                                     signed_percent, theme, title_block, whole)
+from toolkit.reports.display import (
+    heading,
+    note,
+    one_decimal,
+    percent,
+    show_figure,
+    show_table,
+    signed,
+    signed_percent,
+    theme,
+    title_block,
+    whole,
+)
+from toolkit.reports.run_format import PreparedRun
 from toolkit.scales import eyfs, ks2
-from toolkit.targets import SUBJECT_LABELS, aggregate_targets, review_targets
-from toolkit.targets import spec as targets_spec
-from toolkit.value_added import pag_table
+from toolkit.vocabulary import (
+    COMBINED,
+    KS1_SUBJECTS,
+    KS2_SUBJECTS,
+    STAGE_OF_YEAR,
+    SUBJECT_LABELS,
+    challenge_label,
+    year_group_number,
+)
 
-STAGE_OF_YEAR = {1: "ks1", 2: "ks1", 3: "ks2", 4: "ks2", 5: "ks2", 6: "ks2"}
-CHALLENGE_COLUMNS = {"FFT50": "FFT50 (average)", "FFT20": "FFT20 (high)", "FFT5": "FFT5 (very high)",
-                     "own_past_progress": "Own past progress"}
+CHALLENGE_COLUMNS = {
+    "FFT50": "FFT50 (average)",
+    "FFT20": "FFT20 (high)",
+    "FFT5": "FFT5 (very high)",
+    "own_past_progress": "Own past progress",
+}
 
 
 @dataclass
 class School:
     """One school's slice of a prepared run."""
+
     info: dict
     national: dict
     pupils: pd.DataFrame
-    estimates: dict[str, pd.DataFrame] = field(default_factory=dict)      # stage -> long table with `challenge`
+    estimates: dict[str, pd.DataFrame] = field(default_factory=dict)  # stage -> long table with `challenge`
     past: dict[int, pd.DataFrame] = field(default_factory=dict)
     va_pupils: pd.DataFrame | None = None
     va_scores: pd.DataFrame | None = None
     headline: pd.DataFrame | None = None
     pag_means: pd.DataFrame | None = None
-    groups: pd.DataFrame | None = None                                  # pupil_groups of current pupils (+ upn)
+    groups: pd.DataFrame | None = None  # pupil_groups of current pupils (+ upn)
     past_groups: dict[int, pd.DataFrame] = field(default_factory=dict)
-    ks5: dict[str, pd.DataFrame] = field(default_factory=dict)          # entries, attainment, progress, scores
-    ks5_national: pd.DataFrame | None = None                            # the KS5 reference cohort's attainment
-    slice_dir: Path | None = None
+    ks5: dict[str, pd.DataFrame] = field(default_factory=dict)  # entries, attainment, progress, scores
+    ks5_national: pd.DataFrame | None = None  # the KS5 reference cohort's attainment
+    run: PreparedRun | None = None
 
     def table(self, name: str) -> pd.DataFrame:
-        """A further table of the school's slice (``<name>.parquet``), read when a report asks for it."""
-        return pd.read_parquet(self.slice_dir / f"{name}.parquet")
+        """A further table of the school's slice (``run_format.SLICE_TABLES``), read when a report asks for it."""
+        return self.run.table(self.info["school_id"], name)
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
         """EYFS area scores of a year group's pupils (computed once per year group)."""
@@ -60,9 +84,11 @@ class School:
         return cache[year_group]
 
     def labels_for(self, pupils: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-        """Group labels (``toolkit.groups.GROUPS`` columns) of ``pupils``, from the prepared slice."""
+        """Group labels (``toolkit.methods.groups.GROUPS`` columns) of ``pupils``, from the prepared slice."""
         source = self.groups if year is None else self.past_groups[year]
-        return source.set_index("upn").reindex(pupils["upn"]).reset_index(drop=True).set_axis(pupils.index)[list(GROUPS)]
+        return (
+            source.set_index("upn").reindex(pupils["upn"]).reset_index(drop=True).set_axis(pupils.index)[list(GROUPS)]
+        )
 
     @property
     def name(self) -> str:
@@ -97,38 +123,33 @@ class School:
 
 
 def load(run_dir: str | Path, school_id: str) -> School:
-    """Read a school's slice (``<run>/slices/<school_id>``) and the run's national figures."""
-    d = Path(run_dir) / "slices" / str(school_id)
-    if not d.exists():
-        raise FileNotFoundError(f"No prepared data for school {school_id} in {run_dir} (run `toolkit reports` first)")
-    info = json.loads((d / "school.json").read_text())
-    nat = Path(run_dir) / "national"
-    school = School(info, json.loads((nat / "national.json").read_text()), pd.read_parquet(d / "pupils.parquet"),
-                    slice_dir=d)
+    """Read a school's slice and the run's national figures (``run_format``)."""
+    run = PreparedRun(run_dir)
+    run.check()
+    info = run.school_info(school_id)
+    school = School(info, run.national_info(), run.table(school_id, "pupils"), run=run)
     for stage in ("ks2", "ks1"):
-        if (d / f"estimates_{stage}.parquet").exists():
-            school.estimates[stage] = pd.read_parquet(d / f"estimates_{stage}.parquet")
-    school.groups = pd.read_parquet(d / "groups.parquet")
+        if run.has_table(school_id, f"estimates_{stage}"):
+            school.estimates[stage] = run.table(school_id, f"estimates_{stage}")
+    school.groups = run.table(school_id, "groups")
     for year in info.get("past_years", []):
-        if (d / f"ks2_{year}.parquet").exists():
-            school.past[year] = pd.read_parquet(d / f"ks2_{year}.parquet")
-            school.past_groups[year] = pd.read_parquet(d / f"groups_ks2_{year}.parquet")
-    if (d / "va_pupils.parquet").exists():
-        school.va_pupils = pd.read_parquet(d / "va_pupils.parquet")
-        school.va_scores = pd.read_parquet(d / "va_scores.parquet")
+        if run.has_table(school_id, f"ks2_{year}"):
+            school.past[year] = run.table(school_id, f"ks2_{year}")
+            school.past_groups[year] = run.table(school_id, f"groups_ks2_{year}")
+    school.va_pupils = run.table_or_none(school_id, "va_pupils")
+    school.va_scores = run.table_or_none(school_id, "va_scores")
     for name in ("entries", "attainment", "progress", "scores"):
-        if (d / f"ks5_{name}.parquet").exists():
-            school.ks5[name] = pd.read_parquet(d / f"ks5_{name}.parquet")
-    if (nat / "ks5_attainment.parquet").exists():
-        school.ks5_national = pd.read_parquet(nat / "ks5_attainment.parquet")
-    school.headline = pd.read_parquet(nat / "headline.parquet")
-    school.pag_means = pd.read_parquet(nat / "pag_means.parquet")
+        if run.has_table(school_id, f"ks5_{name}"):
+            school.ks5[name] = run.table(school_id, f"ks5_{name}")
+    school.ks5_national = run.national_table("ks5_attainment")
+    school.headline = run.national_table("headline")
+    school.pag_means = run.national_table("pag_means")
     theme()
     return school
 
 
 def parse_year_groups(text: str | list) -> list[int]:
-    """"6,5,4" or [6, 5] -> [6, 5, 4]; "all" -> 6..1."""
+    """ "6,5,4" or [6, 5] -> [6, 5, 4]; "all" -> 6..1."""
     if isinstance(text, str) and text.strip().lower() == "all":
         return [6, 5, 4, 3, 2, 1]
     items = text.split(",") if isinstance(text, str) else text
@@ -142,13 +163,14 @@ def parse_year_groups(text: str | list) -> list[int]:
 def title(school: School, report: str, challenge: str | None, cohort: str, source: str | None = None) -> None:
     """The report's title block. ``challenge`` None for reports that use no challenge level; ``source`` names the
     data behind the report after the school's own (default: the national reference cohort)."""
-    source = source or (f"national reference {school.national['reference_file']} "
-                        f"({school.national['reference_pupils']:,} pupils)")
+    source = source or (
+        f"national reference {school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)"
+    )
     source = f"{school.info.get('trust') or 'school'} pupil data; {source}"
     if challenge is None:
         level = "not used in this report"
     else:
-        level = challenge_settings.label_of(challenge) + _settings_note(school)
+        level = challenge_label(challenge) + _settings_note(school)
     title_block(school.info, report, cohort, level, source, bool(school.info.get("synthetic")))
 
 
@@ -169,13 +191,15 @@ def year_label(school: School, year_group: int) -> str:
 
 # ----------------------------------------------------------------------------------------------- estimates
 def _measures(stage: str) -> list[str]:
-    return ["rwm"] + [s for s in (("reading", "writing", "maths", "gps") if stage == "ks2" else ("reading", "writing", "maths"))]
+    return ["rwm"] + [s for s in (KS2_SUBJECTS if stage == "ks2" else KS1_SUBJECTS)]
 
 
 def _flags(pupils: pd.DataFrame) -> pd.Series:
-    parts = [pupils["fsm6"].fillna(False).map({True: "PP", False: ""}),
-             pupils["eal"].fillna(False).map({True: "EAL", False: ""}),
-             pupils["sen"].fillna("N").map({"K": "SEN", "E": "EHCP", "N": ""})]
+    parts = [
+        pupils["fsm6"].fillna(False).map({True: "PP", False: ""}),
+        pupils["eal"].fillna(False).map({True: "EAL", False: ""}),
+        pupils["sen"].fillna("N").map({"K": "SEN", "E": "EHCP", "N": ""}),
+    ]
     return pd.concat(parts, axis=1).apply(lambda r: " ".join(x for x in r if x), axis=1)
 
 
@@ -188,10 +212,15 @@ def estimates_summary(school: School, year_group: int, challenge: str = "chosen"
         if f"{m}_p_expected" not in est:
             continue
         test = stage == "ks2" and m not in COMBINED[stage] and m != "writing"
-        rows.append({"Measure": SUBJECT_LABELS[m], "Pupils": len(est),
-                     "Expected standard": 100 * est[f"{m}_p_expected"].mean(),
-                     "High score / greater depth": 100 * est[f"{m}_p_high"].mean(),
-                     "Estimated scaled score": est[f"{m}_estimate"].mean() if test else np.nan})
+        rows.append(
+            {
+                "Measure": SUBJECT_LABELS[m],
+                "Pupils": len(est),
+                "Expected standard": 100 * est[f"{m}_p_expected"].mean(),
+                "High score / greater depth": 100 * est[f"{m}_p_high"].mean(),
+                "Estimated scaled score": est[f"{m}_estimate"].mean() if test else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -205,12 +234,16 @@ def subject_dashboard(school: School, year_group: int, subject: str, challenge: 
     out = pd.DataFrame({"Pupil": pupils["forename"] + " " + pupils["surname"], "Flags": _flags(pupils)})
     if stage == "ks2":
         out.insert(1, "HML", school.labels_for(pupils)["Prior attainment"].str[0].fillna(""))
-        for s in ("reading", "writing", "maths"):
+        for s in KS1_SUBJECTS:
             out[f"KS1 {s[0].upper()}"] = pupils[f"ks1_{s}"].fillna("")
     else:
         areas = school.eyfs_areas(year_group)
-        for area, short in (("communication_language", "LANG"), ("literacy", "LIT"), ("maths", "MAT"),
-                            ("personal_social_emotional", "PSE")):
+        for area, short in (
+            ("communication_language", "LANG"),
+            ("literacy", "LIT"),
+            ("maths", "MAT"),
+            ("personal_social_emotional", "PSE"),
+        ):
             if area in areas:
                 out[short] = areas[area].to_numpy()
     four = ks2.four_band(pd.Series(sc.bands)).tolist() if len(sc.bands) > 4 else list(sc.bands)
@@ -222,13 +255,26 @@ def subject_dashboard(school: School, year_group: int, subject: str, challenge: 
     out["Chance of higher band"] = 100 * est[f"{subject}_p_higher"].to_numpy()
     if stage == "ks2" and subject != "writing":
         e, lo, hi = (est[f"{subject}_{c}"].to_numpy() for c in ("estimate", "estimate_low", "estimate_high"))
-        out["Estimated score"] = [f"{a:.0f} (±{(h - l) / 2:.0f})" if not np.isnan(a) else "" for a, l, h in zip(e, lo, hi)]
+        out["Estimated score"] = [
+            f"{a:.0f} (±{(h - l) / 2:.0f})" if not np.isnan(a) else "" for a, l, h in zip(e, lo, hi)
+        ]
     return out
 
 
 def estimates_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
-    pct = {c: percent for c in ("Expected standard", "High score / greater depth", "Chance B", "Chance W", "Chance N",
-                                "Chance A", "Risk of lower band", "Chance of higher band")}
+    pct = {
+        c: percent
+        for c in (
+            "Expected standard",
+            "High score / greater depth",
+            "Chance B",
+            "Chance W",
+            "Chance N",
+            "Chance A",
+            "Risk of lower band",
+            "Chance of higher band",
+        )
+    }
     for i, yg in enumerate(year_groups):
         pupils = school.year_pupils(yg)
         heading(year_label(school, yg), new_page=i > 0)
@@ -242,19 +288,35 @@ def estimates_report(school: School, year_groups: list[int], challenge: str = "c
             heading(f"Subject dashboard: {SUBJECT_LABELS[subject]}", 3)
             table = subject_dashboard(school, yg, subject, challenge)
             show_table(table, {**pct, **{c: one_decimal for c in ("LANG", "LIT", "MAT", "PSE")}}, long=True)
-        note("Chances are the share of similar pupils nationally reaching each band, moved by the challenge level; "
-             "bands B (below), W (working towards), N (national standard), A (above). Method: docs/methodology.md.")
+        note(
+            "Chances are the share of similar pupils nationally reaching each band, moved by the challenge level; "
+            "bands B (below), W (working towards), N (national standard), A (above). Method: docs/methodology.md."
+        )
 
 
 # ----------------------------------------------------------------------------------------------- targets
-TARGET_FORMATS = {**{v: percent for v in CHALLENGE_COLUMNS.values()}, "Aggregated target": percent,
-                  "% pupils with target": percent, "Difference to FFT50": signed_percent, "Pupils": whole}
+TARGET_FORMATS = {
+    **{v: percent for v in CHALLENGE_COLUMNS.values()},
+    "Aggregated target": percent,
+    "% pupils with target": percent,
+    "Difference to FFT50": signed_percent,
+    "Pupils": whole,
+}
 
 
 def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
-    t = table.rename(columns={**CHALLENGE_COLUMNS, "aggregated_target": "Aggregated target",
-                              "pct_with_target": "% pupils with target", "difference": "Difference to FFT50",
-                              "measure": "Measure", "pupils": "Pupils", "label": "Pupils in", "group": "Group"})
+    t = table.rename(
+        columns={
+            **CHALLENGE_COLUMNS,
+            "aggregated_target": "Aggregated target",
+            "pct_with_target": "% pupils with target",
+            "difference": "Difference to FFT50",
+            "measure": "Measure",
+            "pupils": "Pupils",
+            "label": "Pupils in",
+            "group": "Group",
+        }
+    )
     return t.drop(columns=[c for c in ("subject",) if c in t])
 
 
@@ -274,7 +336,10 @@ def _year_groups_with_estimates(school: School, year_groups: list[int]):
 def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
     review = targets_spec()
     for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
-        indicators = [("expected", "% national standard (or higher)"), ("high", "% above national (high score / greater depth)")]
+        indicators = [
+            ("expected", "% national standard (or higher)"),
+            ("high", "% above national (high score / greater depth)"),
+        ]
         if stage == "ks2":
             indicators.append(("average", "Average scaled score"))
         tables = {}
@@ -291,38 +356,57 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
         summary = tables["expected"]
         chosen = school.estimates_for(yg, challenge)
         summary["estimate"] = [100 * chosen[f"{s}_p_expected"].mean() for s in summary["subject"]]
-        show_figure(charts.high_to_low(summary, "measure", "estimate", "aggregated_target",
-                                       f"Year {yg}: % national standard (or higher), high to low",
-                                       f"% estimated at {challenge_settings.label_of(school.info.get('challenge', 'FFT50'))} "
-                                       "and aggregated target"))
+        show_figure(
+            charts.high_to_low(
+                summary,
+                "measure",
+                "estimate",
+                "aggregated_target",
+                f"Year {yg}: % national standard (or higher), high to low",
+                f"% estimated at {challenge_label(school.info.get('challenge', 'FFT50'))} and aggregated target",
+            )
+        )
         heading("Targets to review", 3)
-        subjects = tuple(s for s in ("reading", "writing", "maths", "gps") if f"{s}_p_target" in chosen)
+        subjects = tuple(s for s in KS2_SUBJECTS if f"{s}_p_target" in chosen)
         flagged = review_targets(pupils, chosen, subjects)
         if flagged.empty:
-            note(f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
-                 f"{review['unambitious_above']:.0%}) at this challenge level.")
+            note(
+                f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
+                f"{review['unambitious_above']:.0%}) at this challenge level."
+            )
             continue
         names = school.names()
         flagged.insert(0, "Pupil", flagged["upn"].map(names))
         flagged["subject"] = flagged["subject"].map(SUBJECT_LABELS)
         flagged["chance"] = 100 * flagged["chance"]
-        show_table(flagged.drop(columns="upn").rename(columns={"subject": "Subject", "target": "Target",
-                                                               "chance": "How likely, my school", "flag": "Looks"}),
-                   {"How likely, my school": percent}, long=True)
+        show_table(
+            flagged.drop(columns="upn").rename(
+                columns={"subject": "Subject", "target": "Target", "chance": "How likely, my school", "flag": "Looks"}
+            ),
+            {"How likely, my school": percent},
+            long=True,
+        )
 
 
 # ----------------------------------------------------------------------------------------------- pupil groups
 def groups_report(school: School, year_groups: list[int]) -> None:
     fmt = {**TARGET_FORMATS, "Estimated gap": signed_percent, "Target gap": signed_percent}
-    for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
+    for _yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
         for subject in _measures(stage):
             heading(f"{SUBJECT_LABELS[subject]}: % national standard (or higher) by pupil group", 3)
             table = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
-            table = _target_table(table).rename(columns={"estimated_gap": "Estimated gap", "target_gap": "Target gap",
-                                                         "narrows": "Targets narrow the gap?"})
+            table = _target_table(table).rename(
+                columns={
+                    "estimated_gap": "Estimated gap",
+                    "target_gap": "Target gap",
+                    "narrows": "Targets narrow the gap?",
+                }
+            )
             show_table(table, fmt, long=True)
-        note("Gap: the group's figure minus the rest of the year group's. 'Targets narrow the gap?' compares the gap in "
-             "aggregated targets with the gap in FFT50 estimates.")
+        note(
+            "Gap: the group's figure minus the rest of the year group's. 'Targets narrow the gap?' compares the gap in "
+            "aggregated targets with the gap in FFT50 estimates."
+        )
 
 
 # ----------------------------------------------------------------------------------------------- value added
@@ -333,15 +417,24 @@ def latest_year(school: School) -> int | None:
 def attainment_table(school: School, year: int) -> pd.DataFrame:
     mine = attainment.headline_measures(school.past[year])
     nat = school.headline
-    names = {"expected_standard": "% expected standard", "higher_standard": "% high score / greater depth",
-             "average_scaled_score": "Average scaled score"}
+    names = {
+        "expected_standard": "% expected standard",
+        "higher_standard": "% high score / greater depth",
+        "average_scaled_score": "Average scaled score",
+    }
     ks2_rows = mine[(mine["keystage"] == "KS2") & mine["measure"].isin(list(names))]
     merged = ks2_rows.merge(nat, on=["keystage", "measure", "subject"], how="left", suffixes=("_school", "_national"))
     merged["order"] = merged["measure"].map({m: i for i, m in enumerate(names)})
     merged = merged.sort_values("order", kind="stable")
-    return pd.DataFrame({"Measure": merged["measure"].map(names), "Subject": merged["subject"].map(SUBJECT_LABELS),
-                         "School": merged["value_school"], "National": merged["value_national"],
-                         "Difference": merged["value_school"] - merged["value_national"]})
+    return pd.DataFrame(
+        {
+            "Measure": merged["measure"].map(names),
+            "Subject": merged["subject"].map(SUBJECT_LABELS),
+            "School": merged["value_school"],
+            "National": merged["value_national"],
+            "Difference": merged["value_school"] - merged["value_national"],
+        }
+    )
 
 
 def va_report(school: School) -> None:
@@ -357,18 +450,34 @@ def va_report(school: School) -> None:
     heading(f"Value added: KS2 {year}")
     table = scores[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
     table["subject"] = table["subject"].map(SUBJECT_LABELS)
-    table["significance"] = np.select([table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"],
-                                      "in line with national")
-    show_table(table.rename(columns={"subject": "Subject", "method": "Method", "pupils": "Pupils", "score": "VA score",
-                                     "ci_low": "95% CI low", "ci_high": "95% CI high", "significance": "Significance"}),
-               {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole})
-    test_scores = scores[scores["subject"].isin(["reading", "writing", "maths", "gps"])]
+    table["significance"] = np.select(
+        [table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"], "in line with national"
+    )
+    show_table(
+        table.rename(
+            columns={
+                "subject": "Subject",
+                "method": "Method",
+                "pupils": "Pupils",
+                "score": "VA score",
+                "ci_low": "95% CI low",
+                "ci_high": "95% CI high",
+                "significance": "Significance",
+            }
+        ),
+        {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
+    )
+    test_scores = scores[scores["subject"].isin(KS2_SUBJECTS)]
     show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals"))
-    note("DfE: the DfE's progress measure (KS1 prior attainment groups). FFT: FFT-style value added (prior attainment, "
-         "gender, month of birth). RWM and R&M (FFT) are in percentage points of the combined standard.")
+    note(
+        "DfE: the DfE's progress measure (KS1 prior attainment groups). FFT: FFT-style value added (prior attainment, "
+        "gender, month of birth). RWM and R&M (FFT) are in percentage points of the combined standard."
+    )
     heading("Value added over three years (FFT-style)", 3)
-    trend = school.va_scores[school.va_scores["method"] == "FFT"].pivot_table(index="subject", columns="year", values="score")
-    trend = trend.reindex([s for s in ("reading", "writing", "maths", "gps", "rm", "rwm") if s in trend.index])
+    trend = school.va_scores[school.va_scores["method"] == "FFT"].pivot_table(
+        index="subject", columns="year", values="score"
+    )
+    trend = trend.reindex([s for s in (*KS2_SUBJECTS, *COMBINED["ks2"]) if s in trend.index])
     trend.index = trend.index.map(SUBJECT_LABELS)
     trend.columns = [str(c) for c in trend.columns]
     show_table(trend.reset_index().rename(columns={"subject": "Subject"}), {c: signed for c in trend.columns})
@@ -380,25 +489,44 @@ def va_report(school: School) -> None:
     pag = pag.assign(o=pag["subject"].map(order)).sort_values(["o", "pag"]).drop(columns="o")
     pag["subject"] = pag["subject"].map(SUBJECT_LABELS)
     pag["difference"] = pag["school_mean"] - pag["national_mean"]
-    show_table(pag[["subject", "pag", "pupils", "school_mean", "national_mean", "difference"]].rename(columns={
-        "subject": "Subject", "pag": "Prior attainment group", "pupils": "Pupils", "school_mean": "School mean",
-        "national_mean": "National mean", "difference": "Difference"}),
-        {"School mean": one_decimal, "National mean": one_decimal, "Difference": signed, "Pupils": whole,
-         "Prior attainment group": whole}, long=True)
+    show_table(
+        pag[["subject", "pag", "pupils", "school_mean", "national_mean", "difference"]].rename(
+            columns={
+                "subject": "Subject",
+                "pag": "Prior attainment group",
+                "pupils": "Pupils",
+                "school_mean": "School mean",
+                "national_mean": "National mean",
+                "difference": "Difference",
+            }
+        ),
+        {
+            "School mean": one_decimal,
+            "National mean": one_decimal,
+            "Difference": signed,
+            "Pupils": whole,
+            "Prior attainment group": whole,
+        },
+        long=True,
+    )
 
     heading("Actual against estimate (FFT-style)", 2, new_page=True)
     fft = progress[progress["method"] == "FFT"]
     names = school.names()
-    for subject in ("reading", "writing", "maths", "gps"):
+    for subject in KS2_SUBJECTS:
         unit = "writing TA points" if subject == "writing" else "scaled score"
         show_figure(charts.actual_vs_estimate(fft[fft["subject"] == subject], names, subject, unit))
     outliers = fft[fft["outlier"]].copy()
     if len(outliers):
         outliers["Pupil"] = outliers["upn"].map(names)
         outliers["subject"] = outliers["subject"].map(SUBJECT_LABELS)
-        show_table(outliers[["Pupil", "subject", "actual", "estimate", "progress"]].rename(columns={
-            "subject": "Subject", "actual": "Actual", "estimate": "Estimate", "progress": "VA"}),
-            {"Actual": one_decimal, "Estimate": one_decimal, "VA": signed}, long=True)
+        show_table(
+            outliers[["Pupil", "subject", "actual", "estimate", "progress"]].rename(
+                columns={"subject": "Subject", "actual": "Actual", "estimate": "Estimate", "progress": "VA"}
+            ),
+            {"Actual": one_decimal, "Estimate": one_decimal, "VA": signed},
+            long=True,
+        )
 
     heading("Value added by pupil group (DfE)", 2, new_page=True)
     cohort = school.past[year]
@@ -406,8 +534,19 @@ def va_report(school: School) -> None:
     groups["subject"] = groups["subject"].map(SUBJECT_LABELS)
     groups["group"] = pd.Categorical(groups["group"], categories=GROUPS, ordered=True)
     groups = groups.sort_values(["subject", "group", "label"])
-    show_table(groups[["subject", "group", "label", "pupils", "score", "ci_low", "ci_high", "gap"]].rename(columns={
-        "subject": "Subject", "group": "Group", "label": "Pupils in", "pupils": "Pupils", "score": "VA score",
-        "ci_low": "95% CI low", "ci_high": "95% CI high", "gap": "Gap to rest"}),
+    show_table(
+        groups[["subject", "group", "label", "pupils", "score", "ci_low", "ci_high", "gap"]].rename(
+            columns={
+                "subject": "Subject",
+                "group": "Group",
+                "label": "Pupils in",
+                "pupils": "Pupils",
+                "score": "VA score",
+                "ci_low": "95% CI low",
+                "ci_high": "95% CI high",
+                "gap": "Gap to rest",
+            }
+        ),
         {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Gap to rest": signed, "Pupils": whole},
-        long=True)
+        long=True,
+    )

@@ -3,6 +3,7 @@
 Importing this module has one purpose, side effects included: load the libraries a report uses and compile the
 nbconvert HTML template (by converting an empty notebook), so report processes forked from it pay neither.
 """
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -14,8 +15,6 @@ import pandas  # noqa: E402,F401
 import papermill  # noqa: E402,F401
 import seaborn  # noqa: E402,F401
 
-from toolkit.reports import (baseline_views, engine, ks5_views, render, subject_leader_views,  # noqa: E402,F401
-                             tracking_views, views)
+from toolkit.reports import baseline_views, engine, ks5_views, render, subject_leader_views, tracking_views, views  # noqa: E402,F401
 
-engine.register()
 render.html_of(nbformat.v4.new_notebook())

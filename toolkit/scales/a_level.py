@@ -1,4 +1,5 @@
 """A level and AS grade points for DfE 16-18 measures (A* 60 ... E 10). Table: ``parameters/scales/a_level_points.csv``."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,4 +20,10 @@ def a_level_points(grades: pd.Series, qualification: str = "A level") -> pd.Seri
         raise ValueError(f"Unknown qualification {qualification!r}; expected one of {QUALIFICATIONS}")
     t = grade_table()
     t = t[t["qualification"] == qualification]
-    return grades.astype("string").str.strip().str.upper().map(dict(zip(t["grade"], t["points"].astype(float)))).astype(float)
+    return (
+        grades.astype("string")
+        .str.strip()
+        .str.upper()
+        .map(dict(zip(t["grade"], t["points"].astype(float))))
+        .astype(float)
+    )

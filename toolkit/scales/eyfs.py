@@ -2,6 +2,7 @@
 
 Pupil-table columns are ``eyfs_<goal>`` (``eyfs_listening``, ``eyfs_word_reading`` ...). Table: ``parameters/scales/eyfs.yaml``.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -34,8 +35,13 @@ def _points(col: pd.Series) -> pd.Series:
 
 def area_scores(pupils: pd.DataFrame) -> pd.DataFrame:
     """Mean outcome points (emerging 1, expected 2) of each area's goals; columns named after the areas."""
-    return pd.DataFrame({area: pd.concat([_points(pupils[f"eyfs_{g}"]) for g in gs], axis=1).mean(axis=1)
-                         for area, gs in spec()["areas"].items()}, index=pupils.index)
+    return pd.DataFrame(
+        {
+            area: pd.concat([_points(pupils[f"eyfs_{g}"]) for g in gs], axis=1).mean(axis=1)
+            for area, gs in spec()["areas"].items()
+        },
+        index=pupils.index,
+    )
 
 
 def good_level_of_development(pupils: pd.DataFrame) -> pd.Series:

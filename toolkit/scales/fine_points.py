@@ -6,6 +6,7 @@ Exceptions: level N (TA default points or nothing), test level 2 with a TA (fixe
 level-3 formula with the mark clamped to the level-2 range above 2), level 6 not accepted (use the standard test).
 Table: ``parameters/scales/fine_points.yaml``.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,10 +28,18 @@ def _ta_key(ta: str | int | None) -> str | None:
     return None if ta is None or str(ta).strip() == "" else str(ta).strip().upper()
 
 
-def ks2_fine_points(level: int | str, mark: float | None, level_min: float | None = None,
-                    level_max: float | None = None, *, ta: str | int | None = None,
-                    level2_min: float | None = None, level2_max: float | None = None,
-                    level3_min: float | None = None, level3_max: float | None = None) -> float | None:
+def ks2_fine_points(
+    level: int | str,
+    mark: float | None,
+    level_min: float | None = None,
+    level_max: float | None = None,
+    *,
+    ta: str | int | None = None,
+    level2_min: float | None = None,
+    level2_max: float | None = None,
+    level3_min: float | None = None,
+    level3_max: float | None = None,
+) -> float | None:
     """Fine points of one KS2 English or maths result (old levels); None when the pupil gets no fine points.
 
     ``level`` is the test level (2-5 or ``"N"``), ``mark`` the test mark, ``level_min``/``level_max`` the mark
@@ -55,8 +64,10 @@ def ks2_fine_points(level: int | str, mark: float | None, level_min: float | Non
     except ValueError:
         raise ValueError(f"KS2 level {level!r} is not a level (2-5) or N") from None
     if lv >= 6:
-        raise ValueError("Level 6 is ignored for fine points and the P8 baseline: pass the level and mark "
-                         "of the standard KS2 test instead")
+        raise ValueError(
+            "Level 6 is ignored for fine points and the P8 baseline: pass the level and mark "
+            "of the standard KS2 test instead"
+        )
     if mark is None:
         raise ValueError(f"Level {lv} needs a test mark to compute fine points")
     if lv == 2 and ta_key is not None:
@@ -80,7 +91,7 @@ def fine_level(points: float | None) -> str | None:
     """Fine test level (e.g. ``"4B"``) of a fine-points score, by the RaiseOnline boundaries."""
     if points is None:
         return None
-    for row in _spec()["fine_levels"]:      # ordered from the top
+    for row in _spec()["fine_levels"]:  # ordered from the top
         if points >= row["from"]:
             return str(row["level"])
     return None

@@ -3,6 +3,7 @@
 The UPN algorithm is python-stdnum's ``stdnum.gb.upn``; this module only turns its verdicts into sentences
 a school data manager can act on.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,7 +15,7 @@ UPN_RULE = "UPN must start with a letter, followed by 11 digits, and end with a 
 
 
 def _known_la(la: int) -> bool:
-    known = getattr(stdnum_upn, "_la_numbers", None)      # stdnum's list of LA numbers, if it exposes one
+    known = getattr(stdnum_upn, "_la_numbers", None)  # stdnum's list of LA numbers, if it exposes one
     return la in known if known is not None else 200 <= la <= 999
 
 
@@ -36,12 +37,13 @@ def upn_reason(upn: object) -> tuple[str, str] | None:
             return f"{UPN_RULE} (not I, O or S)", f"'{compact}'"
         return UPN_RULE, f"'{compact}'"
     except stdnum_errors.InvalidComponent:
-        return ("Characters 2-4 of a UPN must be a local authority number",
-                f"{compact[1:4]} is not one ('{compact}')")
+        return ("Characters 2-4 of a UPN must be a local authority number", f"{compact[1:4]} is not one ('{compact}')")
     except stdnum_errors.InvalidChecksum:
         expected = stdnum_upn.calc_check_digit(compact[1:])
-        return ("Wrong check letter: the UPN was probably mistyped",
-                f"'{compact}' should start with {expected}, not {compact[0]}")
+        return (
+            "Wrong check letter: the UPN was probably mistyped",
+            f"'{compact}' should start with {expected}, not {compact[0]}",
+        )
     except stdnum_errors.ValidationError:
         return UPN_RULE, f"'{compact}'"
     return None

@@ -4,14 +4,16 @@ Two frameworks: ``"2016"`` (PKF, WTS, EXS, GDS and pre-key-stage codes) and ``"2
 W, 1, 2C, 2B, 2A, 3, 4, used by the 2019 24-group table). Tables: ``parameters/scales/ks1_ta.csv``,
 ``ks1_levels.csv``, ``p_scales.csv``, ``prior_attainment_groups.csv``, ``hml.yaml``.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.vocabulary import KS1_SUBJECTS
 
-SUBJECTS = ("reading", "writing", "maths")
+SUBJECTS = KS1_SUBJECTS
 #: Weights of the KS1 average point score: maths counts twice, for parity with English (reading + writing).
 APS_WEIGHTS = {"reading": 1.0, "writing": 1.0, "maths": 2.0}
 FRAMEWORKS = ("2016", "2019")
@@ -57,8 +59,13 @@ def ks1_points(codes: pd.Series) -> pd.Series:
 
     BLW pupils are recorded with their P-scale code (``P4`` ... ``P8``, ``NOTSEN``) in the subject column.
     """
-    return codes.astype("string").str.strip().str.upper().map(
-        {k.upper(): v for k, v in points_table().items()}).astype(float)
+    return (
+        codes.astype("string")
+        .str.strip()
+        .str.upper()
+        .map({k.upper(): v for k, v in points_table().items()})
+        .astype(float)
+    )
 
 
 def ks1_aps(reading: pd.Series, writing: pd.Series, maths: pd.Series, min_subjects: int = 1) -> pd.Series:
@@ -79,8 +86,11 @@ def ks1_aps(reading: pd.Series, writing: pd.Series, maths: pd.Series, min_subjec
 def framework_of(reading: pd.Series, writing: pd.Series, maths: pd.Series) -> pd.Series:
     """``"2019"`` for pupils with any old-level code (W, 1, 2C ...), else ``"2016"``."""
     levels = {c.upper() for c in level_codes()["code"]}
-    old = pd.concat([reading, writing, maths], axis=1).apply(
-        lambda col: col.astype("string").str.strip().str.upper().isin(levels)).any(axis=1)
+    old = (
+        pd.concat([reading, writing, maths], axis=1)
+        .apply(lambda col: col.astype("string").str.strip().str.upper().isin(levels))
+        .any(axis=1)
+    )
     return pd.Series(np.where(old, "2019", "2016"), index=reading.index, dtype="string")
 
 
@@ -90,11 +100,13 @@ def pag_table(framework: str = "2016") -> pd.DataFrame:
         raise ValueError(f"Unknown KS1 framework {framework!r}; expected one of {FRAMEWORKS}")
     t = parameters.load_csv("scales/prior_attainment_groups.csv")
     t = t[t["framework"] == framework]
-    return pd.DataFrame({
-        "pag": t["pag"].astype(int).to_numpy(),
-        "aps_min": t["aps_min"].astype(float).to_numpy(),
-        "aps_below": pd.to_numeric(t["aps_below"].replace("", np.nan)).to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "pag": t["pag"].astype(int).to_numpy(),
+            "aps_min": t["aps_min"].astype(float).to_numpy(),
+            "aps_below": pd.to_numeric(t["aps_below"].replace("", np.nan)).to_numpy(dtype=float),
+        }
+    )
 
 
 def prior_attainment_group(aps: pd.Series, framework: str = "2016") -> pd.Series:

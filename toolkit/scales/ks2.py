@@ -4,15 +4,17 @@ Test columns (``ks2_reading``, ``ks2_maths``, ``ks2_gps``) hold a scaled score o
 (working below the test) or ``A`` (absent). Tables: ``parameters/scales/ks2.yaml``, ``ks2_writing_ta.csv``,
 ``ks2_nominal_scores.csv``, ``bands.csv``.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.vocabulary import KS2_SUBJECTS, KS2_TEST_SUBJECTS
 
-TEST_SUBJECTS = ("reading", "maths", "gps")
-SUBJECTS = ("reading", "writing", "maths", "gps")
+TEST_SUBJECTS = KS2_TEST_SUBJECTS
+SUBJECTS = KS2_SUBJECTS
 
 
 def scale() -> dict:
@@ -79,11 +81,14 @@ def writing_reaches(codes: pd.Series, level: str) -> pd.Series:
 def band_table() -> pd.DataFrame:
     """The 10-band target-setting scale: ``band, four_band, min_score, max_score`` (B has no minimum)."""
     t = parameters.load_csv("scales/bands.csv")
-    return pd.DataFrame({
-        "band": t["band"], "four_band": t["four_band"],
-        "min_score": pd.to_numeric(t["min_score"].replace("", np.nan)),
-        "max_score": pd.to_numeric(t["max_score"].replace("", np.nan)),
-    })
+    return pd.DataFrame(
+        {
+            "band": t["band"],
+            "four_band": t["four_band"],
+            "min_score": pd.to_numeric(t["min_score"].replace("", np.nan)),
+            "max_score": pd.to_numeric(t["max_score"].replace("", np.nan)),
+        }
+    )
 
 
 BANDS_10 = ("B", "W-", "W", "W+", "N-", "N", "N+", "A-", "A", "A+")
@@ -111,6 +116,9 @@ def four_band(bands: pd.Series) -> pd.Series:
 def nominal_score(code: str, year: int) -> float | None:
     """Nominal KS2 score the DfE gives a pupil without a test score (code such as N, BLW, PKF, P4) in ``year``."""
     t = parameters.load_csv("scales/ks2_nominal_scores.csv")
-    hit = t[(t["code"].str.upper() == code.upper()) & (t["first_year"].astype(int) <= year)
-            & (t["last_year"].astype(int) >= year)]
+    hit = t[
+        (t["code"].str.upper() == code.upper())
+        & (t["first_year"].astype(int) <= year)
+        & (t["last_year"].astype(int) >= year)
+    ]
     return float(hit["score"].iloc[0]) if len(hit) else None

@@ -3,6 +3,7 @@
 ``3A`` is the age-related expectation for Year 3. A grade between two steps is written ``3B+`` (or ``3B/3A``)
 and is worth one point more than ``3B``. Table: ``parameters/scales/steps_points.yaml``.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,0 +1,58 @@
+"""Every benchmark in bench/ runs at a tiny size, so none can rot; its full-size numbers are in
+docs/performance.md. Nothing here times anything: it checks each script still runs and prints its lines."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def seconds(text: str, label: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(label))
+    return float(re.search(r"([\d.]+) (s|ms)\b", line).group(1))
+
+
+def test_every_bench_script_is_covered_here():
+    covered = {"bench_synth", "bench_ks5", "bench_estimates", "bench_whatif", "bench_reports"}
+    assert {p.stem for p in BENCH.glob("bench_*.py")} == covered
+
+
+def test_bench_synth_tiny(capsys):
+    bench("bench_synth").main(3_000)
+    out = capsys.readouterr().out
+    assert seconds(out, "generate total") > 0 and "pupils/s" in out
+
+
+def test_bench_ks5_tiny(capsys):
+    bench("bench_ks5").main(2_000)
+    out = capsys.readouterr().out
+    assert seconds(out, "fit level 3 VA bands") >= 0 and "schools)" in out
+
+
+def test_bench_estimates_tiny(capsys):
+    bench("bench_estimates").main(21_000)
+    out = capsys.readouterr().out
+    assert seconds(out, "fit + estimate") > 0 and "(no refit)" in out
+
+
+@pytest.mark.slow
+def test_bench_whatif_tiny(capsys):
+    worst = bench("bench_whatif").main(reference=21_000, schools=2)
+    assert worst > 0 and "update after a change" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_bench_reports_tiny(capsys):
+    result = bench("bench_reports").main(n_schools=1, reference=21_000, reports=["va"])
+    assert result["reports"] == 1 and result["ratio"] > 0
+    assert "speed-up" in capsys.readouterr().out

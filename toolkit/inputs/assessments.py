@@ -1,0 +1,165 @@
+"""Load teacher assessment records: termly steps-and-points grades (``tracking.csv``) and foundation-subject
+judgements (``subject_judgements.csv``), with the pupil loader's rules (every problem named by file, row and
+column; nothing loaded when anything is wrong).
+
+tracking.csv: ``upn, school_id, academic_year, term`` (autumn, spring, summer), ``subject`` (reading, writing,
+maths), ``grade`` (3C, 3B, 3A ... or between, 3B+).
+subject_judgements.csv: ``upn, school_id, academic_year, subject, strand`` (blank for a subject without
+programmes of study), ``judgement`` (emerging, expected, exceeding).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit import parameters
+from toolkit.inputs.entries import IDENTIFIER_RULES
+from toolkit.inputs.load import read_long_table
+from toolkit.inputs.problems import PupilDataError
+from toolkit.inputs.rules import Rule, TableRules, one_of, present, repeated
+from toolkit.scales.steps import grade_points
+
+TRACKING_COLUMNS = ("upn", "school_id", "academic_year", "term", "subject", "grade")
+JUDGEMENT_COLUMNS = ("upn", "school_id", "academic_year", "subject", "judgement")
+JUDGEMENTS = ("emerging", "expected", "exceeding")
+COUNT_COLUMNS = ("school_id", "subject", "year_group", "group", "emerging", "expected", "exceeding")
+
+ACADEMIC_YEAR = Rule(
+    "academic_year",
+    "Academic year must be a four-digit year such as 2026",
+    lambda f: f["academic_year"].str.fullmatch(r"(19|20)\d\d"),
+)
+
+
+def _grade_points(grade) -> int | None:
+    try:
+        return grade_points(grade)
+    except ValueError:
+        return None
+
+
+def _listed(column: str, allowed, message: str) -> Rule:
+    """A rule that ``column`` is one of ``allowed`` (any case, blank not allowed), listing what was found."""
+    return Rule(column, message, one_of(column, allowed, case="lower", blank_ok=False), found=True)
+
+
+def tracking_rules() -> TableRules:
+    spec = parameters.load_yaml("tracking.yaml")
+    return TableRules(
+        "tracking grades",
+        [
+            *IDENTIFIER_RULES,
+            ACADEMIC_YEAR,
+            _listed("term", spec["terms"], f"Term must be one of {', '.join(spec['terms'])}"),
+            _listed("subject", spec["subjects"], f"Subject must be one of {', '.join(spec['subjects'])}"),
+            Rule(
+                "grade",
+                "Grade must be a year then a step, such as 3C, 3B or 3A (3B+ between steps)",
+                lambda f: f["grade"].map(_grade_points).notna(),
+                found=True,
+            ),
+            Rule(
+                "grade",
+                "Pupil {0} has two {3} grades for {2} {1}: one per pupil, subject and term",
+                repeated(("upn", "academic_year", "term", "subject")),
+                key=("upn", "academic_year", "term", "subject"),
+            ),
+        ],
+    )
+
+
+def judgement_rules() -> TableRules:
+    return TableRules(
+        "foundation-subject judgements",
+        [
+            *IDENTIFIER_RULES,
+            ACADEMIC_YEAR,
+            _listed("judgement", JUDGEMENTS, "Judgement must be emerging, expected or exceeding"),
+            Rule("subject", "Subject must have a value", present("subject")),
+            Rule(
+                "judgement",
+                "Pupil {0} has two judgements for {2} {3} in {1}",
+                repeated(("upn", "academic_year", "subject", "strand")),
+                key=("upn", "academic_year", "subject", "strand"),
+            ),
+        ],
+    )
+
+
+def count_rules() -> TableRules:
+    return TableRules(
+        "foundation-subject counts",
+        [
+            Rule(
+                "year_group",
+                "Year group must be a number from 1 to 6",
+                one_of("year_group", [str(y) for y in range(1, 7)], blank_ok=False),
+            ),
+            _listed("group", ("Overall", "Boys", "Girls"), "Group must be Overall, Boys or Girls"),
+            *(
+                Rule(
+                    col,
+                    "Counts must be whole numbers of pupils (0 or more)",
+                    lambda f, col=col: f[col].str.strip().str.fullmatch(r"\d+"),
+                )
+                for col in JUDGEMENTS
+            ),
+            Rule(
+                "group",
+                "{1} {2} Year {3} {4} appears more than once for school {0}",
+                repeated(("school_id", "subject", "strand", "year_group", "group")),
+                key=("school_id", "subject", "strand", "year_group", "group"),
+            ),
+        ],
+    )
+
+
+def _checked(path: Path | str, frame: pd.DataFrame, rules: TableRules) -> None:
+    problems = rules.problems(frame)
+    if problems:
+        raise PupilDataError(path, problems)
+
+
+def load_tracking(path: Path | str) -> pd.DataFrame:
+    """Termly grades with ``points`` added; raises ``PupilDataError`` listing every problem."""
+    frame = read_long_table(path, TRACKING_COLUMNS, "grades")
+    _checked(path, frame, tracking_rules())
+    out = frame.copy()
+    out["upn"] = out["upn"].str.upper()
+    for col in ("term", "subject"):
+        out[col] = out[col].str.strip().str.lower()
+    out["grade"] = out["grade"].str.strip().str.upper()
+    out["academic_year"] = out["academic_year"].astype(int)
+    out["points"] = out["grade"].map(grade_points).astype(int)
+    return out
+
+
+def load_judgements(path: Path | str) -> pd.DataFrame:
+    """Foundation-subject judgements (pupil level); raises ``PupilDataError`` listing every problem."""
+    frame = read_long_table(path, JUDGEMENT_COLUMNS, "judgements")
+    if "strand" not in frame.columns:
+        frame["strand"] = pd.NA
+    _checked(path, frame.assign(strand=frame["strand"].fillna("")), judgement_rules())
+    out = frame.copy()
+    out["upn"] = out["upn"].str.upper()
+    out["judgement"] = out["judgement"].str.strip().str.lower()
+    out["academic_year"] = out["academic_year"].astype(int)
+    return out
+
+
+def load_counts(path: Path | str) -> pd.DataFrame:
+    """Counts a subject leader typed in (``subject_counts.csv``: ``school_id, subject, strand`` (optional),
+    ``year_group, group`` (Overall, Boys, Girls), ``emerging, expected, exceeding``); raises ``PupilDataError``."""
+    frame = read_long_table(path, COUNT_COLUMNS, "counts")
+    if "strand" not in frame.columns:
+        frame["strand"] = ""
+    _checked(path, frame.assign(strand=frame["strand"].fillna("")), count_rules())
+    out = frame.copy()
+    out["strand"] = out["strand"].fillna("")
+    out["year_group"] = out["year_group"].astype(int)
+    out["group"] = out["group"].str.strip().str.capitalize()
+    for col in JUDGEMENTS:
+        out[col] = out[col].astype(int)
+    return out

@@ -1,0 +1,38 @@
+"""What is wrong with an input file, in words: one ``Problem`` per kind of problem and column, with every row it
+occurs on (seed 002's upload messages), and the error that carries them all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one column, with every row it occurs on."""
+
+    message: str
+    column: str | None = None
+    rows: list[int] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = self.message.rstrip(".") + "."
+        if self.column:
+            text += f" Column: {self.column}."
+        if self.rows:
+            text += f" {'Row' if len(self.rows) == 1 else 'Rows'}: {', '.join(map(str, self.rows))}"
+        if self.details:
+            text += f" ({'; '.join(self.details)})"
+        return text
+
+
+class PupilDataError(ValueError):
+    """A pupil file that cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]):
+        self.path = Path(path)
+        self.problems = problems
+        lines = [f"{self.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was loaded."]
+        lines += [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,318 @@
+"""Value added: the DfE's KS1-KS2 progress measure and FFT-style value added against the estimate model.
+
+Both produce a pupil-level progress table (long format: one row per pupil and subject) with columns
+``upn, school_id, subject, actual, estimate, progress, outlier``; ``school_scores`` turns any such table into
+school (or group) scores with 95% confidence intervals: score = mean progress, interval = score +- 1.96 x national
+pupil-level SD / sqrt(n). Formulas: docs/methodology.md. Parameters: parameters/value_added.yaml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit import parameters
+from toolkit.methods import attainment, ks5
+from toolkit.methods.estimates import EstimateModel, outcome_scale, outcome_values
+from toolkit.scales import ks1, ks2
+
+PROGRESS_COLUMNS = ["upn", "school_id", "subject", "actual", "estimate", "progress", "outlier"]
+
+
+def spec() -> dict:
+    return parameters.load_yaml("value_added.yaml")
+
+
+# ----------------------------------------------------------------------------------------------- shared machinery
+def school_scores(
+    progress: pd.DataFrame, national_sd: dict[str, float], by: str | list[str] = "school_id", weight: str | None = None
+) -> pd.DataFrame:
+    """Mean progress with its 95% confidence interval per ``by`` and subject.
+
+    ``progress`` is a pupil-level table (``subject``, ``progress`` and the ``by`` columns); pupils without a progress
+    score are left out. With ``weight`` (a column, e.g. an entry's size), the score is the weighted mean and the
+    interval uses the total weight in place of n. Returns ``<by>, subject, pupils, score, ci_low, ci_high`` (and
+    ``size``, the total weight, when weighted).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    z = spec()["confidence_z"]
+    ok = progress.dropna(subset=["progress"])
+    if weight is None:
+        out = ok.groupby(by + ["subject"], sort=True)["progress"].agg(pupils="size", score="mean").reset_index()
+        n = out["pupils"]
+    else:
+        ok = ok.assign(_wp=ok["progress"] * ok[weight])
+        out = (
+            ok.groupby(by + ["subject"], sort=True)
+            .agg(pupils=("progress", "size"), size=(weight, "sum"), _wp=("_wp", "sum"))
+            .reset_index()
+        )
+        out["score"] = out.pop("_wp") / out["size"]
+        n = out["size"]
+    sd = out["subject"].map(national_sd).astype(float)
+    half = z * sd / np.sqrt(n)
+    out["ci_low"], out["ci_high"] = out["score"] - half, out["score"] + half
+    return out
+
+
+def _flag_outliers(frame: pd.DataFrame, national_sd: dict[str, float]) -> pd.DataFrame:
+    limit = spec()["outlier_sd"] * frame["subject"].map(national_sd).astype(float)
+    frame["outlier"] = (frame["progress"].abs() > limit).fillna(False)
+    return frame
+
+
+# ----------------------------------------------------------------------------------------------- DfE method
+def dfe_outcome(pupils: pd.DataFrame, subject: str) -> np.ndarray:
+    """KS2 points for DfE progress: scaled scores, nominal scores for B and N, writing TA points; NaN otherwise."""
+    if subject == "writing":
+        return attainment.writing_progress_points(pupils["ks2_writing"])
+    dfe = spec()["dfe"]
+    col = pupils[f"ks2_{subject}"].astype("string").str.upper()
+    score = ks2.scaled_score(col).to_numpy()
+    for code, nominal_code in dfe["test_code_nominal"].items():
+        value = ks2.nominal_score(nominal_code, dfe["nominal_year"])
+        score = np.where(col.eq(code).fillna(False).to_numpy(), value, score)
+    return score
+
+
+def ks1_prior_attainment(pupils: pd.DataFrame) -> pd.DataFrame:
+    """KS1 APS (maths double weighted), framework (old levels -> "2019") and prior attainment group per pupil."""
+    r, w, m = (pupils[f"ks1_{s}"] for s in ks1.SUBJECTS)
+    aps = ks1.ks1_aps(r, w, m)
+    framework = ks1.framework_of(r, w, m)
+    pag = pd.Series(pd.NA, index=pupils.index, dtype="Int64")
+    for fw in ks1.FRAMEWORKS:
+        rows = framework == fw
+        if rows.any():
+            pag[rows] = ks1.prior_attainment_group(aps[rows], fw)
+    return pd.DataFrame({"aps": aps, "framework": framework, "pag": pag}, index=pupils.index)
+
+
+class DfeProgress:
+    """The DfE's progress measure: KS2 outcome minus the national mean of the pupil's prior attainment group,
+    extremely negative scores capped, school score = mean with a 95% confidence interval."""
+
+    def fit(self, reference: pd.DataFrame) -> DfeProgress:
+        """National means, caps and pupil-level SDs from the national cohort (the reference)."""
+        pa = ks1_prior_attainment(reference)
+        rows = []
+        for subject in spec()["dfe"]["subjects"]:
+            y = dfe_outcome(reference, subject)
+            frame = pd.DataFrame({"framework": pa["framework"], "pag": pa["pag"], "y": y}).dropna()
+            grouped = frame.groupby(["framework", "pag"])["y"]
+            means = grouped.agg(national_pupils="size", national_mean="mean").reset_index()
+            means["subject"] = subject
+            raw = frame["y"] - grouped.transform("mean")
+            caps = raw.groupby([frame["framework"], frame["pag"]]).quantile(spec()["dfe"]["cap_percentile"] / 100)
+            means = means.merge(caps.rename("cap").reset_index(), on=["framework", "pag"])
+            rows.append(means)
+        self.national_ = pd.concat(rows, ignore_index=True)
+        progress = self.transform(reference)
+        self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()
+        return self
+
+    def transform(self, pupils: pd.DataFrame) -> pd.DataFrame:
+        """Pupil-level progress (long format, ``PROGRESS_COLUMNS`` plus ``framework, pag, capped``)."""
+        pa = ks1_prior_attainment(pupils)
+        parts = []
+        for subject in spec()["dfe"]["subjects"]:
+            frame = pd.DataFrame(
+                {
+                    "upn": pupils["upn"],
+                    "school_id": pupils["school_id"],
+                    "subject": subject,
+                    "framework": pa["framework"],
+                    "pag": pa["pag"],
+                    "actual": dfe_outcome(pupils, subject),
+                }
+            )
+            frame = frame.merge(
+                self.national_[self.national_["subject"] == subject].drop(columns="subject"),
+                on=["framework", "pag"],
+                how="left",
+            )
+            frame["estimate"] = frame["national_mean"]
+            raw = frame["actual"] - frame["estimate"]
+            frame["capped"] = (raw < frame["cap"]).fillna(False)
+            frame["progress"] = raw.where(~frame["capped"], frame["cap"])
+            parts.append(frame.drop(columns=["national_pupils", "national_mean", "cap"]))
+        out = pd.concat(parts, ignore_index=True)
+        return _flag_outliers(out, self.national_sd_) if hasattr(self, "national_sd_") else out
+
+    def school_scores(self, progress: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
+        return school_scores(progress, self.national_sd_, by)
+
+    def pag_table(self, progress: pd.DataFrame) -> pd.DataFrame:
+        return pag_table(progress, self.national_)
+
+
+def pag_table(progress: pd.DataFrame, national_means: pd.DataFrame) -> pd.DataFrame:
+    """Per subject and prior attainment group: pupils, their mean KS2 outcome and the national mean.
+
+    ``progress``: DfE pupil progress (``DfeProgress.transform``); ``national_means``: ``DfeProgress.national_``."""
+    ok = progress.dropna(subset=["actual", "pag"])
+    table = ok.groupby(["subject", "framework", "pag"])["actual"].agg(pupils="size", school_mean="mean").reset_index()
+    return table.merge(
+        national_means[["subject", "framework", "pag", "national_mean", "national_pupils"]],
+        on=["subject", "framework", "pag"],
+        how="left",
+    )
+
+
+# ----------------------------------------------------------------------------------------------- FFT-style
+class FftValueAdded:
+    """FFT-style value added: each pupil's outcome minus the estimate for similar pupils nationally (prior
+    attainment, gender, month of birth) from ``EstimateModel``; combined measures in percentage points."""
+
+    def __init__(self, model: EstimateModel | None = None):
+        self.model = model
+
+    def fit(self, reference: pd.DataFrame) -> FftValueAdded:
+        if self.model is None:
+            self.model = EstimateModel("ks2")
+        if not hasattr(self.model, "fitted_"):  # an unfitted model is fitted on the reference
+            self.model.fit(reference)
+        self.national_sd_: dict[str, float] = {}
+        progress = self.transform(reference, flag=False)
+        self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()
+        return self
+
+    def transform(self, pupils: pd.DataFrame, flag: bool = True) -> pd.DataFrame:
+        m = self.model
+        expected = m.expected_outcome(pupils)
+        parts = []
+        for subject in m.subjects:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "subject": subject,
+                        "actual": outcome_values(pupils, m.stage, subject),
+                        "estimate": expected[subject],
+                    },
+                    index=pupils.index,
+                )
+            )
+        national = m.predict(pupils, challenge=None)
+        for name, joint in m.joint_.items():
+            values = [outcome_values(pupils, m.stage, x) for x in joint.subjects]
+            known = np.all([~np.isnan(v) for v in values], axis=0)
+            reached = np.all([v >= outcome_scale(m.stage, x).expected for x, v in zip(joint.subjects, values)], axis=0)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "subject": name,
+                        "actual": np.where(known, 100.0 * reached, np.nan),
+                        "estimate": 100 * national[f"{name}_p_expected"].to_numpy(),
+                    },
+                    index=pupils.index,
+                )
+            )
+        out = pd.concat([p.assign(upn=pupils["upn"], school_id=pupils["school_id"]) for p in parts], ignore_index=True)
+        out["progress"] = out["actual"] - out["estimate"]
+        out = out[["upn", "school_id", "subject", "actual", "estimate", "progress"]]
+        return _flag_outliers(out, self.national_sd_) if flag else out
+
+    def school_scores(self, progress: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
+        return school_scores(progress, self.national_sd_, by)
+
+
+class Level3ValueAdded:
+    """The DfE's level 3 (KS4 to KS5) value added for A levels and AS: per qualification and subject, a national
+    table of prior-attainment bands (average KS4 APS and average points of the entries in each equal-sized band);
+    a student's expected points are interpolated between the bands around their KS4 APS, and their VA is actual
+    minus expected, in grades of the qualification. School VA per subject and overall (all A levels) is the
+    size-weighted mean through ``school_scores``. Parameters: ``parameters/ks5.yaml`` (``value_added``)."""
+
+    def fit(self, reference: pd.DataFrame) -> Level3ValueAdded:
+        """The national bands, and pupil-level SDs per subject, from a reference entries table."""
+        p = ks5.spec()["value_added"]
+        e = ks5.scored(reference).dropna(subset=[p["prior"], "points"])
+        e = e.assign(prior=e[p["prior"]].astype(float))
+        rows = []
+        for (q, subj), g in e.groupby(["qualification", "subject"], sort=True):
+            if len(g) < p["min_national_entries"]:
+                continue
+            # Equal-sized bands: rank on prior attainment (ties share a band) and cut the ranks into p["bands"].
+            rank = g["prior"].rank(method="average", pct=True)
+            band = np.minimum((rank * p["bands"]).apply(np.ceil).astype(int), p["bands"])
+            t = g.groupby(band).agg(prior=("prior", "mean"), outcome=("points", "mean"), entries=("points", "size"))
+            rows.append(t.rename_axis("band").reset_index().assign(qualification=q, subject=subj))
+        self.bands_ = pd.concat(rows, ignore_index=True)[
+            ["qualification", "subject", "band", "prior", "outcome", "entries"]
+        ]
+        self.national_sd_: dict[str, float] = {}
+        progress = self.transform(reference, flag=False)
+        self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()
+        return self
+
+    def expected_points(self, qualification: str, subject: str, prior: np.ndarray) -> np.ndarray:
+        """E = O1 + (O2 - O1) x (KS4 - P1) / (P2 - P1) between the bands around each prior (clamped at the ends);
+        NaN for a subject without national bands or a missing prior."""
+        t = self.bands_[(self.bands_["qualification"] == qualification) & (self.bands_["subject"] == subject)]
+        prior = np.asarray(prior, dtype=float)
+        if t.empty:
+            return np.full(len(prior), np.nan)
+        t = t.sort_values("prior")
+        return np.where(np.isnan(prior), np.nan, np.interp(prior, t["prior"], t["outcome"]))
+
+    def transform(self, entries: pd.DataFrame, flag: bool = True) -> pd.DataFrame:
+        """Entry-level VA (``PROGRESS_COLUMNS`` plus ``qualification, size, prior``); ``subject`` is the label
+        ("A level Mathematics"), and every A level entry is repeated under the overall label."""
+        p = ks5.spec()["value_added"]
+        e = ks5.scored(entries).reset_index(drop=True)
+        prior = e[p["prior"]].astype(float).to_numpy() if p["prior"] in e else np.full(len(e), np.nan)
+        expected = np.full(len(e), np.nan)
+        for (q, subj), idx in e.groupby(["qualification", "subject"], sort=False).groups.items():
+            expected[idx] = self.expected_points(q, subj, prior[idx])
+        step = (
+            e["qualification"].map({q: ks5.grade_step(q) for q in e["qualification"].dropna().unique()}).astype(float)
+        )
+        out = pd.DataFrame(
+            {
+                "upn": e["upn"],
+                "school_id": e["school_id"],
+                "subject": e["label"],
+                "qualification": e["qualification"],
+                "actual": e["points"],
+                "estimate": expected,
+                "progress": (e["points"] - expected) / step,
+                "size": e["size"],
+                "prior": prior,
+            }
+        )
+        overall = out[out["qualification"] == "A level"].assign(subject=ks5.overall_label())
+        out = pd.concat([out, overall], ignore_index=True)
+        return _flag_outliers(out, self.national_sd_) if flag else out
+
+    def school_scores(self, progress: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
+        return school_scores(progress, self.national_sd_, by, weight="size")
+
+
+def own_past_progress(school_va: pd.DataFrame, model: EstimateModel) -> pd.DataFrame:
+    """A school's own past progress as a challenge percentile, per subject.
+
+    ``school_va``: ``school_id, year, subject, pupils, score`` (FFT-style school VA of past cohorts). The last three
+    years are weighted 3:2:1, most recent first, each also by its pupils; the weighted score is ranked among the
+    reference cohort's schools. Returns ``school_id, subject, weighted_score, percentile`` (1-99).
+    """
+    weights = spec_weights()
+    rows = []
+    for (school, subject), g in school_va.groupby(["school_id", "subject"]):
+        if subject not in model.subjects:
+            continue
+        g = g.sort_values("year", ascending=False).head(len(weights))
+        w = np.asarray(weights[: len(g)], dtype=float) * g["pupils"].to_numpy(dtype=float)
+        score = float(np.average(g["score"], weights=w))
+        rows.append(
+            {
+                "school_id": school,
+                "subject": subject,
+                "weighted_score": score,
+                "percentile": float(model.percentile_of_school_va(subject, score)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["school_id", "subject", "weighted_score", "percentile"])
+
+
+def spec_weights() -> list[int]:
+    return list(parameters.load_yaml("estimates.yaml")["own_past_weights"])

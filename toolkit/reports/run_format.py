@@ -1,0 +1,154 @@
+"""The prepared run on disk: the one reader and writer of its file names, for prepare, the report views, the
+batch and the dashboard. A run folder holds::
+
+    run.json                      {"format": FORMAT}: the layout version below
+    prepare.json                  the key of the preparation that wrote it and its schools (the batch's cache)
+    national/national.json        reference file, year, size, national SDs (no pupils)
+    national/<table>.parquet      headline, pag_means, ks5_attainment, ks5_bands
+    national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
+    slices/<school_id>/school.json                    the school's facts and which reports its data supports
+    slices/<school_id>/<table>.parquet                that school's pupils only (see ``SLICE_TABLES``)
+    workbooks/<school_id>/subject_leader.xlsx         outside the slice: an xlsx carries its save time
+
+A run written with another ``FORMAT`` is refused with a sentence saying to prepare it again.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+FORMAT = 1
+#: Slice tables, by name: what each holds (``<name>.parquet``; names with a year end in ``_<year>``).
+SLICE_TABLES = {
+    "pupils": "the school's pupils on roll (pupil table columns, saved targets applied)",
+    "groups": "pupil-group labels of current pupils (toolkit.methods.groups.GROUPS + upn)",
+    "estimates_ks2": "estimates of Years 3-6 at every challenge (long, with a challenge column)",
+    "estimates_ks1": "estimates of Years 1-2 at every challenge",
+    "ks2_<year>": "a past Year 6 cohort with its KS2 results",
+    "groups_ks2_<year>": "its pupil-group labels",
+    "va_pupils": "pupil value added of every past cohort (DfE and FFT)",
+    "va_scores": "school value added of every past cohort with confidence intervals",
+    "tracking": "steps-and-points progress of the latest term",
+    "subject_counts": "collated foundation-subject counts",
+    "ks2_baseline_<year>": "old-style KS2 fine points and P8 baseline of a year's Years 7-11",
+    "ks5_entries": "A level / AS entries",
+    "ks5_attainment": "KS5 attainment",
+    "ks5_progress": "KS5 entry value added",
+    "ks5_scores": "KS5 school value added",
+}
+
+
+class RunFormatError(RuntimeError):
+    """A run folder this version cannot read."""
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A prepared run folder (``<out>/prepared``)."""
+
+    root: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root))
+
+    # -- locations
+    @property
+    def national_dir(self) -> Path:
+        return self.root / "national"
+
+    def slice_dir(self, school_id: str) -> Path:
+        return self.root / "slices" / str(school_id)
+
+    def workbook(self, school_id: str) -> Path:
+        return self.root / "workbooks" / str(school_id) / "subject_leader.xlsx"
+
+    # -- the run as a whole
+    def start(self) -> None:
+        """Mark the folder as a run of this format (before anything else is written)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "run.json").write_text(json.dumps({"format": FORMAT}))
+
+    def check(self) -> None:
+        """Refuse a folder that is no prepared run, or one of another format."""
+        marker = self.root / "run.json"
+        if not marker.exists():
+            raise RunFormatError(f"{self.root}: not a prepared run (no run.json); run `toolkit reports` first")
+        found = json.loads(marker.read_text()).get("format")
+        if found != FORMAT:
+            raise RunFormatError(
+                f"{self.root}: prepared by another version of the toolkit (format {found}, this "
+                f"version reads {FORMAT}); run `toolkit reports --force` to prepare it again"
+            )
+
+    def record(self) -> dict | None:
+        """What the last preparation recorded (its key and schools), or None."""
+        path = self.root / "prepare.json"
+        if not path.exists() or not (self.root / "run.json").exists():
+            return None
+        try:
+            self.check()
+        except RunFormatError:
+            return None
+        return json.loads(path.read_text())
+
+    def write_record(self, key: str, school_ids: list[str]) -> None:
+        (self.root / "prepare.json").write_text(json.dumps({"key": key, "schools": school_ids}))
+
+    def school_ids(self) -> list[str]:
+        folder = self.root / "slices"
+        return sorted(d.name for d in folder.iterdir() if d.is_dir()) if folder.exists() else []
+
+    # -- national
+    def write_national(self, info: dict, tables: dict[str, pd.DataFrame], models: dict) -> None:
+        self.national_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            frame.to_parquet(self.national_dir / f"{name}.parquet", index=False)
+        with open(self.national_dir / "models.pkl", "wb") as f:  # our own file, read back only by read_models
+            pickle.dump(models, f)
+        (self.national_dir / "national.json").write_text(json.dumps(info, indent=2))
+
+    def national_info(self) -> dict:
+        return json.loads((self.national_dir / "national.json").read_text())
+
+    def national_table(self, name: str) -> pd.DataFrame | None:
+        path = self.national_dir / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def has_models(self) -> bool:
+        return (self.national_dir / "models.pkl").exists()
+
+    def read_models(self) -> dict:
+        """The fitted estimate models by key stage (``ks2``, ``ks1``)."""
+        self.check()
+        with open(self.national_dir / "models.pkl", "rb") as f:
+            return pickle.load(f)
+
+    # -- one school
+    def write_school(self, school_id: str, info: dict, tables: dict[str, pd.DataFrame]) -> None:
+        d = self.slice_dir(school_id)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
+        for name, frame in tables.items():
+            frame.to_parquet(d / f"{name}.parquet", index=False)
+
+    def school_info(self, school_id: str) -> dict:
+        path = self.slice_dir(school_id) / "school.json"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"No prepared data for school {school_id} in {self.root} (run `toolkit reports` first)"
+            )
+        return json.loads(path.read_text())
+
+    def has_table(self, school_id: str, name: str) -> bool:
+        return (self.slice_dir(school_id) / f"{name}.parquet").exists()
+
+    def table(self, school_id: str, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.slice_dir(school_id) / f"{name}.parquet")
+
+    def table_or_none(self, school_id: str, name: str) -> pd.DataFrame | None:
+        return self.table(school_id, name) if self.has_table(school_id, name) else None

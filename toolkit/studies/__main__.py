@@ -1,0 +1,3 @@
+from toolkit.studies.tables import main
+
+main()

@@ -1,0 +1,118 @@
+"""The studies behind docs/synthetic_data.md and docs/methodology.md, reproducible with one command.
+
+``python -m toolkit.studies`` prints, as Markdown, the generator's calibration table, the estimates' calibration
+study (deciles and national rates on a held-out cohort) and the value-added recovery study. The tests run the same
+functions with the same seeds and assert the thresholds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.methods.attainment import headline_measures
+from toolkit.methods.estimates import EstimateModel
+from toolkit.synth import cohorts as synth
+from toolkit.vocabulary import KS2_SUBJECTS
+
+YEAR = 2026
+FITTED_SEED = 424242  # the cohort models are fitted on (the tests' national_200k)
+HELD_OUT_SEED = 5150  # the held-out cohort of the calibration study
+PUPILS = 200_000
+
+
+def generator_calibration(cohort: synth.NationalCohort, year: int = YEAR) -> pd.DataFrame:
+    """``figure, published, year, generated, difference`` for every published figure the generator targets."""
+    measured = headline_measures(cohort.pupils).set_index(["keystage", "measure", "subject"])["value"]
+    targets = synth.national_targets(year)
+    rows = []
+    for key, value in measured.items():
+        if key in targets:
+            published, published_year, _ = targets[key]
+            rows.append(
+                {
+                    "figure": f"{key[0].upper()} {key[1].replace('_', ' ')} {key[2]}",
+                    "published": published,
+                    "year": published_year,
+                    "generated": value,
+                    "difference": value - published,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def recovery(cohort: synth.NationalCohort, method, min_pupils: int = 30) -> pd.DataFrame:
+    """How well school value added recovers the effects planted in a synthetic cohort.
+
+    ``method``: an unfitted ``DfeProgress`` or ``FftValueAdded``; it is fitted on the cohort. For schools with at
+    least ``min_pupils``, returns per subject ``schools, r`` (correlation of score and planted effect) and
+    ``coverage`` (share of 95% intervals holding the planted effect). Planted effects are centred on their
+    pupil-weighted mean, as value added is.
+    """
+    p, schools = cohort.pupils, cohort.schools.set_index("school_id")
+    method.fit(p)
+    scores = method.school_scores(method.transform(p))
+    rows = []
+    for subject in KS2_SUBJECTS:
+        s = scores[scores["subject"] == subject]
+        if s.empty:
+            continue
+        centre = np.average(
+            schools.loc[s["school_id"], f"va_{subject}_points"], weights=schools.loc[s["school_id"], "pupils"]
+        )
+        big = s[s["pupils"] >= min_pupils].set_index("school_id")
+        planted = schools.loc[big.index, f"va_{subject}_points"] - centre
+        rows.append(
+            {
+                "subject": subject,
+                "schools": len(big),
+                "r": np.corrcoef(big["score"], planted)[0, 1],
+                "coverage": ((big["ci_low"] <= planted) & (planted <= big["ci_high"])).mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(frame: pd.DataFrame, digits: int = 2) -> str:
+    """A Markdown table (no index), numbers to ``digits`` decimals."""
+
+    def cell(v) -> str:
+        if isinstance(v, (float, np.floating)):
+            return "" if np.isnan(v) else f"{v:.{digits}f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "| " + " | ".join("---" for _ in frame.columns) + " |"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from toolkit.methods.value_added import DfeProgress, FftValueAdded
+    from toolkit.studies import calibration as estimate_calibration
+
+    fitted = synth.national_cohort(PUPILS, YEAR, seed=FITTED_SEED)
+    held_out = synth.national_cohort(PUPILS, YEAR, seed=HELD_OUT_SEED)
+    print("## Generator calibration (docs/synthetic_data.md)\n")
+    print(markdown(generator_calibration(fitted)))
+    for stage in ("ks2", "ks1"):
+        model = EstimateModel(stage).fit(fitted.pupils)
+        deciles = estimate_calibration.decile_table(model, held_out.pupils)
+        wide = deciles.pivot(index="decile", columns="measure", values="difference")[list(deciles["measure"].unique())]
+        counts = deciles.pivot(index="decile", columns="measure", values="pupils")[wide.columns]
+        shown = wide.where(counts >= 500)
+        print(f"\n## {stage}: predicted minus observed % expected standard, deciles with >= 500 pupils\n")
+        print(markdown(shown.reset_index(), 1))
+        print(f"\n## {stage}: national rates at FFT50\n")
+        print(markdown(estimate_calibration.national_rates(model, held_out.pupils, 50)))
+    ks2 = EstimateModel("ks2").fit(fitted.pupils)
+    for label, method in (
+        ("DfE", DfeProgress()),
+        ("FFT-style", FftValueAdded(ks2)),
+        ("FFT-style, contextual", FftValueAdded(EstimateModel("ks2", contextual=True))),
+    ):
+        print(f"\n## Recovery: {label}\n")
+        print(markdown(recovery(fitted, method)))
+
+
+if __name__ == "__main__":
+    main()
