@@ -144,21 +144,77 @@ def _estimates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cohort_year(args: argparse.Namespace, pupils) -> int | str:
+    """The cohort's KS2 year: ``--year``, else the file's one ``academic_year``; else a sentence saying what to do."""
+    if args.year is not None:
+        return int(args.year)
+    years = sorted(pupils["academic_year"].dropna().unique()) if "academic_year" in pupils else []
+    if len(years) == 1:
+        return int(years[0])
+    if len(years) > 1:
+        return (
+            f"{args.pupils} holds cohorts of {', '.join(map(str, years))}: give the KS2 year with --year, or "
+            "one file per year"
+        )
+    return (
+        f"{args.pupils} does not say which year these pupils finished KS2 (no academic_year column): give it "
+        "with --year, e.g. --year 2026"
+    )
+
+
 def _va(args: argparse.Namespace) -> int:
     from toolkit.inputs import PupilDataError
-    from toolkit.methods.value_added import DfeProgress, FftValueAdded
+    from toolkit.methods import policy
+    from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
     try:
         reference, pupils = _load(args.reference), _load(args.pupils)
     except (PupilDataError, FileNotFoundError) as err:
         print(err, file=sys.stderr)
         return 1
+    year = _cohort_year(args, pupils)
+    if isinstance(year, str):
+        print(year, file=sys.stderr)
+        return 2
+    try:
+        entry = policy.status(policy.KS1_KS2, year)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    official = entry.has_baseline
+    if not official and not args.unofficial:
+        print(
+            f"{entry.refusal()}. Give --unofficial to apply the DfE method anyway to the pupils who have a KS1 "
+            "result; every output is then labelled 'not an official measure'.",
+            file=sys.stderr,
+        )
+        return 1
+    with_baseline = ks1_prior_attainment(pupils)["aps"].notna()
+    if not with_baseline.any():
+        print(
+            f"{args.pupils}: no pupil has a KS1 result, so there is no KS1-KS2 progress to calculate"
+            + ("" if official else ", official or not"),
+            file=sys.stderr,
+        )
+        return 1
     method = DfeProgress() if args.method == "dfe" else FftValueAdded()
     method.fit(reference)
-    scores = method.school_scores(method.transform(pupils))
+    scores = method.school_scores(method.transform(pupils[with_baseline]))
+    if args.method == "dfe":
+        state = policy.label(entry.status if official else policy.UNOFFICIAL)
+        measure = f"{entry.label} (DfE method)"
+    else:
+        state, measure = "FFT-style, not a DfE measure", "FFT-style value added"
+    scores.insert(0, "year", year)
+    scores.insert(1, "measure", measure)
+    scores.insert(2, "status", state)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     scores.to_csv(args.out, index=False, float_format="%.4f")
-    _say(f"{args.method.upper()} value added for {scores['school_id'].nunique()} schools: {args.out}")
+    left_out = int((~with_baseline).sum())
+    _say(
+        f"{measure} for KS2 {year} ({state}), {scores['school_id'].nunique()} schools: {args.out}"
+        + (f"; {left_out} pupil(s) without a KS1 result left out" if left_out else "")
+    )
     return 0
 
 
@@ -254,11 +310,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="school value added with confidence intervals",
         description="Value added per school and subject: 'dfe' compares each pupil with the national mean of their "
         "KS1 prior attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, "
-        "month of birth). Writes school_id, subject, pupils, score, ci_low, ci_high.",
+        "month of birth). Writes year, measure, status, school_id, subject, pupils, score, ci_low, ci_high. A year "
+        "in which the DfE publishes no progress measure (KS2 2024 and 2025: no KS1 baseline) is refused unless "
+        "--unofficial is given.",
     )
     va.add_argument("--reference", required=True, help="national cohort the comparison is made with")
     va.add_argument("--pupils", required=True, help="pupils with KS1 and KS2 results")
     va.add_argument("--method", choices=("dfe", "fft"), default="dfe", help="dfe (default) or fft")
+    va.add_argument(
+        "--year", type=int, help="the summer the cohort finished KS2 (default: the file's academic_year column)"
+    )
+    va.add_argument(
+        "--unofficial",
+        action="store_true",
+        help="apply the DfE method in a year without an official measure (parameters/policy/measures.yaml) to the "
+        "pupils who have a KS1 result; every output is labelled 'not an official measure'",
+    )
     va.add_argument("--out", required=True, help="output CSV, one row per school and subject")
     va.set_defaults(run=_va)
 

@@ -76,8 +76,10 @@ def dfe_outcome(pupils: pd.DataFrame, subject: str) -> np.ndarray:
 
 
 def ks1_prior_attainment(pupils: pd.DataFrame) -> pd.DataFrame:
-    """KS1 APS (maths double weighted), framework (old levels -> "2019") and prior attainment group per pupil."""
-    r, w, m = (pupils[f"ks1_{s}"] for s in ks1.SUBJECTS)
+    """KS1 APS (maths double weighted), framework (old levels -> "2019") and prior attainment group per pupil;
+    a file without KS1 columns (a cohort that had no KS1 assessments) gives no prior attainment to anyone."""
+    blank = pd.Series(pd.NA, index=pupils.index, dtype="string")
+    r, w, m = (pupils[f"ks1_{s}"] if f"ks1_{s}" in pupils else blank for s in ks1.SUBJECTS)
     aps = ks1.ks1_aps(r, w, m)
     framework = ks1.framework_of(r, w, m)
     pag = pd.Series(pd.NA, index=pupils.index, dtype="Int64")
