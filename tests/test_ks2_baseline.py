@@ -96,3 +96,17 @@ def test_year_specific_thresholds_override_the_default(tmp_path, monkeypatch):
     b = one()  # 4 + (52 - 45) / 28 = 4.25 -> 25.5
     assert b["english_fine_points"] == 25.5 and "in 45-72" in b["english_rule"]
     assert one(year=2012)["english_fine_points"] == 26.28
+
+
+def test_from_ks2_2012_the_reading_mark_gives_the_english_fine_points():
+    # Seed 004: "When using Y11 2016/17 and beyond, the Reading mark is imported". Year 11 in 2016/17 sat KS2 in
+    # 2012. Hand-worked with the default reading thresholds (level 4 = marks 18-27): 4 + (24 - 18) / (27 - 18 + 1)
+    # = 4.6, x 6 = 27.6 fine points (4B: 26-27.99); with maths 32.76 the P8 baseline is ((27.6 + 32.76) / 2) / 6 = 5.03 -> 5.0.
+    frame = pupil(year=2012).assign(ks2_reading_level="4", ks2_reading_mark=24)
+    b = baseline(frame).iloc[0]
+    assert b["english_fine_points"] == pytest.approx(27.6) and b["english_fine_level"] == "4B"
+    assert b["english_rule"].startswith("Reading test (KS2 2012, Year 11 from 2016/17): Level 4, mark 24 in 18-27")
+    assert b["p8_baseline"] == 5.0
+    # The same pupil in KS2 2011 (Year 11 in 2015/16) keeps the English test (seed 004's worked example).
+    earlier = baseline(pupil(year=2011).assign(ks2_reading_level="4", ks2_reading_mark=24)).iloc[0]
+    assert earlier["english_fine_points"] == 26.28

@@ -30,30 +30,63 @@ def pupil(upn_serial: int, school: str, ks1: str, reading: str) -> dict:
 
 def test_dfe_progress_hand_worked():
     # National: four EXS pupils (APS 8) scoring 100, 104, 108, 112 (mean 106) and three WTS pupils (APS 6) scoring
-    # 92, 96, 100 (mean 96). Raw progress: -6, -2, 2, 6 and -4, 0, 4. Caps at each group's 1st percentile (linear
-    # interpolation): -6 + 0.03 x 4 = -5.88 and -4 + 0.02 x 4 = -3.92.
+    # 92, 96, 100 (mean 96). Raw progress: -6, -2, 2, 6 (SD 5.16398) and -4, 0, 4 (SD 4). The DfE caps a group at
+    # k SDs below its mean, one k per subject such that 1% of pupils nationally are capped: in SD units the pupils
+    # are -1.16190, -0.38730, 0.38730, 1.16190, -1, 0, 1, whose 1st percentile (linear interpolation over 7 values,
+    # position 0.06) is -1.16190 + 0.06 x 0.16190 = -1.15218, so k = 1.15218 and the caps are -5.94984 (EXS) and
+    # -4.60873 (WTS). Only the EXS pupil at -6 is capped nationally.
     national = pd.DataFrame(
         [pupil(i, "9252000", "EXS", s) for i, s in enumerate(["100", "104", "108", "112"])]
         + [pupil(10 + i, "9252001", "WTS", s) for i, s in enumerate(["92", "96", "100"])]
     )
     dfe = DfeProgress().fit(national)
-    means = dfe.national_[dfe.national_["subject"] == "reading"].set_index("pag")["national_mean"]
-    assert sorted(means.tolist()) == [96.0, 106.0]
-    capped = [-5.88, -2, 2, 6, -3.92, 0, 4]
+    table = dfe.national_[dfe.national_["subject"] == "reading"].set_index("pag")
+    assert sorted(table["national_mean"].tolist()) == [96.0, 106.0]
+    assert dfe.cap_sd_["reading"] == pytest.approx(1.15218, abs=1e-5)
+    assert sorted(table["cap"].tolist()) == pytest.approx([-5.94984, -4.60873], abs=1e-5)
+    capped = [-5.94984, -2, 2, 6, -4, 0, 4]
     sd = statistics.stdev(capped)
-    assert dfe.national_sd_["reading"] == pytest.approx(sd)
-    # A school of three: EXS 104 (-2), EXS 112 (+6), WTS 92 (-4, capped to -3.92)
+    assert dfe.national_sd_["reading"] == pytest.approx(sd, abs=1e-5)
+    assert dfe.capped_share_["reading"] == pytest.approx(1 / 7)
+    # A school of three: EXS 104 (-2), EXS 112 (+6), WTS 88 (-8, capped to -4.60873)
     school = pd.DataFrame(
-        [pupil(20, "9252002", "EXS", "104"), pupil(21, "9252002", "EXS", "112"), pupil(22, "9252002", "WTS", "92")]
+        [pupil(20, "9252002", "EXS", "104"), pupil(21, "9252002", "EXS", "112"), pupil(22, "9252002", "WTS", "88")]
     )
     progress = dfe.transform(school)
     reading = progress[progress["subject"] == "reading"]
-    assert reading["progress"].tolist() == pytest.approx([-2, 6, -3.92])
+    assert reading["progress"].tolist() == pytest.approx([-2, 6, -4.60873], abs=1e-5)
     assert reading["capped"].tolist() == [False, False, True]
     row = dfe.school_scores(progress).set_index("subject").loc["reading"]
     assert row["pupils"] == 3
-    assert row["score"] == pytest.approx((-2 + 6 - 3.92) / 3)
-    assert row["ci_high"] - row["score"] == pytest.approx(1.96 * sd / np.sqrt(3))
+    assert row["score"] == pytest.approx((-2 + 6 - 4.60873) / 3, abs=1e-5)
+    assert row["ci_high"] - row["score"] == pytest.approx(1.96 * sd / np.sqrt(3), abs=1e-5)
+
+
+def test_about_one_percent_capped_nationally(national_200k):
+    dfe = DfeProgress().fit(national_200k.pupils)
+    for subject, share in dfe.capped_share_.items():
+        assert share == pytest.approx(0.01, abs=0.002), subject
+    caps = dfe.national_.groupby("subject")["cap"]
+    assert (caps.max() < 0).all()
+
+
+def test_a_missing_ks1_subject_means_no_prior_attainment_group():
+    from toolkit.methods.value_added import ks1_prior_attainment
+
+    pupils = pd.DataFrame(
+        {"ks1_reading": ["EXS", "EXS", "A"], "ks1_writing": ["EXS", None, "EXS"], "ks1_maths": ["GDS", "GDS", "EXS"]}
+    )
+    dfe = ks1_prior_attainment(pupils)
+    assert dfe["aps"].tolist()[0] == 9.0 and dfe["aps"][1:].isna().all() and dfe["pag"][1:].isna().all()
+    fft = ks1_prior_attainment(pupils, "renormalise")
+    assert fft["aps"].tolist()[:2] == [9.0, pytest.approx((8 + 2 * 10) / 3)]
+
+
+def test_pre_key_stage_and_p_scale_points_as_the_dfe_model_uses_them():
+    from toolkit.scales import ks1_points
+
+    codes = ["PK4", "PK3", "PK2", "PK1", "P1i", "P2ii", "P4"]
+    assert ks1_points(pd.Series(codes)).tolist() == [4, 3.5, 3, 2.5, 0.25, 1.0, 1.75]
 
 
 def test_nominal_scores_for_pupils_below_the_test():

@@ -98,7 +98,7 @@ def to_types(frame: pd.DataFrame) -> pd.DataFrame:
     for col in BOOL_COLUMNS:
         if col in out:
             out[col] = schema.parse_bool(out[col])
-    for col in ("ks4_aps", "ks2_english_mark", "ks2_maths_mark"):
+    for col in ("ks4_aps", "ks2_english_mark", "ks2_maths_mark", "ks2_reading_mark"):
         if col in out:
             out[col] = pd.to_numeric(out[col]).astype(float)
     if "ks2_year" in out:

@@ -209,6 +209,19 @@ FIELDS: tuple[Field, ...] = (
             ),
         )
     ),
+    # Seed 004: from Year 11 2016/17 (KS2 2012) English fine points come from the reading test's level and mark.
+    Field(
+        "ks2_reading_level",
+        "Old-style KS2 reading test level (2012-2015): N, 2, 3, 4 or 5; gives the English fine points from KS2 2012",
+        False,
+        "KS2 reading level must be the reading test's level (N, 2, 3, 4 or 5)",
+    ),
+    Field(
+        "ks2_reading_mark",
+        "Old-style KS2 reading test mark (0-50, 2012-2015)",
+        False,
+        "KS2 reading mark must be a number from 0 to 50",
+    ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 REQUIRED = tuple(f.name for f in FIELDS if f.required)
@@ -252,6 +265,8 @@ def _value_check(field: Field):
         return _in(TRUE_WORDS | FALSE_WORDS)
     if name.endswith("_level") and name.startswith("ks2_"):
         return _in({"N", "2", "3", "4", "5"})
+    if name == "ks2_reading_mark":
+        return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 50)
     if name.endswith("_mark") and name.startswith("ks2_"):
         return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 100)
     if name.endswith("_ta") and name.startswith("ks2_"):

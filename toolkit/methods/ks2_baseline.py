@@ -3,11 +3,15 @@ marks, before 2016), each pupil with the rule of seed 004 that was applied. The 
 ``toolkit.scales.fine_points``; mark ranges per level come from ``parameters/scales/ks2_level_thresholds.csv``.
 
 Input columns (pupil table, docs/data_model.md): ``ks2_year`` and, for English and maths, ``ks2_<s>_level``
-(N, 2-5: the standard test), ``ks2_<s>_mark``, ``ks2_<s>_ta`` (W, 1-6, A, D) and ``ks2_<s>_level6`` (ignored).
+(N, 2-5: the standard test), ``ks2_<s>_mark``, ``ks2_<s>_ta`` (W, 1-6, A, D) and ``ks2_<s>_level6`` (ignored);
+from KS2 2012 (Year 11 in 2016/17 and later, seed 004) ``ks2_reading_level`` and ``ks2_reading_mark`` give the
+English fine points in place of the English test (``parameters/scales/ks2_level_thresholds.csv``: reading rows;
+the first KS2 year is ``reading_mark_from_ks2_year`` in ``parameters/ks2_baseline.yaml``).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from toolkit import parameters
@@ -74,6 +78,19 @@ def subject_points(
     return points, f"Level {lv}, mark {_fmt(mark)} in {_fmt(lo)}-{_fmt(hi)}: standard formula{outside}" + note
 
 
+def english_source(pupils: pd.DataFrame) -> pd.Series:
+    """True where a pupil's English fine points come from the reading test (seed 004: KS2 from 2012, i.e. Year 11
+    in 2016/17 and later, with a reading level given)."""
+    first = int(parameters.load_yaml("ks2_baseline.yaml")["reading_mark_from_ks2_year"])
+    year = (
+        pd.to_numeric(pupils["ks2_year"], errors="coerce")
+        if "ks2_year" in pupils
+        else pd.Series(np.nan, index=pupils.index)
+    )
+    has = pupils["ks2_reading_level"].notna() if "ks2_reading_level" in pupils else pd.Series(False, index=pupils.index)
+    return (year >= first).fillna(False).astype(bool) & has.astype(bool)
+
+
 def baseline(pupils: pd.DataFrame) -> pd.DataFrame:
     """Per pupil: ``upn``, and per subject ``<s>_fine_points``, ``<s>_fine_level``, ``<s>_rule``; then
     ``p8_baseline`` (mean of the available fine points / 6, 1 dp)."""
@@ -89,6 +106,20 @@ def baseline(pupils: pd.DataFrame) -> pd.DataFrame:
             subject_points(lv, mk, ta, l6, yr, s, table)
             for lv, mk, ta, l6, yr in zip(cols["level"], cols["mark"], cols["ta"], cols["level6"], year)
         ]
+        if s == "english":
+            reading = english_source(pupils)
+            for i in np.flatnonzero(reading.to_numpy()):
+                row = pupils.iloc[i]
+                points, rule = subject_points(
+                    row["ks2_reading_level"],
+                    row.get("ks2_reading_mark"),
+                    cols["ta"].iloc[i],
+                    pd.NA,
+                    year.iloc[i],
+                    "reading",
+                    table,
+                )
+                results[i] = (points, f"Reading test (KS2 {year.iloc[i]}, Year 11 from 2016/17): " + rule)
         out[f"{s}_fine_points"] = pd.array([r[0] for r in results], dtype="Float64")
         out[f"{s}_fine_level"] = pd.array([fine_level(r[0]) for r in results], dtype="string")
         out[f"{s}_rule"] = pd.array([r[1] for r in results], dtype="string")

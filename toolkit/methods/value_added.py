@@ -75,12 +75,18 @@ def dfe_outcome(pupils: pd.DataFrame, subject: str) -> np.ndarray:
     return score
 
 
-def ks1_prior_attainment(pupils: pd.DataFrame) -> pd.DataFrame:
+def ks1_prior_attainment(pupils: pd.DataFrame, missing_subject: str | None = None) -> pd.DataFrame:
     """KS1 APS (maths double weighted), framework (old levels -> "2019") and prior attainment group per pupil;
-    a file without KS1 columns (a cohort that had no KS1 assessments) gives no prior attainment to anyone."""
+    a file without KS1 columns (a cohort that had no KS1 assessments) gives no prior attainment to anyone.
+
+    ``missing_subject``: ``exclude`` (the DfE's rule: no group without all three subjects) or ``renormalise``
+    (average the subjects the pupil has); default ``parameters/value_added.yaml`` ``dfe.ks1_missing_subject``."""
+    rule = missing_subject or spec()["dfe"]["ks1_missing_subject"]
+    if rule not in ("exclude", "renormalise"):
+        raise ValueError(f"ks1_missing_subject must be 'exclude' or 'renormalise', not {rule!r}")
     blank = pd.Series(pd.NA, index=pupils.index, dtype="string")
     r, w, m = (pupils[f"ks1_{s}"] if f"ks1_{s}" in pupils else blank for s in ks1.SUBJECTS)
-    aps = ks1.ks1_aps(r, w, m)
+    aps = ks1.ks1_aps(r, w, m, min_subjects=3 if rule == "exclude" else 1)
     framework = ks1.framework_of(r, w, m)
     pag = pd.Series(pd.NA, index=pupils.index, dtype="Int64")
     for fw in ks1.FRAMEWORKS:
@@ -90,14 +96,29 @@ def ks1_prior_attainment(pupils: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"aps": aps, "framework": framework, "pag": pag}, index=pupils.index)
 
 
+def progress_caps(raw: pd.Series, group: list[pd.Series], share: float) -> tuple[pd.DataFrame, float]:
+    """The DfE's caps for one subject: each group's cap is k SDs of its pupils' progress below its mean progress,
+    with one k for the subject such that ``share`` of pupils nationally fall below their group's cap.
+
+    ``raw``: each pupil's KS2 outcome minus their group's mean (so each group's mean is 0); returns
+    ``framework, pag, sd, cap`` per group and k."""
+    sd = raw.groupby(group).transform("std")
+    z = (raw / sd).where(sd > 0)
+    k = float(-np.nanquantile(z, share)) if z.notna().any() else np.inf
+    table = raw.groupby(group).agg(sd="std").reset_index()
+    table["cap"] = -k * table["sd"].fillna(0.0)
+    return table, k
+
+
 class DfeProgress:
     """The DfE's progress measure: KS2 outcome minus the national mean of the pupil's prior attainment group,
-    extremely negative scores capped, school score = mean with a 95% confidence interval."""
+    extremely negative scores capped (k SDs below the group's mean, about 1% of pupils nationally), school score =
+    mean with a 95% confidence interval."""
 
     def fit(self, reference: pd.DataFrame) -> DfeProgress:
         """National means, caps and pupil-level SDs from the national cohort (the reference)."""
         pa = ks1_prior_attainment(reference)
-        rows = []
+        rows, self.cap_sd_ = [], {}
         for subject in spec()["dfe"]["subjects"]:
             y = dfe_outcome(reference, subject)
             frame = pd.DataFrame({"framework": pa["framework"], "pag": pa["pag"], "y": y}).dropna()
@@ -105,12 +126,17 @@ class DfeProgress:
             means = grouped.agg(national_pupils="size", national_mean="mean").reset_index()
             means["subject"] = subject
             raw = frame["y"] - grouped.transform("mean")
-            caps = raw.groupby([frame["framework"], frame["pag"]]).quantile(spec()["dfe"]["cap_percentile"] / 100)
-            means = means.merge(caps.rename("cap").reset_index(), on=["framework", "pag"])
+            caps, self.cap_sd_[subject] = progress_caps(
+                raw, [frame["framework"], frame["pag"]], spec()["dfe"]["cap_share"]
+            )
+            means = means.merge(caps.drop(columns="sd"), on=["framework", "pag"])
+            means["cap_sd"] = self.cap_sd_[subject]
             rows.append(means)
         self.national_ = pd.concat(rows, ignore_index=True)
         progress = self.transform(reference)
         self.national_sd_ = progress.groupby("subject")["progress"].std().to_dict()
+        scored = progress.dropna(subset=["progress"])
+        self.capped_share_ = scored.groupby("subject")["capped"].mean().to_dict()
         return self
 
     def transform(self, pupils: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +163,7 @@ class DfeProgress:
             raw = frame["actual"] - frame["estimate"]
             frame["capped"] = (raw < frame["cap"]).fillna(False)
             frame["progress"] = raw.where(~frame["capped"], frame["cap"])
-            parts.append(frame.drop(columns=["national_pupils", "national_mean", "cap"]))
+            parts.append(frame.drop(columns=["national_pupils", "national_mean", "cap", "cap_sd"]))
         out = pd.concat(parts, ignore_index=True)
         return _flag_outliers(out, self.national_sd_) if hasattr(self, "national_sd_") else out
 
