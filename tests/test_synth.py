@@ -21,18 +21,32 @@ TOLERANCE = {
     "progress_score_girls": 0.15,
     "progress_score_boys": 0.15,
     "disadvantage_gap_index": 0.15,
+    "month_of_birth_gap": 2.0,  # a tuned effect (parameters/synth.yaml), not solved: within 2 points of FFT's 14
 }
 
 
 def test_cohort_reproduces_every_published_figure_at_200k(national_200k):
     table = generator_calibration(national_200k, CALIBRATION_YEAR)
-    # KS2: 5 x expected, 5 x higher, 3 averages, 5 gender progress, gap; KS1: 3 x 2; EYFS: GLD
-    assert len(table) == 26
+    # KS2: 5 x expected, 5 x higher, 3 averages, 5 gender progress, gap, month of birth; KS1: 3 x 2; EYFS: GLD
+    assert len(table) == 27
     for row in table.itertuples():
         tolerance = next((t for k, t in TOLERANCE.items() if k.replace("_", " ") in row.figure), 1.0)
         assert abs(row.difference) <= tolerance, (
             f"{row.figure}: generated {row.generated:.2f}, published {row.published} ({row.year})"
         )
+
+
+def test_month_of_birth_pattern_as_fft_describes(national_200k):
+    """September-born pupils reach the KS2 RWM standard more often (calibration test above); from KS1 to KS2
+    pupils born March-August make above-average progress in reading and maths, September-February below."""
+    from toolkit.methods.value_added import DfeProgress
+
+    pupils = national_200k.pupils
+    month = ((pd.to_datetime(pupils["dob"]).dt.month - 9) % 12).to_numpy()
+    progress = DfeProgress().fit(pupils).transform(pupils)
+    for subject in ("reading", "maths"):
+        p = progress[progress["subject"] == subject]["progress"].to_numpy()
+        assert np.nanmean(p[month >= 6]) > 0 > np.nanmean(p[month < 6]), subject
 
 
 def test_deterministic_for_a_seed():
@@ -110,15 +124,22 @@ def test_demo_trust_structure(trust):
         per_student = entries[entries["qualification"] == "A level"].groupby("upn").size()
         assert per_student.between(2, 5).all() and per_student.mean() > 2.8
     pupils = pupils[pupils["year_group"] <= 6]
-    assert sorted(trust.past) == [2024, 2025, 2026]
+    assert sorted(trust.past) == [2022, 2023, 2024, 2025, 2026]
     for year, frame in trust.past.items():
         assert (frame["year_group"] == 6).all() and (frame["academic_year"] == year).all()
         assert frame["ks2_reading"].notna().all()
+        # The KS2 2024 and 2025 cohorts have no KS1 results at all (KS1 2020 and 2021 were cancelled).
+        assert frame["ks1_maths"].isna().all() == (year in (2024, 2025)), year
     assert "ks2_reading" not in pupils
     reception, year1, year3 = (pupils[pupils["year_group"] == g] for g in (0, 1, 3))
     assert reception["eyfs_number"].isna().all() and reception["ks1_maths"].isna().all()
     assert year1["eyfs_number"].notna().mean() > 0.9 and year1["ks1_maths"].isna().all()
-    assert year3["ks1_maths"].notna().mean() > 0.9
+    # KS1 was optional for today's Years 3-5: in a school and year group that did not assess it nobody has a
+    # result; elsewhere nearly everyone does.
+    by_school = pupils[pupils["year_group"].between(3, 5)].groupby(["school_id", "year_group"])["ks1_maths"]
+    share = by_school.apply(lambda s: s.notna().mean())
+    assert ((share == 0) | (share > 0.9)).all() and (share > 0.9).any()
+    assert (pupils.loc[pupils["year_group"] == 6, "ks1_maths"].notna().mean()) > 0.9  # KS1 2023: statutory
     assert pupils["surname"].isin(surnames()).all()
     sizes = pupils.groupby(["school_id", "year_group"]).size()
     assert sizes.between(10, 90).all()
@@ -138,7 +159,7 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 12
+    assert len(files) == 14  # + ks2_2022 ... ks2_2026 (5), ks5_2024 ... 2026 (3)
     assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_"))) == [
         "README.md",
         "ks2_levels_2016.csv",

@@ -130,21 +130,24 @@ def test_recovery_of_planted_school_effects_standard_measures(national_200k, ks2
     assert (table["coverage"] >= 0.85).all(), table
 
 
-def test_own_past_progress_weights_three_two_one(ks2_model):
+def test_own_past_progress_weights_three_two_one_over_cohorts_with_a_baseline(ks2_model):
     model = ks2_model
     history = pd.DataFrame(
         {
             "school_id": "x",
             "subject": "maths",
-            "year": [2026, 2025, 2024, 2023],
+            "year": [2026, 2025, 2024, 2023, 2022, 2019],
             "pupils": 30,
-            "score": [2.0, 1.0, -1.0, 9.0],
+            "score": [2.0, 50.0, 50.0, 1.0, -1.0, 9.0],
         }
-    )  # 2023 is beyond three years
+    )  # 2025 and 2024 have no KS1 baseline (policy calendar); 2019 is beyond the three most recent with one
     row = own_past_progress(history, model).iloc[0]
+    assert row["years"] == "2026, 2023, 2022"
     assert row["weighted_score"] == pytest.approx((3 * 2 + 2 * 1 + 1 * -1) / 6)
     dist = model.fitted_["maths"].school_va
     assert row["percentile"] == round(100 * (dist <= row["weighted_score"]).mean())
+    fewer = own_past_progress(history[history["year"] >= 2023], model).iloc[0]
+    assert fewer["years"] == "2026, 2023" and fewer["weighted_score"] == pytest.approx((3 * 2 + 2 * 1) / 5)
 
 
 def test_outliers_flagged(national_200k):
@@ -156,3 +159,22 @@ def test_outliers_flagged(national_200k):
     assert 0.01 < progress["outlier"].mean() < 0.1
     table = dfe.pag_table(progress)
     assert {"pupils", "school_mean", "national_mean"} <= set(table.columns)
+
+
+def test_rba_ks2_progress_is_a_labelled_simulation(national_200k):
+    from toolkit.methods.value_added import RbaProgressSimulation
+
+    pupils = national_200k.pupils
+    assert pupils["rba"].between(0, 39).all() and 20 <= pupils["rba"].mean() <= 28
+    rba = RbaProgressSimulation().fit(pupils)
+    assert "simulation" in rba.label
+    assert set(rba.national_["framework"]) == {"RBA"} and rba.national_["pag"].nunique() >= 30
+    progress = rba.transform(pupils)
+    assert progress["progress"].notna().mean() > 0.9
+    # national mean ~0 by construction; capping the lowest 1% lifts it a little
+    assert abs(progress.groupby("subject")["progress"].mean()).max() < 0.15
+    # A weaker baseline than KS1 (a test at age 4 against teacher assessment at age 7): pupil-level spread is wider.
+    dfe = DfeProgress().fit(pupils)
+    assert rba.national_sd_["maths"] > dfe.national_sd_["maths"]
+    with pytest.raises(ValueError, match="schools never see these scores"):
+        rba.transform(pupils.drop(columns="rba"))

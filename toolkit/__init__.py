@@ -4,4 +4,4 @@ Layers, bottom to top (docs/architecture.md): ``locations``, ``parameters``, ``v
 ``methods``, ``intake``, ``reports``, ``whatif``, ``cli``; ``synth`` and ``studies`` to one side.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -101,6 +101,8 @@ def to_types(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("ks4_aps", "ks2_english_mark", "ks2_maths_mark", "ks2_reading_mark"):
         if col in out:
             out[col] = pd.to_numeric(out[col]).astype(float)
+    if "rba" in out:
+        out["rba"] = pd.to_numeric(out["rba"]).astype("Int64")
     if "ks2_year" in out:
         out["ks2_year"] = pd.to_numeric(out["ks2_year"]).astype("Int64")
     for col in [c for c in out.columns if c.startswith(("ks1_", "ks2_", "target_")) and schema.is_known_column(c)]:

@@ -209,6 +209,12 @@ FIELDS: tuple[Field, ...] = (
             ),
         )
     ),
+    Field(
+        "rba",
+        "Reception Baseline Assessment score (0-39): in synthetic national cohorts only (schools never see RBA scores)",
+        False,
+        "RBA score must be a whole number from 0 to 39",
+    ),
     # Seed 004: from Year 11 2016/17 (KS2 2012) English fine points come from the reading test's level and mark.
     Field(
         "ks2_reading_level",
@@ -265,6 +271,10 @@ def _value_check(field: Field):
         return _in(TRUE_WORDS | FALSE_WORDS)
     if name.endswith("_level") and name.startswith("ks2_"):
         return _in({"N", "2", "3", "4", "5"})
+    if name == "rba":
+        return lambda s: (
+            s.isna() | s.str.fullmatch(r"\d{1,2}").fillna(False) & pd.to_numeric(s, errors="coerce").between(0, 39)
+        )
     if name == "ks2_reading_mark":
         return lambda s: s.isna() | pd.to_numeric(s, errors="coerce").between(0, 50)
     if name.endswith("_mark") and name.startswith("ks2_"):

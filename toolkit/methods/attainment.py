@@ -95,6 +95,12 @@ def headline_measures(pupils: pd.DataFrame) -> pd.DataFrame:
                     _row("KS2", "progress_score_girls", s, np.nanmean(prog[female])),
                     _row("KS2", "progress_score_boys", s, np.nanmean(prog[~female])),
                 ]
+        if "dob" in cohort:  # FFT's term-of-birth figure: September-born minus August-born, RWM expected standard
+            month = (pd.to_datetime(cohort["dob"]).dt.month.to_numpy() - 9) % 12
+            rwm = (exp["reading"] & exp["writing"] & exp["maths"]).to_numpy(dtype=bool)
+            if (month == 0).any() and (month == 11).any():
+                gap = 100 * (rwm[month == 0].mean() - rwm[month == 11].mean())
+                rows.append(_row("KS2", "month_of_birth_gap", "rwm", gap))
         if "fsm6" in cohort:
             rows.append(
                 _row(

@@ -134,9 +134,13 @@ def month_of_birth(dob: pd.Series) -> np.ndarray:
     return ((pd.to_datetime(dob).dt.month.to_numpy() - 9) % 12).astype(float)
 
 
-def prior_known(pupils: pd.DataFrame, stage: str) -> np.ndarray:
-    """True where the pupil has prior attainment (a KS1 average point score for KS2; any EYFS goal for KS1)."""
-    if stage == "ks2":
+PRIORS = {"ks2": "ks1", "ks1": "eyfs"}  # each stage's usual prior attainment
+
+
+def prior_known(pupils: pd.DataFrame, stage: str, prior: str | None = None) -> np.ndarray:
+    """True where the pupil has prior attainment: a KS1 average point score (prior ``ks1``, the default for KS2) or
+    any EYFS goal (prior ``eyfs``, the default for KS1)."""
+    if (prior or PRIORS[stage]) == "ks1":
         if not all(f"ks1_{s}" in pupils for s in ks1.SUBJECTS):
             return np.zeros(len(pupils), dtype=bool)
         return ~np.isnan(ks1.ks1_aps(pupils["ks1_reading"], pupils["ks1_writing"], pupils["ks1_maths"]).to_numpy())
@@ -145,11 +149,12 @@ def prior_known(pupils: pd.DataFrame, stage: str) -> np.ndarray:
     return eyfs.area_scores(pupils).notna().any(axis=1).to_numpy()
 
 
-def features(pupils: pd.DataFrame, stage: str, contextual: bool = False) -> np.ndarray:
-    """Design matrix: prior attainment, gender, month of birth (and FSM6, EAL, SEN when ``contextual``)."""
+def features(pupils: pd.DataFrame, stage: str, contextual: bool = False, prior: str | None = None) -> np.ndarray:
+    """Design matrix: prior attainment (KS1 or EYFS, ``prior``; default the stage's usual one), gender, month of
+    birth (and FSM6, EAL, SEN when ``contextual``)."""
     n = len(pupils)
     cols = [np.ones(n), (pupils["gender"] == "F").to_numpy(dtype=float), month_of_birth(pupils["dob"])]
-    if stage == "ks2":
+    if (prior or PRIORS[stage]) == "ks1":
         for s in ks1.SUBJECTS:
             band = ks1.ks1_band(pupils[f"ks1_{s}"]) if f"ks1_{s}" in pupils else pd.Series(pd.NA, index=pupils.index)
             cols += [band.eq(b).fillna(False).to_numpy(dtype=float) for b in ks2.BANDS_4]
@@ -262,11 +267,12 @@ class _Joint:
 class EstimateModel:
     """Estimates for one stage: ``"ks2"`` (KS1 -> KS2) or ``"ks1"`` (EYFS -> KS1). Constructor only stores settings."""
 
-    def __init__(self, stage: str = "ks2", contextual: bool = False):
+    def __init__(self, stage: str = "ks2", contextual: bool = False, prior: str | None = None):
         if stage not in STAGES:
             raise ValueError(f"Unknown stage {stage!r}; expected one of {STAGES}")
         self.stage = stage
         self.contextual = contextual
+        self.prior = prior or PRIORS[stage]
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -276,8 +282,8 @@ class EstimateModel:
     def fit(self, reference: pd.DataFrame) -> EstimateModel:
         """Learn from a reference cohort (a pupil table with the prior attainment and outcome columns)."""
         s = spec()
-        X = features(reference, self.stage, self.contextual)
-        known = prior_known(reference, self.stage).astype(int)
+        X = features(reference, self.stage, self.contextual, self.prior)
+        known = prior_known(reference, self.stage, self.prior).astype(int)
         school = reference["school_id"].astype("string").to_numpy()
         self.fitted_: dict[str, _Fitted] = {}
         self.predictions_: dict[str, np.ndarray] = {}
@@ -325,7 +331,26 @@ class EstimateModel:
                 tuples.append(R[rows])
             self.joint_[name] = _Joint(subjects, bins, tuples)
         self.reference_pupils_ = len(reference)
+        self.eyfs_ = self._fit_eyfs_model(reference)
         return self
+
+    def _fit_eyfs_model(self, reference: pd.DataFrame) -> EstimateModel | None:
+        """For KS2 pupils without KS1 results (KS1 optional from 2023/24): the same model with the EYFS profile as
+        prior attainment, fitted on the reference pupils who have it (``ks2_without_ks1`` in
+        parameters/estimates.yaml). No real national cohort has both the 2021 EYFS profile and KS2 results before
+        2028, so on the toolkit's data this model is fitted on the synthetic cohort, and reports say so."""
+        if self.stage != "ks2" or self.prior != "ks1" or spec().get("ks2_without_ks1") != "eyfs":
+            return None
+        has_eyfs = prior_known(reference, "ks2", "eyfs")
+        if has_eyfs.sum() < spec()["bins"] * spec()["min_bin_pupils"]:
+            return None
+        return EstimateModel("ks2", self.contextual, prior="eyfs").fit(reference[has_eyfs])
+
+    def eyfs_rows(self, pupils: pd.DataFrame) -> np.ndarray:
+        """Pupils estimated by the EYFS model: no KS1 result, an EYFS profile, and a fitted EYFS model."""
+        if getattr(self, "eyfs_", None) is None:
+            return np.zeros(len(pupils), dtype=bool)
+        return ~prior_known(pupils, "ks2", "ks1") & prior_known(pupils, "ks2", "eyfs")
 
     def _joint_index(self, subjects: tuple[str, ...], mu: dict[str, np.ndarray]) -> np.ndarray:
         return sum((mu[x] - outcome_scale(self.stage, x).expected) / self.fitted_[x].sd for x in subjects)
@@ -345,9 +370,9 @@ class EstimateModel:
     # -- predict
     def _locations(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
         """Each subject's prediction at the national average, and (key ``"known"``) the prior-attainment stratum."""
-        X = features(pupils, self.stage, self.contextual)
+        X = features(pupils, self.stage, self.contextual, self.prior)
         out = {x: X @ self.fitted_[x].coef for x in self.subjects}
-        out["known"] = prior_known(pupils, self.stage).astype(int)
+        out["known"] = prior_known(pupils, self.stage, self.prior).astype(int)
         return out
 
     def _shifts(self, challenge, n: int) -> dict[str, np.ndarray]:
@@ -403,7 +428,11 @@ class EstimateModel:
     def locate(self, pupils: pd.DataFrame) -> Located:
         """The pupils' predictions at the national average, computed once: ``Located.predict`` then gives their
         estimates at any challenge level without recomputing features (what the what-if dashboard uses)."""
-        return Located(self, pupils["upn"].astype("string").to_numpy(), pupils.index, self._locations(pupils))
+        located = Located(self, pupils["upn"].astype("string").to_numpy(), pupils.index, self._locations(pupils))
+        rows = self.eyfs_rows(pupils)
+        if rows.any():
+            located.eyfs = (rows, self.eyfs_.locate(pupils[rows]))
+        return located
 
     def _estimate_arrays(self, mu: dict[str, np.ndarray], shift: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The columns of ``predict`` (without ``upn``) from locations and shifts."""
@@ -483,9 +512,24 @@ class Located:
     upn: np.ndarray
     index: pd.Index
     mu: dict[str, np.ndarray]
+    eyfs: tuple[np.ndarray, Located] | None = None  # pupils estimated from the EYFS profile (no KS1 result)
 
     def predict(self, challenge=50) -> pd.DataFrame:
-        """Exactly ``EstimateModel.predict(pupils, challenge)``."""
+        """Exactly ``EstimateModel.predict(pupils, challenge)``; ``prior`` says which prior attainment each pupil's
+        estimate comes from (``ks1``, ``eyfs`` or ``none``)."""
+        out = self._predict(challenge)
+        known = self.mu["known"].astype(bool)
+        out["prior"] = pd.array(np.where(known, self.model.prior, "none"), dtype="string")
+        if self.eyfs is not None:
+            rows, sub = self.eyfs
+            part = sub._predict(_take(challenge, rows))
+            where = out.index[rows]
+            for col in part.columns.drop("upn"):
+                out.loc[where, col] = part[col].to_numpy()
+            out.loc[where, "prior"] = "eyfs"
+        return out
+
+    def _predict(self, challenge=50) -> pd.DataFrame:
         m = self.model
         shift = m._shifts(challenge, len(self.upn))
         # Pupils with the same prior attainment, gender and month of birth (and challenge) have the same estimates:
@@ -499,6 +543,13 @@ class Located:
 
     def chance_at_least(self, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
         """P(outcome >= cut) per pupil at ``challenge`` (NaN cut gives NaN)."""
+        out = self._chance_at_least(subject, cut, challenge)
+        if self.eyfs is not None:
+            rows, sub = self.eyfs
+            out[rows] = sub._chance_at_least(subject, np.asarray(cut, dtype=float)[rows], _take(challenge, rows))
+        return out
+
+    def _chance_at_least(self, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
         m = self.model
         mu = self.mu[subject]
         loc = mu + m._shifts(challenge, len(mu))[subject]
@@ -506,3 +557,12 @@ class Located:
         cut = np.asarray(cut, dtype=float)
         p = m._at_least(subject, b, loc, np.nan_to_num(cut, nan=0.0)[:, None])[:, 0]
         return np.where(np.isnan(cut), np.nan, p)
+
+
+def _take(challenge, rows: np.ndarray):
+    """The part of a challenge (None, a number, one per pupil, or a dict subject -> either) for ``rows``."""
+    if isinstance(challenge, dict):
+        return {k: _take(v, rows) for k, v in challenge.items()}
+    if challenge is None or np.ndim(challenge) == 0:
+        return challenge
+    return np.asarray(challenge, dtype=float)[rows]

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit import parameters
-from toolkit.methods import attainment, ks5
-from toolkit.methods.estimates import EstimateModel, outcome_scale, outcome_values
+from toolkit.methods import attainment, ks5, policy
+from toolkit.methods.estimates import EstimateModel, outcome_scale, outcome_values, prior_known
 from toolkit.scales import ks1, ks2
 
 PROGRESS_COLUMNS = ["upn", "school_id", "subject", "actual", "estimate", "progress", "outlier"]
@@ -115,9 +115,15 @@ class DfeProgress:
     extremely negative scores capped (k SDs below the group's mean, about 1% of pupils nationally), school score =
     mean with a 95% confidence interval."""
 
+    label = "KS1-KS2 progress (DfE method)"
+
+    def prior_groups(self, pupils: pd.DataFrame) -> pd.DataFrame:
+        """``framework, pag`` per pupil: the KS1 prior attainment group (no group without a KS1 baseline)."""
+        return ks1_prior_attainment(pupils)
+
     def fit(self, reference: pd.DataFrame) -> DfeProgress:
         """National means, caps and pupil-level SDs from the national cohort (the reference)."""
-        pa = ks1_prior_attainment(reference)
+        pa = self.prior_groups(reference)
         rows, self.cap_sd_ = [], {}
         for subject in spec()["dfe"]["subjects"]:
             y = dfe_outcome(reference, subject)
@@ -141,7 +147,7 @@ class DfeProgress:
 
     def transform(self, pupils: pd.DataFrame) -> pd.DataFrame:
         """Pupil-level progress (long format, ``PROGRESS_COLUMNS`` plus ``framework, pag, capped``)."""
-        pa = ks1_prior_attainment(pupils)
+        pa = self.prior_groups(pupils)
         parts = []
         for subject in spec()["dfe"]["subjects"]:
             frame = pd.DataFrame(
@@ -188,9 +194,32 @@ def pag_table(progress: pd.DataFrame, national_means: pd.DataFrame) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------------------------------- FFT-style
+class RbaProgressSimulation(DfeProgress):
+    """A simulation of the DfE's RBA-KS2 progress measure (from KS2 2028) for researchers: the DfE's method with
+    the Reception Baseline Assessment score (0-39, column ``rba``) as prior attainment, one group per score.
+
+    Only synthetic cohorts carry RBA scores: the DfE shares no pupil's score with schools, so a school cannot
+    compute this measure for itself, and every output of this class is labelled a simulation."""
+
+    label = "RBA-KS2 progress (simulation: RBA scores are never shared with schools)"
+
+    def prior_groups(self, pupils: pd.DataFrame) -> pd.DataFrame:
+        if "rba" not in pupils:
+            raise ValueError(
+                "RBA-KS2 progress needs an rba column (Reception Baseline Assessment scores, 0-39); schools never "
+                "see these scores, so only synthetic cohorts (toolkit synth national) have them"
+            )
+        rba = pd.to_numeric(pupils["rba"], errors="coerce")
+        return pd.DataFrame(
+            {"framework": pd.Series("RBA", index=pupils.index, dtype="string"), "pag": rba.round().astype("Int64")},
+            index=pupils.index,
+        )
+
+
 class FftValueAdded:
     """FFT-style value added: each pupil's outcome minus the estimate for similar pupils nationally (prior
-    attainment, gender, month of birth) from ``EstimateModel``; combined measures in percentage points."""
+    attainment, gender, month of birth) from ``EstimateModel``; combined measures in percentage points. Pupils
+    without a KS1 result have no value-added score (their estimate has no baseline to measure progress from)."""
 
     def __init__(self, model: EstimateModel | None = None):
         self.model = model
@@ -236,7 +265,9 @@ class FftValueAdded:
                 )
             )
         out = pd.concat([p.assign(upn=pupils["upn"], school_id=pupils["school_id"]) for p in parts], ignore_index=True)
-        out["progress"] = out["actual"] - out["estimate"]
+        # Value added needs a KS1 baseline: pupils without one keep their result but have no progress score.
+        baseline = np.tile(prior_known(pupils, m.stage, m.prior), len(parts))
+        out["progress"] = (out["actual"] - out["estimate"]).where(baseline)
         out = out[["upn", "school_id", "subject", "actual", "estimate", "progress"]]
         return _flag_outliers(out, self.national_sd_) if flag else out
 
@@ -319,13 +350,16 @@ class Level3ValueAdded:
 def own_past_progress(school_va: pd.DataFrame, model: EstimateModel) -> pd.DataFrame:
     """A school's own past progress as a challenge percentile, per subject.
 
-    ``school_va``: ``school_id, year, subject, pupils, score`` (FFT-style school VA of past cohorts). The last three
-    years are weighted 3:2:1, most recent first, each also by its pupils; the weighted score is ranked among the
-    reference cohort's schools. Returns ``school_id, subject, weighted_score, percentile`` (1-99).
+    ``school_va``: ``school_id, year, subject, pupils, score`` (FFT-style school VA of past cohorts). Only cohorts
+    with a KS1 baseline count (the policy calendar's KS1-KS2 progress is published or calculated that year: not
+    KS2 2024 or 2025); the three most recent of them are weighted 3:2:1, most recent first, each also by its
+    pupils, and the weighted score is ranked among the reference cohort's schools. Returns ``school_id, subject,
+    weighted_score, percentile`` (1-99) and ``years`` (the cohorts used, newest first, e.g. "2026, 2023, 2022").
     """
     weights = spec_weights()
+    eligible = set(policy.baseline_years(policy.KS1_KS2, school_va["year"].unique())) if len(school_va) else set()
     rows = []
-    for (school, subject), g in school_va.groupby(["school_id", "subject"]):
+    for (school, subject), g in school_va[school_va["year"].isin(eligible)].groupby(["school_id", "subject"]):
         if subject not in model.subjects:
             continue
         g = g.sort_values("year", ascending=False).head(len(weights))
@@ -337,9 +371,10 @@ def own_past_progress(school_va: pd.DataFrame, model: EstimateModel) -> pd.DataF
                 "subject": subject,
                 "weighted_score": score,
                 "percentile": float(model.percentile_of_school_va(subject, score)),
+                "years": ", ".join(str(int(y)) for y in g["year"]),
             }
         )
-    return pd.DataFrame(rows, columns=["school_id", "subject", "weighted_score", "percentile"])
+    return pd.DataFrame(rows, columns=["school_id", "subject", "weighted_score", "percentile", "years"])
 
 
 def spec_weights() -> list[int]:

@@ -364,7 +364,7 @@ def past_value_added(
     own = (
         own_past_progress(fft_scores, models.ks2)
         if len(fft_scores)
-        else pd.DataFrame(columns=["school_id", "subject", "percentile"])
+        else pd.DataFrame(columns=["school_id", "subject", "percentile", "years"])
     )
     return progress, scores, own
 
@@ -477,6 +477,7 @@ def _school_info(
             "challenge": str(p.challenge),
             "settings": p.settings.get(school_id),
             "own_past_progress": {r.subject: float(r.percentile) for r in _of(p.own, school_id).itertuples()},
+            "own_past_years": {r.subject: r.years for r in _of(p.own, school_id).itertuples()},
             "past_years": sorted(y for y, c in p.past.items() if len(_of(c, school_id))),
             "ks5_years": sorted(y for y, e in p.ks5_years.items() if (e["school_id"] == school_id).any()),
             "baseline_years": sorted(y for y, b in p.baselines.items() if (b["school_id"] == school_id).any()),

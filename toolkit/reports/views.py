@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.methods import attainment
+from toolkit.methods import attainment, policy
 from toolkit.methods.estimates import outcome_scale
 from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
 from toolkit.methods.targets import aggregate_targets, review_targets
 from toolkit.methods.targets import spec as targets_spec
-from toolkit.methods.value_added import pag_table
+from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import charts
 from toolkit.reports.display import (
     heading,
@@ -292,6 +292,31 @@ def estimates_report(school: School, year_groups: list[int], challenge: str = "c
             "Chances are the share of similar pupils nationally reaching each band, moved by the challenge level; "
             "bands B (below), W (working towards), N (national standard), A (above). Method: docs/methodology.md."
         )
+        prior_note(school, yg, challenge)
+
+
+def prior_note(school: School, year_group: int, challenge: str = "chosen") -> None:
+    """Say which prior attainment the year group's estimates come from, and which years own past progress used."""
+    est = school.estimates_for(year_group, challenge)
+    if "prior" in est and STAGE_OF_YEAR.get(year_group) == "ks2":
+        eyfs, none = int((est["prior"] == "eyfs").sum()), int((est["prior"] == "none").sum())
+        if eyfs:
+            note(
+                f"{eyfs} pupil(s) in this year group have no KS1 result (KS1 has been optional since 2023/24): their "
+                "estimates come from their EYFS profile, with a model fitted on the synthetic national cohort (no "
+                "real national cohort has both the EYFS profile and KS2 results before 2028)."
+            )
+        if none:
+            note(
+                f"{none} pupil(s) have neither KS1 nor EYFS results: their estimates use gender and month of birth only."
+            )
+    years = sorted(set((school.info.get("own_past_years") or {}).values()))
+    if years:
+        note(
+            "Own past progress: the school's value added in KS2 "
+            + "; ".join(years)
+            + " (the three most recent cohorts with a KS1 baseline, weighted 3:2:1)."
+        )
 
 
 # ----------------------------------------------------------------------------------------------- targets
@@ -437,17 +462,73 @@ def attainment_table(school: School, year: int) -> pd.DataFrame:
     )
 
 
+def measure_years(school: School) -> pd.DataFrame:
+    """Each past KS2 cohort of the school, newest first: its pupils, those with a KS1 baseline, and whether the
+    DfE's KS1-KS2 progress measure exists that year (the policy calendar), with the reason where it does not."""
+    rows = []
+    for year in sorted(school.past, reverse=True):
+        entry = policy.status(policy.KS1_KS2, year)
+        with_ks1 = int(ks1_prior_attainment(school.past[year])["aps"].notna().sum())
+        has_va = school.va_scores is not None and bool((school.va_scores["year"] == year).any())
+        state = entry.status if entry.has_baseline else (policy.UNOFFICIAL if has_va else policy.NONE)
+        rows.append(
+            {
+                "year": year,
+                "pupils": len(school.past[year]),
+                "with_ks1": with_ks1,
+                "status": policy.label(state),
+                "reason": entry.reason or "",
+                "has_va": has_va,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _trend_cell(value: float, years: pd.DataFrame, year: int) -> str:
+    if not pd.isna(value):
+        return signed(value)
+    return years.set_index("year").loc[year, "status"]
+
+
 def va_report(school: School) -> None:
     year = latest_year(school)
-    if year is None or school.va_scores is None:
+    if year is None:
         note("No past KS2 results: value added needs ks2_<year>.csv files.")
         return
+    years = measure_years(school)
+    heading("Which years have a progress measure", 3)
+    show_table(
+        years[["year", "pupils", "with_ks1", "status", "reason"]].rename(
+            columns={
+                "year": "KS2 year",
+                "pupils": "Pupils",
+                "with_ks1": "Pupils with KS1 results",
+                "status": "DfE KS1-KS2 progress",
+                "reason": "Why not",
+            }
+        ),
+        {"KS2 year": whole, "Pupils": whole, "Pupils with KS1 results": whole},
+    )
+    note(
+        "The DfE publishes KS1-KS2 progress only where the cohort has a KS1 baseline (parameters/policy/measures.yaml). "
+        "In a year without it this report shows attainment only; value added is shown for the latest cohort that has "
+        "one."
+    )
     heading(f"Attainment against national: KS2 {year}")
     show_table(attainment_table(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
+    with_va = years[years["has_va"]]
+    if with_va.empty:
+        note(f"No cohort of this school has KS1 results, so there is no value added to show: {years['reason'].iloc[0]}")
+        return
+    if year not in set(with_va["year"]):
+        row = years.set_index("year").loc[year]
+        note(f"KS2 {year}: no progress measure ({row['reason'] or 'no pupil has a KS1 result'}).")
+    year = int(with_va["year"].max())
+    status = with_va.set_index("year").loc[year, "status"]
     order = {s: i for i, s in enumerate(SUBJECT_LABELS)}
     scores = school.va_scores[school.va_scores["year"] == year]
     scores = scores.assign(o=scores["subject"].map(order)).sort_values(["o", "method"]).drop(columns="o")
-    heading(f"Value added: KS2 {year}")
+    heading(f"Value added: KS2 {year} (DfE measure: {status})")
     table = scores[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
     table["subject"] = table["subject"].map(SUBJECT_LABELS)
     table["significance"] = np.select(
@@ -468,19 +549,22 @@ def va_report(school: School) -> None:
         {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
     )
     test_scores = scores[scores["subject"].isin(KS2_SUBJECTS)]
-    show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals"))
+    show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals ({status})"))
     note(
         "DfE: the DfE's progress measure (KS1 prior attainment groups). FFT: FFT-style value added (prior attainment, "
         "gender, month of birth). RWM and R&M (FFT) are in percentage points of the combined standard."
     )
-    heading("Value added over three years (FFT-style)", 3)
+    heading("Value added by year (FFT-style)", 3)
     trend = school.va_scores[school.va_scores["method"] == "FFT"].pivot_table(
         index="subject", columns="year", values="score"
     )
+    trend = trend.reindex(columns=sorted(school.past))
     trend = trend.reindex([s for s in (*KS2_SUBJECTS, *COMBINED["ks2"]) if s in trend.index])
-    trend.index = trend.index.map(SUBJECT_LABELS)
-    trend.columns = [str(c) for c in trend.columns]
-    show_table(trend.reset_index().rename(columns={"subject": "Subject"}), {c: signed for c in trend.columns})
+    cells = pd.DataFrame(
+        {str(y): [_trend_cell(v, years, y) for v in trend[y]] for y in trend.columns}, index=trend.index
+    )
+    cells.index = cells.index.map(SUBJECT_LABELS)
+    show_table(cells.reset_index().rename(columns={"subject": "Subject"}))
 
     progress = school.va_pupils[school.va_pupils["year"] == year]
     dfe = progress[progress["method"] == "DfE"]

@@ -59,6 +59,11 @@ def decile_table(model: EstimateModel, pupils: pd.DataFrame, challenge=None) -> 
     return pd.DataFrame(rows)
 
 
+def without_ks1(pupils: pd.DataFrame) -> pd.DataFrame:
+    """The held-out cohort as if nobody had a KS1 result (KS1 optional): the EYFS stratum of the KS2 estimates."""
+    return pupils.assign(**{c: pd.NA for c in pupils.columns if c.startswith("ks1_")})
+
+
 def national_rates(model: EstimateModel, pupils: pd.DataFrame, challenge=50) -> pd.DataFrame:
     """``measure, indicator, estimated, observed, difference`` (percent): the mean of pupils' chances at
     ``challenge`` against the observed rate, for the expected and the high standard."""

@@ -94,16 +94,24 @@ def main() -> None:
     held_out = synth.national_cohort(PUPILS, YEAR, seed=HELD_OUT_SEED)
     print("## Generator calibration (docs/synthetic_data.md)\n")
     print(markdown(generator_calibration(fitted)))
-    for stage in ("ks2", "ks1"):
+    for stage, label, sample in (
+        ("ks2", "ks2 (KS1 prior attainment)", held_out.pupils),
+        (
+            "ks2",
+            "ks2 without KS1 (EYFS prior attainment, model fitted on the synthetic cohort)",
+            estimate_calibration.without_ks1(held_out.pupils),
+        ),
+        ("ks1", "ks1 (EYFS prior attainment)", held_out.pupils),
+    ):
         model = EstimateModel(stage).fit(fitted.pupils)
-        deciles = estimate_calibration.decile_table(model, held_out.pupils)
+        deciles = estimate_calibration.decile_table(model, sample)
         wide = deciles.pivot(index="decile", columns="measure", values="difference")[list(deciles["measure"].unique())]
         counts = deciles.pivot(index="decile", columns="measure", values="pupils")[wide.columns]
         shown = wide.where(counts >= 500)
-        print(f"\n## {stage}: predicted minus observed % expected standard, deciles with >= 500 pupils\n")
+        print(f"\n## {label}: predicted minus observed % expected standard, deciles with >= 500 pupils\n")
         print(markdown(shown.reset_index(), 1))
-        print(f"\n## {stage}: national rates at FFT50\n")
-        print(markdown(estimate_calibration.national_rates(model, held_out.pupils, 50)))
+        print(f"\n## {label}: national rates at FFT50\n")
+        print(markdown(estimate_calibration.national_rates(model, sample, 50)))
     ks2 = EstimateModel("ks2").fit(fitted.pupils)
     for label, method in (
         ("DfE", DfeProgress()),
@@ -112,6 +120,25 @@ def main() -> None:
     ):
         print(f"\n## Recovery: {label}\n")
         print(markdown(recovery(fitted, method)))
+    print("\n## DfE capping of extremely negative progress (k SDs below each group's mean)\n")
+    print(markdown(caps_table(fitted), 2))
+
+
+def caps_table(cohort: synth.NationalCohort) -> pd.DataFrame:
+    """Per subject: k, the share of pupils capped, and the range of the caps over the prior attainment groups."""
+    from toolkit.methods.value_added import DfeProgress
+
+    dfe = DfeProgress().fit(cohort.pupils)
+    caps = dfe.national_.groupby("subject")["cap"].agg(["min", "max"])
+    return pd.DataFrame(
+        {
+            "subject": list(dfe.cap_sd_),
+            "k (SDs)": list(dfe.cap_sd_.values()),
+            "% capped": [100 * dfe.capped_share_[s] for s in dfe.cap_sd_],
+            "lowest cap": [caps.loc[s, "min"] for s in dfe.cap_sd_],
+            "highest cap": [caps.loc[s, "max"] for s in dfe.cap_sd_],
+        }
+    )
 
 
 if __name__ == "__main__":

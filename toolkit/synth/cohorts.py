@@ -32,7 +32,8 @@ from toolkit.vocabulary import KS1_SUBJECTS, KS2_SUBJECTS
 from toolkit.vocabulary import KS2_TEST_SUBJECTS as TEST_SUBJECTS
 
 # Ordered outcome categories, lowest first. Pupils below WTS at KS1 are split evenly across the codes before PKF.
-KS1_BELOW = ("P4", "P5", "P6", "P7", "P8", "PK1", "PK2", "PK3", "PK4", "PK5", "PK6")
+# KS1 has pre-key-stage standards PK1-PK4 (PK4 = PKF, foundations for the expected standard) and P-scales below.
+KS1_BELOW = ("P2i", "P3i", "P4", "PK1", "PK2", "PK3")
 KS1_CATS = KS1_BELOW + ("PKF", "WTS", "EXS", "GDS")
 WRITING_BELOW = ("BLW", "PKE", "PKG", "PKF")
 WRITING_CATS = WRITING_BELOW + ("WTS", "EXS", "GDS")
@@ -339,6 +340,8 @@ def ks2_statistics(c: Cohort, lat: dict, cal: Calibration, model: dict, pag: np.
     stats["KS2 disadvantage_gap_index all"] = attainment.disadvantage_gap_index(
         c.disadvantaged, ks2["reading"], ks2["maths"]
     )
+    rwm = exp["reading"] & exp["writing"] & exp["maths"]
+    stats["KS2 month_of_birth_gap rwm"] = 100 * (rwm[c.month == 0].mean() - rwm[c.month == 11].mean())
     return stats
 
 
@@ -687,8 +690,19 @@ class NationalCohort:
     calibration: Calibration
 
 
+def rba_scores(rng: np.random.Generator, c: Cohort, lat: dict, model: dict) -> np.ndarray:
+    """Synthetic Reception Baseline Assessment scores (0-39): general attainment with the age-5 month-of-birth
+    effect and assessment noise, scaled to the documented mean and SD (``rba`` in parameters/synth.yaml). Only
+    synthetic national cohorts carry them: no school ever sees a real pupil's RBA score."""
+    r = model["rba"]
+    x = lat["general"] + model["eyfs"]["month_of_birth"] * c.month + r["noise_sd"] * rng.standard_normal(len(c.month))
+    z = (x - x.mean()) / x.std()
+    return np.clip(np.round(r["mean"] + r["sd"] * z), 0, 39).astype(int)
+
+
 def national_cohort(pupils: int, year: int, seed: int) -> NationalCohort:
-    """A synthetic national cohort of ``pupils`` who finished KS2 in ``year`` (EYFS, KS1 and KS2 results)."""
+    """A synthetic national cohort of ``pupils`` who finished KS2 in ``year`` (EYFS, KS1 and KS2 results, and a
+    simulated RBA score for researchers)."""
     if pupils < 1:
         raise ValueError("--pupils must be at least 1")
     model = parameters.load_yaml("synth.yaml")
@@ -702,6 +716,7 @@ def national_cohort(pupils: int, year: int, seed: int) -> NationalCohort:
     ids = common.school_ids(rng, len(sizes))
     n = len(c.school)
     table = pupil_table(rng, c, lat, cal, model, ids, np.full(n, 6), np.full(n, year), np.full(n, 3))
+    table["rba"] = pd.array(rba_scores(np.random.default_rng([seed, 6000]), c, lat, model), dtype="Int64")
     school_frame = pd.DataFrame(
         {
             "school_id": ids,
@@ -872,9 +887,30 @@ def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, 
     return row, pd.concat(current, ignore_index=True), past, old_ks2_cohort(rng, sch["school_id"])
 
 
+def withhold_ks1(pupils: pd.DataFrame, year: int, demo: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """The KS1 results real pupils have: none for cohorts whose KS1 year was cancelled (KS2 2024 and 2025), and
+    none for the pupils of a school and year group that did not assess KS1 once it was optional (from 2024; a
+    share ``ks1_opt_out_share`` of schools per year group). Pupils in ``year`` are in Year ``g``: KS1 in
+    ``year - (g - 2)``; past Year 6 cohorts of KS2 year ``ay``: KS1 in ``ay - 4``."""
+    out = pupils.copy()
+    g = out["year_group"].astype(int).to_numpy()
+    ay = out["academic_year"].astype(int).to_numpy()
+    ks1_year = ay - (g - 2)
+    cancelled = np.isin(ks1_year, demo["ks1_cancelled_years"])
+    optional = (g >= 3) & (ks1_year >= demo["ks1_optional_from"]) & (ay == year)
+    keys = pd.DataFrame({"school": out["school_id"].astype(str), "g": g})[optional].drop_duplicates()
+    opted_out = keys[rng.random(len(keys)) < demo["ks1_opt_out_share"]]
+    out_key = pd.MultiIndex.from_frame(pd.DataFrame({"school": out["school_id"].astype(str), "g": g}))
+    withheld = cancelled | (optional & out_key.isin(pd.MultiIndex.from_frame(opted_out)))
+    for col in (c for c in out.columns if c.startswith("ks1_")):
+        out.loc[withheld, col] = pd.NA
+    return out
+
+
 def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> DemoTrust:
     """A synthetic trust: ``n_schools`` primaries with Reception-Year 6 in academic year ``year`` (by its summer)
-    and three past KS2 cohorts (``year``-1 .. ``year``-3) for value added and own past progress, plus (unless
+    and past KS2 cohorts (``demo.past_ks2_cohorts`` in parameters/synth.yaml) for value added and own past
+    progress, with the KS1 results real schools have (``withhold_ks1``), plus (unless
     ``secondary`` is False) a secondary school with a sixth form (``demo_secondary``)."""
     if n_schools < 1:
         raise ValueError("--schools must be at least 1")
@@ -886,7 +922,9 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
     ids = common.school_ids(rng, n_schools, las=[925])
     # A school keeps roughly its size from year to year: 1, 2 or 3 forms of entry, or a small village school.
     form = rng.choice([15, 30, 30, 45, 60, 90], n_schools)
-    cohorts = [(g, year) for g in range(7)] + [(6, year - k) for k in (1, 2, 3)]
+    demo = model["demo"]
+    past_years = [year - k for k in range(1, demo["past_ks2_cohorts"] + 1)]
+    cohorts = [(g, year) for g in range(7)] + [(6, ay) for ay in past_years]
     parts = []
     for g, ay in cohorts:
         sizes = np.clip(np.round(form * rng.uniform(0.85, 1.0, n_schools)), 10, 90).astype(int)
@@ -900,14 +938,14 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
             would_be = outcome_columns(c, lat, cal, model, np.full(n, 3))
             table = pd.concat([table, draw_targets(rng, would_be, np.full(n, g), model)], axis=1)
         parts.append(table)
-    everyone = pd.concat(parts, ignore_index=True)
+    everyone = withhold_ks1(pd.concat(parts, ignore_index=True), year, demo, np.random.default_rng([seed, 5000]))
     current = everyone[everyone["academic_year"] == year].reset_index(drop=True)
     current = current.drop(columns=[c for c in current.columns if c.startswith("ks2_")])
     past = {
         ay: everyone[everyone["academic_year"] == ay]
         .reset_index(drop=True)
         .drop(columns=[c for c in everyone.columns if c.startswith("target_")])
-        for ay in (year - 3, year - 2, year - 1)
+        for ay in sorted(past_years)
     }
     school_frame = pd.DataFrame(
         {
