@@ -1006,8 +1006,10 @@ Sampleton say so on every page. Results follow a model calibrated to published n
 
 - schools.csv: the schools, with the value added planted in each (latent SD units)
 - pupils.csv: pupils on roll in {year_label}: Reception to Year 6 in the primaries (EYFS from Year 1, KS1 from
-  Year 3); Years 12 and 13 in the secondary school, with their KS4 average point score
-- ks2_<year>.csv: the Year 6 of each of the three previous years, with KS2 results
+  Year 3, except where a school did not assess the optional KS1 of 2024 on); Years 12 and 13 in the secondary
+  school, with their KS4 average point score
+- ks2_<year>.csv: the Year 6 of each of the previous five years, with KS2 results (the 2024 and 2025 cohorts have
+  no KS1 results: KS1 2020 and 2021 were cancelled, so there is no official progress measure for them)
 - ks5_<year>.csv: the secondary school's Year 13 of each of the three previous years, one row per A level or AS
   entry with its grade
 - tracking.csv: termly steps-and-points grades (reading, writing, maths) of the primaries' pupils: last year's
