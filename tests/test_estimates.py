@@ -57,9 +57,8 @@ def test_output_columns_and_probabilities(ks2_model, sample):
             assert f"{subject}_{col}" in est
         assert (est[f"{subject}_estimate_low"] <= est[f"{subject}_estimate"]).all()
         assert (est[f"{subject}_estimate"] <= est[f"{subject}_estimate_high"]).all()
-        most_likely = p.to_numpy().argmax(axis=1)
-        assert (est[f"{subject}_band"].to_numpy() == np.asarray(bands)[most_likely]).all()
-        chosen = p.to_numpy()[np.arange(len(p)), most_likely]
+        shown = np.array([bands.index(b) for b in est[f"{subject}_band"]])  # the band containing the estimate
+        chosen = p.to_numpy()[np.arange(len(p)), shown]
         assert np.allclose(est[f"{subject}_p_lower"] + chosen + est[f"{subject}_p_higher"], 1)
         assert (est[f"{subject}_p_high"] <= est[f"{subject}_p_expected"]).all()
     # A combined measure is never more likely than its least likely part.
@@ -168,3 +167,17 @@ def test_too_small_a_reference_is_refused(sample):
 def test_unknown_stage_is_refused():
     with pytest.raises(ValueError, match="Unknown stage 'ks4'"):
         EstimateModel("ks4")
+
+
+def test_the_band_shown_contains_the_estimate(ks2_model, ks1_model, sample):
+    for model in (ks2_model, ks1_model):
+        est = model.predict(sample.head(3000), 80)
+        for x in model.subjects:
+            sc = outcome_scale(model.stage, x)
+            edges = np.concatenate([[-np.inf], sc.cuts, [np.inf]])
+            position = np.array([sc.bands.index(b) for b in est[f"{x}_band"]])
+            e = est[f"{x}_estimate"].to_numpy()
+            assert ((edges[position] <= e) & (e < edges[position + 1])).all(), (model.stage, x)
+            chance_of_band = est[[f"{x}_p_{b}" for b in sc.bands]].to_numpy()[np.arange(len(est)), position]
+            total = est[f"{x}_p_lower"] + chance_of_band + est[f"{x}_p_higher"]
+            assert np.allclose(total, 1.0)

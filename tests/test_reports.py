@@ -1,5 +1,6 @@
 """The report pack: two demo schools rendered to HTML and PDF, checked as a reader would check them."""
 
+import html
 import json
 import re
 import subprocess
@@ -55,6 +56,13 @@ def pack(data, two, secondary, tmp_path_factory):
     return out, manifest
 
 
+def report_file(out: Path, school: str, report: str, fmt: str) -> Path:
+    """A report's file: ``<school_id>_<distinctive name words>_<report>.<fmt>`` in the school's folder."""
+    found = sorted((out / "reports" / school).glob(f"{school}_*{report}.{fmt}"))
+    assert len(found) == 1, (school, report, fmt, found)
+    return found[0]
+
+
 def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
@@ -72,11 +80,11 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
     for school in two + [secondary]:
         for report in reports_of(school, secondary):
             for fmt in ("html", "pdf"):
-                f = out / "reports" / school / f"{report}.{fmt}"
+                f = report_file(out, school, report, fmt)
                 assert f.exists() and f.stat().st_size > 10_000, f
             assert (
                 subprocess.run(
-                    ["pdfinfo", str(out / "reports" / school / f"{report}.pdf")], capture_output=True, text=True
+                    ["pdfinfo", str(report_file(out, school, report, "pdf"))], capture_output=True, text=True
                 ).stdout.count("Page size:")
                 == 1
             )
@@ -85,6 +93,28 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
     index = (out / "index.html").read_text()
     assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS)
     assert "SYNTHETIC DATA" in index
+    assert report_file(out, two[0], "va", "pdf").name == f"{two[0]}_oakfield_va.pdf"  # the school in the name
+
+
+@pytest.mark.slow
+def test_index_cells_sit_under_their_own_headings(pack, two, secondary):
+    """Every link is in the column of its report; a school without that report has an empty cell there."""
+    out, _ = pack
+    index = (out / "index.html").read_text()
+    headings = re.findall(r"<th>(.*?)</th>", index)[2:]
+    assert headings == list(REPORTS.values())  # every report appears in this pack, in the pack's order
+    by_title = {title: key for key, title in REPORTS.items()}
+    for row in re.findall(r"<tr><td>.*?</tr>", index)[0:]:
+        school = re.search(r"</td><td>(\d{7})</td>", row).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)[2:]
+        assert len(cells) == len(headings)
+        for title, cell in zip(headings, cells):
+            report = by_title[title]
+            if report in reports_of(school, secondary):
+                assert f"{school}_" in cell and f"_{report}.pdf" in cell, (school, report, cell)
+            else:
+                assert "href" not in cell, (school, report, cell)
+    assert re.search(r"Created \d{1,2} [A-Z][a-z]+ 20\d\d, \d\d:\d\d UTC", index)
 
 
 @pytest.mark.slow
@@ -96,7 +126,7 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     ks2 = load_pupils(data / "ks2_2026.csv")
     dfe = DfeProgress().fit(reference)
     scores = dfe.school_scores(dfe.transform(ks2[ks2["school_id"] == school])).set_index("subject")
-    va_text = pdf_text(out / "reports" / school / "va.pdf")
+    va_text = pdf_text(report_file(out, school, "va", "pdf"))
     for subject in ("reading", "maths"):
         line = next(
             l
@@ -109,7 +139,7 @@ def test_pdf_holds_the_schools_own_figures(pack, two, data, national_200k):
     year6 = pupils[(pupils["school_id"] == school) & (pupils["year_group"] == 6)]
     est = EstimateModel("ks2").fit(reference).predict(year6, 50)
     expected = f"{100 * est['reading_p_expected'].mean():.0f}%"
-    est_text = pdf_text(out / "reports" / school / "estimates.pdf")
+    est_text = pdf_text(report_file(out, school, "estimates", "pdf"))
     summary = est_text[est_text.index("Year 6 (KS2 assessment 2027)") :]
     line = next(l for l in summary.splitlines() if l.strip().startswith("Reading "))
     assert re.search(rf"\b{len(year6)}\b\s+{expected}", line), line
@@ -122,8 +152,8 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
     """The demo's Year 11 pupil with seed 004's results (English level 4 mark 52, maths level 5 mark 88) reads
     26.28 / 4B, 32.76 / 5B and a P8 baseline of 4.9 in the rendered report."""
     out, _ = pack
-    html = (out / "reports" / secondary / "ks2_baseline.html").read_text()
-    pdf = pdf_text(out / "reports" / secondary / "ks2_baseline.pdf")
+    html = report_file(out, secondary, "ks2_baseline", "html").read_text()
+    pdf = pdf_text(report_file(out, secondary, "ks2_baseline", "pdf"))
     assert re.search(r"26\.28\s+4B\s+32\.76\s+5B\s+4\.9", pdf), "worked example not in the PDF"
     text = re.sub(r"<[^>]+>", " ", html)
     row = next(r for r in html.split("<tr>") if "4 / 52 / TA 4" in r and "5 / 88 / TA 5" in r)
@@ -147,7 +177,7 @@ def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, 
     out, _ = pack
     for report in REPORTS:
         school = secondary if report in SECONDARY_REPORTS else two[1]
-        pdf = out / "reports" / school / f"{report}.pdf"
+        pdf = report_file(out, school, report, "pdf")
         subprocess.run(
             ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / report)], check=True
         )
@@ -164,8 +194,8 @@ def test_no_code_warnings_or_tracebacks(pack, two, secondary):
     out, manifest = pack
     for school in two + [secondary]:
         for report in reports_of(school, secondary):
-            page = (out / "reports" / school / f"{report}.html").read_text()
-            text = pdf_text(out / "reports" / school / f"{report}.pdf")
+            page = report_file(out, school, report, "html").read_text()
+            text = pdf_text(report_file(out, school, report, "pdf"))
             for bad in ("Traceback", "views.load", "import ", "Warning", "run_dir ="):
                 assert bad not in page and bad not in text, (school, report, bad)
             assert "jp-InputArea" not in page and "highlight" not in page
@@ -228,8 +258,13 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
         again["inputs"],
     )
     # Break one school's prepared data: its estimates reports fail, keep their notebook, the rest carry on.
-    (out / "prepared" / "slices" / two[0] / "estimates_ks2.parquet").write_bytes(b"not parquet")
-    broken = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    table = out / "prepared" / "slices" / two[0] / "estimates_ks2.parquet"
+    good = table.read_bytes()
+    table.write_bytes(b"not parquet")
+    try:
+        broken = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    finally:
+        table.write_bytes(good)  # the other tests of this module read the same pack
     status = {(r["school_id"], r["report"]): r["status"] for r in broken["reports"]}
     assert status[(two[0], "estimates")] == "failed"
     assert status[(two[1], "estimates")] == "skipped"
@@ -311,3 +346,70 @@ def test_reports_command_names_what_is_missing(tmp_path, capsys):
     assert "no schools.csv or pupils.csv" in capsys.readouterr().err
     assert main(["reports", "--data", str(tmp_path), "--challenge", "FFT10", "--out", str(tmp_path / "o")]) == 1
     assert "'FFT10' is not a challenge level" in capsys.readouterr().err
+
+
+FORBIDDEN = re.compile(r"(?<![\w.])(inf|nan|NaN|None)(?![\w.])|(?<![\w.])[-\u2212]0(?:\.0+)?%?(?![\d.])")
+
+
+def visible_text(path: Path) -> str:
+    if path.suffix == ".pdf":
+        return pdf_text(path)
+    raw = path.read_text()
+    raw = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", raw, flags=re.S)
+    raw = re.sub(r'(src|href)="[^"]*"', "", raw)
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+@pytest.mark.slow
+def test_no_inf_nan_none_or_negative_zero_anywhere(pack):
+    out, _ = pack
+    files = sorted((out / "reports").rglob("*.pdf")) + sorted((out / "reports").rglob("*.html")) + [out / "index.html"]
+    assert len(files) > 20
+    found = {}
+    for f in files:
+        hits = [m.group(0) for m in FORBIDDEN.finditer(visible_text(f))]
+        if hits:
+            found[f.name] = hits[:5]
+    assert not found, found
+    # the pattern itself: whole tokens only, either minus sign
+    assert FORBIDDEN.search("gap -0%") and FORBIDDEN.search("\u22120.00") and FORBIDDEN.search("score nan")
+    assert not FORBIDDEN.search("-0.05 and +0.5 and 10% and infant and Nancy")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("report", list(REPORTS))
+def test_each_notebook_runs_with_its_own_defaults(report, pack, tmp_path):
+    """As after `make demo`: from a folder whose outputs/demo/run/prepared is a prepared run, papermill with the
+    notebook's own defaults (no parameters at all) produces the report."""
+    import papermill
+
+    out, _ = pack
+    (tmp_path / "outputs" / "demo" / "run").mkdir(parents=True)
+    (tmp_path / "outputs" / "demo" / "run" / "prepared").symlink_to(out / "prepared")
+    done = papermill.execute_notebook(
+        str(Path(__file__).resolve().parent.parent / "notebooks" / f"{report}.ipynb"),
+        str(tmp_path / "executed.ipynb"),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    outputs = [o for c in done.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert outputs and not any(o.get("output_type") == "error" for o in outputs)
+
+
+@pytest.mark.slow
+def test_page_one_of_every_report_holds_its_key_and_provenance(pack, two, secondary):
+    from toolkit.reports import keys
+
+    out, _ = pack
+    for school in two + [secondary]:
+        for report in reports_of(school, secondary):
+            pdf = report_file(out, school, report, "pdf")
+            page1 = subprocess.run(
+                ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            first_term = keys.key(report)[0][0]
+            assert "Key" in page1 and first_term.split()[0] in page1, (report, first_term)
+            assert "Comparisons" in page1 and "toolkit 0." in page1, report
+    outline = subprocess.run(["pdfinfo", str(report_file(out, two[0], "va", "pdf"))], capture_output=True, text=True)
+    assert "Tagged:          yes" in outline.stdout

@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimates and chances for pupils, fitted on a reference cohort",
         description="Fit the estimate model on REF (last year's national results) and write, per pupil, the estimate "
         "with its interval, the chance of each band, of the expected standard and the high score, and "
-        "the most likely band, at the chosen challenge level (docs/methodology.md).",
+        "the band containing the estimate, at the chosen challenge level (docs/methodology.md).",
     )
     est.add_argument("--reference", required=True, help="reference cohort (Parquet, CSV or XLSX pupil table)")
     est.add_argument("--pupils", required=True, help="pupils to estimate (Parquet, CSV or XLSX pupil table)")

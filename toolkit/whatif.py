@@ -21,7 +21,7 @@ from toolkit import locations
 from toolkit.inputs import school_state
 from toolkit.methods import challenge
 from toolkit.methods.targets import aggregate_targets, target_cut
-from toolkit.reports.display import table_html
+from toolkit.reports.display import percent, signed_percent, table_html
 from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import (
     COMBINED,
@@ -168,7 +168,7 @@ class WhatIf:
         return pd.DataFrame(
             {
                 "Pupil": names.to_numpy(),
-                "Most likely": est[f"{subject}_band"].to_numpy(),
+                "Band": est[f"{subject}_band"].to_numpy(),
                 "Expected standard": 100 * est[f"{subject}_p_expected"].to_numpy(),
                 "High": 100 * est[f"{subject}_p_high"].to_numpy(),
                 "Target": target.fillna("").to_numpy(),
@@ -181,7 +181,7 @@ class WhatIf:
         computed = self.estimates(year)
         summary = self.summary(year, computed)
         row = summary[summary["Measure"] == SUBJECT_LABELS[subject]].iloc[0]
-        pct = lambda v: "" if pd.isna(v) else f"{v:.0f}%"
+        pct = percent
         headline = (
             f'<div class="whatif-headline"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
             f'{html.escape(row["Level"])}: <span class="whatif-expected">{pct(row["Estimated % expected"])}'
@@ -199,7 +199,7 @@ class WhatIf:
                 "How likely",
             )
         }
-        fmt["Gap to target"] = lambda v: "" if pd.isna(v) else f"{v:+.0f}%"
+        fmt["Gap to target"] = signed_percent
         return {
             "headline": headline,
             "summary": table_html(summary, fmt),

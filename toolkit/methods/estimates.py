@@ -419,7 +419,8 @@ class EstimateModel:
         or None for the national average (no school shift).
 
         Columns: ``upn`` and, per subject, ``<s>_estimate``, ``<s>_estimate_low``, ``<s>_estimate_high``,
-        ``<s>_p_<band>`` for each band, ``<s>_p_expected``, ``<s>_p_high``, ``<s>_band`` (most likely),
+        ``<s>_p_<band>`` for each band, ``<s>_p_expected``, ``<s>_p_high``, ``<s>_band`` (the band containing the
+        estimate),
         ``<s>_p_lower`` (risk of a lower band) and ``<s>_p_higher`` (chance of a higher band); and for combined
         measures (``rwm``, ``rm``) ``<c>_p_expected`` and ``<c>_p_high``. Chances are 0-1.
         """
@@ -447,7 +448,9 @@ class EstimateModel:
             p = self._at_least(x, b, loc, cuts)
             at_least = np.column_stack([np.ones(n), p[:, : len(sc.cuts)], np.zeros(n)])
             bands = at_least[:, :-1] - at_least[:, 1:]
-            best = bands.argmax(axis=1)
+            # The band shown is the band that contains the estimate (seed 000's "FFT 50 band"), with the risk of a
+            # lower band and the chance of a higher one around it.
+            best = np.clip(np.searchsorted(np.asarray(sc.cuts), est, side="right"), 0, len(sc.bands) - 1)
             cum = np.cumsum(bands, axis=1)
             out[f"{x}_estimate"], out[f"{x}_estimate_low"], out[f"{x}_estimate_high"] = est, low, high
             for j, band in enumerate(sc.bands):

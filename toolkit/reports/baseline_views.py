@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.reports import charts
-from toolkit.reports.display import heading, note, one_decimal, show_figure, show_table, whole
+from toolkit.reports.display import heading, note, one_decimal, show_figure, show_table, two_decimals, whole
 from toolkit.reports.views import School
 
 
@@ -99,7 +99,7 @@ def baseline_report(school: School) -> None:
         return
     b = school.table(f"ks2_baseline_{year}")
     heading(f"Years 7-11 in {year - 1}/{str(year)[2:]}: fine points and Progress 8 baseline")
-    fp = lambda v: "" if pd.isna(v) else f"{v:.2f}"
+    fp = two_decimals
     show_table(
         summary(b),
         {

@@ -14,6 +14,7 @@ import html
 import json
 import multiprocessing
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -197,6 +198,38 @@ def _outputs_exist(task: Task) -> bool:
     return Path(task.executed).exists() and all(Path(getattr(task, f)).exists() for f in task.formats)
 
 
+GENERIC_WORDS = {
+    "primary",
+    "school",
+    "academy",
+    "synthetic",
+    "the",
+    "junior",
+    "infant",
+    "infants",
+    "secondary",
+    "college",
+    "church",
+    "of",
+    "england",
+    "ce",
+    "c",
+    "e",
+    "rc",
+    "community",
+    "and",
+    "st",
+}
+
+
+def report_stem(school_id: str, school_name: str | None, report: str) -> str:
+    """A file name that says whose report it is, e.g. ``9252000_oakfield_va``: attachments never arrive as six
+    files called va.pdf. The school's distinctive words (at most two), lower case, letters and digits only."""
+    words = re.findall(r"[a-z0-9]+", (school_name or "").lower())
+    distinctive = [w for w in words if w not in GENERIC_WORDS][:2]
+    return "_".join([str(school_id), *distinctive, report])
+
+
 def check_choices(reports: list[str], formats: tuple[str, ...]) -> None:
     """Refuse unknown report names and formats before any work."""
     unknown = [r for r in reports if r not in REPORTS]
@@ -259,6 +292,7 @@ def plan_tasks(
             if report == "subject_leader":  # the subject leaders' spreadsheet goes beside the report
                 base.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(run.workbook(school_id), base / "subject_leader.xlsx")
+            stem = report_stem(school_id, info.get("school_name"), report)
             task = Task(
                 school_id,
                 info.get("school_name") or school_id,
@@ -266,8 +300,8 @@ def plan_tasks(
                 str(locations.notebooks_dir() / f"{report}.ipynb"),
                 params,
                 str(out / "notebooks" / school_id / f"{report}.ipynb"),
-                str(base / f"{report}.html"),
-                str(base / f"{report}.pdf"),
+                str(base / f"{stem}.html"),
+                str(base / f"{stem}.pdf"),
                 tuple(formats),
                 engine_name,
             )
@@ -440,45 +474,57 @@ def _rel(path: str, out: Path) -> str:
     return str(Path(path).resolve().relative_to(out))
 
 
+def _index_cell(x: dict | None) -> str:
+    """One school's entry under one report heading: links, the failure, or empty when it has no such report."""
+    if x is None:
+        return '<td class="none" title="no such report for this school">&nbsp;</td>'
+    if x["status"] == "failed":
+        return (
+            f'<td class="failed">failed: {html.escape(x["error"])}<br>'
+            f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>'
+        )
+    links = " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
+    return f"<td>{links}</td>"
+
+
+def readable_date(iso: str) -> str:
+    """``2026-11-29T03:12:42+00:00`` -> ``29 November 2026, 03:12 UTC``."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment.day} {moment:%B %Y}, {moment:%H:%M} UTC"
+
+
 def write_index(out: Path, manifest: dict) -> None:
-    """``index.html``: one row per school, a link per report and format, status and errors."""
-    by_school: dict[str, list] = {}
+    """``index.html``: one row per school, one column per report (every link under its own heading; an empty cell
+    where the school has no such report), status and errors."""
+    by_school: dict[str, dict[str, dict]] = {}
+    names: dict[str, str] = {}
     for r in manifest["reports"]:
-        by_school.setdefault(r["school_id"], []).append(r)
+        by_school.setdefault(r["school_id"], {})[r["report"]] = r
+        names[r["school_id"]] = r["school_name"]
     run = PreparedRun(out / "prepared")
     synthetic = any(run.school_info(s).get("synthetic") for s in run.school_ids())
-    head = "".join(
-        f"<th>{html.escape(REPORTS[r])}</th>" for r in REPORTS if any(x["report"] == r for x in manifest["reports"])
-    )
-    rows = []
-    for school_id, reports in by_school.items():
-        cells = []
-        for r in REPORTS:
-            mine = [x for x in reports if x["report"] == r]
-            if not mine:
-                continue
-            x = mine[0]
-            if x["status"] == "failed":
-                cells.append(
-                    f'<td class="failed">failed: {html.escape(x["error"])}<br>'
-                    f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>'
-                )
-            else:
-                links = " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
-                cells.append(f"<td>{links}</td>")
-        rows.append(f"<tr><td>{html.escape(reports[0]['school_name'])}</td><td>{school_id}</td>{''.join(cells)}</tr>")
+    columns = [r for r in REPORTS if any(x["report"] == r for x in manifest["reports"])]
+    head = "".join(f"<th>{html.escape(REPORTS[r])}</th>" for r in columns)
+    rows = [
+        f"<tr><td>{html.escape(names[school_id])}</td><td>{school_id}</td>"
+        + "".join(_index_cell(reports.get(r)) for r in columns)
+        + "</tr>"
+        for school_id, reports in by_school.items()
+    ]
     banner = (
         '<p class="banner">SYNTHETIC DATA: every pupil and school here is generated; no real pupil appears.</p>'
         if synthetic
         else ""
     )
     counts = {s: sum(r["status"] == s for r in manifest["reports"]) for s in ("done", "failed", "skipped")}
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Report pack</title><style>
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report pack</title><style>
 body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F8; }}
-.failed {{ color: #B00; }} .banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
+.failed {{ color: #B00; }} .none {{ background: #F5F5F5; }}
+.banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
 </style></head><body><h1>Report pack</h1>{banner}
-<p>Created {html.escape(manifest["created"])}: {counts["done"]} done, {counts["failed"]} failed, {counts["skipped"]} skipped.
-Provenance of every report (parameters, input hashes, package versions, git commit): <a href="manifest.json">manifest.json</a>.</p>
+<p>Created {html.escape(readable_date(manifest["created"]))}: {counts["done"]} done, {counts["failed"]} failed,
+{counts["skipped"]} skipped. A grey cell: the school's data has no such report. Provenance of every report
+(parameters, input hashes, package versions, toolkit version): <a href="manifest.json">manifest.json</a>.</p>
 <table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></body></html>"""
     (out / "index.html").write_text(page, encoding="utf-8")

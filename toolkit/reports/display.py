@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import io
+import math
+import re
 from datetime import date
 
 import pandas as pd
@@ -26,6 +28,9 @@ body, .jp-Notebook { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 1
 .tk-title td:first-child { white-space: nowrap; width: 9em; }
 .tk-banner { background: #FFF3CD; border: 1px solid #E69F00; padding: 4px 8px; margin: 6px 0; font-weight: bold; }
 .tk-note { color: #444; font-size: 9pt; margin: 2px 0 8px 0; }
+.tk-key { border: 1px solid #CCC; background: #FAFAFA; padding: 4px 8px; margin: 4px 0 10px 0; font-size: 8.5pt; }
+.tk-key table { border: none; } .tk-key td { border: none; padding: 1px 10px 1px 0; vertical-align: top; }
+.tk-key td:first-child { white-space: nowrap; }
 table.tk { border-collapse: collapse; margin: 4px 0 12px 0; font-size: 8.5pt; break-inside: avoid; page-break-inside: avoid; }
 table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 6px; text-align: center; }
 table.tk td { border-bottom: 1px solid #DDD; padding: 2px 6px; text-align: right; }
@@ -54,24 +59,48 @@ def show_html(text: str) -> None:
     display(HTML(text))
 
 
+NEGATIVE_ZERO = re.compile(r"^[+\-\u2212](0(?:\.0+)?)(%?)$")
+
+
+def _number(value, text: str) -> str:
+    """A formatted number as a reader should see it: nothing for a missing or infinite value, and no sign on a
+    value that rounds to zero (never "-0", "-0.00" or "+0%")."""
+    return NEGATIVE_ZERO.sub(r"\1\2", text)
+
+
+def _missing(value) -> bool:
+    try:
+        return pd.isna(value) or not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return pd.isna(value)
+
+
 def percent(value: float, digits: int = 0) -> str:
-    return "" if pd.isna(value) else f"{value:.{digits}f}%"
+    return "" if _missing(value) else _number(value, f"{value:.{digits}f}%")
 
 
 def signed_percent(value: float) -> str:
-    return "" if pd.isna(value) else f"{value:+.0f}%"
+    return "" if _missing(value) else _number(value, f"{value:+.0f}%")
 
 
 def one_decimal(value: float) -> str:
-    return "" if pd.isna(value) else f"{value:.1f}"
+    return "" if _missing(value) else _number(value, f"{value:.1f}")
 
 
 def signed(value: float) -> str:
-    return "" if pd.isna(value) else f"{value:+.2f}"
+    return "" if _missing(value) else _number(value, f"{value:+.2f}")
+
+
+def signed_one_decimal(value: float) -> str:
+    return "" if _missing(value) else _number(value, f"{value:+.1f}")
+
+
+def two_decimals(value: float) -> str:
+    return "" if _missing(value) else _number(value, f"{value:.2f}")
 
 
 def whole(value) -> str:
-    return "" if pd.isna(value) else f"{int(value)}"
+    return "" if _missing(value) else f"{int(value)}"
 
 
 def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False) -> str:
@@ -85,7 +114,7 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
             if col in formats:
                 text, cls = formats[col](v), ""
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                text, cls = ("" if pd.isna(v) else f"{v:g}"), ""
+                text, cls = ("" if _missing(v) else _number(v, f"{v:g}")), ""
             else:
                 text, cls = ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)), ' class="text"'
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
@@ -142,9 +171,17 @@ def show_figure(fig, alt: str | None = None) -> None:
 
 
 def title_block(
-    school: dict, report: str, cohort: str, challenge: str, source: str, synthetic: bool, when: date | None = None
+    school: dict,
+    report: str,
+    cohort: str,
+    challenge: str,
+    source: str,
+    synthetic: bool,
+    when: date | None = None,
+    key: list[tuple[str, str]] = (),
+    provenance: str = "",
 ) -> None:
-    """The title block every report starts with (and the page CSS)."""
+    """The title block every report starts with (and the page CSS), with the report's key on page 1."""
     when = when or date.today()
     rows = [
         ("School", f"{school.get('school_name', '')} ({school.get('school_id')})"),
@@ -154,6 +191,8 @@ def title_block(
         ("Date", when.strftime("%d %B %Y")),
         ("Data source", source),
     ]
+    if provenance:
+        rows.append(("Comparisons", provenance))
     cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     banner = (
         (
@@ -163,4 +202,6 @@ def title_block(
         if synthetic
         else ""
     )
-    show_html(f'{CSS}<div class="tk-title"><h1>{html.escape(report)}</h1>{banner}<table>{cells}</table></div>')
+    legend = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in key)
+    legend = f'<div class="tk-key"><b>Key</b><table>{legend}</table></div>' if key else ""
+    show_html(f'{CSS}<div class="tk-title"><h1>{html.escape(report)}</h1>{banner}<table>{cells}</table></div>{legend}')

@@ -10,7 +10,17 @@ import pandas as pd
 from toolkit.methods import ks5
 from toolkit.methods.value_added import school_scores
 from toolkit.reports import charts
-from toolkit.reports.display import heading, note, one_decimal, percent, show_figure, show_table, signed, whole
+from toolkit.reports.display import (
+    heading,
+    note,
+    one_decimal,
+    percent,
+    show_figure,
+    show_table,
+    signed,
+    two_decimals,
+    whole,
+)
 from toolkit.reports.views import School
 
 MEASURE_LABELS = {
@@ -207,7 +217,7 @@ def ks5_report(school: School) -> None:
     show_table(
         student_table(school, year),
         {
-            "KS4 APS": lambda v: "" if pd.isna(v) else f"{v:.2f}",
+            "KS4 APS": two_decimals,
             "Points": whole,
             "Expected points": one_decimal,
             "VA (grades)": signed,

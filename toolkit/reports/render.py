@@ -132,6 +132,8 @@ class PdfPrinter:
                     header_template="<span></span>",
                     footer_template=_footer(footer),
                     margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
+                    tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
+                    outline=True,  # the document outline (PDF sidebar) from the report's headings
                 )
             finally:
                 await page.close()

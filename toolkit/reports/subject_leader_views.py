@@ -113,7 +113,7 @@ def subject_leader_report(school: School) -> None:
             mine_peaks = peaks[(peaks["subject"] == subject) & (peaks["strand"] == strand)]
             text = (
                 "; ".join(
-                    f"Year {r.year_group} {r.kind} ({r.average:+.2f} against {r.whole_school:+.2f})"
+                    f"Year {r.year_group} {r.kind} ({signed(r.average)} against {signed(r.whole_school)})"
                     for r in mine_peaks.itertuples()
                 )
                 or "no year group stands out"

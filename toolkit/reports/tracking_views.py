@@ -9,7 +9,17 @@ import seaborn as sns
 
 from toolkit.methods import tracking
 from toolkit.methods.groups import breakdown
-from toolkit.reports.display import PALETTE, heading, note, one_decimal, percent, show_figure, show_table, whole
+from toolkit.reports.display import (
+    PALETTE,
+    heading,
+    note,
+    one_decimal,
+    percent,
+    show_figure,
+    show_table,
+    signed_one_decimal,
+    whole,
+)
 from toolkit.reports.views import School
 
 SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
@@ -115,7 +125,7 @@ def tracking_report(school: School) -> None:
         {
             "Pupils": whole,
             **{f"{n} points": one_decimal for n in SUBJECTS.values()},
-            **{f"{n} gap": lambda v: "" if pd.isna(v) else f"{v:+.1f}" for n in SUBJECTS.values()},
+            **{f"{n} gap": signed_one_decimal for n in SUBJECTS.values()},
         },
         long=True,
     )

@@ -17,7 +17,7 @@ from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
 from toolkit.methods.targets import aggregate_targets, review_targets
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
-from toolkit.reports import charts
+from toolkit.reports import REPORTS, charts, keys
 from toolkit.reports.display import (
     heading,
     note,
@@ -171,7 +171,17 @@ def title(school: School, report: str, challenge: str | None, cohort: str, sourc
         level = "not used in this report"
     else:
         level = challenge_label(challenge) + _settings_note(school)
-    title_block(school.info, report, cohort, level, source, bool(school.info.get("synthetic")))
+    name = next((k for k, v in REPORTS.items() if v == report), None)
+    title_block(
+        school.info,
+        report,
+        cohort,
+        level,
+        source,
+        bool(school.info.get("synthetic")),
+        key=keys.key(name) if name else [],
+        provenance=keys.provenance(name, school.national) if name else "",
+    )
 
 
 def _settings_note(school: School) -> str:
@@ -225,7 +235,7 @@ def estimates_summary(school: School, year_group: int, challenge: str = "chosen"
 
 
 def subject_dashboard(school: School, year_group: int, subject: str, challenge: str = "chosen") -> pd.DataFrame:
-    """Pupil rows as in seed 000: prior attainment, chance of each main band, risk of a lower band, most likely band,
+    """Pupil rows as in seed 000: prior attainment, chance of each main band, risk of a lower band, the band containing the estimate,
     chance of a higher band, estimated score with its interval, HML and flags."""
     stage = STAGE_OF_YEAR[year_group]
     pupils = school.year_pupils(year_group)
@@ -251,7 +261,7 @@ def subject_dashboard(school: School, year_group: int, subject: str, challenge: 
         cols = [f"{subject}_p_{b}" for b, f4 in zip(sc.bands, four) if f4 == band]
         out[f"Chance {band}"] = 100 * est[cols].sum(axis=1).to_numpy()
     out["Risk of lower band"] = 100 * est[f"{subject}_p_lower"].to_numpy()
-    out["Most likely band"] = est[f"{subject}_band"].to_numpy()
+    out["FFT band (contains the estimate)"] = est[f"{subject}_band"].to_numpy()
     out["Chance of higher band"] = 100 * est[f"{subject}_p_higher"].to_numpy()
     if stage == "ks2" and subject != "writing":
         e, lo, hi = (est[f"{subject}_{c}"].to_numpy() for c in ("estimate", "estimate_low", "estimate_high"))
@@ -529,25 +539,31 @@ def va_report(school: School) -> None:
     scores = school.va_scores[school.va_scores["year"] == year]
     scores = scores.assign(o=scores["subject"].map(order)).sort_values(["o", "method"]).drop(columns="o")
     heading(f"Value added: KS2 {year} (DfE measure: {status})")
-    table = scores[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
-    table["subject"] = table["subject"].map(SUBJECT_LABELS)
-    table["significance"] = np.select(
-        [table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"], "in line with national"
-    )
-    show_table(
-        table.rename(
-            columns={
-                "subject": "Subject",
-                "method": "Method",
-                "pupils": "Pupils",
-                "score": "VA score",
-                "ci_low": "95% CI low",
-                "ci_high": "95% CI high",
-                "significance": "Significance",
-            }
-        ),
-        {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
-    )
+    for part, unit in (
+        (scores[scores["subject"].isin(KS2_SUBJECTS)], "points: scaled score; writing: TA points"),
+        (scores[~scores["subject"].isin(KS2_SUBJECTS)], "percentage points of the combined standard"),
+    ):
+        if part.empty:
+            continue
+        table = part[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
+        table["subject"] = table["subject"].map(SUBJECT_LABELS)
+        table["significance"] = np.select(
+            [table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"], "in line with national"
+        )
+        show_table(
+            table.rename(
+                columns={
+                    "subject": "Subject",
+                    "method": "Method",
+                    "pupils": "Pupils",
+                    "score": f"VA score ({unit})",
+                    "ci_low": "95% CI low",
+                    "ci_high": "95% CI high",
+                    "significance": "Significance",
+                }
+            ),
+            {f"VA score ({unit})": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
+        )
     test_scores = scores[scores["subject"].isin(KS2_SUBJECTS)]
     show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals ({status})"))
     note(
@@ -600,15 +616,20 @@ def va_report(school: School) -> None:
     for subject in KS2_SUBJECTS:
         unit = "writing TA points" if subject == "writing" else "scaled score"
         show_figure(charts.actual_vs_estimate(fft[fft["subject"] == subject], names, subject, unit))
-    outliers = fft[fft["outlier"]].copy()
+    outliers = fft[fft["outlier"] & fft["subject"].isin(KS2_SUBJECTS)].copy()  # pupils, in points (not RWM)
     if len(outliers):
         outliers["Pupil"] = outliers["upn"].map(names)
         outliers["subject"] = outliers["subject"].map(SUBJECT_LABELS)
         show_table(
             outliers[["Pupil", "subject", "actual", "estimate", "progress"]].rename(
-                columns={"subject": "Subject", "actual": "Actual", "estimate": "Estimate", "progress": "VA"}
+                columns={
+                    "subject": "Subject",
+                    "actual": "Actual (points)",
+                    "estimate": "Estimate (points)",
+                    "progress": "VA (points)",
+                }
             ),
-            {"Actual": one_decimal, "Estimate": one_decimal, "VA": signed},
+            {"Actual (points)": one_decimal, "Estimate (points)": one_decimal, "VA (points)": signed},
             long=True,
         )
 

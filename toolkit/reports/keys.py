@@ -1,0 +1,158 @@
+"""The key every report starts with: what each measure, band, code and column means, and where the numbers come
+from. Short, on page 1, in words a head teacher and governors use."""
+
+from __future__ import annotations
+
+from toolkit import __version__
+from toolkit.methods import targets
+
+CHALLENGE = (
+    "FFT50 / FFT20 / FFT5",
+    "estimates at the progress made in schools at the 50th / 80th / 95th percentile of value added nationally "
+    "(average / high / very high challenge)",
+)
+OWN = (
+    "Own past progress",
+    "the school's own value added in its three most recent cohorts with a KS1 baseline (weighted 3:2:1) as a "
+    "percentile, used as its challenge level",
+)
+BANDS = (
+    "Bands B, W, N, A",
+    "B below the standard of the test (scaled score below 80, or working below it), W working towards (80-99, WTS), "
+    "N the national standard (100-109, EXS), A above (110-120, GDS); W-, W, W+ ... A+ split a band in three",
+)
+KS1_CODES = (
+    "KS1 codes",
+    "PKF/PK1-PK4 pre-key-stage standards, WTS working towards, EXS expected standard, GDS greater depth",
+)
+CHANCE = (
+    "Chance",
+    "the share of similar pupils nationally (same prior attainment, gender and month of birth) who reached it",
+)
+GROUPS = (
+    "Pupil groups",
+    "PP/FSM6 disadvantaged (free school meals in the last six years); FSM eligible now; EAL English as an additional "
+    "language; SEN K support, E EHC plan; HML high/middle/low prior attainment (national thirds of KS1 points)",
+)
+VA = (
+    "Value added (VA)",
+    "the average of pupils' results minus what similar pupils nationally achieved: scaled-score points (reading, "
+    "maths, GPS), writing TA points, and percentage points for combined measures (RWM, R&M)",
+)
+CI = (
+    "95% confidence interval",
+    "the range the score would fall in with 95% confidence; wholly above 0 is significantly above national, wholly "
+    "below 0 significantly below, otherwise in line",
+)
+STATUS = (
+    "Measure status",
+    "official (published by the DfE), calculated but not published, or no measure this year (KS2 2024 and 2025 "
+    "have no KS1 baseline)",
+)
+
+
+def _review() -> tuple[str, str]:
+    spec = targets.spec()
+    return (
+        "Unlikely / unambitious",
+        f"a target fewer than {100 * spec['unlikely_below']:.0f}% of similar pupils reach at the school's challenge "
+        f"level / one more than {100 * spec['unambitious_above']:.0f}% reach",
+    )
+
+
+def key(report: str) -> list[tuple[str, str]]:
+    """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key)."""
+    keys = {
+        "estimates": [
+            CHALLENGE,
+            OWN,
+            BANDS,
+            CHANCE,
+            KS1_CODES,
+            (
+                "LANG, LIT, MAT, PSE",
+                "EYFS areas: communication and language, literacy, mathematics, "
+                "personal, social and emotional development (goals at the expected level, 0-1)",
+            ),
+        ],
+        "targets": [
+            CHALLENGE,
+            OWN,
+            BANDS,
+            _review(),
+            (
+                "Aggregated target",
+                "the estimated % of the year group reaching the standard if every pupil "
+                "reached their target, using each pupil's chance",
+            ),
+        ],
+        "groups": [
+            GROUPS,
+            CHALLENGE,
+            ("Gap", "the group's figure minus the rest of the year group's, in percentage points"),
+        ],
+        "va": [
+            VA,
+            CI,
+            STATUS,
+            (
+                "DfE / FFT",
+                "DfE: the DfE's progress method (prior attainment groups); FFT: "
+                "FFT-style value added (prior attainment, gender, month of birth)",
+            ),
+            ("PAG", "prior attainment group: pupils with the same KS1 average point score nationally"),
+            GROUPS,
+        ],
+        "ks5_results": [
+            ("APS per entry", "average points per A level entry (A* 60, A 50 ... E 10, U 0; AS half)"),
+            ("% A*-A ... % A*-E", "share of entries at those grades"),
+            (
+                "VA (grades)",
+                "level 3 value added: grades above or below the national estimate for the "
+                "student's KS4 average point score",
+            ),
+            CI,
+        ],
+        "ks2_baseline": [
+            (
+                "Fine points",
+                "6 x (level + position of the mark within the level's mark range), "
+                "rounded to 2 decimals before x 6 (seed 004)",
+            ),
+            ("Fine level", "4B = 26-27.99 fine points, 4A = 28-29.99, ..."),
+            ("P8 baseline", "mean of English and maths fine points / 6, to 1 decimal"),
+        ],
+        "tracking": [
+            (
+                "Steps and points",
+                "each year has steps C, B, A (3C = Year 3 beginning); a step is 3 points, a half step (3B+) 1.5",
+            ),
+            ("Expected / good progress", "6 / 7 points a year"),
+            ("ARE", "age-related expectation: the year's step for the term"),
+        ],
+        "subject_leader": [
+            ("Emerging / expected / exceeding", "teachers' judgements per foundation subject, scored -1 / 0 / +1"),
+            ("High", "an average at least a quarter step above expected with at most 20% emerging"),
+        ],
+    }
+    return keys.get(report, [])
+
+
+def provenance(report: str, national: dict) -> str:
+    """Where the report's comparisons come from (a published DfE table, or a model fitted on the reference cohort),
+    the national reference and the toolkit version."""
+    reference = f"{national.get('reference_file')} (KS2 {national.get('reference_year')})"
+    fitted = {
+        "estimates": f"estimates: a model fitted on the national reference cohort {reference}",
+        "targets": f"estimates: a model fitted on the national reference cohort {reference}",
+        "groups": f"estimates: a model fitted on the national reference cohort {reference}",
+        "va": f"DfE progress: the DfE's method with national means fitted on {reference} (no DfE table is "
+        "published for these cohorts); FFT-style: a model fitted on the same cohort",
+        "ks5_results": f"national A level figures from parameters/national/a_level.csv (published); level 3 value "
+        f"added fitted on {national.get('ks5_reference_file')}",
+        "ks2_baseline": "fine points by the published formula (seed 004); mark ranges from "
+        "parameters/scales/ks2_level_thresholds.csv",
+        "tracking": "the school's own termly grades; no national comparison",
+        "subject_leader": "the school's own judgements; no national comparison",
+    }
+    return f"{fitted.get(report, '')}; toolkit {__version__}"
