@@ -39,7 +39,7 @@ def secondary(trust):
     return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
 
 
-PRIMARY_REPORTS = ["estimates", "targets", "groups", "va", "tracking", "subject_leader"]
+PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader"]
 
 
 SECONDARY_REPORTS = ["ks5_results", "ks2_baseline"]

@@ -80,8 +80,12 @@ def headline_measures(pupils: pd.DataFrame) -> pd.DataFrame:
             _row("KS2", "expected_standard", "rwm", 100 * (exp["reading"] & exp["writing"] & exp["maths"]).mean()),
             _row("KS2", "higher_standard", "rwm", 100 * (high["reading"] & high["writing"] & high["maths"]).mean()),
         ]
-        if all(f"ks1_{s}" in cohort for s in ks1.SUBJECTS):
-            aps = ks1.ks1_aps(cohort["ks1_reading"], cohort["ks1_writing"], cohort["ks1_maths"])
+        aps = (
+            ks1.ks1_aps(cohort["ks1_reading"], cohort["ks1_writing"], cohort["ks1_maths"])
+            if all(f"ks1_{s}" in cohort for s in ks1.SUBJECTS)
+            else pd.Series(dtype=float)
+        )
+        if aps.notna().any():  # a cohort without KS1 results (KS2 2024, 2025) has no progress by gender
             pag = ks1.prior_attainment_group(aps).fillna(0).astype(int).to_numpy() - 1
             female = (cohort["gender"] == "F").to_numpy()
             outcomes = {

@@ -4,6 +4,7 @@ in-process notebook engine, rendering to HTML and PDF, and the batch that ties t
 # Report name -> title; each is notebooks/<name>.ipynb. A school gets the ones its data supports
 # (prepare.applicable_reports).
 REPORTS = {
+    "summary": "Summary",
     "estimates": "Estimates",
     "targets": "Targets versus estimates",
     "groups": "Pupil groups",

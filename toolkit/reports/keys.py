@@ -63,6 +63,17 @@ def _review() -> tuple[str, str]:
 def key(report: str) -> list[tuple[str, str]]:
     """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key)."""
     keys = {
+        "summary": [
+            VA,
+            CI,
+            STATUS,
+            CHALLENGE,
+            (
+                "Gap",
+                "a group's % minus the rest's, in percentage points, and "
+                "as pupils of the group; smaller than one pupil reads 'in line'",
+            ),
+        ],
         "estimates": [
             CHALLENGE,
             OWN,
@@ -143,6 +154,8 @@ def provenance(report: str, national: dict) -> str:
     the national reference and the toolkit version."""
     reference = f"{national.get('reference_file')} (KS2 {national.get('reference_year')})"
     fitted = {
+        "summary": f"DfE progress with national means fitted on {reference}; estimates fitted on the same cohort; "
+        "national attainment from it",
         "estimates": f"estimates: a model fitted on the national reference cohort {reference}",
         "targets": f"estimates: a model fitted on the national reference cohort {reference}",
         "groups": f"estimates: a model fitted on the national reference cohort {reference}",

@@ -255,7 +255,9 @@ def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
     """The reports a school's data supports: primary reports for pupils in Years 1-6, value added for past KS2
     cohorts, KS5 results for a sixth form's A level entries, the KS2 baseline for old-style KS2 results."""
     yg = set(year_group_number(pupils["year_group"]).dropna().astype(int))
-    out = ["estimates", "targets", "groups"] if yg & set(KS1_YEARS + KS2_YEARS) else []
+    primary = bool(yg & set(KS1_YEARS + KS2_YEARS))
+    out = ["summary"] if primary and (info["past_years"] or 6 in yg) else []
+    out += ["estimates", "targets", "groups"] if primary else []
     out += ["va"] if info["past_years"] else []
     out += ["ks5_results"] if info["ks5_years"] else []
     out += ["ks2_baseline"] if info["baseline_years"] else []

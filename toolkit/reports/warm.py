@@ -15,6 +15,15 @@ import pandas  # noqa: E402,F401
 import papermill  # noqa: E402,F401
 import seaborn  # noqa: E402,F401
 
-from toolkit.reports import baseline_views, engine, ks5_views, render, subject_leader_views, tracking_views, views  # noqa: E402,F401
+from toolkit.reports import (  # noqa: E402,F401
+    baseline_views,
+    engine,
+    ks5_views,
+    render,
+    subject_leader_views,
+    summary_views,
+    tracking_views,
+    views,
+)
 
 render.html_of(nbformat.v4.new_notebook())

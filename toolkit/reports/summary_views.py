@@ -1,0 +1,259 @@
+"""The summary a head teacher and governors read first (1-2 pages): attainment against national and last year,
+value added with what "significantly" means, the largest group gaps in pupils as well as percentages, Year 6
+estimates against targets, and three to five "areas to look at" chosen by the rules in
+``parameters/summary.yaml``, each pointing to the detailed report it comes from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit import parameters
+from toolkit.methods import attainment, policy
+from toolkit.methods.groups import pupil_groups
+from toolkit.methods.targets import aggregate_targets
+from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
+from toolkit.reports.views import TARGET_FORMATS, School, _target_table, measure_years
+from toolkit.vocabulary import SUBJECT_LABELS
+
+HEADLINE = [
+    ("expected_standard", "rwm"),
+    ("expected_standard", "reading"),
+    ("expected_standard", "writing"),
+    ("expected_standard", "maths"),
+    ("higher_standard", "rwm"),
+]
+
+
+def spec() -> dict:
+    return parameters.load_yaml("summary.yaml")
+
+
+def _rates(frame: pd.DataFrame) -> pd.Series:
+    """KS2 headline measures of a cohort, by (measure, subject)."""
+    h = attainment.headline_measures(frame)
+    return h[h["keystage"] == "KS2"].set_index(["measure", "subject"])["value"]
+
+
+def attainment_rows(school: School) -> pd.DataFrame:
+    """Latest KS2 cohort against national, with the previous cohort's gap to national and the change."""
+    years = sorted(school.past)
+    latest, previous = years[-1], (years[-2] if len(years) > 1 else None)
+    nat = school.headline.set_index(["keystage", "measure", "subject"])["value"]
+    now, then = _rates(school.past[latest]), (_rates(school.past[previous]) if previous else None)
+    rows = []
+    for measure, subject in HEADLINE:
+        mine = float(now.get((measure, subject), np.nan))
+        national = float(nat.get(("KS2", measure, subject), np.nan))
+        gap = mine - national
+        before = float(then.get((measure, subject), np.nan)) - national if then is not None else np.nan
+        change = gap - before
+        arrow = (
+            ""
+            if np.isnan(change)
+            else (
+                "▲ narrower"
+                if change > 0.5 and gap < 0
+                else "▲ wider"
+                if change > 0.5
+                else "▼ wider"
+                if change < -0.5 and gap < 0
+                else "▼"
+                if change < -0.5
+                else "► same"
+            )
+        )
+        rows.append(
+            {
+                "Measure": f"% {'expected' if measure == 'expected_standard' else 'higher'} standard, "
+                f"{SUBJECT_LABELS[subject]}",
+                "School (%)": mine,
+                "National (%)": national,
+                "Gap (points)": gap,
+                f"Gap in {previous} (points)": before,
+                "Change": arrow,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
+    """DfE value added of the latest cohort that has a measure, with significance in words."""
+    years = measure_years(school)
+    with_va = years[years["has_va"]] if len(years) else years
+    if with_va.empty or school.va_scores is None:
+        return pd.DataFrame(), None, ""
+    year = int(with_va["year"].max())
+    status = with_va.set_index("year").loc[year, "status"]
+    s = school.va_scores[(school.va_scores["year"] == year) & (school.va_scores["method"] == "DfE")]
+    table = pd.DataFrame(
+        {
+            "Subject": s["subject"].map(SUBJECT_LABELS),
+            "Pupils": s["pupils"],
+            "VA score (points)": s["score"],
+            "95% interval": [f"{signed(a)} to {signed(b)}" for a, b in zip(s["ci_low"], s["ci_high"])],
+            "Compared with national": np.select(
+                [s["ci_low"] > 0, s["ci_high"] < 0], ["significantly above", "significantly below"], "in line"
+            ),
+        }
+    )
+    return table, year, status
+
+
+def group_gaps(school: School) -> pd.DataFrame:
+    """Gaps in the RWM expected standard between each group and the rest of the latest cohort, in percentage points
+    and in pupils; a gap smaller than one pupil of the smaller group reads "in line"."""
+    year = max(school.past)
+    cohort = school.past[year]
+    labels = pupil_groups(cohort)
+    exp = {s: _reached(cohort, s) for s in ("reading", "writing", "maths")}
+    rwm = exp["reading"] & exp["writing"] & exp["maths"]
+    rows = []
+    min_group = spec()["min_group_pupils"]
+    for group, wanted in spec()["gap_groups"].items():
+        if group not in labels:
+            continue
+        inside = (labels[group] == wanted).fillna(False).to_numpy(dtype=bool)
+        n_in, n_out = int(inside.sum()), int((~inside).sum())
+        if n_in == 0 or n_out == 0:
+            continue
+        gap = 100 * (rwm[inside].mean() - rwm[~inside].mean())
+        smaller = min(n_in, n_out)
+        in_pupils = gap * n_in / 100
+        rows.append(
+            {
+                "Group": f"{wanted} ({group})",
+                "Pupils": n_in,
+                "Rest": n_out,
+                "Gap (points)": gap,
+                "Gap (pupils of the group)": in_pupils,
+                "Reads": (
+                    "too few pupils to say"
+                    if n_in < min_group
+                    else "in line"
+                    if abs(gap) < 100 / smaller
+                    else "behind"
+                    if gap < 0
+                    else "ahead"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _reached(cohort: pd.DataFrame, subject: str) -> np.ndarray:
+    from toolkit.scales import ks2
+
+    if subject == "writing":
+        return ks2.writing_reaches(cohort["ks2_writing"], "EXS").to_numpy(dtype=bool)
+    return ks2.reaches_expected(cohort[f"ks2_{subject}"]).to_numpy(dtype=bool)
+
+
+def target_rows(school: School) -> pd.DataFrame:
+    """Year 6's estimated % expected standard at FFT50 / FFT20 / FFT5 (and own past progress) against the
+    aggregated target (the targets report's first table)."""
+    pupils, estimates = school.year_pupils(6), school.challenge_estimates(6)
+    if pupils.empty or not estimates:
+        return pd.DataFrame()
+    return _target_table(aggregate_targets(estimates, pupils, "ks2", "expected"))
+
+
+def areas_to_look_at(school: School, attain: pd.DataFrame, va: pd.DataFrame, gaps: pd.DataFrame) -> list[str]:
+    """Three to five sentences chosen by the rules of parameters/summary.yaml, each naming where to look; the
+    largest first."""
+    rules = spec()["areas"]
+    found: list[tuple[float, str]] = []
+    for _, row in va.iterrows():
+        score, subject = row["VA score (points)"], row["Subject"].lower()
+        if row["Compared with national"] == "significantly below":
+            found.append(
+                (
+                    3 + abs(score),
+                    f"Value added in {subject} was significantly below national "
+                    f"({signed(score)} points): see Value added (prior attainment groups, pupil groups).",
+                )
+            )
+        elif row["Compared with national"] == "significantly above":
+            found.append(
+                (
+                    1 + abs(score),
+                    f"Value added in {subject} was significantly above national "
+                    f"({signed(score)} points): worth sharing what worked (Value added).",
+                )
+            )
+    for _, row in attain.iterrows():
+        gap = row["Gap (points)"]
+        if not np.isnan(gap) and gap <= -rules["attainment_gap_points"]:
+            found.append(
+                (
+                    2 + abs(gap) / 10,
+                    f"{row['Measure']}: {one_decimal(row['School (%)'])}%, "
+                    f"{one_decimal(abs(gap))} points below national (Value added, attainment table).",
+                )
+            )
+    for _, row in gaps.iterrows():
+        if row["Reads"] == "behind" and abs(row["Gap (points)"]) >= rules["group_gap_points"]:
+            found.append(
+                (
+                    2 + abs(row["Gap (points)"]) / 10,
+                    f"{row['Group']}: {one_decimal(abs(row['Gap (points)']))} "
+                    f"points behind the rest at RWM, about {abs(row['Gap (pupils of the group)']):.0f} of "
+                    f"{row['Pupils']} pupils (Pupil groups; Value added by pupil group).",
+                )
+            )
+    found.sort(key=lambda x: -x[0])
+    sentences = [s for _, s in found[: rules["most"]]]
+    if len(sentences) < rules["fewest"]:
+        sentences.append(
+            "Nothing else passed the thresholds in parameters/summary.yaml; the detailed reports show every figure."
+        )
+    return sentences
+
+
+def summary_report(school: School) -> None:
+    if not school.past:
+        note("This school has no past KS2 results, so the summary covers its estimates only: see Estimates.")
+        return
+    attain = attainment_rows(school)
+    heading(f"Attainment: KS2 {max(school.past)} against national", 3)
+    show_table(
+        attain,
+        {"School (%)": one_decimal, "National (%)": one_decimal, "Gap (points)": signed, attain.columns[4]: signed},
+    )
+    va, year, status = va_rows(school)
+    if year is None:
+        note("No cohort of this school has a KS1 baseline, so there is no value added (see Value added).")
+    else:
+        heading(f"Value added: KS2 {year} (DfE progress, {status})", 3)
+        show_table(va, {"VA score (points)": signed, "Pupils": whole})
+        note(
+            "Significantly above (below): the whole 95% interval is above (below) zero, the national average. "
+            "A school of 30 pupils needs a score of about 2 points either side of 0 to be significant."
+        )
+        latest = max(school.past)
+        if year != latest:
+            entry = policy.status(policy.KS1_KS2, latest)
+            note(f"KS2 {latest} has no progress measure: {entry.reason or 'no pupil has a KS1 result'}.")
+    gaps = group_gaps(school)
+    if len(gaps):
+        heading(f"Largest group gaps: RWM expected standard, KS2 {max(school.past)}", 3)
+        show_table(
+            gaps,
+            {
+                "Gap (points)": signed_one_decimal,
+                "Gap (pupils of the group)": signed_one_decimal,
+                "Pupils": whole,
+                "Rest": whole,
+            },
+        )
+        note(
+            f"A gap smaller than one pupil of the smaller group (100 / its size, in points) reads 'in line'; groups "
+            f"of fewer than {spec()['min_group_pupils']} pupils are not judged."
+        )
+    targets = target_rows(school)
+    if len(targets):
+        heading("Year 6 this year: estimated % expected standard and the aggregated target", 3)
+        show_table(targets, TARGET_FORMATS)
+    heading("Areas to look at", 3)
+    for sentence in areas_to_look_at(school, attain, va, gaps):
+        note("• " + sentence)
