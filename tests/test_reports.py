@@ -413,3 +413,25 @@ def test_page_one_of_every_report_holds_its_key_and_provenance(pack, two, second
             assert "Comparisons" in page1 and "toolkit 0." in page1, report
     outline = subprocess.run(["pdfinfo", str(report_file(out, two[0], "va", "pdf"))], capture_output=True, text=True)
     assert "Tagged:          yes" in outline.stdout
+
+
+@pytest.mark.slow
+def test_method_walkthrough_runs_from_raw_scores_to_a_confidence_interval(pack_data, trust, tmp_path):
+    import papermill
+
+    school = trust.schools["school_id"].iloc[0]
+    done = papermill.execute_notebook(
+        str(Path(__file__).resolve().parent.parent / "notebooks" / "method_walkthrough.ipynb"),
+        str(tmp_path / "walkthrough.ipynb"),
+        parameters={
+            "reference": str(pack_data.parent / "national_2026.parquet"),
+            "past_cohort": str(pack_data / "ks2_2026.csv"),
+            "school_id": school,
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    text = json.dumps([c.get("outputs", []) for c in done.cells if c.cell_type == "code"])
+    assert "maths_p_expected" in text and "significance" in text and "ci_low" in text
+    assert sum(c.cell_type == "markdown" for c in done.cells) >= 5

@@ -60,6 +60,28 @@ def test_review_flags_unlikely_and_unambitious():
     assert flags[["upn", "flag"]].values.tolist() == [["a", "unlikely"], ["c", "unambitious"]]
 
 
+def test_review_ranks_by_distance_caps_and_spares_pupils_below_the_standard():
+    from toolkit.methods.targets import cap_review
+
+    pupils = pd.DataFrame({"upn": list("abcdef"), "target_maths": ["A+", "A", "B", "W-", "100", None]})
+    # Against an estimate of 100: A+ starts at a score of 117 (+17), A at 113 (+13), W- at 80 (-20); B has no lower
+    # edge (below the test), so no distance.
+    chances = pd.DataFrame(
+        {
+            "maths_p_target": [0.02, 0.1, 0.99, 0.98, 0.5, np.nan],  # f: no target
+            "maths_estimate": [100.0, 100.0, 85.0, 100.0, 100.0, 100.0],
+        }
+    )
+    flags = review_targets(pupils, chances, ("maths",))
+    assert flags["upn"].tolist() == ["d", "a", "b"]  # furthest first; c (target B, below the test) not unambitious
+    assert flags["flag"].tolist() == ["unambitious", "unlikely", "unlikely"]
+    assert flags["distance"].tolist() == pytest.approx([-20.0, 17.0, 13.0])
+    shown, counts = cap_review(flags, 2)
+    assert shown["upn"].tolist() == ["d", "a"]
+    assert counts.set_index("flag")["targets"].to_dict() == {"unambitious": 1, "unlikely": 2}
+    assert counts.set_index("flag")["shown"].to_dict() == {"unambitious": 1, "unlikely": 1}
+
+
 def test_target_reaches_by_hand(four):
     assert target_reaches(four, "ks2", "reading", "expected").tolist()[:3] == [1, 1, 0]
     assert np.isnan(target_reaches(four, "ks2", "reading", "expected").iloc[3])

@@ -73,33 +73,66 @@ def chance_of_target(model: EstimateModel, pupils: pd.DataFrame, challenge=50) -
     return out
 
 
-def review_targets(pupils: pd.DataFrame, chances: pd.DataFrame, subjects: tuple[str, ...]) -> pd.DataFrame:
-    """Pupils whose target looks unlikely or unambitious: ``upn, subject, target, chance, flag``."""
+REVIEW_COLUMNS = ["upn", "subject", "target", "chance", "flag", "distance"]
+
+
+def below_the_standard(targets: pd.Series) -> pd.Series:
+    """Targets for pupils working below the standard of the test: band B, pre-key-stage and below codes."""
+    text = targets.astype("string").str.strip().str.upper()
+    return (text.eq("B") | text.str.match(r"^(PK[1-6EFG]?|BLW|HNM)$")).fillna(False).astype(bool)
+
+
+def review_targets(
+    pupils: pd.DataFrame, chances: pd.DataFrame, subjects: tuple[str, ...], stage: str = "ks2"
+) -> pd.DataFrame:
+    """Pupils whose target looks unlikely or unambitious: ``upn, subject, target, chance, flag, distance``, where
+    ``distance`` is how far the target's lower edge is from the estimate (outcome points; needs
+    ``<subject>_estimate`` in ``chances``, else NaN). Ranked within each subject by distance, largest first. A
+    target below the standard of the test (B, pre-key-stage codes) is never "unambitious": such a pupil is working
+    below the standard, and a realistic target there is not a lack of ambition."""
     s = spec()
     rows = []
     for subject in subjects:
         col = f"{subject}_p_target"
         if col not in chances:
             continue
-        p = chances[col]
-        flag = np.select([p < s["unlikely_below"], p > s["unambitious_above"]], ["unlikely", "unambitious"], "")
-        keep = flag != ""
-        rows.append(
-            pd.DataFrame(
-                {
-                    "upn": pupils.loc[keep, "upn"],
-                    "subject": subject,
-                    "target": pupils.loc[keep, f"target_{subject}"],
-                    "chance": p[keep],
-                    "flag": flag[keep],
-                }
-            )
+        p = chances[col].to_numpy(dtype=float)
+        targets = pupils[f"target_{subject}"]
+        below = below_the_standard(targets).to_numpy(dtype=bool)
+        flag = np.select(
+            [p < s["unlikely_below"], (p > s["unambitious_above"]) & ~below], ["unlikely", "unambitious"], ""
         )
-    return (
-        pd.concat(rows, ignore_index=True)
-        if rows
-        else pd.DataFrame(columns=["upn", "subject", "target", "chance", "flag"])
-    )
+        keep = flag != ""
+        estimate = chances.get(f"{subject}_estimate")
+        if estimate is not None:
+            cut = target_cut(targets, stage, subject)
+            distance = np.where(np.isfinite(cut), cut + 0.5 - estimate.to_numpy(dtype=float), np.nan)
+        else:
+            distance = np.full(len(p), np.nan)
+        part = pd.DataFrame(
+            {
+                "upn": pupils["upn"].to_numpy()[keep],
+                "subject": subject,
+                "target": targets.to_numpy()[keep],
+                "chance": p[keep],
+                "flag": flag[keep],
+                "distance": distance[keep],
+            }
+        )
+        order = np.argsort(-np.nan_to_num(np.abs(part["distance"].to_numpy()), nan=-1), kind="stable")
+        rows.append(part.iloc[order])
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=REVIEW_COLUMNS)
+
+
+def cap_review(flagged: pd.DataFrame, per_subject: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first ``per_subject`` flagged targets of each subject (already ranked), and the counts per subject and
+    flag of all of them (``subject, flag, targets, shown``)."""
+    shown = flagged.groupby("subject", sort=False, group_keys=False).head(per_subject)
+    counts = flagged.groupby(["subject", "flag"], sort=False).size().rename("targets").reset_index()
+    counts["shown"] = [
+        int(((shown["subject"] == s) & (shown["flag"] == f)).sum()) for s, f in zip(counts["subject"], counts["flag"])
+    ]
+    return shown, counts
 
 
 def target_reaches(pupils: pd.DataFrame, stage: str, subject: str, indicator: str) -> pd.Series:

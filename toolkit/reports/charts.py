@@ -31,6 +31,34 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     return fig
 
 
+def gap_chart(table: pd.DataFrame, title: str):
+    """Each pupil group's gap to the rest of the year group (estimated at FFT50: bars; in aggregated targets:
+    diamonds), in percentage points; the legend sits below the chart, never on a bar."""
+    t = table.reset_index(drop=True)
+    labels = [f"{g}: {lab} ({n})" for g, lab, n in zip(t["group"], t["label"], t["pupils"])]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.6))
+    y = np.arange(len(t))
+    colours = [PALETTE[0] if v >= 0 else PALETTE[5] for v in t["estimated_gap"].fillna(0)]
+    ax.barh(y, t["estimated_gap"].fillna(0), color=colours, label="Estimated gap (FFT50)")
+    has = t["target_gap"].notna()
+    ax.scatter(
+        t.loc[has, "target_gap"],
+        y[has.to_numpy()],
+        marker="D",
+        s=30,
+        color=PALETTE[1],
+        zorder=3,
+        label="Gap in aggregated targets",
+    )
+    ax.axvline(0, color="#444", linewidth=1)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set(xlabel="Gap to the rest of the year group (percentage points)", title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
 def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     """School value added per subject (and method, when there is a ``method`` column) with its 95% confidence
     interval."""

@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.estimates import outcome_scale
 from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
-from toolkit.methods.targets import aggregate_targets, review_targets
+from toolkit.methods.targets import aggregate_targets, cap_review, review_targets
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import REPORTS, charts, keys
@@ -26,6 +27,7 @@ from toolkit.reports.display import (
     show_figure,
     show_table,
     signed,
+    signed_one_decimal,
     signed_percent,
     theme,
     title_block,
@@ -403,23 +405,39 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
         )
         heading("Targets to review", 3)
         subjects = tuple(s for s in KS2_SUBJECTS if f"{s}_p_target" in chosen)
-        flagged = review_targets(pupils, chosen, subjects)
+        flagged = review_targets(pupils, chosen, subjects, stage)
         if flagged.empty:
             note(
                 f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
                 f"{review['unambitious_above']:.0%}) at this challenge level."
             )
             continue
+        shown, counts = cap_review(flagged, review["review_per_subject"])
         names = school.names()
-        flagged.insert(0, "Pupil", flagged["upn"].map(names))
-        flagged["subject"] = flagged["subject"].map(SUBJECT_LABELS)
-        flagged["chance"] = 100 * flagged["chance"]
+        shown = shown.copy()
+        shown.insert(0, "Pupil", shown["upn"].map(names))
+        shown["subject"] = shown["subject"].map(SUBJECT_LABELS)
+        shown["chance"] = 100 * shown["chance"]
         show_table(
-            flagged.drop(columns="upn").rename(
-                columns={"subject": "Subject", "target": "Target", "chance": "How likely, my school", "flag": "Looks"}
+            shown.drop(columns="upn").rename(
+                columns={
+                    "subject": "Subject",
+                    "target": "Target",
+                    "chance": "How likely, my school",
+                    "flag": "Looks",
+                    "distance": "Target minus estimate (points)",
+                }
             ),
-            {"How likely, my school": percent},
+            {"How likely, my school": percent, "Target minus estimate (points)": signed_one_decimal},
             long=True,
+        )
+        summary_counts = "; ".join(
+            f"{SUBJECT_LABELS[r.subject]}: {r.targets} {r.flag} ({r.shown} shown)" for r in counts.itertuples()
+        )
+        note(
+            f"Furthest from the estimate first, at most {review['review_per_subject']} per subject. All flagged: "
+            f"{summary_counts}. Targets below the standard of the test (B, pre-key-stage) are never called "
+            "unambitious."
         )
 
 
@@ -438,9 +456,20 @@ def groups_report(school: School, year_groups: list[int]) -> None:
                 }
             )
             show_table(table, fmt, long=True)
+            if subject == "rwm":
+                gaps = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
+                smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
+                shown = gaps[
+                    (gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()
+                ]
+                if len(shown):
+                    show_figure(
+                        charts.gap_chart(shown, f"Year {_yg}: RWM gaps by pupil group (groups of {smallest}+ pupils)")
+                    )
         note(
             "Gap: the group's figure minus the rest of the year group's. 'Targets narrow the gap?' compares the gap in "
-            "aggregated targets with the gap in FFT50 estimates."
+            "aggregated targets with the gap in FFT50 estimates. The chart leaves out groups of fewer than "
+            f"{parameters.load_yaml('summary.yaml')['min_group_pupils']} pupils (parameters/summary.yaml)."
         )
 
 
