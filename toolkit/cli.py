@@ -125,6 +125,7 @@ def _challenge(text: str) -> float:
 
 def _estimates(args: argparse.Namespace) -> int:
     from toolkit.inputs import PupilDataError
+    from toolkit.inputs.cells import inert_frame
     from toolkit.methods.estimates import EstimateModel
 
     try:
@@ -136,7 +137,7 @@ def _estimates(args: argparse.Namespace) -> int:
     model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
     estimates = model.predict(pupils, args.challenge)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    estimates.to_csv(args.out, index=False, float_format="%.4f")
+    inert_frame(estimates).to_csv(args.out, index=False, float_format="%.4f")
     _say(
         f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
         f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}"
@@ -164,6 +165,7 @@ def _cohort_year(args: argparse.Namespace, pupils) -> int | str:
 
 def _va(args: argparse.Namespace) -> int:
     from toolkit.inputs import PupilDataError
+    from toolkit.inputs.cells import inert_frame
     from toolkit.methods import policy
     from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
@@ -209,7 +211,7 @@ def _va(args: argparse.Namespace) -> int:
     scores.insert(1, "measure", measure)
     scores.insert(2, "status", state)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(args.out, index=False, float_format="%.4f")
+    inert_frame(scores).to_csv(args.out, index=False, float_format="%.4f")
     left_out = int((~with_baseline).sum())
     _say(
         f"{measure} for KS2 {year} ({state}), {scores['school_id'].nunique()} schools: {args.out}"

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from toolkit import locations
+from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import TARGET_SUBJECTS, percentile_of
 
 LEGACY_FOLDER = "schools"  # parameters/schools/, where versions before 0.2 kept school state
@@ -69,11 +70,11 @@ def folder(override: Path | None = None) -> Path:
 
 
 def settings_path(school_id: str, override: Path | None = None) -> Path:
-    return folder(override) / f"{school_id}.yaml"
+    return folder(override) / f"{school_id_for_path(school_id)}.yaml"
 
 
 def targets_path(school_id: str, override: Path | None = None) -> Path:
-    return folder(override) / f"{school_id}_targets.csv"
+    return folder(override) / f"{school_id_for_path(school_id)}_targets.csv"
 
 
 def files(school_id: str) -> list[Path]:

@@ -6,14 +6,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from toolkit.inputs.cells import inert
 from toolkit.inputs.results import Validation
-
-
-def safe_cell(value):
-    """Text that no spreadsheet will run as a formula: a leading =, +, - or @ gets a quote in front (OWASP)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def write_error_list(validation: Validation, out: Path | None = None) -> Path:
@@ -26,10 +20,10 @@ def write_error_list(validation: Validation, out: Path | None = None) -> Path:
     for p in validation.problems:
         ws.append(
             [
-                safe_cell(p.message),
-                safe_cell(p.column or ""),
+                inert(p.message),
+                inert(p.column or ""),
                 ", ".join(map(str, p.rows)),
-                safe_cell("; ".join(p.details)),
+                inert("; ".join(p.details)),
             ]
         )
     for row in ws.iter_rows(min_row=2):

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit.inputs import layout
+from toolkit.inputs.cells import inert
 from toolkit.inputs.layout import ABOUT, GUIDANCE, LISTS, RESULTS, fingerprint
 
 SPARE_ROWS = 200  # rows with drop-downs below the pupils, for pupils the school adds
@@ -36,14 +37,17 @@ def write_template(school: dict, pupils: pd.DataFrame, keystage: str, out: Path)
     for p in pupils.itertuples():
         ws.append(
             [
-                school.get("school_name", ""),
-                str(school["school_id"]),
-                keystage.upper().replace("KS", ""),
-                layout.year_of(keystage),
-                p.upn,
-                p.forename,
-                p.surname,
-                _dob(p.dob),
+                inert(v)
+                for v in [
+                    school.get("school_name", ""),
+                    str(school["school_id"]),
+                    keystage.upper().replace("KS", ""),
+                    layout.year_of(keystage),
+                    p.upn,
+                    p.forename,
+                    p.surname,
+                    _dob(p.dob),
+                ]
             ]
             + [None] * len(subjects)
         )

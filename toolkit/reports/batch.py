@@ -30,6 +30,7 @@ from toolkit.inputs import school_state
 from toolkit.reports import REPORTS
 from toolkit.reports.prepare import Inputs, file_hash, prepare
 from toolkit.reports.run_format import PreparedRun
+from toolkit.scales.identifiers import school_id_for_path
 
 FORMATS = ("html", "pdf")
 REPORT_TIMEOUT = 600  # seconds a report cell may run before it is stopped and the report counted as failed
@@ -288,7 +289,7 @@ def plan_tasks(
                 "year_groups": "6,5,4,3,2,1",
                 "challenge": str(challenge),
             }
-            base = out / "reports" / school_id
+            base = out / "reports" / school_id_for_path(school_id)
             if report == "subject_leader":  # the subject leaders' spreadsheet goes beside the report
                 base.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(run.workbook(school_id), base / "subject_leader.xlsx")

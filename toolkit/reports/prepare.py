@@ -340,6 +340,12 @@ def fit_national(reference_file: Path, say=print) -> NationalModels:
 def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     """The schools table, the ids asked for (default all; unknown ids refused) and the pupils with saved targets."""
     school_table = pd.read_csv(inputs.schools, dtype={"school_id": "string"})
+    bad = [i + 2 for i, s in enumerate(school_table["school_id"].fillna("")) if not (len(s) == 7 and s.isdigit())]
+    if bad:
+        raise ValueError(
+            f"{inputs.schools}: school_id must be a 7-digit DfE number (it names each school's folder). Column: "
+            f"school_id. Row{'s' if len(bad) > 1 else ''}: {', '.join(map(str, bad))}"
+        )
     known = set(school_table["school_id"])
     ids = list(school_table["school_id"]) if not schools else [str(s) for s in schools]
     unknown = [s for s in ids if s not in known]

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.scales.identifiers import school_id_for_path
+
 FORMAT = 1
 #: Slice tables, by name: what each holds (``<name>.parquet``; names with a year end in ``_<year>``).
 SLICE_TABLES = {
@@ -62,10 +64,10 @@ class PreparedRun:
         return self.root / "national"
 
     def slice_dir(self, school_id: str) -> Path:
-        return self.root / "slices" / str(school_id)
+        return self.root / "slices" / school_id_for_path(school_id)
 
     def workbook(self, school_id: str) -> Path:
-        return self.root / "workbooks" / str(school_id) / "subject_leader.xlsx"
+        return self.root / "workbooks" / school_id_for_path(school_id) / "subject_leader.xlsx"
 
     # -- the run as a whole
     def start(self) -> None:

@@ -12,6 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from toolkit.inputs.cells import inert
 from toolkit.methods import subject_leader
 
 HEADER = [
@@ -57,7 +58,7 @@ def _sheet(
     """One sheet; counts typed in (``counts``) or added up from the ``sources`` sheets (formulas)."""
     spec = subject_leader.spec()
     ws = wb.create_sheet(title)
-    ws["A1"] = heading
+    ws["A1"] = inert(heading)
     ws["A1"].font = Font(bold=True, size=13)
     ws["A3"], ws["B3"], ws["C3"], ws["D3"] = "Scores", "Emerging", "Expected", "Exceeding"
     for col, cat in zip("BCD", spec["categories"]):

@@ -85,3 +85,12 @@ def validate_dfe_number(number: object) -> str | None:
     if not _known_la(int(text[:3])):
         return f"The first 3 digits of a DfE number are the local authority number; {text[:3]} is not one"
     return None
+
+
+def school_id_for_path(value: object) -> str:
+    """A school id that may become part of a file or folder name: exactly 7 digits (a DfE number); anything else
+    (``../x``, ``925/2000``, blank) raises ValueError, so nothing is ever written outside the folder asked for."""
+    text = "" if value is None else str(value).strip()
+    if not (len(text) == 7 and text.isdigit() and text.isascii()):
+        raise ValueError(f"School id {value!r} is not a 7-digit DfE number, so it cannot name a folder or file")
+    return text
