@@ -204,6 +204,7 @@ def test_validate_command(ks2_template, capsys):
 
 def test_upload_history_latest_wins(ks2_template, tmp_path):
     path, _ = ks2_template
+    (tmp_path / "data").mkdir()
     store = UploadStore(tmp_path / "data")
     first = fill(path, {}, tmp_path / "first.xlsx")
     second = fill(path, {}, tmp_path / "second.xlsx", every="110")
@@ -229,6 +230,7 @@ def test_concurrent_uploads_lose_nothing(ks2_template, tmp_path):
     path, _ = ks2_template
     files = [fill(path, {}, tmp_path / f"f{i}.xlsx", every=str(100 + i)) for i in range(4)]
     data = tmp_path / "data"
+    data.mkdir()
     UploadStore(data)
     procs = [
         subprocess.Popen(

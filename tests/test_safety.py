@@ -119,3 +119,14 @@ def test_schools_csv_with_a_path_for_an_id_is_refused_before_anything_is_written
     with pytest.raises(ValueError, match=r"school_id must be a 7-digit DfE number.*Column: school_id\. Row: 3"):
         prepare(find_inputs(data), tmp_path / "run" / "prepared", say=lambda m: None)
     assert not (tmp_path / "escaped").exists() and not (tmp_path / "run").exists()
+
+
+def test_a_mistyped_data_folder_is_named_and_nothing_is_created(tmp_path, capsys):
+    from toolkit.cli import main
+
+    typo = tmp_path / "trsut"
+    assert main(["uploads", "--data", str(typo)]) == 1
+    assert "no such data folder" in capsys.readouterr().err and not typo.exists()
+    (tmp_path / "x.xlsx").write_bytes(b"PK")
+    assert main(["upload", str(tmp_path / "x.xlsx"), "--by", "me", "--data", str(typo)]) == 1
+    assert "no such data folder" in capsys.readouterr().err and not typo.exists()

@@ -488,7 +488,11 @@ def _upload(args: argparse.Namespace) -> int:
 def _uploads(args: argparse.Namespace) -> int:
     from toolkit.intake.uploads import UploadStore
 
-    store = UploadStore(Path(args.data))
+    try:
+        store = UploadStore(Path(args.data))
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 1
     if args.delete is not None:
         try:
             store.delete(args.delete)

@@ -52,6 +52,11 @@ class UploadStore:
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise FileNotFoundError(
+                f"{self.folder}: no such data folder (the folder holding schools.csv and pupils.csv); check the "
+                "path: nothing was created"
+            )
         self.files = self.folder / "uploads"
         self.files.mkdir(parents=True, exist_ok=True)
         self.db = self.folder / "uploads.sqlite"
