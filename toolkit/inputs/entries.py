@@ -35,15 +35,18 @@ def _qualification(values: pd.Series) -> pd.Series:
     return values.str.strip().str.lower().map({q.lower(): q for q in QUALIFICATIONS}).astype("string")
 
 
-def upn_rule(column: str = "upn") -> Rule:
-    """UPNs of a long table: one sentence per UPN rule broken (each distinct value checked once)."""
+def valid_upn(frame: pd.DataFrame, column: str = "upn") -> pd.Series:
+    """True where ``column`` holds a valid UPN (each distinct value checked once)."""
+    upn = frame[column].fillna("")
+    reasons = {u: upn_reason(u) is None for u in upn.unique()}
+    return upn.map(reasons).astype(bool)
 
-    def ok(frame: pd.DataFrame) -> pd.Series:
-        upn = frame[column].fillna("")
-        reasons = {u: upn_reason(u) is None for u in upn.unique()}
-        return upn.map(reasons).astype(bool)
 
-    return Rule(column, "UPN", ok, explain=lambda u: (upn_reason("" if pd.isna(u) else u)[0], None))
+def upn_rule(column: str = "upn", explain=None) -> Rule:
+    """UPNs of a long table: one sentence per UPN rule broken (``explain``: bad value -> (sentence, detail);
+    default the rule's own sentence)."""
+    explain = explain or (lambda u: (upn_reason("" if pd.isna(u) else u)[0], None))
+    return Rule(column, "UPN", lambda frame: valid_upn(frame, column), explain=explain)
 
 
 def dfe_number_rule(column: str = "school_id", message: str = "Invalid DfE number", **kw) -> Rule:

@@ -13,7 +13,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from toolkit.inputs import layout
-from toolkit.inputs.entries import dfe_number_rule
+from toolkit.inputs.entries import dfe_number_rule, upn_rule, valid_upn
 from toolkit.inputs.layout import ABOUT, RESULTS, fingerprint
 from toolkit.inputs.problems import Problem
 from toolkit.inputs.rules import Rule, TableRules
@@ -103,11 +103,6 @@ def _rows_entered(header: list[str], body: list[list]) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def _valid_upn(frame: pd.DataFrame) -> pd.Series:
-    reasons = {u: upn_reason(u) is None for u in frame["UPN"].unique()}
-    return frame["UPN"].map(reasons).astype(bool)
-
-
 def _upn_message(upn: str) -> tuple[str, None]:
     reason = upn_reason(upn)[0]
     return (reason if reason.startswith(("Wrong check letter", "UPN must have")) else UPN_MESSAGE), None
@@ -153,11 +148,11 @@ def template_rules(keystage: str) -> TableRules:
         f"{keystage.upper()} results template",
         [
             dfe_number_rule("School DFE", detail=lambda row, value: value or "blank", max_details=5),
-            Rule("UPN", "UPN", _valid_upn, explain=_upn_message),
+            upn_rule("UPN", explain=_upn_message),
             Rule(
                 "UPN",
                 "Pupil appears more than once (same UPN)",
-                lambda f: ~(_valid_upn(f) & f["UPN"].str.upper().duplicated(keep=False)),
+                lambda f: ~(valid_upn(f, "UPN") & f["UPN"].str.upper().duplicated(keep=False)),
             ),
             *(
                 Rule(col, f"{col} must have a value", lambda f, col=col: f[col] != "")

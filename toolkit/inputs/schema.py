@@ -288,10 +288,6 @@ def _must_have_a_value(field: Field) -> str:
     return f"{field.meaning.split(':')[0].split('(')[0].strip()} must have a value"
 
 
-def _in_two_schools(group: pd.DataFrame) -> bool:
-    return group["school_id"].dropna().nunique() > 1 if "school_id" in group else False
-
-
 def _duplicates(in_two_schools: bool):
     """Rows of a pupil listed more than once, whose rows name two schools (or do not)."""
 

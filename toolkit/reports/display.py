@@ -62,9 +62,9 @@ def show_html(text: str) -> None:
 NEGATIVE_ZERO = re.compile(r"^[+\-\u2212](0(?:\.0+)?)(%?)$")
 
 
-def _number(value, text: str) -> str:
-    """A formatted number as a reader should see it: nothing for a missing or infinite value, and no sign on a
-    value that rounds to zero (never "-0", "-0.00" or "+0%")."""
+def _number(text: str) -> str:
+    """A formatted number as a reader should see it: no sign on a value that rounds to zero (never "-0", "-0.00"
+    or "+0%")."""
     return NEGATIVE_ZERO.sub(r"\1\2", text)
 
 
@@ -76,27 +76,27 @@ def _missing(value) -> bool:
 
 
 def percent(value: float, digits: int = 0) -> str:
-    return "" if _missing(value) else _number(value, f"{value:.{digits}f}%")
+    return "" if _missing(value) else _number(f"{value:.{digits}f}%")
 
 
 def signed_percent(value: float) -> str:
-    return "" if _missing(value) else _number(value, f"{value:+.0f}%")
+    return "" if _missing(value) else _number(f"{value:+.0f}%")
 
 
 def one_decimal(value: float) -> str:
-    return "" if _missing(value) else _number(value, f"{value:.1f}")
+    return "" if _missing(value) else _number(f"{value:.1f}")
 
 
 def signed(value: float) -> str:
-    return "" if _missing(value) else _number(value, f"{value:+.2f}")
+    return "" if _missing(value) else _number(f"{value:+.2f}")
 
 
 def signed_one_decimal(value: float) -> str:
-    return "" if _missing(value) else _number(value, f"{value:+.1f}")
+    return "" if _missing(value) else _number(f"{value:+.1f}")
 
 
 def two_decimals(value: float) -> str:
-    return "" if _missing(value) else _number(value, f"{value:.2f}")
+    return "" if _missing(value) else _number(f"{value:.2f}")
 
 
 def whole(value) -> str:
@@ -114,7 +114,7 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
             if col in formats:
                 text, cls = formats[col](v), ""
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                text, cls = ("" if _missing(v) else _number(v, f"{v:g}")), ""
+                text, cls = ("" if _missing(v) else _number(f"{v:g}")), ""
             else:
                 text, cls = ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)), ' class="text"'
             cells.append(f"<td{cls}>{html.escape(text)}</td>")

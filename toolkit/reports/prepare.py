@@ -34,6 +34,7 @@ from toolkit.methods.targets import chance_of_target
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
 from toolkit.reports.run_format import PreparedRun
 from toolkit.reports.subject_leader_workbook import write_workbook
+from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
 
 
@@ -337,10 +338,18 @@ def fit_national(reference_file: Path, say=print) -> NationalModels:
     )
 
 
+def _names_a_folder(school_id: str) -> bool:
+    try:
+        school_id_for_path(school_id)
+        return True
+    except ValueError:
+        return False
+
+
 def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     """The schools table, the ids asked for (default all; unknown ids refused) and the pupils with saved targets."""
     school_table = pd.read_csv(inputs.schools, dtype={"school_id": "string"})
-    bad = [i + 2 for i, s in enumerate(school_table["school_id"].fillna("")) if not (len(s) == 7 and s.isdigit())]
+    bad = [i + 2 for i, s in enumerate(school_table["school_id"].fillna("")) if not _names_a_folder(s)]
     if bad:
         raise ValueError(
             f"{inputs.schools}: school_id must be a 7-digit DfE number (it names each school's folder). Column: "

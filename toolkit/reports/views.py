@@ -523,6 +523,15 @@ def measure_years(school: School) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def latest_measured(years: pd.DataFrame) -> tuple[int, str] | None:
+    """The latest cohort of ``measure_years`` that has value added, and the DfE measure's status that year."""
+    with_va = years[years["has_va"]] if len(years) else years
+    if with_va.empty:
+        return None
+    year = int(with_va["year"].max())
+    return year, with_va.set_index("year").loc[year, "status"]
+
+
 def _trend_cell(value: float, years: pd.DataFrame, year: int) -> str:
     if not pd.isna(value):
         return signed(value)
@@ -555,15 +564,14 @@ def va_report(school: School) -> None:
     )
     heading(f"Attainment against national: KS2 {year}")
     show_table(attainment_table(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
-    with_va = years[years["has_va"]]
-    if with_va.empty:
+    measured = latest_measured(years)
+    if measured is None:
         note(f"No cohort of this school has KS1 results, so there is no value added to show: {years['reason'].iloc[0]}")
         return
-    if year not in set(with_va["year"]):
+    if measured[0] != year:
         row = years.set_index("year").loc[year]
         note(f"KS2 {year}: no progress measure ({row['reason'] or 'no pupil has a KS1 result'}).")
-    year = int(with_va["year"].max())
-    status = with_va.set_index("year").loc[year, "status"]
+    year, status = measured
     order = {s: i for i, s in enumerate(SUBJECT_LABELS)}
     scores = school.va_scores[school.va_scores["year"] == year]
     scores = scores.assign(o=scores["subject"].map(order)).sort_values(["o", "method"]).drop(columns="o")
