@@ -13,7 +13,7 @@ from toolkit.methods import attainment, policy
 from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
-from toolkit.reports.views import TARGET_FORMATS, School, _target_table, measure_years
+from toolkit.reports.views import TARGET_FORMATS, School, _target_table, latest_measured, measure_years
 from toolkit.vocabulary import SUBJECT_LABELS
 
 HEADLINE = [
@@ -79,12 +79,10 @@ def attainment_rows(school: School) -> pd.DataFrame:
 
 def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
     """DfE value added of the latest cohort that has a measure, with significance in words."""
-    years = measure_years(school)
-    with_va = years[years["has_va"]] if len(years) else years
-    if with_va.empty or school.va_scores is None:
+    measured = latest_measured(measure_years(school))
+    if measured is None or school.va_scores is None:
         return pd.DataFrame(), None, ""
-    year = int(with_va["year"].max())
-    status = with_va.set_index("year").loc[year, "status"]
+    year, status = measured
     s = school.va_scores[(school.va_scores["year"] == year) & (school.va_scores["method"] == "DfE")]
     table = pd.DataFrame(
         {
@@ -218,7 +216,12 @@ def summary_report(school: School) -> None:
     heading(f"Attainment: KS2 {max(school.past)} against national", 3)
     show_table(
         attain,
-        {"School (%)": one_decimal, "National (%)": one_decimal, "Gap (points)": signed, attain.columns[4]: signed},
+        {
+            "School (%)": one_decimal,
+            "National (%)": one_decimal,
+            "Gap (points)": signed_one_decimal,
+            attain.columns[4]: signed_one_decimal,
+        },
     )
     va, year, status = va_rows(school)
     if year is None:
