@@ -39,10 +39,10 @@ def secondary(trust):
     return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
 
 
-PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader"]
+PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader", "appendix"]
 
 
-SECONDARY_REPORTS = ["ks5_results", "ks2_baseline"]
+SECONDARY_REPORTS = ["ks5_results", "ks2_baseline", "appendix"]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
@@ -70,7 +70,7 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.slow
 def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
-    assert sorted(REPORTS) == sorted(PRIMARY_REPORTS + SECONDARY_REPORTS)
+    assert sorted(REPORTS) == sorted(set(PRIMARY_REPORTS + SECONDARY_REPORTS))
     # Each school gets the reports its data supports: primaries the four primary reports, the secondary school
     # KS5 results (sixth form) and the KS2 baseline (old-style KS2 results).
     assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == [
@@ -152,14 +152,15 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
     """The demo's Year 11 pupil with seed 004's results (English level 4 mark 52, maths level 5 mark 88) reads
     26.28 / 4B, 32.76 / 5B and a P8 baseline of 4.9 in the rendered report."""
     out, _ = pack
-    html = report_file(out, secondary, "ks2_baseline", "html").read_text()
-    pdf = pdf_text(report_file(out, secondary, "ks2_baseline", "pdf"))
+    html = report_file(out, secondary, "appendix", "html").read_text()  # the pupil rows: in the appendix
+    pdf = pdf_text(report_file(out, secondary, "appendix", "pdf"))
     assert re.search(r"26\.28\s+4B\s+32\.76\s+5B\s+4\.9", pdf), "worked example not in the PDF"
     text = re.sub(r"<[^>]+>", " ", html)
     row = next(r for r in html.split("<tr>") if "4 / 52 / TA 4" in r and "5 / 88 / TA 5" in r)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[2:8] == ["26.28", "4B", "5 / 88 / TA 5", "32.76", "5B", "4.9"], cells
     assert "Level 4, mark 52 in 41-69: standard formula" in cells[8]
+    text = re.sub(r"<[^>]+>", " ", report_file(out, secondary, "ks2_baseline", "html").read_text())
     for rule in (
         "Level N with TA",
         "Level N without a teacher assessment",
@@ -170,6 +171,51 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
         "level 6 test ignored",
     ):
         assert rule in text, rule
+
+
+MAIN_PAGES = 40  # issue 14: a primary's main reports, without the appendix
+
+
+@pytest.mark.slow
+def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, two, data):
+    """Each primary's main reports come to at most 40 pages; every pupil of each year group has a row per subject
+    in the appendix spreadsheet, and its review sheet holds every flagged target, more than the PDF shows."""
+    from openpyxl import load_workbook
+
+    from toolkit.reports import views
+
+    out, _ = pack
+    for school in two:
+        pages = {
+            r: int(
+                re.search(
+                    r"Pages:\s+(\d+)",
+                    subprocess.run(
+                        ["pdfinfo", str(report_file(out, school, r, "pdf"))], capture_output=True, text=True
+                    ).stdout,
+                ).group(1)
+            )
+            for r in PRIMARY_REPORTS
+        }
+        main = sum(n for r, n in pages.items() if r != "appendix")
+        assert main <= MAIN_PAGES, pages
+        assert pages["appendix"] > pages["estimates"]
+        book = load_workbook(report_file(out, school, "appendix", "xlsx"), read_only=True)
+        assert book.sheetnames[0] == "About" and "SYNTHETIC" in str(list(book["About"].values))
+        school_view = views.load(out / "prepared", school)
+        for yg in (6, 2):
+            rows = list(book[f"Estimates Y{yg}"].iter_rows(values_only=True))
+            header, body = rows[0], rows[1:]
+            subjects = 4 if yg == 6 else 3
+            assert len(body) == subjects * len(school_view.year_pupils(yg)), (school, yg)
+            assert header[0] == "Subject" and "FFT band (contains the estimate)" in header
+        review = list(book["Targets to review"].iter_rows(values_only=True))
+        table, counts = views.review_list(school_view, 6)
+        assert sum(1 for r in review[1:] if r[0] == 6) == len(table) == counts["targets"].sum() > 0
+        appendix = pdf_text(report_file(out, school, "appendix", "pdf"))
+        shown = appendix.count("unlikely") + appendix.count("unambitious")
+        assert "The spreadsheet holds them all." in appendix and shown < len(review)
+        assert '.xlsx">XLSX</a>' in (out / "index.html").read_text()
 
 
 @pytest.mark.slow
@@ -337,6 +383,14 @@ def test_notebooks_are_thin_parameterised_and_stored_without_outputs(name):
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert sum(len(c.source.splitlines()) for c in code[1:]) <= 10  # load, call the toolkit, show
+    # markdown cells say what the reader sees, for whoever opens the notebook; the report leaves them out
+    words = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert words and "What the reader sees" in words[0].source
+    assert all("notebook-only" in c.metadata.get("tags", []) for c in words)
+    from toolkit.reports import render
+
+    page, _ = render.html_of(nb)
+    assert "What the reader sees" not in page
 
 
 def test_reports_command_names_what_is_missing(tmp_path, capsys):

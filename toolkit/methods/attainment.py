@@ -59,26 +59,37 @@ def _row(keystage: str, measure: str, subject: str, value: float) -> dict:
     return {"keystage": keystage, "measure": measure, "subject": subject, "value": float(value)}
 
 
+def reached(pupils: pd.DataFrame, standard: str = "expected") -> pd.DataFrame:
+    """Per pupil (``pupils``' index): whether each KS2 subject reached the ``"expected"`` or ``"high"`` standard
+    (a scaled score of 100 / 110, writing EXS / GDS), and ``rwm``: reading, writing and maths all did. Bool columns
+    ``reading, maths, gps, writing, rwm``; a missing result did not reach it."""
+    out = pd.DataFrame(index=pupils.index)
+    for s in ks2.TEST_SUBJECTS:
+        test = ks2.reaches_expected if standard == "expected" else ks2.reaches_high
+        out[s] = test(pupils[f"ks2_{s}"]).fillna(False).astype(bool)
+    out["writing"] = ks2.writing_reaches(pupils["ks2_writing"], "EXS" if standard == "expected" else "GDS")
+    out["writing"] = out["writing"].fillna(False).astype(bool)
+    out["rwm"] = out["reading"] & out["writing"] & out["maths"]
+    return out
+
+
 def headline_measures(pupils: pd.DataFrame) -> pd.DataFrame:
     """Published headline measures of a pupil table (columns of docs/data_model.md), percentages in percent."""
     rows = []
     ks2_cols = [f"ks2_{s}" for s in ks2.SUBJECTS if f"ks2_{s}" in pupils]
     if ks2_cols:
         cohort = pupils[pupils[ks2_cols].notna().any(axis=1)]
-        exp, high = {}, {}
+        exp, high = reached(cohort, "expected"), reached(cohort, "high")
         for s in ks2.TEST_SUBJECTS:
-            exp[s], high[s] = ks2.reaches_expected(cohort[f"ks2_{s}"]), ks2.reaches_high(cohort[f"ks2_{s}"])
             rows.append(_row("KS2", "average_scaled_score", s, ks2.scaled_score(cohort[f"ks2_{s}"]).mean()))
-        exp["writing"] = ks2.writing_reaches(cohort["ks2_writing"], "EXS")
-        high["writing"] = ks2.writing_reaches(cohort["ks2_writing"], "GDS")
         for s in ks2.SUBJECTS:
             rows += [
                 _row("KS2", "expected_standard", s, 100 * exp[s].mean()),
                 _row("KS2", "higher_standard", s, 100 * high[s].mean()),
             ]
         rows += [
-            _row("KS2", "expected_standard", "rwm", 100 * (exp["reading"] & exp["writing"] & exp["maths"]).mean()),
-            _row("KS2", "higher_standard", "rwm", 100 * (high["reading"] & high["writing"] & high["maths"]).mean()),
+            _row("KS2", "expected_standard", "rwm", 100 * exp["rwm"].mean()),
+            _row("KS2", "higher_standard", "rwm", 100 * high["rwm"].mean()),
         ]
         aps = (
             ks1.ks1_aps(cohort["ks1_reading"], cohort["ks1_writing"], cohort["ks1_maths"])
@@ -101,7 +112,7 @@ def headline_measures(pupils: pd.DataFrame) -> pd.DataFrame:
                 ]
         if "dob" in cohort:  # FFT's term-of-birth figure: September-born minus August-born, RWM expected standard
             month = (pd.to_datetime(cohort["dob"]).dt.month.to_numpy() - 9) % 12
-            rwm = (exp["reading"] & exp["writing"] & exp["maths"]).to_numpy(dtype=bool)
+            rwm = exp["rwm"].to_numpy(dtype=bool)
             if (month == 0).any() and (month == 11).any():
                 gap = 100 * (rwm[month == 0].mean() - rwm[month == 11].mean())
                 rows.append(_row("KS2", "month_of_birth_gap", "rwm", gap))

@@ -13,4 +13,7 @@ REPORTS = {
     "ks2_baseline": "KS2 fine points and P8 baseline",
     "tracking": "Tracking: steps and points",
     "subject_leader": "Subject leader analysis",
+    "appendix": "Per-pupil appendix",
 }
+# Reports that also write a spreadsheet beside their PDF (``<stem>.xlsx``), linked from the index.
+SPREADSHEETS = ("appendix",)

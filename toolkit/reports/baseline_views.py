@@ -121,10 +121,7 @@ def baseline_report(school: School) -> None:
     heading("Rules applied", 3)
     table = rules_applied(b)
     show_table(table, {c: whole for c in table.columns if c != "Rule (seed 004)"})
-    for g in sorted(b["year_group"].dropna().unique(), reverse=True):
-        heading(f"Year {int(g)} pupils (KS2 {int(b.loc[b['year_group'] == g, 'ks2_year'].max())})", 2, new_page=True)
-        show_table(
-            pupil_table(b[b["year_group"] == g].sort_values(["surname", "forename"])),
-            {"Eng FP": fp, "Maths FP": fp, "P8 baseline": one_decimal},
-            long=True,
-        )
+    note(
+        "Each pupil's results, fine points, fine levels, P8 baseline and the rule applied are in the per-pupil "
+        "appendix (PDF and spreadsheet)."
+    )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from toolkit import __version__, locations
 from toolkit.inputs import school_state
-from toolkit.reports import REPORTS
+from toolkit.reports import REPORTS, SPREADSHEETS
 from toolkit.reports.prepare import Inputs, file_hash, prepare
 from toolkit.reports.run_format import PreparedRun
 from toolkit.scales.identifiers import school_id_for_path
@@ -50,6 +50,7 @@ class Task:
     formats: tuple[str, ...]
     engine: str
     key: str = ""
+    xlsx: str = ""  # the spreadsheet beside the report (``SPREADSHEETS``), else ""
 
 
 @dataclass
@@ -168,6 +169,13 @@ def run_task(task: Task) -> Outcome:
         body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
         Path(task.html).parent.mkdir(parents=True, exist_ok=True)
         Path(task.html).write_text(body, encoding="utf-8")
+    if task.xlsx:
+        from toolkit.reports import appendix_views, views
+
+        p = task.parameters
+        appendix_views.write_workbook(
+            views.load(p["run_dir"], p["school_id"]), views.parse_year_groups(p["year_groups"]), task.xlsx
+        )
     return Outcome(task, "done", time.perf_counter() - start, warnings=warnings)
 
 
@@ -303,8 +311,9 @@ def plan_tasks(
                 str(out / "notebooks" / school_id / f"{report}.ipynb"),
                 str(base / f"{stem}.html"),
                 str(base / f"{stem}.pdf"),
-                tuple(formats),
+                tuple(formats) + (("xlsx",) if report in SPREADSHEETS else ()),
                 engine_name,
+                xlsx=str(base / f"{stem}.xlsx") if report in SPREADSHEETS else "",
             )
             task.key = report_key(task, slice_hash, national_hash, code, state)
             tasks.append(task)

@@ -13,7 +13,7 @@ from toolkit.reports.display import PALETTE
 def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title: str, xlabel: str):
     """Seed 000's high-to-low chart: bars of the estimate sorted high to low, the aggregated target as a marker."""
     t = table.dropna(subset=[value]).sort_values(value, ascending=False)
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.0))
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(t) + 1.0))
     sns.barplot(data=t, y=label, x=value, color=PALETTE[0], ax=ax, label="Estimate")
     has = t[target].notna()
     ax.scatter(
@@ -31,12 +31,32 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     return fig
 
 
+def estimates_by_year(table: pd.DataFrame, title: str):
+    """The estimated % reaching the expected standard, one bar per measure, grouped by year group (columns
+    ``year``, ``Measure``, ``Expected standard``); the legend sits below the chart."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    measures = list(dict.fromkeys(table["Measure"]))
+    sns.barplot(
+        data=table,
+        x="year",
+        y="Expected standard",
+        hue="Measure",
+        ax=ax,
+        palette=PALETTE[: len(measures)],
+        hue_order=measures,
+    )
+    ax.set_ylim(0, 100)
+    ax.set(xlabel="", ylabel="% of the year group (estimated)", title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False, fontsize=7)
+    return fig
+
+
 def gap_chart(table: pd.DataFrame, title: str):
     """Each pupil group's gap to the rest of the year group (estimated at FFT50: bars; in aggregated targets:
     diamonds), in percentage points; the legend sits below the chart, never on a bar."""
     t = table.reset_index(drop=True)
     labels = [f"{g}: {lab} ({n})" for g, lab, n in zip(t["group"], t["label"], t["pupils"])]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.6))
+    fig, ax = plt.subplots(figsize=(6.5, 0.21 * len(t) + 1.5))
     y = np.arange(len(t))
     colours = [PALETTE[0] if v >= 0 else PALETTE[5] for v in t["estimated_gap"].fillna(0)]
     ax.barh(y, t["estimated_gap"].fillna(0), color=colours, label="Estimated gap (FFT50)")
@@ -78,32 +98,33 @@ def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     return fig
 
 
-def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, subject: str, unit: str):
-    """Actual against estimated outcome, one dot per pupil; outliers (beyond 2 national SDs) named."""
-    p = progress.dropna(subset=["actual", "estimate"])
-    fig, ax = plt.subplots(figsize=(5.2, 4.4))
-    sns.scatterplot(
-        data=p,
-        x="estimate",
-        y="actual",
-        hue=p["outlier"].map({True: "Outlier", False: "Pupil"}),
-        palette={"Pupil": PALETTE[0], "Outlier": PALETTE[5]},
-        ax=ax,
-        s=22,
-        edgecolor="none",
-    )
-    lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
-    ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
-    for r in p[p["outlier"]].itertuples():
-        ax.annotate(
-            names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points"
+def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, units: dict[str, str]):
+    """Actual against estimated outcome, one panel per subject (``units``: subject -> unit, in order), one dot per
+    pupil; outliers (beyond 2 national SDs) named. One legend below the panels."""
+    fig, axes = plt.subplots(2, 2, figsize=(7.2, 6.6))
+    for ax, (subject, unit) in zip(axes.flat, units.items()):
+        p = progress[progress["subject"] == subject].dropna(subset=["actual", "estimate"])
+        kind = p["outlier"].map({True: "Outlier", False: "Pupil"})
+        for label, colour in (("Pupil", PALETTE[0]), ("Outlier", PALETTE[5])):
+            mine = p[kind == label]
+            ax.scatter(mine["estimate"], mine["actual"], s=12, color=colour, edgecolor="none", label=label)
+        if len(p):
+            lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
+            ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
+        for r in p[p["outlier"]].itertuples():
+            ax.annotate(
+                names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6, xytext=(3, 2), textcoords="offset points"
+            )
+        ax.set(
+            xlabel=f"Estimate ({unit})",
+            ylabel=f"Actual ({unit})",
+            title=subject.upper() if subject == "gps" else subject.capitalize(),
         )
-    ax.set(
-        xlabel=f"Estimate ({unit})",
-        ylabel=f"Actual ({unit})",
-        title=subject.upper() if subject == "gps" else subject.capitalize(),
-    )
-    ax.legend(title="", loc="upper left", fontsize=7)
+    for ax in list(axes.flat)[len(units) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
 

@@ -35,10 +35,15 @@ table.tk { border-collapse: collapse; margin: 4px 0 12px 0; font-size: 8.5pt; br
 table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 6px; text-align: center; }
 table.tk td { border-bottom: 1px solid #DDD; padding: 2px 6px; text-align: right; }
 table.tk td.text { text-align: left; }
+table.tk th.tk-caption { background: #FFF; color: #555; font-weight: normal; text-align: left; border-bottom: none; }
 table.tk tr { break-inside: avoid; page-break-inside: avoid; }
 table.tk.long { break-inside: auto; page-break-inside: auto; }
 .tk-section { break-before: page; page-break-before: always; }
 .tk-keep { break-inside: avoid; page-break-inside: avoid; }
+.tk-row { display: flex; gap: 10px; align-items: flex-start; break-inside: avoid; page-break-inside: avoid; }
+.tk-row > div { flex: 1 1 auto; }
+.tk-row > div:first-child { flex: 0 0 38%; } .tk-row table.tk { font-size: 7.5pt; margin-top: 0; }
+.tk-row table.tk th, .tk-row table.tk td { padding: 2px 4px; }
 h2 { font-size: 14pt; margin: 10px 0 4px 0; break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 11.5pt; margin: 8px 0 3px 0; break-after: avoid; page-break-after: avoid; }
 img { max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
@@ -103,10 +108,13 @@ def whole(value) -> str:
     return "" if _missing(value) else f"{int(value)}"
 
 
-def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False) -> str:
-    """An HTML table without index; ``formats``: column -> function(value) -> text. Text is escaped."""
+def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False, caption: str = "") -> str:
+    """An HTML table without index; ``formats``: column -> function(value) -> text. Text is escaped. A
+    ``caption`` heads the table on every page it runs over (a header row, which Chromium repeats)."""
     formats = formats or {}
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    if caption:
+        head = f'<th class="tk-caption" colspan="{len(frame.columns)}">{html.escape(caption)}</th></tr><tr>' + head
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
@@ -123,8 +131,8 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def show_table(frame: pd.DataFrame, formats: dict | None = None, long: bool = False) -> None:
-    show_html(table_html(frame, formats, long))
+def show_table(frame: pd.DataFrame, formats: dict | None = None, long: bool = False, caption: str = "") -> None:
+    show_html(table_html(frame, formats, long, caption))
 
 
 def heading(text: str, level: int = 2, new_page: bool = False) -> None:
@@ -151,8 +159,8 @@ def theme() -> None:
     )
 
 
-def show_figure(fig, alt: str | None = None) -> None:
-    """Embed a matplotlib figure as a PNG image with alt text (default: the chart's title) and close it."""
+def figure_html(fig, alt: str | None = None) -> str:
+    """A matplotlib figure as an embedded PNG with alt text (default: the chart's titles); closes the figure."""
     import base64
 
     import matplotlib.pyplot as plt
@@ -164,10 +172,20 @@ def show_figure(fig, alt: str | None = None) -> None:
     width = int(fig.get_figwidth() * fig.dpi)
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
-    show_html(
+    return (
         f'<img class="tk-chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
         f'style="width:{width}px;max-width:100%">'
     )
+
+
+def show_figure(fig, alt: str | None = None) -> None:
+    """Embed a matplotlib figure (``figure_html``)."""
+    show_html(figure_html(fig, alt))
+
+
+def show_side_by_side(*parts: str) -> None:
+    """HTML pieces (``figure_html``, ``table_html``) next to each other, kept on one page."""
+    show_html('<div class="tk-row">' + "".join(f"<div>{p}</div>" for p in parts) + "</div>")
 
 
 def title_block(

@@ -145,6 +145,19 @@ def key(report: str) -> list[tuple[str, str]]:
             ("Emerging / expected / exceeding", "teachers' judgements per foundation subject, scored -1 / 0 / +1"),
             ("High", "an average at least a quarter step above expected with at most 20% emerging"),
         ],
+        "appendix": [
+            BANDS,
+            CHANCE,
+            KS1_CODES,
+            ("Flags", "PP disadvantaged (FSM6), EAL English as an additional language, SEN support, EHCP EHC plan"),
+            ("HML", "high/middle/low prior attainment (national thirds of KS1 points)"),
+            (
+                "LANG, LIT, MAT, PSE",
+                "EYFS areas: communication and language, literacy, mathematics, "
+                "personal, social and emotional development (goals at the expected level, 0-1)",
+            ),
+            _review(),
+        ],
     }
     return keys.get(report, [])
 
@@ -167,5 +180,7 @@ def provenance(report: str, national: dict) -> str:
         "parameters/scales/ks2_level_thresholds.csv",
         "tracking": "the school's own termly grades; no national comparison",
         "subject_leader": "the school's own judgements; no national comparison",
+        "appendix": f"estimates: a model fitted on the national reference cohort {reference}; fine points by the "
+        "published formula (seed 004); tracking: the school's own grades",
     }
     return f"{fitted.get(report, '')}; toolkit {__version__}"

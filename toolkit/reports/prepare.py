@@ -264,6 +264,7 @@ def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
     out += ["ks2_baseline"] if info["baseline_years"] else []
     out += ["tracking"] if info.get("tracking_term") else []
     out += ["subject_leader"] if info.get("subject_leader") else []
+    out += ["appendix"] if {"estimates", "tracking", "ks2_baseline"} & set(out) else []  # per-pupil tables
     return out
 
 

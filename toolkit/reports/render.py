@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+NOTEBOOK_ONLY = "notebook-only"  # cells with this tag (the notebooks' explanations) are left out of the report
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
@@ -44,9 +45,10 @@ def _exporter():
 
 
 def html_of(nb, title: str = "Report") -> tuple[str, list[str]]:
-    """HTML of an executed notebook with code hidden; stderr output (warnings) is left out of the page and
+    """HTML of an executed notebook with code hidden and ``notebook-only`` cells left out; stderr output (warnings) is left out of the page and
     returned so the caller can record it."""
     nb = nbformat.from_dict(nb) if isinstance(nb, dict) else nb
+    nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY not in c.get("metadata", {}).get("tags", [])]
     warnings = []
     for cell in nb.cells:
         kept = []

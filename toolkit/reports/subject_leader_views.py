@@ -1,6 +1,6 @@
 """What the subject leader report shows (notebooks/subject_leader.ipynb): the collated foundation-subject counts
-prepared by ``prepare`` (``toolkit.methods.subject_leader``), per subject: the year-group percentage charts, the
-key-stage and whole-school chart, peaks and troughs, and a table to write the analysis under. The spreadsheet
+prepared by ``prepare`` (``toolkit.methods.subject_leader``), per subject: one chart and one table of the year groups,
+key stages and whole school, and the peaks and troughs. The spreadsheet
 with the same figures as formulas is ``subject_leader.xlsx`` beside the report."""
 
 from __future__ import annotations
@@ -9,83 +9,88 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from toolkit.methods import subject_leader
-from toolkit.reports.display import PALETTE, heading, note, percent, show_figure, show_table, signed, whole
+from toolkit.reports.display import (
+    PALETTE,
+    figure_html,
+    heading,
+    note,
+    percent,
+    show_side_by_side,
+    signed,
+    table_html,
+    whole,
+)
 from toolkit.reports.views import School
 
 COLOURS = dict(zip(("emerging", "expected", "exceeding"), (PALETTE[5], PALETTE[0], PALETTE[2])))
 
 
-def percent_chart(summary: pd.DataFrame, label: str, title: str):
-    """Stacked bars of % emerging / expected / exceeding, one bar per row (``label`` column)."""
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(summary) + 1.2))
+def percent_chart(summary: pd.DataFrame, label: str, title: str, width: float = 7):
+    """Stacked bars of % emerging / expected / exceeding, one bar per row (``label`` column); the legend below."""
+    fig, ax = plt.subplots(figsize=(width, 0.24 * len(summary) + 1.3))
     left = pd.Series(0.0, index=summary.index)
     for cat in subject_leader.spec()["categories"]:
         ax.barh(summary[label], summary[f"pct_{cat}"].fillna(0), left=left, color=COLOURS[cat], label=cat.capitalize())
         left = left + summary[f"pct_{cat}"].fillna(0)
     ax.invert_yaxis()
     ax.set(xlim=(0, 100), xlabel="% of pupils", title=title)
-    ax.legend(loc="lower right", fontsize=7, frameon=True)
+    ax.title.set_fontsize(8.5)
+    ax.tick_params(labelsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=7, frameon=False)
     return fig
 
 
-def _table(rows: pd.DataFrame, first: str) -> pd.DataFrame:
-    order = {g: i for i, g in enumerate(subject_leader.GROUPS)}
-    rows = rows.assign(_o=rows["group"].map(order)).sort_values([first, "_o"])
-    out = rows[
-        [
-            first,
-            "group",
-            "emerging",
-            "expected",
-            "exceeding",
-            "pupils",
-            "pct_emerging",
-            "pct_expected",
-            "pct_exceeding",
-            "average",
-            "high",
-        ]
-    ].copy()
-    out["high"] = out["high"].map({True: "High", False: ""})
-    return out.rename(
-        columns={
-            first: first.replace("_", " ").capitalize(),
-            "group": "Group",
-            "emerging": "Emerging",
-            "expected": "Expected",
-            "exceeding": "Exceeding",
-            "pupils": "Pupils",
-            "pct_emerging": "% emerging",
-            "pct_expected": "% expected",
-            "pct_exceeding": "% exceeding",
-            "average": "Average score",
-            "high": "High",
-        }
-    )
+def cohort_rows(summary: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFrame:
+    """One subject (and strand): a row per year group, then per key stage and the whole school, with the Overall
+    figures and the boys' and girls' average scores."""
+    years = summary.assign(cohort="Year " + summary["year_group"].astype(str))
+    rows = pd.concat([years.sort_values("year_group"), phases.assign(cohort=phases["phase"])], ignore_index=True)
+    overall = rows[rows["group"] == subject_leader.OVERALL].set_index("cohort")
+    for group in ("Boys", "Girls"):
+        overall[f"{group} average"] = rows[rows["group"] == group].set_index("cohort")["average"]
+    overall["high"] = overall["high"].map({True: "High", False: ""})
+    return overall.reset_index()
+
+
+COHORT_COLUMNS = {
+    "cohort": "Cohort",
+    "pupils": "Pupils",
+    "pct_emerging": "% emerging",
+    "pct_expected": "% expected",
+    "pct_exceeding": "% exceeding",
+    "average": "Average score",
+    "high": "High",
+    "Boys average": "Boys",
+    "Girls average": "Girls",
+}
 
 
 def subject_leader_report(school: School) -> None:
+    """Per subject (and programme of study): the year groups, key stages and whole school as one chart beside one
+    table, and the peaks and troughs; the counts by boys and girls, with a column for the subject leader's
+    analysis, are in the spreadsheet beside the report."""
     counts = school.table("subject_counts")
     summary = subject_leader.summarise(counts)
     phases = subject_leader.by_key_stage(counts)
     peaks = subject_leader.peaks_and_troughs(summary, phases)
     scores = subject_leader.category_scores()
     formats = {
-        "Emerging": whole,
-        "Expected": whole,
-        "Exceeding": whole,
         "Pupils": whole,
         "% emerging": percent,
         "% expected": percent,
         "% exceeding": percent,
         "Average score": signed,
+        "Boys": signed,
+        "Girls": signed,
     }
     note(
         f"Scores: emerging {scores['emerging']:+g}, expected {scores['expected']:+g}, exceeding "
-        f"{scores['exceeding']:+g}; 'high' = average at least {subject_leader.high_threshold():+.2f} with no more "
-        f"than {100 * subject_leader.spec()['high_max_emerging']:.0f}% emerging (seed 003; parameters/"
-        "subject_leader.yaml). The spreadsheet subject_leader.xlsx beside this report holds the same tables with "
-        "Excel formulas: type the counts and everything recalculates."
+        f"{scores['exceeding']:+g}; average score: the mean of pupils' scores; 'high' = average at least "
+        f"{subject_leader.high_threshold():+.2f} with no more than "
+        f"{100 * subject_leader.spec()['high_max_emerging']:.0f}% emerging (seed 003; parameters/subject_leader.yaml). "
+        "Boys, Girls: their average scores. The spreadsheet subject_leader.xlsx beside this report holds the counts "
+        "for boys and girls with Excel formulas (type the counts and everything recalculates) and a column for the "
+        "subject leader's analysis."
     )
     order = [s for s in subject_leader.spec()["subjects"] if s in set(counts["subject"])]
     for subject in order:
@@ -97,19 +102,14 @@ def subject_leader_report(school: School) -> None:
                 if not strand
                 else f"{subject}: {strand.lower() if strand == subject_leader.OVERALL else strand}"
             )
-            heading(name, 2, new_page=True)
-            mine = summary[(summary["subject"] == subject) & (summary["strand"] == strand)].sort_values(
-                ["year_group", "group"]
-            )
-            overall = mine[mine["group"] == subject_leader.OVERALL].assign(
-                label=lambda f: "Year " + f["year_group"].astype(str)
-            )
-            show_figure(percent_chart(overall, "label", f"{name}: % of pupils by year group"))
-            show_table(_table(mine, "year_group"), formats | {"Year group": whole}, long=True)
+            heading(name, 3)
+            mine = summary[(summary["subject"] == subject) & (summary["strand"] == strand)]
             ks = phases[(phases["subject"] == subject) & (phases["strand"] == strand)]
-            ks_overall = ks[ks["group"] == subject_leader.OVERALL]
-            show_figure(percent_chart(ks_overall, "phase", f"{name}: key stages and whole school"))
-            show_table(_table(ks.sort_values(["phase", "group"]), "phase"), formats)
+            rows = cohort_rows(mine, ks)
+            show_side_by_side(
+                figure_html(percent_chart(rows, "cohort", f"{name}: % of pupils", width=3.4)),
+                table_html(rows[list(COHORT_COLUMNS)].rename(columns=COHORT_COLUMNS), formats),
+            )
             mine_peaks = peaks[(peaks["subject"] == subject) & (peaks["strand"] == strand)]
             text = (
                 "; ".join(
@@ -119,11 +119,3 @@ def subject_leader_report(school: School) -> None:
                 or "no year group stands out"
             )
             note(f"Peaks and troughs: {text}.")
-            show_table(
-                pd.DataFrame(
-                    {
-                        "Section": ["Year groups", "Key stages", "Boys and girls", "Next steps"],
-                        "Analysis (subject leader)": ["", "", "", ""],
-                    }
-                )
-            )

@@ -13,7 +13,14 @@ from toolkit.methods import attainment, policy
 from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
-from toolkit.reports.views import TARGET_FORMATS, School, _target_table, latest_measured, measure_years
+from toolkit.reports.views import (
+    CHALLENGE_COLUMNS,
+    TARGET_FORMATS,
+    School,
+    _target_table,
+    latest_measured,
+    measure_years,
+)
 from toolkit.vocabulary import SUBJECT_LABELS
 
 HEADLINE = [
@@ -35,8 +42,25 @@ def _rates(frame: pd.DataFrame) -> pd.Series:
     return h[h["keystage"] == "KS2"].set_index(["measure", "subject"])["value"]
 
 
+def change_words(gap: float, before: float, same: float = 0.5) -> str:
+    """How the gap to national moved since the year before, in words as well as an arrow: ▲ the school moved up
+    against national, ▼ down, ► within ``same`` points; then whether that took it closer to national, further
+    from it, or across it. Empty without last year's gap."""
+    if np.isnan(gap) or np.isnan(before):
+        return ""
+    change = gap - before
+    if abs(change) <= same:
+        return "► about the same"
+    arrow = "▲" if change > 0 else "▼"
+    if (gap > 0) != (before > 0) and gap != 0 and before != 0:
+        return f"{arrow} now {'above' if gap > 0 else 'below'} national"
+    side = "above" if (gap if gap != 0 else before) > 0 else "below"
+    return f"{arrow} {'closer to' if abs(gap) < abs(before) else 'further ' + side} national"
+
+
 def attainment_rows(school: School) -> pd.DataFrame:
-    """Latest KS2 cohort against national, with the previous cohort's gap to national and the change."""
+    """Latest KS2 cohort against national, with the previous cohort's gap to national and the change
+    (``change_words``)."""
     years = sorted(school.past)
     latest, previous = years[-1], (years[-2] if len(years) > 1 else None)
     nat = school.headline.set_index(["keystage", "measure", "subject"])["value"]
@@ -47,22 +71,7 @@ def attainment_rows(school: School) -> pd.DataFrame:
         national = float(nat.get(("KS2", measure, subject), np.nan))
         gap = mine - national
         before = float(then.get((measure, subject), np.nan)) - national if then is not None else np.nan
-        change = gap - before
-        arrow = (
-            ""
-            if np.isnan(change)
-            else (
-                "▲ narrower"
-                if change > 0.5 and gap < 0
-                else "▲ wider"
-                if change > 0.5
-                else "▼ wider"
-                if change < -0.5 and gap < 0
-                else "▼"
-                if change < -0.5
-                else "► same"
-            )
-        )
+        arrow = change_words(gap, before)
         rows.append(
             {
                 "Measure": f"% {'expected' if measure == 'expected_standard' else 'higher'} standard, "
@@ -104,8 +113,7 @@ def group_gaps(school: School) -> pd.DataFrame:
     year = max(school.past)
     cohort = school.past[year]
     labels = pupil_groups(cohort)
-    exp = {s: _reached(cohort, s) for s in ("reading", "writing", "maths")}
-    rwm = exp["reading"] & exp["writing"] & exp["maths"]
+    rwm = attainment.reached(cohort)["rwm"].to_numpy(dtype=bool)
     rows = []
     min_group = spec()["min_group_pupils"]
     for group, wanted in spec()["gap_groups"].items():
@@ -139,24 +147,49 @@ def group_gaps(school: School) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _reached(cohort: pd.DataFrame, subject: str) -> np.ndarray:
-    from toolkit.scales import ks2
-
-    if subject == "writing":
-        return ks2.writing_reaches(cohort["ks2_writing"], "EXS").to_numpy(dtype=bool)
-    return ks2.reaches_expected(cohort[f"ks2_{subject}"]).to_numpy(dtype=bool)
+def target_position(target: float, fft50: float, fft20: float, fft5: float) -> str:
+    """Where an aggregated target sits among the FFT50 / FFT20 / FFT5 estimates, in words."""
+    if np.isnan(target) or np.isnan(fft50):
+        return ""
+    if target < fft50:
+        return "below FFT50"
+    if np.isnan(fft20) or target < fft20:
+        return "between FFT50 and FFT20"
+    if np.isnan(fft5) or target < fft5:
+        return "between FFT20 and FFT5"
+    return "at or above FFT5"
 
 
 def target_rows(school: School) -> pd.DataFrame:
     """Year 6's estimated % expected standard at FFT50 / FFT20 / FFT5 (and own past progress) against the
-    aggregated target (the targets report's first table)."""
+    aggregated target (the targets report's first table), and where the target sits among them."""
     pupils, estimates = school.year_pupils(6), school.challenge_estimates(6)
     if pupils.empty or not estimates:
         return pd.DataFrame()
-    return _target_table(aggregate_targets(estimates, pupils, "ks2", "expected"))
+    table = _target_table(aggregate_targets(estimates, pupils, "ks2", "expected"))
+    fft = [table.get(CHALLENGE_COLUMNS[c], pd.Series(np.nan, index=table.index)) for c in ("FFT50", "FFT20", "FFT5")]
+    table["Targets are"] = [target_position(t, *f) for t, *f in zip(table["Aggregated target"], *fft)]
+    return table
 
 
-def areas_to_look_at(school: School, attain: pd.DataFrame, va: pd.DataFrame, gaps: pd.DataFrame) -> list[str]:
+def target_sentence(targets: pd.DataFrame) -> str:
+    """One sentence: where Year 6's aggregated targets sit against FFT50, FFT20 and FFT5, measure by measure."""
+    by_place: dict[str, list[str]] = {}
+    for measure, place in zip(targets["Measure"], targets["Targets are"]):
+        if place:
+            by_place.setdefault(place, []).append(measure.lower())
+    parts = [f"{place} in {', '.join(measures)}" for place, measures in by_place.items()]
+    return (
+        "The aggregated targets sit " + "; ".join(parts) + ". FFT50 is average progress, FFT20 that of the top 20% "
+        "of schools, FFT5 the top 5%: targets below FFT50 expect less than similar pupils usually achieve."
+        if parts
+        else "No Year 6 pupil has a target yet."
+    )
+
+
+def areas_to_look_at(
+    school: School, attain: pd.DataFrame, va: pd.DataFrame, gaps: pd.DataFrame, targets: pd.DataFrame | None = None
+) -> list[str]:
     """Three to five sentences chosen by the rules of parameters/summary.yaml, each naming where to look; the
     largest first."""
     rules = spec()["areas"]
@@ -197,6 +230,17 @@ def areas_to_look_at(school: School, attain: pd.DataFrame, va: pd.DataFrame, gap
                     f"{row['Group']}: {one_decimal(abs(row['Gap (points)']))} "
                     f"points behind the rest at RWM, about {abs(row['Gap (pupils of the group)']):.0f} of "
                     f"{row['Pupils']} pupils (Pupil groups; Value added by pupil group).",
+                )
+            )
+    for _, row in (targets if targets is not None else pd.DataFrame()).iterrows():
+        short = row["Aggregated target"] - row[CHALLENGE_COLUMNS["FFT50"]]
+        if not np.isnan(short) and short <= -rules["target_below_fft50_points"]:
+            found.append(
+                (
+                    2 + abs(short) / 10,
+                    f"Year 6 targets, {row['Measure'].lower()}: {one_decimal(row['Aggregated target'])}% would reach "
+                    f"the expected standard, {one_decimal(abs(short))} points below the FFT50 estimate "
+                    f"({one_decimal(row[CHALLENGE_COLUMNS['FFT50']])}%) (Targets versus estimates).",
                 )
             )
     found.sort(key=lambda x: -x[0])
@@ -257,6 +301,7 @@ def summary_report(school: School) -> None:
     if len(targets):
         heading("Year 6 this year: estimated % expected standard and the aggregated target", 3)
         show_table(targets, TARGET_FORMATS)
+        note(target_sentence(targets))
     heading("Areas to look at", 3)
-    for sentence in areas_to_look_at(school, attain, va, gaps):
+    for sentence in areas_to_look_at(school, attain, va, gaps, targets):
         note("• " + sentence)

@@ -134,12 +134,19 @@ def tracking_report(school: School) -> None:
         "estimates report)."
     )
 
-    heading(f"Pupils below {expected} points of progress", 2, new_page=True)
+    note(
+        f"The pupils below {expected} points of progress since last year, by year group and subject, are in the "
+        "per-pupil appendix."
+    )
+
+
+def below_expected(school: School) -> pd.DataFrame:
+    """Pupils who made fewer than the expected points since last year, by year group, subject and points."""
+    progress = school.table("tracking")
     flagged = progress[progress["flag"]].copy()
-    names = school.names()
-    flagged["Pupil"] = flagged["upn"].map(names)
+    flagged["Pupil"] = flagged["upn"].map(school.names())
     flagged = flagged.sort_values(["year_group", "subject", "since_last_year"])
-    show_table(
+    return (
         flagged[["Pupil", "year_group", "subject", "last_year_grade", "grade", "since_last_year", "status"]]
         .assign(subject=lambda f: f["subject"].map(SUBJECTS))
         .rename(
@@ -151,7 +158,6 @@ def tracking_report(school: School) -> None:
                 "since_last_year": "Points",
                 "status": "Against ARE",
             }
-        ),
-        {"Year group": whole, "Points": whole},
-        long=True,
+        )
+        .reset_index(drop=True)
     )

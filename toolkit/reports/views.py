@@ -15,7 +15,7 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.estimates import outcome_scale
 from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
-from toolkit.methods.targets import aggregate_targets, cap_review, review_targets
+from toolkit.methods.targets import aggregate_targets, review_targets
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import REPORTS, charts, keys
@@ -273,42 +273,42 @@ def subject_dashboard(school: School, year_group: int, subject: str, challenge: 
     return out
 
 
+ESTIMATE_FORMATS = {
+    "Pupils": whole,
+    "Expected standard": percent,
+    "High score / greater depth": percent,
+    "Estimated scaled score": one_decimal,
+}
+
+
 def estimates_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
-    pct = {
-        c: percent
-        for c in (
-            "Expected standard",
-            "High score / greater depth",
-            "Chance B",
-            "Chance W",
-            "Chance N",
-            "Chance A",
-            "Risk of lower band",
-            "Chance of higher band",
-        )
-    }
-    for i, yg in enumerate(year_groups):
-        pupils = school.year_pupils(yg)
-        heading(year_label(school, yg), new_page=i > 0)
-        if pupils.empty or school.estimates_for(yg, challenge).empty:
+    """Each year group's summary dashboard (seed 000) and one chart of them all; the pupil rows (subject
+    dashboards) are in the per-pupil appendix."""
+    shown = []
+    for yg in year_groups:
+        heading(year_label(school, yg), 3)
+        if school.year_pupils(yg).empty or school.estimates_for(yg, challenge).empty:
             note("No pupils with estimates in this year group.")
             continue
-        heading("Summary dashboard", 3)
-        show_table(estimates_summary(school, yg, challenge), {**pct, "Estimated scaled score": one_decimal})
-        stage = STAGE_OF_YEAR[yg]
-        for subject in _measures(stage)[1:]:
-            heading(f"Subject dashboard: {SUBJECT_LABELS[subject]}", 3)
-            table = subject_dashboard(school, yg, subject, challenge)
-            show_table(table, {**pct, **{c: one_decimal for c in ("LANG", "LIT", "MAT", "PSE")}}, long=True)
-        note(
-            "Chances are the share of similar pupils nationally reaching each band, moved by the challenge level; "
-            "bands B (below), W (working towards), N (national standard), A (above). Method: docs/methodology.md."
-        )
+        table = estimates_summary(school, yg, challenge)
+        show_table(table.dropna(axis=1, how="all"), ESTIMATE_FORMATS)
         prior_note(school, yg, challenge)
+        shown.append(table.assign(year=f"Year {yg}"))
+    if shown:
+        both = pd.concat(shown, ignore_index=True)
+        level = challenge_label(school.info.get("challenge", "FFT50"))
+        show_figure(charts.estimates_by_year(both, f"% estimated to reach the expected standard ({level})"))
+    own_past_note(school)
+    note(
+        "Expected standard: the average of pupils' chances of reaching it (the estimated % of the year group); high "
+        "score / greater depth likewise; estimated scaled score: the average estimate, tests only. Each pupil's "
+        "chances, band and estimate, subject by subject, are in the per-pupil appendix (PDF and spreadsheet). "
+        "Method: docs/methodology.md."
+    )
 
 
 def prior_note(school: School, year_group: int, challenge: str = "chosen") -> None:
-    """Say which prior attainment the year group's estimates come from, and which years own past progress used."""
+    """Say which prior attainment the year group's estimates come from, where that is not KS1."""
     est = school.estimates_for(year_group, challenge)
     if "prior" in est and STAGE_OF_YEAR.get(year_group) == "ks2":
         eyfs, none = int((est["prior"] == "eyfs").sum()), int((est["prior"] == "none").sum())
@@ -322,6 +322,10 @@ def prior_note(school: School, year_group: int, challenge: str = "chosen") -> No
             note(
                 f"{none} pupil(s) have neither KS1 nor EYFS results: their estimates use gender and month of birth only."
             )
+
+
+def own_past_note(school: School) -> None:
+    """Which years the school's own past progress (a challenge level) comes from."""
     years = sorted(set((school.info.get("own_past_years") or {}).values()))
     if years:
         note(
@@ -357,13 +361,13 @@ def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
     return t.drop(columns=[c for c in ("subject",) if c in t])
 
 
-def _year_groups_with_estimates(school: School, year_groups: list[int]):
-    """Each year group's heading (a new page after the first), then ``(year, pupils, estimates at FFT50 / FFT20 /
-    FFT5 / own past progress, stage)``; year groups without estimates get a note instead."""
+def _year_groups_with_estimates(school: School, year_groups: list[int], new_page: bool = False):
+    """Each year group's heading (with ``new_page``, a new page after the first), then ``(year, pupils, estimates
+    at FFT50 / FFT20 / FFT5 / own past progress, stage)``; year groups without estimates get a note instead."""
     for i, yg in enumerate(year_groups):
         pupils = school.year_pupils(yg)
         estimates = school.challenge_estimates(yg)
-        heading(year_label(school, yg), new_page=i > 0)
+        heading(year_label(school, yg), new_page=new_page and i > 0)
         if pupils.empty or not estimates:
             note("No pupils with estimates in this year group.")
             continue
@@ -371,7 +375,6 @@ def _year_groups_with_estimates(school: School, year_groups: list[int]):
 
 
 def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
-    review = targets_spec()
     for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
         indicators = [
             ("expected", "% national standard (or higher)"),
@@ -403,74 +406,112 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
                 f"% estimated at {challenge_label(school.info.get('challenge', 'FFT50'))} and aggregated target",
             )
         )
-        heading("Targets to review", 3)
-        subjects = tuple(s for s in KS2_SUBJECTS if f"{s}_p_target" in chosen)
-        flagged = review_targets(pupils, chosen, subjects, stage)
-        if flagged.empty:
-            note(
-                f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
-                f"{review['unambitious_above']:.0%}) at this challenge level."
-            )
-            continue
-        shown, counts = cap_review(flagged, review["review_per_subject"])
-        names = school.names()
-        shown = shown.copy()
-        shown.insert(0, "Pupil", shown["upn"].map(names))
-        shown["subject"] = shown["subject"].map(SUBJECT_LABELS)
-        shown["chance"] = 100 * shown["chance"]
-        show_table(
-            shown.drop(columns="upn").rename(
-                columns={
-                    "subject": "Subject",
-                    "target": "Target",
-                    "chance": "How likely, my school",
-                    "flag": "Looks",
-                    "distance": "Target minus estimate (points)",
-                }
-            ),
-            {"How likely, my school": percent, "Target minus estimate (points)": signed_one_decimal},
-            long=True,
-        )
-        summary_counts = "; ".join(
-            f"{SUBJECT_LABELS[r.subject]}: {r.targets} {r.flag} ({r.shown} shown)" for r in counts.itertuples()
-        )
+        review_summary(school, yg, challenge)
+
+
+REVIEW_COLUMNS = {
+    "subject": "Subject",
+    "target": "Target",
+    "chance": "How likely, my school",
+    "flag": "Looks",
+    "distance": "Target minus estimate (points)",
+}
+REVIEW_FORMATS = {"How likely, my school": percent, "Target minus estimate (points)": signed_one_decimal}
+
+
+def review_list(school: School, year_group: int, challenge: str = "chosen") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every target of a year group that looks unlikely or unambitious, furthest from the estimate first, with
+    the pupil's name (``REVIEW_COLUMNS``), and the counts per subject and flag (``cap_review``)."""
+    chosen = school.estimates_for(year_group, challenge)
+    pupils = school.year_pupils(year_group)
+    subjects = tuple(s for s in KS2_SUBJECTS if f"{s}_p_target" in chosen)
+    flagged = review_targets(pupils, chosen, subjects, STAGE_OF_YEAR[year_group])
+    counts = flagged.groupby(["subject", "flag"], sort=False).size().rename("targets").reset_index()
+    table = flagged.assign(subject=flagged["subject"].map(SUBJECT_LABELS), chance=100 * flagged["chance"]).rename(
+        columns=REVIEW_COLUMNS
+    )
+    table.insert(0, "Pupil", table.pop("upn").map(school.names()))
+    return table.reset_index(drop=True), counts
+
+
+def review_summary(school: School, year_group: int, challenge: str = "chosen") -> None:
+    """How many targets look unlikely or unambitious, per subject; the list itself is in the per-pupil appendix."""
+    review = targets_spec()
+    heading("Targets to review", 3)
+    _table, counts = review_list(school, year_group, challenge)
+    if counts.empty:
         note(
-            f"Furthest from the estimate first, at most {review['review_per_subject']} per subject. All flagged: "
-            f"{summary_counts}. Targets below the standard of the test (B, pre-key-stage) are never called "
-            "unambitious."
+            f"No target looks unlikely (below {review['unlikely_below']:.0%}) or unambitious (above "
+            f"{review['unambitious_above']:.0%}) at this challenge level."
         )
+        return
+    wide = counts.pivot_table(index="subject", columns="flag", values="targets", fill_value=0, sort=False)
+    wide = wide.reindex(columns=["unlikely", "unambitious"], fill_value=0).reset_index()
+    wide["subject"] = wide["subject"].map(SUBJECT_LABELS)
+    show_table(
+        wide.rename(columns={"subject": "Subject", "unlikely": "Unlikely", "unambitious": "Unambitious"}),
+        {"Unlikely": whole, "Unambitious": whole},
+    )
+    note(
+        "Targets fewer than "
+        f"{review['unlikely_below']:.0%} of similar pupils reach (unlikely) or more than {review['unambitious_above']:.0%} "
+        "reach (unambitious). Targets below the standard of the test (B, pre-key-stage) are never called "
+        "unambitious. The pupils, furthest from their estimate first, are in the per-pupil appendix."
+    )
 
 
 # ----------------------------------------------------------------------------------------------- pupil groups
+GAP_COLUMNS = {
+    "group": "Group",
+    "label": "Pupils in",
+    "pupils": "Pupils",
+    "FFT50": "RWM FFT50",
+    "estimated_gap": "RWM gap",
+    "target_gap": "RWM target gap",
+    "narrows": "Targets narrow the gap?",
+}
+
+
+def group_gaps(school: School, year_group: int) -> pd.DataFrame:
+    """One row per pupil group of a year group: pupils, the % estimated to reach the standard in the combined
+    measure at FFT50, its gap to the rest of the year group, the gap in aggregated targets, whether targets narrow
+    it, and the estimated gap in each subject (percentage points; ``groups.target_gaps``)."""
+    pupils = school.year_pupils(year_group)
+    estimates = school.challenge_estimates(year_group)
+    stage = STAGE_OF_YEAR[year_group]
+    labels = school.labels_for(pupils)
+    measures = _measures(stage)
+    table = target_gaps(estimates, pupils, stage, measures[0], labels)[list(GAP_COLUMNS)]
+    for subject in measures[1:]:
+        gaps = target_gaps(estimates, pupils, stage, subject, labels)
+        table[f"{SUBJECT_LABELS[subject]} gap"] = gaps["estimated_gap"].to_numpy()
+    return table
+
+
 def groups_report(school: School, year_groups: list[int]) -> None:
-    fmt = {**TARGET_FORMATS, "Estimated gap": signed_percent, "Target gap": signed_percent}
-    for _yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
-        for subject in _measures(stage):
-            heading(f"{SUBJECT_LABELS[subject]}: % national standard (or higher) by pupil group", 3)
-            table = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
-            table = _target_table(table).rename(
-                columns={
-                    "estimated_gap": "Estimated gap",
-                    "target_gap": "Target gap",
-                    "narrows": "Targets narrow the gap?",
-                }
-            )
-            show_table(table, fmt, long=True)
-            if subject == "rwm":
-                gaps = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
-                smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
-                shown = gaps[
-                    (gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()
-                ]
-                if len(shown):
-                    show_figure(
-                        charts.gap_chart(shown, f"Year {_yg}: RWM gaps by pupil group (groups of {smallest}+ pupils)")
-                    )
-        note(
-            "Gap: the group's figure minus the rest of the year group's. 'Targets narrow the gap?' compares the gap in "
-            "aggregated targets with the gap in FFT50 estimates. The chart leaves out groups of fewer than "
-            f"{parameters.load_yaml('summary.yaml')['min_group_pupils']} pupils (parameters/summary.yaml)."
+    """Per year group: the gap chart (groups of at least ``min_group_pupils``) and one table of every group's
+    gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
+    smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
+    for yg, _pupils, _estimates, _stage in _year_groups_with_estimates(school, year_groups, new_page=True):
+        gaps = group_gaps(school, yg)
+        shown = gaps[(gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()]
+        if len(shown):
+            show_figure(charts.gap_chart(shown, f"Year {yg}: RWM gaps by pupil group (groups of {smallest}+ pupils)"))
+        table = gaps.rename(columns=GAP_COLUMNS)
+        table["Pupils in"] = np.where(table["Pupils"] < smallest, table["Pupils in"] + " *", table["Pupils in"])
+        gap_columns = [c for c in table if c.endswith("gap")]
+        show_table(
+            table,
+            {"Pupils": whole, "RWM FFT50": percent, **{c: signed_percent for c in gap_columns}},
+            long=True,
         )
+    note(
+        "RWM FFT50: the % of the group estimated to reach the expected standard in reading, writing and maths "
+        "combined (Years 1-2: the KS1 combined measure). Gap: the group's % minus the rest of the year group's, in "
+        "percentage points; 'RWM target gap' the same for aggregated targets, and 'Targets narrow the gap?' compares "
+        f"the two. * fewer than {smallest} pupils (parameters/summary.yaml): too few to read a gap into; the chart "
+        "leaves them out. Every challenge level for every group and subject: the appendix spreadsheet."
+    )
 
 
 # ----------------------------------------------------------------------------------------------- value added
@@ -623,36 +664,25 @@ def va_report(school: School) -> None:
     dfe = progress[progress["method"] == "DfE"]
     heading("Prior attainment groups (DfE)", 2, new_page=True)
     pag = pag_table(dfe, school.pag_means)
-    pag = pag.assign(o=pag["subject"].map(order)).sort_values(["o", "pag"]).drop(columns="o")
-    pag["subject"] = pag["subject"].map(SUBJECT_LABELS)
     pag["difference"] = pag["school_mean"] - pag["national_mean"]
+    wide = pag.pivot_table(index="pag", columns="subject", values="difference", sort=True)
+    wide = wide.reindex(columns=[s for s in order if s in wide.columns]).rename(columns=SUBJECT_LABELS)
+    wide.insert(0, "Pupils", pag.groupby("pag")["pupils"].max())
     show_table(
-        pag[["subject", "pag", "pupils", "school_mean", "national_mean", "difference"]].rename(
-            columns={
-                "subject": "Subject",
-                "pag": "Prior attainment group",
-                "pupils": "Pupils",
-                "school_mean": "School mean",
-                "national_mean": "National mean",
-                "difference": "Difference",
-            }
-        ),
-        {
-            "School mean": one_decimal,
-            "National mean": one_decimal,
-            "Difference": signed,
-            "Pupils": whole,
-            "Prior attainment group": whole,
-        },
-        long=True,
+        wide.reset_index().rename(columns={"pag": "Prior attainment group"}),
+        {"Prior attainment group": whole, "Pupils": whole} | {c: signed for c in wide.columns if c != "Pupils"},
+    )
+    note(
+        "School mean minus national mean of the DfE's prior attainment group, in scaled-score points (writing: TA "
+        "points); pupils: the most in any subject. A prior attainment group is the pupils with the same KS1 "
+        "average point score nationally."
     )
 
     heading("Actual against estimate (FFT-style)", 2, new_page=True)
     fft = progress[progress["method"] == "FFT"]
     names = school.names()
-    for subject in KS2_SUBJECTS:
-        unit = "writing TA points" if subject == "writing" else "scaled score"
-        show_figure(charts.actual_vs_estimate(fft[fft["subject"] == subject], names, subject, unit))
+    units = {s: "writing TA points" if s == "writing" else "scaled score" for s in KS2_SUBJECTS}
+    show_figure(charts.actual_vs_estimate(fft, names, units))
     outliers = fft[fft["outlier"] & fft["subject"].isin(KS2_SUBJECTS)].copy()  # pupils, in points (not RWM)
     if len(outliers):
         outliers["Pupil"] = outliers["upn"].map(names)
@@ -673,22 +703,20 @@ def va_report(school: School) -> None:
     heading("Value added by pupil group (DfE)", 2, new_page=True)
     cohort = school.past[year]
     groups = va_by_group(dfe, cohort, school.national["dfe_sd"], school.labels_for(cohort, year))
-    groups["subject"] = groups["subject"].map(SUBJECT_LABELS)
-    groups["group"] = pd.Categorical(groups["group"], categories=GROUPS, ordered=True)
-    groups = groups.sort_values(["subject", "group", "label"])
+    groups["cell"] = [
+        f"{signed(v)} ({signed(lo)} to {signed(hi)})" if not np.isnan(v) else ""
+        for v, lo, hi in zip(groups["score"], groups["ci_low"], groups["ci_high"])
+    ]
+    wide = groups.pivot_table(index=["group", "label"], columns="subject", values="cell", aggfunc="first", sort=False)
+    wide = wide.reindex(columns=[s for s in order if s in wide.columns]).rename(columns=SUBJECT_LABELS)
+    wide.insert(0, "Pupils", groups.groupby(["group", "label"], sort=False)["pupils"].max())
+    wide = wide.reset_index()
+    wide["group"] = pd.Categorical(wide["group"], categories=GROUPS, ordered=True)
     show_table(
-        groups[["subject", "group", "label", "pupils", "score", "ci_low", "ci_high", "gap"]].rename(
-            columns={
-                "subject": "Subject",
-                "group": "Group",
-                "label": "Pupils in",
-                "pupils": "Pupils",
-                "score": "VA score",
-                "ci_low": "95% CI low",
-                "ci_high": "95% CI high",
-                "gap": "Gap to rest",
-            }
-        ),
-        {"VA score": signed, "95% CI low": signed, "95% CI high": signed, "Gap to rest": signed, "Pupils": whole},
-        long=True,
+        wide.sort_values(["group", "label"]).rename(columns={"group": "Group", "label": "Pupils in"}),
+        {"Pupils": whole},
+    )
+    note(
+        "Each group's value added (scaled-score points; writing: TA points) with its 95% confidence interval in "
+        "brackets; pupils: the most in any subject. A small group's interval is wide: read it before the score."
     )

@@ -1,0 +1,215 @@
+"""The per-pupil appendix (notebooks/appendix.ipynb and ``<stem>.xlsx`` beside it): every table with a row per
+pupil, moved out of the main reports so that they stay short — each year group's subject dashboards (seed 000),
+the targets to review, the pupils below expected progress in tracking and the KS2 fine points per pupil — and,
+in the spreadsheet only, the benchmark tables of every pupil group at every challenge level.
+
+One list of sections feeds both: the PDF shows them (the review list capped per subject, with counts), the
+spreadsheet holds them whole, one sheet per ``Section.sheet``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.methods import tracking
+from toolkit.methods.groups import target_gaps
+from toolkit.methods.targets import cap_review
+from toolkit.methods.targets import spec as targets_spec
+from toolkit.reports import baseline_views, tracking_views, views
+from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
+from toolkit.reports.views import School
+from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
+
+DASHBOARD_PERCENTS = ("Chance B", "Chance W", "Chance N", "Chance A", "Risk of lower band", "Chance of higher band")
+
+
+@dataclass
+class Section:
+    """One table of the appendix: its heading, the spreadsheet sheet it goes to, the table and its formats."""
+
+    title: str
+    sheet: str
+    table: pd.DataFrame
+    formats: dict = field(default_factory=dict)
+    pdf: bool = True  # False: spreadsheet only
+
+
+def _reports(school: School) -> set[str]:
+    return set(school.info.get("reports") or [])
+
+
+def estimate_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
+    formats = {c: percent for c in DASHBOARD_PERCENTS} | {c: one_decimal for c in ("LANG", "LIT", "MAT", "PSE")}
+    for yg in year_groups:
+        if school.year_pupils(yg).empty or school.estimates_for(yg, "chosen").empty:
+            continue
+        for subject in views._measures(STAGE_OF_YEAR[yg])[1:]:
+            yield Section(
+                f"{views.year_label(school, yg)}: {SUBJECT_LABELS[subject]}",
+                f"Estimates Y{yg}",
+                views.subject_dashboard(school, yg, subject).assign(Subject=SUBJECT_LABELS[subject]),
+                formats,
+            )
+
+
+def review_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
+    for yg in year_groups:
+        if school.year_pupils(yg).empty or not school.challenge_estimates(yg):
+            continue
+        table, _counts = views.review_list(school, yg)
+        if len(table):
+            yield Section(
+                f"{views.year_label(school, yg)}: targets to review",
+                "Targets to review",
+                table.assign(**{"Year group": yg}),
+                views.REVIEW_FORMATS,
+            )
+
+
+def group_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
+    """Seed 000's benchmark table of every group, subject and challenge level (spreadsheet only)."""
+    for yg in year_groups:
+        pupils = school.year_pupils(yg)
+        estimates = school.challenge_estimates(yg)
+        if pupils.empty or not estimates:
+            continue
+        stage = STAGE_OF_YEAR[yg]
+        for subject in views._measures(stage):
+            table = target_gaps(estimates, pupils, stage, subject, school.labels_for(pupils))
+            yield Section(
+                f"Year {yg}: {SUBJECT_LABELS[subject]} by pupil group",
+                "Pupil groups",
+                views._target_table(table).rename(
+                    columns={
+                        "estimated_gap": "Estimated gap",
+                        "target_gap": "Target gap",
+                        "narrows": "Targets narrow the gap?",
+                    }
+                ),
+                pdf=False,
+            )
+
+
+def tracking_section(school: School) -> Iterator[Section]:
+    if "tracking" not in _reports(school):
+        return
+    expected, _good = tracking.expectations()
+    yield Section(
+        f"Tracking: pupils below {expected} points of progress",
+        "Tracking below expected",
+        tracking_views.below_expected(school),
+        {"Year group": whole, "Points": whole},
+    )
+
+
+def baseline_sections(school: School) -> Iterator[Section]:
+    year = baseline_views.baseline_year(school) if "ks2_baseline" in _reports(school) else None
+    if year is None:
+        return
+    b = school.table(f"ks2_baseline_{year}")
+    for g in sorted(b["year_group"].dropna().unique(), reverse=True):
+        rows = b[b["year_group"] == g].sort_values(["surname", "forename"])
+        yield Section(
+            f"Year {int(g)}: KS2 fine points (KS2 {int(rows['ks2_year'].max())})",
+            f"KS2 baseline Y{int(g)}",
+            baseline_views.pupil_table(rows),
+            {"Eng FP": two_decimals, "Maths FP": two_decimals, "P8 baseline": one_decimal},
+        )
+
+
+def sections(school: School, year_groups: list[int]) -> list[Section]:
+    """Every section of the school's appendix, in the order of the reports they come from."""
+    primary = bool({"estimates", "targets"} & _reports(school))
+    out: list[Section] = []
+    if primary:
+        out += estimate_sections(school, year_groups)
+        out += review_sections(school, year_groups)
+        out += group_sections(school, year_groups)
+    out += tracking_section(school)
+    out += baseline_sections(school)
+    return out
+
+
+def title(school: School, challenge: str, year_groups: list[int]) -> None:
+    """The appendix's title block: the year groups of a primary's estimates, the cohort of a KS2 baseline."""
+    year = int(school.info["academic_year"])
+    cohorts = []
+    if {"estimates", "targets"} & _reports(school):
+        cohorts.append(f"Years {', '.join(map(str, year_groups))} in {year - 1}/{str(year)[2:]}")
+    if "ks2_baseline" in _reports(school):
+        cohorts.append(baseline_views.cohort_label(school))
+    uses_challenge = bool({"estimates", "targets"} & _reports(school))
+    views.title(
+        school,
+        "Per-pupil appendix",
+        challenge if uses_challenge else None,
+        "; ".join(cohorts) or tracking_views.cohort_label(school),
+    )
+
+
+def appendix_report(school: School, year_groups: list[int]) -> None:
+    """The PDF/HTML appendix: each per-pupil section under its heading; the review list capped per subject."""
+    per_subject = targets_spec()["review_per_subject"]
+    shown = [s for s in sections(school, year_groups) if s.pdf]
+    if not shown:
+        note("This school's reports have no per-pupil tables.")
+    for i, section in enumerate(shown):
+        heading(section.title, 2, new_page=i > 0)
+        table = section.table
+        if section.sheet == "Targets to review":
+            table, counts = cap_review(table.rename(columns={"Subject": "subject", "Looks": "flag"}), per_subject)
+            table = table.rename(columns={"subject": "Subject", "flag": "Looks"})
+            per = counts.groupby("subject", sort=False).agg(targets=("targets", "sum"), shown=("shown", "sum"))
+            flags = counts.pivot_table(index="subject", columns="flag", values="targets", fill_value=0, sort=False)
+            note(
+                f"Furthest from the estimate first, at most {per_subject} per subject (parameters/targets.yaml). "
+                + "; ".join(
+                    f"{subject}: {r.targets} flagged ("
+                    + ", ".join(f"{int(flags.loc[subject, f])} {f}" for f in flags.columns if flags.loc[subject, f])
+                    + f"), {r.shown} shown"
+                    for subject, r in per.iterrows()
+                )
+                + ". The spreadsheet holds them all."
+            )
+        same = [c for c in ("Subject", "Year group") if c in table and table[c].nunique() <= 1]  # in the heading
+        show_table(table.drop(columns=same), section.formats, long=True, caption=section.title)
+
+
+def write_workbook(school: School, year_groups: list[int], path: str | Path) -> Path:
+    """The appendix as a spreadsheet: one sheet per ``Section.sheet``, every row (nothing capped), numbers as
+    numbers, each cell inert (``inputs.cells``: text never runs as a formula), the header row frozen."""
+    from openpyxl.utils import get_column_letter
+
+    from toolkit.inputs.cells import inert_frame
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    by_sheet: dict[str, list[pd.DataFrame]] = {}
+    for section in sections(school, year_groups):
+        by_sheet.setdefault(section.sheet, []).append(section.table)
+    tmp = path.with_suffix(".xlsx.part")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        about = pd.DataFrame(
+            {
+                "About": [
+                    f"{school.name}: per-pupil appendix",
+                    "SYNTHETIC DATA: every pupil here is generated." if school.info.get("synthetic") else "",
+                    "Percentages are 0-100; chances at the school's challenge level; see the report's key.",
+                ]
+            }
+        )
+        about.to_excel(writer, sheet_name="About", index=False)
+        for sheet, tables in by_sheet.items():
+            frame = inert_frame(pd.concat(tables, ignore_index=True)).round(2)
+            front = [c for c in ("Year group", "Subject") if c in frame]
+            frame = frame[front + [c for c in frame if c not in front]]
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+            ws = writer.sheets[sheet[:31]]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(frame.columns, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, len(str(col)) + 2))
+    tmp.replace(path)
+    return path
