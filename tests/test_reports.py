@@ -70,12 +70,12 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.slow
 def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
-    assert sorted(REPORTS) == sorted(set(PRIMARY_REPORTS + SECONDARY_REPORTS))
+    assert sorted(REPORTS) == sorted(set(PRIMARY_REPORTS + SECONDARY_REPORTS + ["trust_overview"]))
     # Each school gets the reports its data supports: primaries the four primary reports, the secondary school
     # KS5 results (sixth form) and the KS2 baseline (old-style KS2 results).
     assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == [
         (s, r) for s in two + [secondary] for r in reports_of(s, secondary)
-    ]
+    ] + [("trust", "trust_overview")]
     assert {r["status"] for r in manifest["reports"]} == {"done"}
     for school in two + [secondary]:
         for report in reports_of(school, secondary):
@@ -91,7 +91,7 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
     for school in two:
         assert (out / "reports" / school / "subject_leader.xlsx").stat().st_size > 5_000
     index = (out / "index.html").read_text()
-    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS)
+    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS) + 1
     assert "SYNTHETIC DATA" in index
     assert report_file(out, two[0], "va", "pdf").name == f"{two[0]}_oakfield_va.pdf"  # the school in the name
 
@@ -102,7 +102,11 @@ def test_index_cells_sit_under_their_own_headings(pack, two, secondary):
     out, _ = pack
     index = (out / "index.html").read_text()
     headings = re.findall(r"<th>(.*?)</th>", index)[2:]
-    assert headings == list(REPORTS.values())  # every report appears in this pack, in the pack's order
+    # every school report appears in this pack, in the pack's order; the trust overview sits above the table
+    assert headings == [t for r, t in REPORTS.items() if r != "trust_overview"]
+    assert re.search(
+        r'Trust overview</b>[^<]*<a href="trust_overview.html">HTML</a> · <a href="trust_overview.pdf">', index
+    )
     by_title = {title: key for key, title in REPORTS.items()}
     for row in re.findall(r"<tr><td>.*?</tr>", index)[0:]:
         school = re.search(r"</td><td>(\d{7})</td>", row).group(1)
@@ -219,9 +223,33 @@ def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, tw
 
 
 @pytest.mark.slow
+def test_trust_overview_sets_the_schools_side_by_side_without_a_pupil(pack, two, secondary, data):
+    """One overview for the run: each primary's RWM figure as its own summary has it, the secondary named as not
+    in it, small groups suppressed, and no pupil's name anywhere."""
+    from toolkit.reports import summary_views, trust_views, views
+
+    out, _ = pack
+    text = pdf_text(out / "trust_overview.pdf")
+    assert "Trust overview" in text and "SYNTHETIC DATA" in text and "Key" in text.split("\f")[0]
+    for school in two:
+        mine = views.load(out / "prepared", school)
+        rwm = summary_views.attainment_rows(mine).iloc[0]["School (%)"]
+        trend = text[text.index("Trend: % RWM") :]  # one line per school there, its latest year last
+        line = next(l for l in trend.splitlines() if l.strip().startswith(trust_views.short_name(mine)))
+        assert line.split()[-1] == f"{rwm:.1f}" and f"{rwm:.1f}" in text[: text.index("Trend")], line
+    assert f"({secondary})" in text.split("Not in this overview")[1]
+    pupils = load_pupils(data / "pupils.csv")
+    names = set(pupils["forename"] + " " + pupils["surname"])
+    assert not [n for n in names if n in text]
+    loaded, _ = trust_views.schools(out / "prepared")
+    suppressed = trust_views.disadvantaged_gaps(loaded, smallest=10_000)
+    assert suppressed["Gap (points)"].isna().all() and suppressed["Reads"].str.startswith(("fewer than", "no disadvantaged")).all()
+
+
+@pytest.mark.slow
 def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, tmp_path):
     out, _ = pack
-    for report in REPORTS:
+    for report in (r for r in REPORTS if r != "trust_overview"):
         school = secondary if report in SECONDARY_REPORTS else two[1]
         pdf = report_file(out, school, report, "pdf")
         subprocess.run(
@@ -293,10 +321,10 @@ def test_manifest_records_provenance(pack, two):
 
 
 @pytest.mark.slow
-def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, two, data):
+def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, two, secondary, data):
     out, _ = pack
     first = json.loads((out / "manifest.json").read_text())
-    again = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+    again = run_batch(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
     assert {r["status"] for r in again["reports"]} == {"skipped"}, (
         first["code"],
         again["code"],
@@ -308,7 +336,9 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
     good = table.read_bytes()
     table.write_bytes(b"not parquet")
     try:
-        broken = run_batch(find_inputs(data), out, schools=two, jobs=2, progress=False, say=lambda m: None)
+        broken = run_batch(
+            find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None
+        )
     finally:
         table.write_bytes(good)  # the other tests of this module read the same pack
     status = {(r["school_id"], r["report"]): r["status"] for r in broken["reports"]}

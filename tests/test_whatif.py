@@ -145,10 +145,11 @@ def free_port() -> int:
 
 
 @pytest.fixture()
-def dashboard(run):
+def dashboard(run, request):
     port = free_port()
+    extra = ["--presenter"] if getattr(request, "param", "") == "presenter" else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "toolkit", "dashboard", "--run", str(run), "--port", str(port)],
+        [sys.executable, "-m", "toolkit", "dashboard", "--run", str(run), "--port", str(port), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -194,3 +195,43 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
         browser.close()
     assert after > before
     assert (tmp_path / "what_if.png").stat().st_size > 20_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dashboard", ["presenter"], indirect=True)
+def test_presenter_mode_suits_a_webinar_at_1280_by_720(dashboard, tmp_path):
+    """A large headline, one line defining the level, the selected level visibly marked, Percentile selectable
+    (even at 50, which FFT50 also is), the pupil table one click away at 1280x720, and no Save button."""
+    from playwright.sync_api import sync_playwright
+
+    from toolkit.reports.render import chromium_path
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(dashboard)
+        big = page.locator(".whatif-big .whatif-expected")
+        big.wait_for(timeout=120_000)
+        assert float(big.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 30
+        assert "average school" in page.locator(".whatif-definition").inner_text()
+        assert page.get_by_role("button", name="Save settings and targets").count() == 0
+        selected = page.locator(".widget-toggle-button.mod-active")
+        assert selected.inner_text().strip() == "FFT50"
+        assert selected.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 114, 178)"
+        page.get_by_role("button", name="Percentile", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelector('.whatif-definition').innerText.startsWith('FFT50') === false"
+            " || document.querySelector('.widget-toggle-button.mod-active').innerText.trim() === 'Percentile'",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1000)
+        assert page.locator(".widget-toggle-button.mod-active").inner_text().strip() == "Percentile"
+        page.screenshot(path=str(tmp_path / "presenter.png"))
+        page.get_by_role("tab", name="Pupils").click()
+        first = page.locator("table.tk.long tbody tr").first
+        first.wait_for(timeout=30_000)
+        box = first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 720, box
+        assert first.locator("td").first.inner_text().startswith("Pupil ")
+        page.screenshot(path=str(tmp_path / "presenter_pupils.png"))
+        browser.close()

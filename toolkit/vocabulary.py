@@ -63,6 +63,20 @@ def percentile_of(level) -> float | str:
     return value
 
 
+def challenge_definition(level) -> str:
+    """One line saying what a challenge level asks of pupils (for the dashboard and presenters)."""
+    p = percentile_of(level)
+    label = challenge_label(level)
+    if p == OWN:
+        return f"{label}: the progress this school's own pupils made in its recent cohorts, as a percentile"
+    if p == 50:
+        return f"{label}: the progress made in an average school (the 50th percentile of value added nationally)"
+    return (
+        f"{label}: the progress made in a school at the {p:g}th percentile of value added nationally "
+        f"({100 - p:g}% of schools make more)"
+    )
+
+
 def challenge_label(level) -> str:
     """How a level is written in reports: FFT50, FFT20, FFT5, own past progress, or 'percentile 70'."""
     p = percentile_of(level)

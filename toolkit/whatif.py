@@ -28,6 +28,7 @@ from toolkit.vocabulary import (
     OWN,
     STAGE_OF_YEAR,
     SUBJECT_LABELS,
+    challenge_definition,
     challenge_label,
     percentile_of,
     year_group_number,
@@ -148,6 +149,13 @@ class WhatIf:
             }
         )
 
+    def _level_definition(self, year: int, subject: str) -> str:
+        parts = COMBINED[YEARS[year]].get(subject, (subject,))
+        levels = {challenge_label(self.levels[(year, s)]): self.levels[(year, s)] for s in parts}
+        if len(levels) > 1:
+            return "Mixed: the subjects of this measure are set at different challenge levels"
+        return challenge_definition(next(iter(levels.values())))
+
     def _level_label(self, year: int, subject: str) -> str:
         parts = COMBINED[YEARS[year]].get(subject, (subject,))
         labels = {challenge_label(self.levels[(year, s)]) for s in parts}
@@ -182,11 +190,13 @@ class WhatIf:
         summary = self.summary(year, computed)
         row = summary[summary["Measure"] == SUBJECT_LABELS[subject]].iloc[0]
         pct = percent
+        size = " whatif-big" if self.presenter else ""
         headline = (
-            f'<div class="whatif-headline"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
+            f'<div class="whatif-headline{size}"><b>{html.escape(SUBJECT_LABELS[subject])}</b>, Year {year} at '
             f'{html.escape(row["Level"])}: <span class="whatif-expected">{pct(row["Estimated % expected"])}'
             f"</span> estimated at the expected standard; aggregated target "
             f'<span class="whatif-target">{pct(row["Aggregated target"])}</span>.</div>'
+            f'<div class="whatif-definition">{html.escape(self._level_definition(year, subject))}.</div>'
         )
         fmt = {
             c: pct
@@ -252,11 +262,19 @@ table.tk { border-collapse: collapse; margin: 4px 0 10px 0; font-size: 90%; }
 table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 8px; }
 table.tk td { border-bottom: 1px solid #DDD; padding: 2px 8px; text-align: right; }
 table.tk td.text { text-align: left; }
+.whatif-headline { font-size: 120%; margin-top: 6px; }
+.whatif-big .whatif-expected, .whatif-big .whatif-target { font-size: 300%; font-weight: bold; color: #0072B2; }
+.whatif-big .whatif-target { color: #B26B00; }
+.whatif-definition { color: #333; margin: 2px 0 6px 0; }
+.widget-toggle-button.mod-active { background: #0072B2 !important; color: #FFF !important; font-weight: bold;
+  box-shadow: inset 0 -3px 0 #003F66; }
 </style>"""
 
 
 class WhatIfApp:
-    """The what-if dashboard: choose school, year group, subject; set the challenge; edit targets; save."""
+    """The what-if dashboard: choose school, year group, subject; set the challenge; edit targets; save. In
+    presenter mode (a webinar on synthetic pupils): a large headline, pupils and schools by letter and number, and
+    no Save button (nothing a demonstration does is written)."""
 
     def __init__(self, run_dir: str | Path, school_id: str | None = None, presenter: bool = False):
         import ipywidgets as w
@@ -283,6 +301,14 @@ class WhatIfApp:
         self.save_button = w.Button(description="Save settings and targets", button_style="primary")
         self.message = w.HTML()
         self.headline, self.summary, self.chart, self.table = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        # the year group's figures and the pupils on two tabs: at 1280x720 both sit one click below the headline
+        self.tabs = w.Tab(
+            children=[
+                w.VBox([self.summary, self.chart]),
+                w.VBox([w.HBox([self.pupil, self.target, self.set_target]), self.message, self.table]),
+            ],
+            titles=("Year group", "Pupils"),
+        )
         self._busy = False
         self.school.observe(lambda _: self._load(), "value")
         self.year.observe(lambda _: self._year_changed(), "value")
@@ -306,11 +332,8 @@ class WhatIfApp:
                 w.HBox([self.level]),
                 w.HBox([self.slider, self.all_subjects]),
                 self.headline,
-                self.summary,
-                self.chart,
-                w.HBox([self.pupil, self.target, self.set_target]),
-                self.table,
-                w.HBox([self.save_button, self.message]),
+                self.tabs,
+                *([] if presenter else [w.HBox([self.save_button, self.message])]),
             ]
         )
         self._load()
@@ -349,10 +372,11 @@ class WhatIfApp:
         y, s = self.year.value, self.subject.value
         level = self.state.levels[(y, s)]
         self._busy = True
-        label = challenge_label(level)
-        named = {"FFT50": "FFT50", "FFT20": "FFT20", "FFT5": "FFT5", "own past progress": "Own past progress"}
-        self.level.value = named.get(label, "Percentile")
+        named = {"FFT50": "FFT50", "FFT20": "FFT20", "FFT5": "FFT5", "own_past_progress": "Own past progress"}
+        # a number is a percentile the user chose (even 50, which FFT50 also is); a name is a named level
+        self.level.value = "Percentile" if not isinstance(level, str) else named.get(level, "Percentile")
         self.slider.value = int(round(self.state.percentile(y, s)))
+        self.slider.disabled = self.level.value != "Percentile"
         stage = "writing" if (YEARS[y] == "ks2" and s == "writing") else YEARS[y]
         self.target.options = [("(none)", "")] + [(t, t) for t in TARGET_CHOICES[stage]]
         self.target.value = ""

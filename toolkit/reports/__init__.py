@@ -14,6 +14,9 @@ REPORTS = {
     "tracking": "Tracking: steps and points",
     "subject_leader": "Subject leader analysis",
     "appendix": "Per-pupil appendix",
+    "trust_overview": "Trust overview",
 }
+# The one report of a whole run rather than of a school (``<out>/trust_overview.*``, linked above the index table).
+TRUST_REPORT = "trust_overview"
 # Reports that also write a spreadsheet beside their PDF (``<stem>.xlsx``), linked from the index.
 SPREADSHEETS = ("appendix",)

@@ -27,12 +27,13 @@ from pathlib import Path
 
 from toolkit import __version__, locations
 from toolkit.inputs import school_state
-from toolkit.reports import REPORTS, SPREADSHEETS
+from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT
 from toolkit.reports.prepare import Inputs, file_hash, prepare
 from toolkit.reports.run_format import PreparedRun
 from toolkit.scales.identifiers import school_id_for_path
 
 FORMATS = ("html", "pdf")
+TRUST = "trust"  # the school_id of the trust overview's task and manifest row
 REPORT_TIMEOUT = 600  # seconds a report cell may run before it is stopped and the report counted as failed
 PACKAGES = ("toolkit", "pandas", "numpy", "seaborn", "matplotlib", "papermill", "nbconvert", "playwright")
 
@@ -285,9 +286,10 @@ def plan_tasks(
     """One task per school and report its data supports, each with its cache key."""
     national_hash = folder_hash(run.national_dir)
     tasks = []
+    slice_hashes = {}
     for school_id in ids:
         info = run.school_info(school_id)
-        slice_hash = folder_hash(run.slice_dir(school_id))
+        slice_hash = slice_hashes[school_id] = folder_hash(run.slice_dir(school_id))
         state = state_hashes([school_id])
         for report in (r for r in reports if r in info.get("reports", REPORTS)):  # what the school's data supports
             params = {
@@ -317,7 +319,38 @@ def plan_tasks(
             )
             task.key = report_key(task, slice_hash, national_hash, code, state)
             tasks.append(task)
+    if TRUST_REPORT in reports and len(ids) > 1:
+        tasks.append(trust_task(run, out, slice_hashes, formats, engine_name, code, national_hash))
     return tasks
+
+
+def trust_task(
+    run: PreparedRun,
+    out: Path,
+    slice_hashes: dict[str, str],
+    formats: tuple[str, ...],
+    engine_name: str,
+    code: dict,
+    national_hash: str,
+) -> Task:
+    """The trust overview: every school of the run side by side, ``<out>/trust_overview.*``; its key covers every
+    school's slice and saved state."""
+    names = [run.school_info(s).get("trust") for s in slice_hashes]
+    task = Task(
+        TRUST,
+        next((n for n in names if n), None) or "All schools",
+        TRUST_REPORT,
+        str(locations.notebooks_dir() / f"{TRUST_REPORT}.ipynb"),
+        {"run_dir": str(run.root)},
+        str(out / "notebooks" / TRUST / f"{TRUST_REPORT}.ipynb"),
+        str(out / f"{TRUST_REPORT}.html"),
+        str(out / f"{TRUST_REPORT}.pdf"),
+        tuple(formats),
+        engine_name,
+    )
+    every = hashlib.sha256("".join(sorted(slice_hashes.values())).encode()).hexdigest()
+    task.key = report_key(task, every, national_hash, code, state_hashes(list(slice_hashes)))
+    return task
 
 
 def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], list[Task]]:
@@ -365,7 +398,7 @@ def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar) -> list[
                             pdf = printer.submit(
                                 Path(task.html),
                                 Path(task.pdf),
-                                f"{task.school_name} ({task.school_id}) · {REPORTS[task.report]}",
+                                f"{footer_name(task)} · {REPORTS[task.report]}",
                             )
                             running[pdf] = (task, outcome)
                             continue
@@ -381,6 +414,11 @@ def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar) -> list[
         if printer is not None:
             printer.__exit__(None, None, None)
     return outcomes
+
+
+def footer_name(task: Task) -> str:
+    """Whose report, for the PDF footer: the school and its number, or the trust."""
+    return task.school_name if task.school_id == TRUST else f"{task.school_name} ({task.school_id})"
 
 
 def _executed(task: Task, future) -> Outcome:
@@ -449,7 +487,11 @@ def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code:
     for o in sorted(outcomes, key=lambda o: (o.task.school_id, list(REPORTS).index(o.task.report))):
         t = o.task
         if t.school_id not in settings:
-            settings[t.school_id] = [{"file": f, "sha256": h} for f, h in state_hashes([t.school_id]).items()]
+            settings[t.school_id] = (
+                []
+                if t.school_id == TRUST
+                else [{"file": f, "sha256": h} for f, h in state_hashes([t.school_id]).items()]
+            )
         rows.append(
             {
                 "school_id": t.school_id,
@@ -484,17 +526,21 @@ def _rel(path: str, out: Path) -> str:
     return str(Path(path).resolve().relative_to(out))
 
 
-def _index_cell(x: dict | None) -> str:
-    """One school's entry under one report heading: links, the failure, or empty when it has no such report."""
-    if x is None:
-        return '<td class="none" title="no such report for this school">&nbsp;</td>'
+def _links(x: dict) -> str:
+    """A report's links (HTML, PDF, XLSX), or its failure with the kept notebook."""
     if x["status"] == "failed":
         return (
-            f'<td class="failed">failed: {html.escape(x["error"])}<br>'
-            f'<a href="{html.escape(x["executed_notebook"])}">notebook</a></td>'
+            f'<span class="failed">failed: {html.escape(x["error"])}</span><br>'
+            f'<a href="{html.escape(x["executed_notebook"])}">notebook</a>'
         )
-    links = " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
-    return f"<td>{links}</td>"
+    return " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
+
+
+def _index_cell(x: dict | None) -> str:
+    """One school's entry under one report heading: its links, or empty when it has no such report."""
+    if x is None:
+        return '<td class="none" title="no such report for this school">&nbsp;</td>'
+    return f"<td>{_links(x)}</td>"
 
 
 def readable_date(iso: str) -> str:
@@ -508,12 +554,13 @@ def write_index(out: Path, manifest: dict) -> None:
     where the school has no such report), status and errors."""
     by_school: dict[str, dict[str, dict]] = {}
     names: dict[str, str] = {}
-    for r in manifest["reports"]:
+    trust = next((r for r in manifest["reports"] if r["school_id"] == TRUST), None)
+    for r in (r for r in manifest["reports"] if r["school_id"] != TRUST):
         by_school.setdefault(r["school_id"], {})[r["report"]] = r
         names[r["school_id"]] = r["school_name"]
     run = PreparedRun(out / "prepared")
     synthetic = any(run.school_info(s).get("synthetic") for s in run.school_ids())
-    columns = [r for r in REPORTS if any(x["report"] == r for x in manifest["reports"])]
+    columns = [r for r in REPORTS if r != TRUST_REPORT and any(x["report"] == r for x in manifest["reports"])]
     head = "".join(f"<th>{html.escape(REPORTS[r])}</th>" for r in columns)
     rows = [
         f"<tr><td>{html.escape(names[school_id])}</td><td>{school_id}</td>"
@@ -527,6 +574,9 @@ def write_index(out: Path, manifest: dict) -> None:
         else ""
     )
     counts = {s: sum(r["status"] == s for r in manifest["reports"]) for s in ("done", "failed", "skipped")}
+    overview = (
+        f'<p class="trust"><b>Trust overview</b> (every school side by side): {_links(trust)}</p>' if trust else ""
+    )
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report pack</title><style>
 body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F8; }}
@@ -534,7 +584,7 @@ td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F
 .banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
 </style></head><body><h1>Report pack</h1>{banner}
 <p>Created {html.escape(readable_date(manifest["created"]))}: {counts["done"]} done, {counts["failed"]} failed,
-{counts["skipped"]} skipped. A grey cell: the school's data has no such report. Provenance of every report
+{counts["skipped"]} skipped.</p>{overview}<p>A grey cell: the school's data has no such report. Provenance of every report
 (parameters, input hashes, package versions, toolkit version): <a href="manifest.json">manifest.json</a>.</p>
 <table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></body></html>"""
     (out / "index.html").write_text(page, encoding="utf-8")

@@ -145,6 +145,17 @@ def key(report: str) -> list[tuple[str, str]]:
             ("Emerging / expected / exceeding", "teachers' judgements per foundation subject, scored -1 / 0 / +1"),
             ("High", "an average at least a quarter step above expected with at most 20% emerging"),
         ],
+        "trust_overview": [
+            ("RWM", "reading, writing and maths: the % of pupils at the expected standard in all three"),
+            VA,
+            CI,
+            ("Disadvantaged gap", "the disadvantaged pupils' % RWM minus the rest's, in percentage points and pupils"),
+            CHALLENGE,
+            (
+                "Aggregated target",
+                "the estimated % of Year 6 reaching the standard if every pupil reached their target",
+            ),
+        ],
         "appendix": [
             BANDS,
             CHANCE,
@@ -180,6 +191,8 @@ def provenance(report: str, national: dict) -> str:
         "parameters/scales/ks2_level_thresholds.csv",
         "tracking": "the school's own termly grades; no national comparison",
         "subject_leader": "the school's own judgements; no national comparison",
+        "trust_overview": f"as in each school's summary: DfE progress with national means fitted on {reference}; "
+        "estimates fitted on the same cohort",
         "appendix": f"estimates: a model fitted on the national reference cohort {reference}; fine points by the "
         "published formula (seed 004); tracking: the school's own grades",
     }

@@ -1,0 +1,229 @@
+"""The trust overview (notebooks/trust_overview.ipynb): every primary of a prepared run side by side — headline
+attainment and its change, DfE value added with intervals on one chart, the disadvantaged gap, the trend, and
+Year 6 targets against the FFT estimates. The figures are the schools' summary figures (``summary_views``), so the
+overview and each school's summary never disagree; groups under ``min_group_pupils`` are suppressed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from toolkit.methods import attainment as attainment_method
+from toolkit.reports import keys, summary_views, views
+from toolkit.reports.display import (
+    PALETTE,
+    heading,
+    note,
+    one_decimal,
+    percent,
+    show_figure,
+    show_table,
+    signed_one_decimal,
+    title_block,
+    whole,
+)
+from toolkit.reports.run_format import PreparedRun
+from toolkit.reports.views import CHALLENGE_COLUMNS, School
+
+VA_SUBJECTS = ("reading", "writing", "maths")
+
+
+def schools(run_dir: str | Path) -> tuple[list[School], list[dict]]:
+    """The run's schools with past KS2 results (loaded as the school reports load them), and the others' info."""
+    run = PreparedRun(run_dir)
+    run.check()
+    loaded, others = [], []
+    for school_id in run.school_ids():
+        info = run.school_info(school_id)
+        if info.get("past_years"):
+            loaded.append(views.load(run_dir, school_id))
+        else:
+            others.append(info)
+    return loaded, others
+
+
+def short_name(school: School) -> str:
+    return str(school.info.get("school_name") or school.info["school_id"]).replace(" (synthetic)", "")
+
+
+def title(run_dir: str | Path) -> None:
+    run = PreparedRun(run_dir)
+    infos = [run.school_info(s) for s in run.school_ids()]
+    trust = next((i.get("trust") for i in infos if i.get("trust")), None) or "All schools in this run"
+    national = run.national_info()
+    title_block(
+        {"school_name": trust, "school_id": f"{len(infos)} schools"},
+        "Trust overview",
+        f"KS2 results to {max((max(i.get('past_years') or [0]) for i in infos), default=0)} and Year 6 now",
+        "FFT50 for the estimates; each school's saved settings for its targets",
+        f"each school's pupil data; national reference {national['reference_file']}",
+        any(i.get("synthetic") for i in infos),
+        key=keys.key("trust_overview"),
+        provenance=keys.provenance("trust_overview", national),
+    )
+
+
+def attainment(loaded: list[School]) -> pd.DataFrame:
+    """Per school: the latest KS2 cohort's % RWM expected standard, national, the gap and its change."""
+    rows = []
+    for school in loaded:
+        a = summary_views.attainment_rows(school)
+        rwm = a.iloc[0]  # HEADLINE starts with the RWM expected standard
+        rows.append(
+            {
+                "School": short_name(school),
+                "KS2": max(school.past),
+                "Pupils": len(school.past[max(school.past)]),
+                "RWM expected (%)": rwm["School (%)"],
+                "National (%)": rwm["National (%)"],
+                "Gap (points)": rwm["Gap (points)"],
+                "Change since last year": rwm["Change"],
+                "RWM higher (%)": a.iloc[-1]["School (%)"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def value_added(loaded: list[School]) -> pd.DataFrame:
+    """Per school and subject: DfE value added of the latest cohort with a measure, interval and significance."""
+    frames = []
+    for school in loaded:
+        table, year, status = summary_views.va_rows(school)
+        if year is None:
+            continue
+        scores = school.va_scores
+        mine = scores[(scores["year"] == year) & (scores["method"] == "DfE") & scores["subject"].isin(VA_SUBJECTS)]
+        frames.append(mine.assign(school=short_name(school), status=status))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def va_chart(va: pd.DataFrame, title: str):
+    """Every school's value added per subject with its 95% interval, one panel per subject, schools on one axis."""
+    names = list(dict.fromkeys(va["school"]))
+    fig, axes = plt.subplots(1, len(VA_SUBJECTS), figsize=(7.2, 0.32 * len(names) + 1.4), sharey=True)
+    y = np.arange(len(names))
+    for ax, subject in zip(axes, VA_SUBJECTS):
+        s = va[va["subject"] == subject].set_index("school").reindex(names)
+        colours = [
+            PALETTE[2] if lo > 0 else PALETTE[5] if hi < 0 else PALETTE[0]
+            for lo, hi in zip(s["ci_low"].fillna(0), s["ci_high"].fillna(0))
+        ]
+        ax.hlines(y, s["ci_low"], s["ci_high"], colors=colours, linewidth=2.2)
+        ax.scatter(s["score"], y, color=colours, s=18, zorder=3)
+        ax.axvline(0, color="#444", linewidth=1)
+        ax.set(title=subject.capitalize(), xlabel="VA (points)")
+        ax.tick_params(labelsize=7)
+    axes[0].set_yticks(y, names)
+    axes[0].invert_yaxis()
+    fig.suptitle(title, fontsize=9, fontweight="bold")
+    return fig
+
+
+def disadvantaged_gaps(loaded: list[School], smallest: int) -> pd.DataFrame:
+    """Per school: the disadvantaged pupils' RWM gap to the rest (points and pupils), suppressed under
+    ``smallest`` pupils."""
+    rows = []
+    for school in loaded:
+        gaps = summary_views.group_gaps(school)
+        row = gaps[gaps["Group"].str.endswith("(Disadvantage)")] if len(gaps) else gaps
+        if row.empty:
+            rows.append({"School": short_name(school), "Disadvantaged pupils": 0, "Reads": "no disadvantaged pupils"})
+            continue
+        r = row.iloc[0]
+        small = r["Pupils"] < smallest
+        rows.append(
+            {
+                "School": short_name(school),
+                "Disadvantaged pupils": r["Pupils"],
+                "Gap (points)": np.nan if small else r["Gap (points)"],
+                "Gap (pupils)": np.nan if small else r["Gap (pupils of the group)"],
+                "Reads": f"fewer than {smallest} pupils: not shown" if small else r["Reads"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trend(loaded: list[School]) -> pd.DataFrame:
+    """Per school: % RWM expected standard in each past KS2 year."""
+    rows = []
+    for school in loaded:
+        row = {"School": short_name(school)}
+        for year, cohort in sorted(school.past.items()):
+            row[str(year)] = 100 * attainment_method.reached(cohort)["rwm"].mean()
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    years = sorted(c for c in table.columns if c != "School")
+    return table[["School", *years]]
+
+
+def targets(loaded: list[School]) -> pd.DataFrame:
+    """Per school: Year 6's RWM expected standard estimated at FFT50 / FFT20 / FFT5 and the aggregated target."""
+    rows = []
+    for school in loaded:
+        t = summary_views.target_rows(school)
+        if t.empty:
+            continue
+        r = t.iloc[0]  # the aggregated-target table starts with RWM
+        rows.append(
+            {
+                "School": short_name(school),
+                "Year 6 pupils": r["Pupils"],
+                **{CHALLENGE_COLUMNS[c]: r.get(CHALLENGE_COLUMNS[c], np.nan) for c in ("FFT50", "FFT20", "FFT5")},
+                "Aggregated target": r["Aggregated target"],
+                "Targets are": r["Targets are"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trust_report(run_dir: str | Path) -> None:
+    loaded, others = schools(run_dir)
+    if not loaded:
+        note("No school in this run has past KS2 results; the overview compares primaries' KS2 figures.")
+        return
+    smallest = summary_views.spec()["min_group_pupils"]
+    heading("Attainment: reading, writing and maths (RWM) at the expected standard", 3)
+    show_table(
+        attainment(loaded),
+        {
+            "KS2": whole,
+            "Pupils": whole,
+            "RWM expected (%)": one_decimal,
+            "National (%)": one_decimal,
+            "Gap (points)": signed_one_decimal,
+            "RWM higher (%)": one_decimal,
+        },
+    )
+    va = value_added(loaded)
+    if len(va):
+        years = sorted(set(va["year"]))
+        heading(f"Value added (DfE progress), KS2 {', '.join(map(str, years))}", 3)
+        show_figure(va_chart(va, "Value added with 95% confidence intervals, by school"))
+        note(
+            "Scaled-score points (writing: TA points). Green: the whole interval above 0, significantly above "
+            "national; orange: significantly below; blue: in line. Each school's latest cohort with a KS1 baseline "
+            "(KS2 2024 and 2025 have none)."
+        )
+    heading("Disadvantaged pupils: RWM gap to the rest of the cohort", 3)
+    show_table(
+        disadvantaged_gaps(loaded, smallest),
+        {"Disadvantaged pupils": whole, "Gap (points)": signed_one_decimal, "Gap (pupils)": signed_one_decimal},
+    )
+    note(f"Groups of fewer than {smallest} pupils are not shown (parameters/summary.yaml).")
+    heading("Trend: % RWM expected standard by year", 3)
+    t = trend(loaded)
+    show_table(t, {c: one_decimal for c in t.columns if c != "School"})
+    heading("Year 6 this year: RWM estimates and aggregated targets", 3)
+    show_table(
+        targets(loaded),
+        {"Year 6 pupils": whole, "Aggregated target": percent} | {v: percent for v in CHALLENGE_COLUMNS.values()},
+    )
+    if others:
+        note(
+            "Not in this overview (no past KS2 results): "
+            + ", ".join(f"{i.get('school_name')} ({i['school_id']})" for i in others)
+            + "."
+        )
