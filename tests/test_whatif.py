@@ -138,6 +138,9 @@ def test_presenter_mode_hides_identifiers(run):
     assert all(label.startswith("School ") for label, _ in app.school.options)
 
 
+TOKEN = "test-token-for-the-dashboard"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,9 +156,9 @@ def dashboard(run, request):
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        env={**os.environ, "TOOLKIT_DASHBOARD_TOKEN": TOKEN},
     )
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}/?token={TOKEN}"
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -165,8 +168,11 @@ def dashboard(run, request):
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read().decode()) from None
             time.sleep(0.5)
+    # without the token, nobody else on the machine reads the pupils
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+        assert "/login" in answer.geturl() and b"whatif" not in answer.read()  # sent to the login page
     yield url
-    os.killpg(proc.pid, signal.SIGTERM)
+    proc.send_signal(signal.SIGTERM)  # to the toolkit command only: it stops the Voila server it started
     proc.wait(timeout=30)
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=5)
@@ -235,3 +241,24 @@ def test_presenter_mode_suits_a_webinar_at_1280_by_720(dashboard, tmp_path):
         assert first.locator("td").first.inner_text().startswith("Pupil ")
         page.screenshot(path=str(tmp_path / "presenter_pupils.png"))
         browser.close()
+
+
+def test_presenter_mode_on_real_data_is_refused_in_a_sentence(run, capsys, monkeypatch):
+    from toolkit.cli import main
+    from toolkit.reports.run_format import PreparedRun
+    from toolkit.whatif import app
+
+    prepared = PreparedRun(run)
+    school = prepared.school_ids()[0]
+    info_file = prepared.slice_dir(school) / "school.json"
+    original = info_file.read_text()
+    info_file.write_text(original.replace('"synthetic": true', '"synthetic": false'))
+    try:
+        assert main(["dashboard", "--run", str(run), "--school", school, "--presenter"]) == 1
+        assert (
+            f"Presenter mode shows synthetic pupils only, and {school} is real school data" in capsys.readouterr().err
+        )
+        shown = app(run, school, presenter=True)  # in the notebook too: a sentence on screen, not a cell error
+        assert "synthetic" in shown.value and "Traceback" not in shown.value
+    finally:
+        info_file.write_text(original)

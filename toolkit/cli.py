@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -92,6 +97,8 @@ def _check(args: argparse.Namespace) -> int:
     except (PupilDataError, FileNotFoundError) as err:
         print(err, file=sys.stderr)
         return 1
+    for notice in pupils.attrs.get("notices", []):
+        print(f"{args.file}: note: {notice}")
     schools = pupils["school_id"].nunique()
     print(
         f"{args.file}: {len(pupils):,} pupils in {schools} school{'s' if schools != 1 else ''}, "
@@ -129,13 +136,20 @@ def _estimates(args: argparse.Namespace) -> int:
     from toolkit.methods.estimates import EstimateModel
 
     try:
+        output_file(Path(args.out))
         reference, pupils = _load(args.reference), _load(args.pupils)
-    except (PupilDataError, FileNotFoundError) as err:
+    except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)
         return 1
     start = time.perf_counter()
     model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
     estimates = model.predict(pupils, args.challenge)
+    if estimates.empty:
+        print(
+            f"{args.pupils}: no pupil to estimate (the file has no rows left to estimate); nothing written",
+            file=sys.stderr,
+        )
+        return 1
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     inert_frame(estimates).to_csv(args.out, index=False, float_format="%.4f")
     _say(
@@ -170,8 +184,9 @@ def _va(args: argparse.Namespace) -> int:
     from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
     try:
+        output_file(Path(args.out))
         reference, pupils = _load(args.reference), _load(args.pupils)
-    except (PupilDataError, FileNotFoundError) as err:
+    except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)
         return 1
     year = _cohort_year(args, pupils)
@@ -202,6 +217,13 @@ def _va(args: argparse.Namespace) -> int:
     method = DfeProgress() if args.method == "dfe" else FftValueAdded()
     method.fit(reference)
     scores = method.school_scores(method.transform(pupils[with_baseline]))
+    if scores.empty:
+        print(
+            f"{args.pupils}: no school has a pupil with both a KS1 and a KS2 result, so no value added; nothing "
+            "written",
+            file=sys.stderr,
+        )
+        return 1
     if args.method == "dfe":
         state = policy.label(entry.status if official else policy.UNOFFICIAL)
         measure = f"{entry.label} (DfE method)"
@@ -511,9 +533,6 @@ def _uploads(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    import os
-    import subprocess
-
     from toolkit import locations
     from toolkit.reports.run_format import PreparedRun
 
@@ -525,12 +544,18 @@ def _dashboard(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.presenter:
+        refused = presenter_refusal(PreparedRun(run), args.school)
+        if refused:
+            print(refused, file=sys.stderr)
+            return 1
     env = dict(
         os.environ,
         TOOLKIT_WHATIF_RUN=str(run.resolve()),
         TOOLKIT_WHATIF_SCHOOL=args.school or "",
         TOOLKIT_WHATIF_PRESENTER="1" if args.presenter else "",
     )
+    token = os.environ.get("TOOLKIT_DASHBOARD_TOKEN") or secrets.token_urlsafe(24)
     notebook = locations.notebooks_dir() / "what_if.ipynb"
     command = [
         sys.executable,
@@ -539,14 +564,51 @@ def _dashboard(args: argparse.Namespace) -> int:
         str(notebook),
         f"--port={args.port}",
         "--Voila.ip=127.0.0.1",
+        f"--Voila.token={token}",
         "--strip_sources=True",
         "--show_tracebacks=False",
     ] + ([] if args.open else ["--no-browser"])
-    _say(f"What-if dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C stops it)")
+    _say(
+        f"What-if dashboard on http://127.0.0.1:{args.port}/?token={token} (pupil data: only this address, with "
+        "its token, opens it; Ctrl-C stops it)"
+    )
+    return serve(command, env)
+
+
+def serve(command: list[str], env: dict) -> int:
+    """Run a server in its own process group and stop the whole group when this process is stopped (Ctrl-C or
+    SIGTERM), so no server is left running with pupil data."""
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def stop(signum, _frame):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return subprocess.run(command, env=env).returncode
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                stop(signal.SIGINT, None)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+
+
+def presenter_refusal(run, school: str | None) -> str:
+    """The sentence refusing presenter mode on real data ('' when every school it could show is synthetic)."""
+    ids = [school] if school else run.school_ids()
+    real = [s for s in ids if not run.school_info(s).get("synthetic")]
+    if not real:
+        return ""
+    return (
+        f"Presenter mode shows synthetic pupils only, and {', '.join(real)} {'is' if len(real) == 1 else 'are'} real "
+        "school data: use the demo (make demo) or a synthetic trust (toolkit synth schools) for a webinar"
+    )
 
 
 def _reports(args: argparse.Namespace) -> int:
@@ -557,6 +619,7 @@ def _reports(args: argparse.Namespace) -> int:
 
     try:
         percentile_of(args.challenge)
+        output_folder(Path(args.out))
         inputs = find_inputs(Path(args.data), Path(args.reference) if args.reference else None)
         schools = None if args.schools == ["all"] else args.schools
         manifest = run_batch(
@@ -577,6 +640,55 @@ def _reports(args: argparse.Namespace) -> int:
     return 1 if any(r["status"] == "failed" for r in manifest["reports"]) else 0
 
 
+def output_folder(path: Path, option: str = "--out") -> Path:
+    """Refuse, in one sentence, an output folder that is a file, sits under a file, or cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path} is a file, not a folder: give a folder for the output")
+    above = path
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise ValueError(f"{option} {path} sits under {above}, which is a file, not a folder")
+    if not os.access(above, os.W_OK):
+        raise ValueError(f"{option} {path}: {above} is read-only, so nothing can be written there")
+    return path
+
+
+def output_file(path: Path, option: str = "--out") -> Path:
+    """Refuse an output file that is a folder or whose folder cannot be made or written."""
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder: give a file name, e.g. {path / 'out.csv'}")
+    output_folder(path.parent, option)
+    return path
+
+
+USER_ERRORS = (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, ValueError)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Whatever the input, the user gets sentences, never a traceback: problems with their files
+    (exit 1) as the loaders word them; anything unforeseen (exit 2) in one line naming the command, with the
+    traceback only under TOOLKIT_DEBUG=1."""
+    from toolkit.inputs import PupilDataError
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except PupilDataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    except USER_ERRORS as err:
+        print(f"toolkit {args.command}: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"toolkit {args.command}: stopped", file=sys.stderr)
+        return 130
+    except Exception as err:  # a defect: say so in one line, keep the detail for a bug report
+        if os.environ.get("TOOLKIT_DEBUG"):
+            raise
+        print(
+            f"toolkit {args.command}: unexpected {type(err).__name__}: {err} (a defect in the toolkit; run again "
+            "with TOOLKIT_DEBUG=1 for the details to report)",
+            file=sys.stderr,
+        )
+        return 2

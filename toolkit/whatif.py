@@ -425,4 +425,9 @@ def app(run_dir: str | Path | None = None, school_id: str | None = None, present
     run = run_dir or os.environ.get("TOOLKIT_WHATIF_RUN") or locations.demo_run()
     school = school_id or os.environ.get("TOOLKIT_WHATIF_SCHOOL") or None
     shown = presenter if presenter is not None else os.environ.get("TOOLKIT_WHATIF_PRESENTER", "") == "1"
-    return WhatIfApp(run, school, shown).widget
+    try:
+        return WhatIfApp(run, school, shown).widget
+    except (ValueError, FileNotFoundError) as err:  # real data in presenter mode, no prepared run: say so on screen
+        import ipywidgets as w
+
+        return w.HTML(f'<div class="whatif-refused" style="color:#B00;font-size:120%">{html.escape(str(err))}</div>')

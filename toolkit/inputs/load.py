@@ -12,53 +12,63 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs import schema
+from toolkit.inputs import files, schema
 from toolkit.inputs.problems import Problem, PupilDataError
+from toolkit.inputs.rules import spreadsheet_rows
+from toolkit.scales.identifiers import normalise_upn
 
 BOOL_COLUMNS = ("fsm", "fsm6", "eal", "target_reviewed", "ks2_english_level6", "ks2_maths_level6")
 CODE_COLUMNS_UPPER = ("gender", "sen", "upn")
 
 
-def read_table(path: Path | str) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file with every cell as text (blank cells as <NA>), headers as written."""
+def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV, XLSX or Parquet file with every cell as text (blank cells as <NA>), headers as written, the index
+    the spreadsheet row minus 2 (``toolkit.inputs.files``: encodings, separators, header row, blank lines; a
+    sentence for a file that is not what its name says). How it was read is in ``frame.attrs["notices"]``."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    empty = PupilDataError(path, [Problem("The file is empty: it has no header row and no pupils")])
-    try:
-        if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", header=None)
-        elif suffix in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str, keep_default_na=False, header=None)
-        elif suffix == ".parquet":
-            raw = None
+    if path.is_dir():
+        raise PupilDataError(path, [Problem("This is a folder, not a file: give the pupil file inside it")])
+    notices: list[str] = []
+    if path.suffix.lower() == ".parquet":
+        try:
             frame = pd.read_parquet(path)
-        else:
-            raise PupilDataError(path, [Problem(f"Unsupported file type '{suffix}': use .csv, .xlsx or .parquet")])
-    except pd.errors.EmptyDataError:
-        raise empty from None
-    if raw is not None:
-        # Headers read as a row, so repeated names stay visible (pandas would rename them 'name.1').
-        if raw.empty:
-            raise empty
-        frame = raw.iloc[1:].reset_index(drop=True)
-        frame.columns = [str(h) for h in raw.iloc[0]]
+        except Exception:  # pyarrow raises several kinds for a file that is not Parquet
+            raise PupilDataError(
+                path, [Problem("The file is not a readable Parquet file (damaged or renamed)")]
+            ) from None
+    else:
+        frame, notices = files.cells(path, expected)
     frame = frame.astype("string")
-    return frame.apply(lambda col: col.str.strip().replace("", pd.NA))
+    frame = frame.apply(lambda col: col.str.strip().replace("", pd.NA))
+    frame.attrs["notices"] = notices
+    return frame
 
 
-def read_normalised(path: Path | str) -> pd.DataFrame:
-    """``read_table`` with headers as the schema spells them (``schema.normalise_header``)."""
-    frame = read_table(path)
+def read_normalised(path: Path | str, expected: tuple[str, ...] = schema.REQUIRED) -> pd.DataFrame:
+    """``read_table`` with headers as the schema spells them (``schema.normalise_header``) and UPNs written the one
+    way (``identifiers.normalise_upn``: spaces out, upper case, with a notice naming the rows)."""
+    frame = read_table(path, expected)
     frame.columns = [schema.normalise_header(c) for c in frame.columns]
+    if "upn" in frame.columns and frame.columns.tolist().count("upn") == 1:
+        written = frame["upn"]
+        frame["upn"] = normalise_upn(written)
+        changed = (frame["upn"] != written).fillna(False)
+        if changed.any():
+            rows = spreadsheet_rows(frame.index[changed])
+            shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+            frame.attrs["notices"] = [
+                *frame.attrs.get("notices", []),
+                f"UPNs with spaces or lower-case letters written without spaces, in capitals (rows {shown})",
+            ]
     return frame
 
 
 def read_long_table(path: Path | str, required: tuple[str, ...], what: str) -> pd.DataFrame:
     """``read_normalised`` for a long table (entries, grades, judgements, counts); raises ``PupilDataError`` at once
     when it has no rows (``what``: "grades" ...) or its headers are repeated or lack a ``required`` column."""
-    frame = read_normalised(path)
+    frame = read_normalised(path, required)
     if len(frame) == 0:
         raise PupilDataError(path, [Problem(f"The file has a header row but no {what}")])
     problems = header_problems(frame, required, known=lambda h: h in required)
@@ -133,4 +143,6 @@ def load_pupils(path: Path | str) -> pd.DataFrame:
     problems = check_pupils(frame)
     if problems:
         raise PupilDataError(path, problems)
-    return to_types(frame)
+    typed = to_types(frame)
+    typed.attrs["notices"] = list(frame.attrs.get("notices", []))
+    return typed

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from toolkit.inputs import layout
+from toolkit.inputs import files, layout
 from toolkit.inputs.entries import dfe_number_rule, upn_rule, valid_upn
 from toolkit.inputs.layout import ABOUT, RESULTS, fingerprint
 from toolkit.inputs.problems import Problem
@@ -172,14 +172,23 @@ def template_rules(keystage: str) -> TableRules:
 
 def _read_sheet(path: Path) -> tuple[dict, list[list]] | Problem:
     """The template's About data and its Results rows (a cached value, else the formula), or what stops reading."""
+    if not path.is_file():
+        return Problem("No such file" if not path.exists() else "This is a folder, not a file: give the template")
+    sentence = files.not_a_workbook(path)
+    if sentence:
+        return Problem(sentence)
     try:
         wb = load_workbook(path, data_only=True)  # values as last calculated
         formulas = load_workbook(path)  # and formulas, for cells never calculated
-    except Exception as err:
-        return Problem(f"Not an Excel workbook (.xlsx) the toolkit can read: {err}")
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        return Problem(files.DAMAGED)
     if RESULTS not in wb.sheetnames:
         return Problem(f"No '{RESULTS}' sheet: upload the template you downloaded")
-    about = json.loads(wb[ABOUT]["A1"].value) if ABOUT in wb.sheetnames and wb[ABOUT]["A1"].value else {}
+    try:
+        about = json.loads(wb[ABOUT]["A1"].value) if ABOUT in wb.sheetnames and wb[ABOUT]["A1"].value else {}
+    except (ValueError, TypeError):  # the About sheet was edited: recognise the template by its columns instead
+        about = {}
+    about = about if isinstance(about, dict) else {}
     rows = [
         [v if v is not None else f for v, f in zip(rv, rf)]
         for rv, rf in zip(wb[RESULTS].iter_rows(values_only=True), formulas[RESULTS].iter_rows(values_only=True))

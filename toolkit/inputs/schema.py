@@ -284,6 +284,50 @@ def _value_check(field: Field):
     raise KeyError(name)
 
 
+AGE_LEEWAY_YEARS = 1  # a pupil a year older or younger than the year group is possible (held back, moved up)
+
+
+def _birth_window(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parsed dates of birth, and the first and last birthday of a pupil of the row's year group in the row's
+    academic year (by its summer Y, Year N: 1 September Y-N-6 to 31 August Y-N-5), ``AGE_LEEWAY_YEARS`` wider."""
+    dob = parse_date(frame["dob"])
+    year = pd.to_numeric(frame["academic_year"], errors="coerce")
+    group = frame["year_group"].astype("string").str.strip().str.upper().map(YEAR_GROUPS)
+    group = pd.to_numeric(group, errors="coerce")
+    first = pd.to_datetime(
+        (year - group - 6 - AGE_LEEWAY_YEARS).astype("Int64").astype("string") + "-09-01", errors="coerce"
+    )
+    last = pd.to_datetime(
+        (year - group - 5 + AGE_LEEWAY_YEARS).astype("Int64").astype("string") + "-08-31", errors="coerce"
+    )
+    return dob, first, last
+
+
+def _born_in_the_future(frame: pd.DataFrame) -> pd.Series:
+    dob = parse_date(frame["dob"])
+    return ~(dob > pd.Timestamp.today().normalize()).fillna(False)
+
+
+def _age_fits_year_group(frame: pd.DataFrame) -> pd.Series:
+    dob, first, last = _birth_window(frame)
+    outside = (dob < first) | (dob > last)
+    return ~outside.fillna(False).astype(bool)
+
+
+PLAUSIBILITY_RULES = (
+    Rule("dob", "Date of birth is in the future", _born_in_the_future, found=True),
+    Rule(
+        "dob",
+        "Date of birth does not fit the year group in this academic year (more than a year older or younger than "
+        "its pupils): check the date, the year group and the academic year",
+        _age_fits_year_group,
+        needs=("dob", "year_group", "academic_year"),
+        detail=lambda row, value: f"row {row}: born {value}",
+        max_details=5,
+    ),
+)
+
+
 def _must_have_a_value(field: Field) -> str:
     return f"{field.meaning.split(':')[0].split('(')[0].strip()} must have a value"
 
@@ -345,7 +389,7 @@ def pupil_rules(columns: list[str]) -> TableRules:
             rules.append(Rule(field.name, _must_have_a_value(field), present(field.name)))
         if field.name not in ("forename", "surname"):  # their rule is the one above
             rules.append(_column_rule(field))
-    return TableRules("pupils", [*rules, *DUPLICATE_RULES])
+    return TableRules("pupils", [*rules, *DUPLICATE_RULES, *PLAUSIBILITY_RULES])
 
 
 def is_known_column(name: str) -> bool:

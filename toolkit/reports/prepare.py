@@ -329,6 +329,13 @@ def fit_national(reference_file: Path, say=print) -> NationalModels:
     """Estimate models (KS1 -> KS2, EYFS -> KS1) and DfE / FFT value added, fitted on the reference cohort."""
     say(f"Reference cohort {reference_file.name}: fitting estimates and value added once for all schools")
     reference = load_pupils(reference_file)
+    with_ks2 = int(reference["ks2_reading"].notna().sum()) if "ks2_reading" in reference else 0
+    if with_ks2 < len(reference) / 2 or with_ks2 == 0:
+        raise ValueError(
+            f"{reference_file}: this is not a national reference cohort: {with_ks2:,} of its {len(reference):,} pupils "
+            "have a KS2 result (a school's pupil file?). Give national KS2 results, e.g. national_<year>.parquet "
+            "from `toolkit synth national`, with --reference"
+        )
     ks2_model = EstimateModel("ks2").fit(reference)
     return NationalModels(
         reference,

@@ -49,6 +49,12 @@ def upn_reason(upn: object) -> tuple[str, str] | None:
     return None
 
 
+def normalise_upn(upns: pd.Series) -> pd.Series:
+    """UPNs written the one way every loader uses: spaces (and non-breaking spaces) removed, upper case. The same
+    pupil typed with and without a space is then one pupil, and a duplicate."""
+    return upns.str.replace(r"[\s\u00a0]+", "", regex=True).str.upper()
+
+
 def validate_upn(upn: object) -> str | None:
     """Why ``upn`` is not a valid UPN, in plain words; None when it is valid (temporary UPNs included)."""
     reason = upn_reason(upn)
