@@ -30,7 +30,7 @@ def test_every_bench_script_is_covered_here():
 def test_bench_synth_tiny(capsys):
     bench("bench_synth").main(3_000)
     out = capsys.readouterr().out
-    assert seconds(out, "generate total") > 0 and "pupils/s" in out
+    assert seconds(out, "generate total") >= 0 and "pupils/s" in out
 
 
 def test_bench_ks5_tiny(capsys):

@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import multiprocessing
+import os
 import platform
 import re
 import shutil
@@ -168,8 +169,7 @@ def run_task(task: Task) -> Outcome:
     warnings: list[str] = []
     if "html" in task.formats or "pdf" in task.formats:
         body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
-        Path(task.html).parent.mkdir(parents=True, exist_ok=True)
-        Path(task.html).write_text(body, encoding="utf-8")
+        write_whole(Path(task.html), body)
     if task.xlsx:
         from toolkit.reports import appendix_views, views
 
@@ -178,6 +178,19 @@ def run_task(task: Task) -> Outcome:
             views.load(p["run_dir"], p["school_id"]), views.parse_year_groups(p["year_groups"]), task.xlsx
         )
     return Outcome(task, "done", time.perf_counter() - start, warnings=warnings)
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a file under a temporary name and rename it: a killed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def output_record(path: Path) -> dict:
+    """What a report file was when the run wrote it: its size and SHA-256."""
+    return {"bytes": path.stat().st_size, "sha256": file_hash(path)} if path.exists() else {}
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -206,6 +219,55 @@ def report_key(task: Task, slice_hash: str, national_hash: str, code: dict, stat
 
 def _outputs_exist(task: Task) -> bool:
     return Path(task.executed).exists() and all(Path(getattr(task, f)).exists() for f in task.formats)
+
+
+def _outputs_unchanged(task: Task, old: dict, out: Path) -> bool:
+    """Every output as the run that made it recorded it (size and hash): a truncated or edited file is redone."""
+    recorded = old.get("files") or {}
+    if not recorded:
+        return True  # a manifest from before files were recorded
+    for fmt in task.formats:
+        path = Path(getattr(task, fmt))
+        want = recorded.get(_rel(str(path), out))
+        if not want or output_record(path) != want:
+            return False
+    return True
+
+
+JOURNAL = "manifest.journal.jsonl"  # one line per finished report, until manifest.json is written
+
+
+def journal(out: Path, outcome: Outcome) -> None:
+    """Record a finished report at once, so a run killed before its manifest redoes only what did not finish."""
+    if outcome.status != "done":
+        return
+    t = outcome.task
+    line = {
+        "school_id": t.school_id,
+        "report": t.report,
+        "status": "done",
+        "key": t.key,
+        "warnings": outcome.warnings,
+        "files": {_rel(getattr(t, f), out): output_record(Path(getattr(t, f))) for f in t.formats},
+    }
+    with (out / JOURNAL).open("a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_journal(out: Path) -> list[dict]:
+    """The finished reports of a run that stopped before writing its manifest (a torn last line is ignored)."""
+    path = out / JOURNAL
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows
 
 
 GENERIC_WORDS = {
@@ -360,6 +422,7 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
         previous = {
             (r["school_id"], r["report"]): r for r in json.loads((out / "manifest.json").read_text())["reports"]
         }
+    previous |= {(r["school_id"], r["report"]): r for r in read_journal(out)}  # a run killed before its manifest
     skipped, todo = [], []
     for task in tasks:
         old = previous.get((task.school_id, task.report))
@@ -369,6 +432,7 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
             and old.get("key") == task.key
             and old.get("status") in ("done", "skipped")
             and _outputs_exist(task)
+            and _outputs_unchanged(task, old, out)
         ):
             skipped.append(Outcome(task, "skipped", warnings=old.get("warnings", [])))
         else:
@@ -376,7 +440,7 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
     return skipped, todo
 
 
-def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar) -> list[Outcome]:
+def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Path) -> list[Outcome]:
     """Run the notebooks in warm worker processes and print each finished report's PDF in one Chromium."""
     outcomes: list[Outcome] = []
     printer = None
@@ -409,6 +473,7 @@ def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar) -> list[
                             f"FAILED {task.school_id} {task.report}: {outcome.error} (notebook kept: {task.executed})"
                         )
                     outcomes.append(outcome)
+                    journal(out, outcome)
                     bar.update(1)
     finally:
         if printer is not None:
@@ -468,7 +533,7 @@ def run_batch(
         total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr, initial=len(outcomes)
     )
     try:
-        outcomes += execute(todo, formats, jobs, bar)
+        outcomes += execute(todo, formats, jobs, bar, out)
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
@@ -506,6 +571,9 @@ def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code:
                 "engine": t.engine,
                 "executed_notebook": _rel(t.executed, out),
                 "outputs": {f: _rel(getattr(t, f), out) for f in t.formats},
+                "files": {_rel(getattr(t, f), out): output_record(Path(getattr(t, f))) for f in t.formats}
+                if o.status in ("done", "skipped")
+                else {},
                 "warnings": o.warnings,
                 "settings": settings[t.school_id] or None,
             }
@@ -518,7 +586,8 @@ def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code:
         "seconds": round(elapsed, 1),
         "reports": rows,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    write_whole(out / "manifest.json", json.dumps(manifest, indent=2))
+    (out / JOURNAL).unlink(missing_ok=True)
     return manifest
 
 
@@ -587,4 +656,4 @@ td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F
 {counts["skipped"]} skipped.</p>{overview}<p>A grey cell: the school's data has no such report. Provenance of every report
 (parameters, input hashes, package versions, toolkit version): <a href="manifest.json">manifest.json</a>.</p>
 <table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></body></html>"""
-    (out / "index.html").write_text(page, encoding="utf-8")
+    write_whole(out / "index.html", page)

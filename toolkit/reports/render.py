@@ -124,10 +124,11 @@ class PdfPrinter:
     async def _print(self, html_file: Path, pdf_file: Path, footer: str) -> None:
         async with self._slots:
             page = await self._context.new_page()
+            partial = pdf_file.with_name(pdf_file.name + ".part")  # renamed when whole: never a half-written PDF
             try:
                 await page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
                 await page.pdf(
-                    path=str(pdf_file),
+                    path=str(partial),
                     format="A4",
                     print_background=True,
                     display_header_footer=True,
@@ -137,8 +138,10 @@ class PdfPrinter:
                     tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
                     outline=True,  # the document outline (PDF sidebar) from the report's headings
                 )
+                partial.replace(pdf_file)
             finally:
                 await page.close()
+                partial.unlink(missing_ok=True)
 
     def submit(self, html_file: Path, pdf_file: Path, footer: str):
         """Start printing ``html_file`` to ``pdf_file``; returns a concurrent.futures.Future."""
