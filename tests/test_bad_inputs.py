@@ -274,6 +274,37 @@ def test_a_misspelt_required_column_gets_a_hint(tmp_path, capsys):
     assert "is 'upm' meant to be 'upn'?" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("loader", "change", "expected"),
+    [
+        (LOADERS[3], {"subject": "Astrology"}, "Subject must be a foundation subject"),
+        (LOADERS[3], {"subject": "Science", "strand": "Alchemy"}, "Strand is not a programme of study"),
+        (LOADERS[4], {"subject": "Cookery"}, "Subject must be a foundation subject"),
+        (LOADERS[4], {"subject": "PE", "strand": "Chess"}, "Strand is not a programme of study"),
+    ],
+    ids=[
+        "judgement of an unknown subject",
+        "judgement of an unknown strand",
+        "counts of an unknown subject",
+        "counts of an unknown strand",
+    ],
+)
+def test_unknown_foundation_subjects_and_strands_are_refused_not_dropped(loader, change, expected, tmp_path):
+    first = dict(zip(loader.header, loader.rows[0])) | change
+    rows = [[first[h] for h in loader.header], loader.rows[1]]
+    path = _write(tmp_path / "f.csv", "\n".join(",".join(r) for r in [loader.header, *rows]) + "\n")
+    with pytest.raises(PupilDataError) as refused:
+        loader.load(path)
+    assert expected in str(refused.value) and "Row: 2" in str(refused.value)
+
+
+def test_foundation_subjects_in_any_case_are_spelt_as_the_report_spells_them(tmp_path):
+    loader = LOADERS[3]
+    rows = [[UPN[0], "9252000", "2027", "science", "biology", "expected"]]
+    frame = loader.load(_write(tmp_path / "f.csv", "\n".join(",".join(r) for r in [loader.header, *rows]) + "\n"))
+    assert frame[["subject", "strand"]].iloc[0].tolist() == ["Science", "Biology"]
+
+
 # --------------------------------------------------------------------------------------- commands
 @pytest.fixture(scope="module")
 def small_reference(national_200k, tmp_path_factory) -> Path:
@@ -390,4 +421,4 @@ def test_commands_answer_in_sentences(case, argv, code, expected, small_referenc
 
 
 def test_catalogue_holds_at_least_100_cases():
-    assert len(LOADERS) * len(FAULTS) + len(VALUES) + len(COMMANDS) + 2 >= 100
+    assert len(LOADERS) * len(FAULTS) + len(VALUES) + len(COMMANDS) + 2 + 4 + 1 >= 100

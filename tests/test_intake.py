@@ -326,3 +326,52 @@ def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
     assert set(year2["ks1_reading"]) == {"GDS"}
     other = schools["school_id"].iloc[1]
     assert 2027 not in pd.read_json(out / "slices" / other / "school.json", typ="series")["past_years"]
+
+
+def test_a_row_of_another_school_is_refused(ks2_template, tmp_path):
+    path, _ = ks2_template
+    filled = fill(path, {(3, "School DFE"): "9252001"}, tmp_path / "other.xlsx")
+    check = validate(filled)
+    assert not check.ok
+    problem = next(p for p in check.problems if "another school" in p.message)
+    assert problem.rows == [3] and "this template is for school 9252000" in problem.message
+
+
+def test_a_upn_typed_with_a_space_is_the_same_pupil(ks2_template, tmp_path):
+    path, year6 = ks2_template
+    wb = load_workbook(path)
+    header = [c.value for c in wb["Results"][1]]
+    col = header.index("UPN")
+    upn = wb["Results"].cell(row=2, column=col + 1).value
+    filled = fill(path, {(3, "UPN"): upn[:5] + " " + upn[5:].lower()}, tmp_path / "space.xlsx")
+    check = validate(filled)
+    assert any("appears more than once" in p.message and p.rows == [2, 3] for p in check.problems), check.problems
+
+
+def test_a_damaged_upload_history_says_how_to_rebuild_it_and_rebuild_keeps_every_file(ks2_template, tmp_path, capsys):
+    path, _ = ks2_template
+    data = tmp_path / "data"
+    data.mkdir()
+    store = UploadStore(data)
+    first = fill(path, {}, tmp_path / "first.xlsx")
+    second = fill(path, {}, tmp_path / "second.xlsx", every="110")
+    store.upload(first, "Ms Mock")
+    store.upload(second, "Mr Sample")
+    import os
+    import time
+
+    os.utime(store.path_of(hashlib.sha256(first.read_bytes()).hexdigest()), (time.time() - 60, time.time() - 60))
+    (data / "uploads.sqlite").write_bytes(b"this is not a database" * 100)
+    for extra in ("-wal", "-shm"):
+        (data / f"uploads.sqlite{extra}").unlink(missing_ok=True)
+    assert main(["uploads", "--data", str(data)]) == 1
+    said = capsys.readouterr().err
+    assert "the upload history is damaged" in said and "--rebuild" in said and "Traceback" not in said
+    assert main(["uploads", "--data", str(data), "--rebuild"]) == 0
+    said = capsys.readouterr()
+    out = said.out + said.err
+    assert "rebuilt from 2 kept file(s)" in out and "damaged-" in out
+    assert list(data.glob("uploads.sqlite.damaged-*"))  # the damaged history is kept, never deleted
+    rebuilt = UploadStore(data)
+    assert rebuilt.latest("9252000", "ks2").read_bytes() == second.read_bytes()  # the newest valid file wins
+    assert set(rebuilt.history()["uploaded_by"]) == {"rebuilt"}

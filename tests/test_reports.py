@@ -352,6 +352,67 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
     assert "failed" in (out / "index.html").read_text()
 
 
+@pytest.mark.slow
+def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, two, secondary, data):
+    """A run killed before its manifest left a journal of finished reports: the next run skips those whose files
+    are whole, and redoes the unfinished ones and any file truncated since."""
+    from toolkit.reports.batch import JOURNAL
+
+    out, _ = pack
+    schools = two + [secondary]
+    whole = run_batch(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None)
+    rows = whole["reports"]
+    assert all(r["files"] and all(f["bytes"] > 0 for f in r["files"].values()) for r in rows)
+    finished, unfinished = rows[:-3], rows[-3:]
+    (out / JOURNAL).write_text(
+        "".join(json.dumps(r) + "\n" for r in finished) + '{"school_id": "torn', encoding="utf-8"
+    )
+    (out / "manifest.json").unlink()
+    damaged = next(r for r in finished if r["report"] == "va")
+    pdf = out / damaged["outputs"]["pdf"]
+    pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
+    again = run_batch(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None)
+    status = {(r["school_id"], r["report"]): r["status"] for r in again["reports"]}
+    assert all(status[(r["school_id"], r["report"])] == "done" for r in unfinished)
+    assert status[(damaged["school_id"], "va")] == "done"
+    redone = {(r["school_id"], r["report"]) for r in unfinished} | {(damaged["school_id"], "va")}
+    assert all(s == "skipped" for k, s in status.items() if k not in redone), status
+    assert not (out / JOURNAL).exists() and subprocess.run(["pdfinfo", str(pdf)], capture_output=True).returncode == 0
+    assert not list(out.rglob("*.part"))
+
+
+@pytest.mark.slow
+def test_a_school_without_pupils_is_named_and_the_others_build(pack, two, data, tmp_path, capsys):
+    """A school listed in schools.csv with no pupils: the others build, the run names it with the reason, the index
+    has its row, and the exit code says something is wrong."""
+    import shutil
+
+    from toolkit.cli import main
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    for ref in data.parent.glob("national*.parquet"):
+        shutil.copy(ref, tmp_path / ref.name)
+    with (copy / "schools.csv").open("a") as f:
+        f.write(
+            "9252099,Emptyfield Primary School (synthetic),925,Primary,Synthetic Demo Trust,True,False" + "," * 6 + "\n"
+        )
+    out = tmp_path / "out"
+    code = main(
+        ["reports", "--data", str(copy), "--out", str(out), "--schools", "9252099", two[0], "--reports", "summary"]
+    )
+    said = capsys.readouterr()
+    assert code == 1
+    assert (
+        "No reports for Emptyfield Primary School (synthetic) (9252099): no pupils in the pupil file"
+        in said.err + said.out
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [r["status"] for r in manifest["reports"]] == ["done"]
+    assert manifest["schools_without_reports"][0]["school_id"] == "9252099"
+    assert re.search(r'<td>9252099</td><td class="failed"[^>]*>no reports: no pupils', (out / "index.html").read_text())
+
+
 def test_engine_reports_errors_like_papermill(tmp_path):
     import papermill
 

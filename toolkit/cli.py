@@ -446,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     ups.add_argument("--school", help="DfE number")
     ups.add_argument("--hide-inactive", action="store_true", help="only uploads being processed or analysed")
     ups.add_argument("--delete", type=int, metavar="ID", help="delete an upload (its history row stays)")
+    ups.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild a damaged upload history from the uploaded files kept in DATA/uploads",
+    )
     ups.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
     ups.set_defaults(run=_uploads)
     return parser
@@ -508,11 +513,17 @@ def _upload(args: argparse.Namespace) -> int:
 
 
 def _uploads(args: argparse.Namespace) -> int:
-    from toolkit.intake.uploads import UploadStore
+    from toolkit.intake.uploads import UploadHistoryError, UploadStore, rebuild
 
     try:
+        if args.rebuild:
+            moved, count = rebuild(Path(args.data))
+            _say(
+                f"Upload history rebuilt from {count} kept file(s)"
+                + (f"; the damaged history is kept as {moved}" if moved else "")
+            )
         store = UploadStore(Path(args.data))
-    except FileNotFoundError as err:
+    except (FileNotFoundError, UploadHistoryError) as err:
         print(err, file=sys.stderr)
         return 1
     if args.delete is not None:
@@ -637,7 +648,8 @@ def _reports(args: argparse.Namespace) -> int:
     except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)
         return 1
-    return 1 if any(r["status"] == "failed" for r in manifest["reports"]) else 0
+    failed = any(r["status"] == "failed" for r in manifest["reports"]) or manifest.get("schools_without_reports")
+    return 1 if failed else 0
 
 
 def output_folder(path: Path, option: str = "--out") -> Path:

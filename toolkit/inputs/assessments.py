@@ -18,7 +18,7 @@ from toolkit import parameters
 from toolkit.inputs.entries import IDENTIFIER_RULES
 from toolkit.inputs.load import read_long_table
 from toolkit.inputs.problems import PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, one_of, present, repeated
+from toolkit.inputs.rules import Rule, TableRules, one_of, repeated
 from toolkit.scales.steps import grade_points
 
 TRACKING_COLUMNS = ("upn", "school_id", "academic_year", "term", "subject", "grade")
@@ -43,6 +43,56 @@ def _grade_points(grade) -> int | None:
 def _listed(column: str, allowed, message: str) -> Rule:
     """A rule that ``column`` is one of ``allowed`` (any case, blank not allowed), listing what was found."""
     return Rule(column, message, one_of(column, allowed, case="lower", blank_ok=False), found=True)
+
+
+def foundation_subjects() -> dict[str, list[str]]:
+    """The foundation subjects and their programmes of study (parameters/subject_leader.yaml)."""
+    return {k: list(v or []) for k, v in parameters.load_yaml("subject_leader.yaml")["subjects"].items()}
+
+
+def _known_strand(frame: pd.DataFrame) -> pd.Series:
+    """True where the strand is blank, 'Overall', or a programme of study of the row's subject (any case)."""
+    strands = {k.lower(): {x.lower() for x in v} | {"overall"} for k, v in foundation_subjects().items()}
+    strand = frame["strand"].fillna("").str.strip().str.lower()
+    subject = frame["subject"].fillna("").str.strip().str.lower()
+    return pd.Series(
+        [s == "" or subj not in strands or s in strands[subj] for subj, s in zip(subject, strand)], index=frame.index
+    )
+
+
+def foundation_rules() -> list[Rule]:
+    """A subject the report knows and a strand of it: an unknown one would be dropped from the report while kept in
+    the spreadsheet, so it is refused by row instead."""
+    subjects = foundation_subjects()
+    listing = "; ".join(f"{k}: {', '.join(v)}" for k, v in subjects.items() if v)
+    return [
+        _listed(
+            "subject",
+            list(subjects),
+            f"Subject must be a foundation subject of parameters/subject_leader.yaml ({', '.join(subjects)})",
+        ),
+        Rule(
+            "strand",
+            f"Strand is not a programme of study of its subject ({listing}; blank for the others)",
+            _known_strand,
+            needs=("subject", "strand"),
+            found=True,
+        ),
+    ]
+
+
+def canonical_foundation(frame: pd.DataFrame) -> pd.DataFrame:
+    """Subjects and strands spelt as parameters/subject_leader.yaml spells them (they were matched in any case)."""
+    subjects = foundation_subjects()
+    by_lower = {k.lower(): k for k in subjects}
+    out = frame.copy()
+    out["subject"] = out["subject"].str.strip().str.lower().map(by_lower)
+    strand_names = {(k, x.lower()): x for k, v in subjects.items() for x in [*v, "Overall"]}
+    out["strand"] = [
+        strand_names.get((subj, str(st).strip().lower()), st) if isinstance(st, str) and st.strip() else st
+        for subj, st in zip(out["subject"], out["strand"])
+    ]
+    return out
 
 
 def tracking_rules() -> TableRules:
@@ -77,7 +127,7 @@ def judgement_rules() -> TableRules:
             *IDENTIFIER_RULES,
             ACADEMIC_YEAR,
             _listed("judgement", JUDGEMENTS, "Judgement must be emerging, expected or exceeding"),
-            Rule("subject", "Subject must have a value", present("subject")),
+            *foundation_rules(),
             Rule(
                 "judgement",
                 "Pupil {0} has two judgements for {2} {3} in {1}",
@@ -98,6 +148,7 @@ def count_rules() -> TableRules:
                 one_of("year_group", [str(y) for y in range(1, 7)], blank_ok=False),
             ),
             _listed("group", ("Overall", "Boys", "Girls"), "Group must be Overall, Boys or Girls"),
+            *foundation_rules(),
             *(
                 Rule(
                     col,
@@ -142,7 +193,7 @@ def load_judgements(path: Path | str) -> pd.DataFrame:
     if "strand" not in frame.columns:
         frame["strand"] = pd.NA
     _checked(path, frame.assign(strand=frame["strand"].fillna("")), judgement_rules())
-    out = frame.copy()
+    out = canonical_foundation(frame)
     out["upn"] = out["upn"].str.upper()
     out["judgement"] = out["judgement"].str.strip().str.lower()
     out["academic_year"] = out["academic_year"].astype(int)
@@ -156,7 +207,7 @@ def load_counts(path: Path | str) -> pd.DataFrame:
     if "strand" not in frame.columns:
         frame["strand"] = ""
     _checked(path, frame.assign(strand=frame["strand"].fillna("")), count_rules())
-    out = frame.copy()
+    out = canonical_foundation(frame)
     out["strand"] = out["strand"].fillna("")
     out["year_group"] = out["year_group"].astype(int)
     out["group"] = out["group"].str.strip().str.capitalize()

@@ -17,7 +17,7 @@ from toolkit.inputs.entries import dfe_number_rule, upn_rule, valid_upn
 from toolkit.inputs.layout import ABOUT, RESULTS, fingerprint
 from toolkit.inputs.problems import Problem
 from toolkit.inputs.rules import Rule, TableRules
-from toolkit.scales.identifiers import upn_reason
+from toolkit.scales.identifiers import normalise_upn, upn_reason
 
 UPN_MESSAGE = "UPN must start with a letter, followed by 11 digits, and end with a letter or digit"
 
@@ -141,6 +141,30 @@ def _result_rules(subject: layout.Subject) -> list[Rule]:
     ]
 
 
+def other_school_problems(frame: pd.DataFrame, about: dict) -> list[Problem]:
+    """Rows naming another school than the template's (its About sheet, else the commonest School DFE): a school's
+    upload never carries another school's pupils."""
+    if "School DFE" not in frame or frame.empty:
+        return []
+    named = frame["School DFE"].where(frame["School DFE"] != "")
+    school = str(about.get("school_id") or (named.mode().iloc[0] if named.notna().any() else ""))
+    if not school:
+        return []
+    other = named.notna() & (named != school)
+    return TableRules(
+        "results template",
+        [
+            Rule(
+                "School DFE",
+                f"Row belongs to another school: this template is for school {school}; give those pupils' results "
+                "in their own school's template",
+                lambda f: ~other.reindex(f.index, fill_value=False),
+                found=True,
+            )
+        ],
+    ).problems(frame)
+
+
 def template_rules(keystage: str) -> TableRules:
     """A filled results template's rules (seed 002's messages), for its pupil rows as text."""
     stage, year = keystage.upper().replace("KS", ""), str(layout.year_of(keystage))
@@ -237,7 +261,9 @@ def validate(path: Path | str) -> Validation:
     if problems:  # columns wrong or nothing entered: row checks would only add noise
         return Validation(path, keystage, about.get("school_id"), problems)
     frame = _rows_entered(header, body)
-    problems = template_rules(keystage).problems(frame)
+    if "UPN" in frame:
+        frame["UPN"] = normalise_upn(frame["UPN"])  # the same pupil with a space is the same pupil
+    problems = template_rules(keystage).problems(frame) + other_school_problems(frame, about)
     if frame.empty:
         problems.append(Problem("No pupils: the Results sheet has no pupil rows", None))
     results = frame.assign(row=frame.index.astype(int) + 2).reset_index(drop=True)

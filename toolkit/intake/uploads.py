@@ -47,6 +47,32 @@ CREATE INDEX IF NOT EXISTS uploads_school ON uploads (school_id, keystage, statu
 """
 
 
+class UploadHistoryError(ValueError):
+    """The upload history database cannot be read."""
+
+
+def rebuild(folder: Path | str) -> tuple[Path | None, int]:
+    """A new upload history from the files kept in ``<folder>/uploads``, oldest first (each validated again; the
+    latest valid one per school and key stage is the one analysed). The damaged database is moved aside, never
+    deleted. Returns where it went (None if there was none) and how many files were recorded. Who uploaded each
+    file and its original name lived only in the damaged database: they read 'rebuilt' and the stored name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such data folder; nothing was created")
+    db = folder / "uploads.sqlite"
+    moved = None
+    if db.exists():
+        moved = db.with_name(f"uploads.sqlite.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        db.replace(moved)
+        for extra in ("-wal", "-shm"):
+            Path(str(db) + extra).unlink(missing_ok=True)
+    store = UploadStore(folder)
+    kept = sorted(store.files.glob("*.xlsx"), key=lambda p: (p.stat().st_mtime, p.name))
+    for path in kept:
+        store.upload(path, "rebuilt")
+    return moved, len(kept)
+
+
 class UploadStore:
     """The upload history of a data folder: ``<folder>/uploads.sqlite`` and ``<folder>/uploads/<sha256>.xlsx``."""
 
@@ -60,8 +86,16 @@ class UploadStore:
         self.files = self.folder / "uploads"
         self.files.mkdir(parents=True, exist_ok=True)
         self.db = self.folder / "uploads.sqlite"
-        with self._connect() as con:
-            con.executescript(SCHEMA)
+        try:
+            with self._connect() as con:
+                con.executescript(SCHEMA)
+                con.execute("SELECT COUNT(*) FROM uploads").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise UploadHistoryError(
+                f"{self.db}: the upload history is damaged ({err}). The uploaded files themselves are kept in "
+                f"{self.files}; rebuild the history from them with `toolkit uploads --data {self.folder} --rebuild` "
+                "(the damaged file is kept beside it)"
+            ) from None
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db, timeout=60, isolation_level=None)

@@ -537,15 +537,37 @@ def run_batch(
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
-    manifest = write_manifest(out, outcomes, input_hashes, code, elapsed)
+    idle = schools_without_reports(run, ids)
+    manifest = write_manifest(out, outcomes, input_hashes, code, elapsed, idle)
     write_index(out, manifest)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "failed", "skipped")}
     say(f"Reports: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped in {elapsed:.1f} s")
+    for school in idle:
+        say(f"No reports for {school['school_name']} ({school['school_id']}): {school['reason']}")
     say(f"Index: {out / 'index.html'}")
     return manifest
 
 
-def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code: dict, elapsed: float) -> dict:
+def schools_without_reports(run: PreparedRun, ids: list[str]) -> list[dict]:
+    """Schools listed in the data whose data supports no report at all, with the reason in words."""
+    idle = []
+    for school_id in ids:
+        info = run.school_info(school_id)
+        if info.get("reports"):
+            continue
+        pupils = len(run.table(school_id, "pupils")) if run.has_table(school_id, "pupils") else 0
+        reason = (
+            "no pupils in the pupil file and no past results"
+            if not pupils
+            else "its pupils are in no year group a report covers (Years 1-6, or KS2/KS5 results)"
+        )
+        idle.append({"school_id": school_id, "school_name": info.get("school_name") or school_id, "reason": reason})
+    return idle
+
+
+def write_manifest(
+    out: Path, outcomes: list[Outcome], input_hashes: dict, code: dict, elapsed: float, idle: list[dict] = ()
+) -> dict:
     versions = package_versions()
     settings = {}
     rows = []
@@ -585,6 +607,7 @@ def write_manifest(out: Path, outcomes: list[Outcome], input_hashes: dict, code:
         "packages": versions,
         "seconds": round(elapsed, 1),
         "reports": rows,
+        "schools_without_reports": list(idle),
     }
     write_whole(out / "manifest.json", json.dumps(manifest, indent=2))
     (out / JOURNAL).unlink(missing_ok=True)
@@ -636,6 +659,11 @@ def write_index(out: Path, manifest: dict) -> None:
         + "".join(_index_cell(reports.get(r)) for r in columns)
         + "</tr>"
         for school_id, reports in by_school.items()
+    ]
+    rows += [
+        f"<tr><td>{html.escape(x['school_name'])}</td><td>{x['school_id']}</td>"
+        f'<td class="failed" colspan="{max(1, len(columns))}">no reports: {html.escape(x["reason"])}</td></tr>'
+        for x in manifest.get("schools_without_reports", [])
     ]
     banner = (
         '<p class="banner">SYNTHETIC DATA: every pupil and school here is generated; no real pupil appears.</p>'

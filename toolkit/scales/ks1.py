@@ -86,11 +86,9 @@ def ks1_aps(reading: pd.Series, writing: pd.Series, maths: pd.Series, min_subjec
 def framework_of(reading: pd.Series, writing: pd.Series, maths: pd.Series) -> pd.Series:
     """``"2019"`` for pupils with any old-level code (W, 1, 2C ...), else ``"2016"``."""
     levels = {c.upper() for c in level_codes()["code"]}
-    old = (
-        pd.concat([reading, writing, maths], axis=1)
-        .apply(lambda col: col.astype("string").str.strip().str.upper().isin(levels))
-        .any(axis=1)
-    )
+    old = np.zeros(len(reading), dtype=bool)
+    for codes in (reading, writing, maths):
+        old |= codes.astype("string").str.strip().str.upper().isin(levels).to_numpy(dtype=bool)
     return pd.Series(np.where(old, "2019", "2016"), index=reading.index, dtype="string")
 
 
