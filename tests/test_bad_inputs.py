@@ -422,3 +422,44 @@ def test_commands_answer_in_sentences(case, argv, code, expected, small_referenc
 
 def test_catalogue_holds_at_least_100_cases():
     assert len(LOADERS) * len(FAULTS) + len(VALUES) + len(COMMANDS) + 2 + 4 + 1 >= 100
+
+
+# --------------------------------------------------------------------------------------- property-based
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ANY_CELL = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["", " ", "=1+1", "Zoë", "9252000", UPN[0], UPN[0].lower(), "2015-09-01", "31/02/2020", "N", "Y"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=600), suffix=st.sampled_from([".csv", ".xlsx", ".parquet"]))
+def test_any_bytes_get_a_sentence_never_a_traceback(data, suffix, tmp_path):
+    path = tmp_path / f"any{suffix}"
+    path.write_bytes(data)
+    for loader in LOADERS:
+        try:
+            loader.load(path)
+        except PupilDataError as refused:
+            assert path.name in str(refused)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(ANY_CELL, min_size=0, max_size=10), max_size=6), sep=st.sampled_from([",", ";", "\t"]))
+def test_any_cells_under_a_real_header_get_a_sentence_never_a_traceback(rows, sep, tmp_path):
+    import csv
+    import io
+
+    for loader in LOADERS:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=sep).writerows([loader.header, *rows])
+        path = tmp_path / "cells.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        try:
+            frame = loader.load(path)
+        except PupilDataError as refused:
+            assert str(refused).startswith(str(path))
+            continue
+        assert len(frame) <= len(rows)

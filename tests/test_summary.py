@@ -49,7 +49,7 @@ def test_target_sentence_groups_measures_by_place():
     )
     text = target_sentence(table)
     assert text.startswith(
-        "The aggregated targets sit below FFT50 in reading, mathematics; at or above FFT5 in writing."
+        "The aggregated targets sit below FFT50 for reading; mathematics. They sit at or above FFT5 for writing."
     )
 
 

@@ -27,7 +27,7 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     )
     ax.set_xlim(0, 100)
     ax.set(xlabel=xlabel, ylabel="", title=title)
-    ax.legend(loc="lower right", frameon=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55 / (0.3 * len(t) + 1.0)), ncol=2, frameon=False)
     return fig
 
 

@@ -178,10 +178,10 @@ def target_sentence(targets: pd.DataFrame) -> str:
     for measure, place in zip(targets["Measure"], targets["Targets are"]):
         if place:
             by_place.setdefault(place, []).append(measure.lower())
-    parts = [f"{place} in {', '.join(measures)}" for place, measures in by_place.items()]
+    parts = [f"{place} for {'; '.join(measures)}" for place, measures in by_place.items()]
     return (
-        "The aggregated targets sit " + "; ".join(parts) + ". FFT50 is average progress, FFT20 that of the top 20% "
-        "of schools, FFT5 the top 5%: targets below FFT50 expect less than similar pupils usually achieve."
+        "The aggregated targets sit " + ". They sit ".join(parts) + ". FFT50 is average progress, FFT20 that of "
+        "the top 20% of schools, FFT5 the top 5%: targets below FFT50 expect less than similar pupils usually achieve."
         if parts
         else "No Year 6 pupil has a target yet."
     )

@@ -40,7 +40,7 @@ def are_chart(dist: pd.DataFrame, title: str):
         left = left + d[f"% {status}"]
     ax.invert_yaxis()
     ax.set(xlim=(0, 100), xlabel="% of pupils", title=title)
-    ax.legend(loc="lower right", fontsize=7, frameon=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.28 * len(d) + 1.2)), ncol=3, fontsize=7, frameon=False)
     return fig
 
 
