@@ -382,6 +382,41 @@ def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, tw
 
 
 @pytest.mark.slow
+def test_kill_9_mid_run_then_the_next_run_redoes_only_what_did_not_finish(data, two, tmp_path):
+    """A real kill -9 of `toolkit reports` once some reports are journaled: the next run skips exactly those."""
+    import os
+    import signal
+    import sys
+
+    from toolkit.reports.batch import JOURNAL, read_journal
+
+    out = tmp_path / "killed"
+    argv = [sys.executable, "-m", "toolkit", "reports", "--data", str(data), "--out", str(out), "--schools", *two]
+    argv += ["--reports", "summary,estimates,targets,groups,va", "--jobs", "1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(read_journal(out)) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    finished = {(r["school_id"], r["report"]) for r in read_journal(out)}
+    assert 2 <= len(finished) < 10 and not (out / "manifest.json").exists()
+    again = run_batch(
+        find_inputs(data),
+        out,
+        schools=two,
+        reports=["summary", "estimates", "targets", "groups", "va"],
+        jobs=2,
+        progress=False,
+        say=lambda m: None,
+    )
+    status = {(r["school_id"], r["report"]): r["status"] for r in again["reports"]}
+    assert {k for k, s in status.items() if s == "skipped"} == finished
+    assert all(s == "done" for k, s in status.items() if k not in finished)
+    assert not (out / JOURNAL).exists() and not list(out.rglob("*.part"))
+
+
+@pytest.mark.slow
 def test_a_school_without_pupils_is_named_and_the_others_build(pack, two, data, tmp_path, capsys):
     """A school listed in schools.csv with no pupils: the others build, the run names it with the reason, the index
     has its row, and the exit code says something is wrong."""

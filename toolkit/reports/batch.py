@@ -527,6 +527,8 @@ def run_batch(
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
     ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
+    for stale in out.rglob("*.part"):  # half-written by a run that was killed: never a result
+        stale.unlink(missing_ok=True)
     tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
     outcomes, todo = reusable(tasks, out, force)
     bar = tqdm(
