@@ -1,5 +1,6 @@
 """The what-if dashboard: state logic, saving for the report pack, and a real browser driving Voila."""
 
+import contextlib
 import os
 import re
 import signal
@@ -178,16 +179,26 @@ def dashboard(run, request):
         urllib.request.urlopen(url, timeout=5)
 
 
-@pytest.mark.slow
-def test_dashboard_in_a_real_browser(dashboard, tmp_path):
+@contextlib.contextmanager
+def opened(url: str, width: int, height: int):
+    """A page of Debian's Chromium (through Playwright) at ``url`` in a ``width`` x ``height`` window."""
     from playwright.sync_api import sync_playwright
 
     from toolkit.reports.render import chromium_path
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(dashboard)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(url)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_dashboard_in_a_real_browser(dashboard, tmp_path):
+    with opened(dashboard, 1300, 1000) as page:
         shown = page.locator(".whatif-expected")
         shown.wait_for(timeout=120_000)
         before = pct(shown.inner_text())
@@ -198,7 +209,6 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
         )
         after = pct(page.locator(".whatif-expected").inner_text())
         page.screenshot(path=str(tmp_path / "what_if.png"), full_page=True)
-        browser.close()
     assert after > before
     assert (tmp_path / "what_if.png").stat().st_size > 20_000
 
@@ -208,14 +218,7 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
 def test_presenter_mode_suits_a_webinar_at_1280_by_720(dashboard, tmp_path):
     """A large headline, one line defining the level, the selected level visibly marked, Percentile selectable
     (even at 50, which FFT50 also is), the pupil table one click away at 1280x720, and no Save button."""
-    from playwright.sync_api import sync_playwright
-
-    from toolkit.reports.render import chromium_path
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(dashboard)
+    with opened(dashboard, 1280, 720) as page:
         big = page.locator(".whatif-big .whatif-expected")
         big.wait_for(timeout=120_000)
         assert float(big.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 30
@@ -240,7 +243,6 @@ def test_presenter_mode_suits_a_webinar_at_1280_by_720(dashboard, tmp_path):
         assert box is not None and box["y"] + box["height"] <= 720, box
         assert first.locator("td").first.inner_text().startswith("Pupil ")
         page.screenshot(path=str(tmp_path / "presenter_pupils.png"))
-        browser.close()
 
 
 def test_presenter_mode_on_real_data_is_refused_in_a_sentence(run, capsys, monkeypatch):
