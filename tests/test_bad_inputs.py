@@ -18,6 +18,7 @@ from toolkit.cli import main
 from toolkit.inputs import PupilDataError, load_pupils
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.entries import load_entries
+from toolkit.inputs.gcse_results import load_gcse_results
 from toolkit.scales import make_upn
 
 UPN = [make_upn(925, 2000, 2019, i) for i in range(1, 6)]
@@ -51,6 +52,15 @@ LOADERS = [
         ],
     ),
     Loader(
+        "GCSE results",
+        load_gcse_results,
+        ["upn", "school_id", "forename", "surname", "subject", "grade"],
+        [
+            [UPN[0], "9254000", "Zoë", "Jones", "Mathematics", "7"],
+            [UPN[1], "9254000", "Siân", "Evans", "Combined Science", "6-5"],
+        ],
+    ),
+    Loader(
         "tracking grades",
         load_tracking,
         ["upn", "school_id", "academic_year", "term", "subject", "grade"],
@@ -75,6 +85,9 @@ LOADERS = [
         ],
     ),
 ]
+
+
+BY_NAME = {loader.name: loader for loader in LOADERS}
 
 
 def text(loader: Loader, sep: str = ",") -> str:
@@ -277,10 +290,14 @@ def test_a_misspelt_required_column_gets_a_hint(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("loader", "change", "expected"),
     [
-        (LOADERS[3], {"subject": "Astrology"}, "Subject must be a foundation subject"),
-        (LOADERS[3], {"subject": "Science", "strand": "Alchemy"}, "Strand is not a programme of study"),
-        (LOADERS[4], {"subject": "Cookery"}, "Subject must be a foundation subject"),
-        (LOADERS[4], {"subject": "PE", "strand": "Chess"}, "Strand is not a programme of study"),
+        (BY_NAME["subject judgements"], {"subject": "Astrology"}, "Subject must be a foundation subject"),
+        (
+            BY_NAME["subject judgements"],
+            {"subject": "Science", "strand": "Alchemy"},
+            "Strand is not a programme of study",
+        ),
+        (BY_NAME["subject counts"], {"subject": "Cookery"}, "Subject must be a foundation subject"),
+        (BY_NAME["subject counts"], {"subject": "PE", "strand": "Chess"}, "Strand is not a programme of study"),
     ],
     ids=[
         "judgement of an unknown subject",
@@ -299,7 +316,7 @@ def test_unknown_foundation_subjects_and_strands_are_refused_not_dropped(loader,
 
 
 def test_foundation_subjects_in_any_case_are_spelt_as_the_report_spells_them(tmp_path):
-    loader = LOADERS[3]
+    loader = BY_NAME["subject judgements"]
     rows = [[UPN[0], "9252000", "2027", "science", "biology", "expected"]]
     frame = loader.load(_write(tmp_path / "f.csv", "\n".join(",".join(r) for r in [loader.header, *rows]) + "\n"))
     assert frame[["subject", "strand"]].iloc[0].tolist() == ["Science", "Biology"]
@@ -379,6 +396,38 @@ def _command_cases():
             "no pupil has a KS1 result",
         ),
         (
+            "ks4 results of pupils missing from the pupil file",
+            lambda t, r: [
+                "ks4",
+                "--pupils",
+                str(pupils_csv(t, LOADERS[0].rows[:1])),
+                "--results",
+                str(_write(t / "results.csv", f"upn,school_id,subject,grade\n{UPN[1]},9254000,Mathematics,5\n")),
+                "--year",
+                "2027",
+                "--out",
+                str(t / "k"),
+            ],
+            1,
+            "are not in",
+        ),
+        (
+            "ks4 in a year the policy calendar does not cover",
+            lambda t, r: [
+                "ks4",
+                "--pupils",
+                str(pupils_csv(t, LOADERS[0].rows[:1])),
+                "--results",
+                str(_write(t / "results.csv", f"upn,school_id,subject,grade\n{UPN[0]},9254000,Mathematics,5\n")),
+                "--year",
+                "2012",
+                "--out",
+                str(t / "k"),
+            ],
+            1,
+            "has no entry for Progress 8 in 2012",
+        ),
+        (
             "check a folder",
             lambda t, r: ["check", str(t)],
             1,
@@ -421,7 +470,7 @@ def test_commands_answer_in_sentences(case, argv, code, expected, small_referenc
 
 
 def test_catalogue_holds_at_least_100_cases():
-    assert len(LOADERS) * len(FAULTS) + len(VALUES) + len(COMMANDS) + 2 + 4 + 1 >= 100
+    assert len(LOADERS) * len(FAULTS) + len(VALUES) + len(COMMANDS) + 2 + 4 + 1 >= 100  # 195 with six loaders
 
 
 # --------------------------------------------------------------------------------------- property-based

@@ -23,6 +23,7 @@ Commands:
   check            check a pupil file (CSV, XLSX, Parquet) and list every problem by row and column
   estimates        estimates with chances of each band at a challenge level, one row per pupil
   va               school value added with 95% confidence intervals (DfE or FFT-style)
+  ks4              Attainment 8, Progress 8 (the DfE's published model), EBacc, English and maths
 """
 
 
@@ -155,6 +156,58 @@ def _estimates(args: argparse.Namespace) -> int:
     _say(
         f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
         f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}"
+    )
+    return 0
+
+
+def _ks4(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from toolkit.inputs.cells import inert_frame
+    from toolkit.inputs.gcse_results import load_gcse_results
+    from toolkit.methods import ks4, policy
+
+    out = output_folder(Path(args.out))
+    pupils, results = _load(args.pupils), load_gcse_results(args.results)
+    entry = policy.status(policy.PROGRESS_8, args.year)
+    official = entry.has_baseline
+    if not official and not args.unofficial:
+        _say(f"{entry.refusal()}. Attainment 8, EBacc and English and maths are written; give --unofficial for P8.")
+    cohort = pupils[pupils["upn"].isin(results["upn"])].reset_index(drop=True)
+    missing = sorted(set(results["upn"]) - set(cohort["upn"]))
+    if missing:
+        raise ValueError(
+            f"{args.results}: {len(missing)} pupil(s) with results are not in {args.pupils} (first: {missing[0]}); "
+            "every pupil needs a row there for their KS2 prior attainment"
+        )
+    if cohort.empty:
+        raise ValueError(f"{args.results}: no pupil with results; nothing written")
+    a8 = ks4.attainment8(results, cohort["upn"])
+    ks2_year = cohort["ks2_year"] if "ks2_year" in cohort else args.year - 5
+    scored = ks4.progress8(a8, ks4.ks2_prior(cohort, ks2_year))
+    scored = scored.merge(ks4.headline_flags(results, cohort["upn"]), on="upn")
+    scored.insert(1, "school_id", cohort["school_id"].to_numpy())
+    if not official and not args.unofficial:
+        p8_columns = [c for c in scored if c.startswith(("p8", "est_"))]
+        scored[p8_columns] = pd.NA
+        scored["included"] = False
+        scored["reason"] = f"no official Progress 8 in {args.year}: {entry.reason}"
+    status = policy.label(entry.status if official else policy.UNOFFICIAL) if official or args.unofficial else ""
+    scored["p8_status"] = status
+    schools = ks4.school_scores(scored.assign(included=True), "school_id")[["school_id", "pupils", "a8"]]
+    flags = scored.groupby("school_id")[["eng_maths_4", "eng_maths_5", "ebacc_entered", "ebacc_4", "ebacc_5"]]
+    schools = schools.merge((100 * flags.mean()).add_prefix("pct_").reset_index(), on="school_id")
+    if status:
+        p8 = ks4.school_scores(scored, "school_id").drop(columns="a8").rename(columns={"pupils": "p8_pupils"})
+        schools = schools.merge(p8, on="school_id", how="left").assign(p8_status=status)
+    out.mkdir(parents=True, exist_ok=True)
+    inert_frame(scored).to_csv(out / "pupils.csv", index=False, float_format="%.4f")
+    inert_frame(schools).to_csv(out / "schools.csv", index=False, float_format="%.4f")
+    left_out = int((~scored["included"]).sum()) if status else 0
+    _say(
+        f"KS4 {args.year}: {len(scored):,} pupils in {len(schools)} school(s); "
+        + (f"Progress 8 ({status}), {left_out} pupil(s) without a KS2 baseline left out" if status else "no P8")
+        + f": {out / 'pupils.csv'}, {out / 'schools.csv'}"
     )
     return 0
 
@@ -352,6 +405,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     va.add_argument("--out", required=True, help="output CSV, one row per school and subject")
     va.set_defaults(run=_va)
+
+    k4 = sub.add_parser(
+        "ks4",
+        help="Attainment 8, Progress 8 on the DfE's published model, EBacc and English and maths",
+        description="Score a KS4 cohort: per pupil Attainment 8 and its elements (the DfE's slot rules), EBacc and "
+        "English and maths, the KS2 prior attainment and Progress 8 from the DfE's published model "
+        "(parameters/ks4.yaml); per school A8, P8 and elements with 95%% intervals. Years without an official "
+        "Progress 8 (2025, 2026) get none unless --unofficial (docs/methodology.md).",
+    )
+    k4.add_argument("--pupils", required=True, help="pupil table with ks2_reading and ks2_maths (CSV, XLSX, Parquet)")
+    k4.add_argument("--results", required=True, help="GCSE results: upn, school_id, subject, grade")
+    k4.add_argument("--year", type=int, required=True, help="the summer of the results, e.g. 2027")
+    k4.add_argument("--unofficial", action="store_true", help="apply P8 in a year without an official measure")
+    k4.add_argument("--out", required=True, help="output folder: pupils.csv and schools.csv")
+    k4.set_defaults(run=_ks4)
 
     rep = sub.add_parser(
         "reports",

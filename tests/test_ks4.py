@@ -1,0 +1,196 @@
+"""Attainment 8 slot rules and Progress 8 on the DfE's published 2023/24 model, against hand-worked examples."""
+
+import pandas as pd
+import pytest
+
+from toolkit.methods import ks4
+from toolkit.scales import gcse
+
+
+def results(rows: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:
+    return pd.DataFrame([{"upn": upn, "subject": s, "grade": g} for upn, entries in rows.items() for s, g in entries])
+
+
+EXAMPLES = {
+    # both Englishes (6 doubled, the 5 to open), maths 7, combined science 6-5 (two EBacc slots), history 4;
+    # French 3 is left for the open slots with English literature 5, art 7 and music 2.
+    "full": [
+        ("English Language", "6"),
+        ("English Literature", "5"),
+        ("Mathematics", "7"),
+        ("Combined Science", "6-5"),
+        ("History", "4"),
+        ("French", "3"),
+        ("Art and Design", "7"),
+        ("Music", "2"),
+    ],
+    # one English only: counted once; three separate sciences and geography compete for the EBacc slots.
+    "one English": [
+        ("English Language", "5"),
+        ("Mathematics", "4"),
+        ("Biology", "6"),
+        ("Chemistry", "5"),
+        ("Physics", "4"),
+        ("Geography", "7"),
+        ("Drama", "6"),
+    ],
+    # history entered twice (two boards): counted once, its better grade.
+    "discounted pair": [
+        ("English Language", "4"),
+        ("English Literature", "4"),
+        ("Mathematics", "5"),
+        ("History", "6"),
+        ("History", "4"),
+        ("Spanish", "5"),
+    ],
+    # fewer than eight qualifications, and an X (no result) in a subject.
+    "few": [("English Literature", "3"), ("Mathematics", "2"), ("Geography", "X"), ("Music", "U")],
+}
+
+
+@pytest.mark.parametrize(
+    ("pupil", "english", "maths", "ebacc", "open_", "a8", "ebacc_slots", "open_slots"),
+    [
+        ("full", 12, 14, 15, 15, 56, 3, 3),  # 6x2; 7x2; 6+5+4; 7+5+3
+        ("one English", 5, 8, 18, 10, 41, 3, 2),  # 5 once; 4x2; 7+6+5; 6+4
+        ("discounted pair", 8, 10, 11, 4, 33, 2, 1),  # 4x2; 5x2; 6+5 (history once); the other English 4
+        ("few", 3, 4, 0, 0, 7, 0, 1),  # literature alone once; 2x2; geography X is no entry; music U fills 0
+    ],
+)
+def test_attainment8_slot_rules_by_hand(pupil, english, maths, ebacc, open_, a8, ebacc_slots, open_slots):
+    row = ks4.attainment8(results({pupil: EXAMPLES[pupil]})).iloc[0]
+    assert (row["english"], row["maths"], row["ebacc"], row["open"], row["a8"]) == (english, maths, ebacc, open_, a8)
+    assert (row["ebacc_slots"], row["open_slots"]) == (ebacc_slots, open_slots)
+
+
+def test_combined_science_is_two_results_written_higher_first():
+    assert gcse.double_award("6-5") == (6.0, 5.0) == gcse.double_award("65") == gcse.double_award("6/5")
+    assert gcse.double_award("4") == (4.0, 4.0)
+    with pytest.raises(ValueError, match="higher first"):
+        gcse.double_award("4-5")
+    with pytest.raises(ValueError, match="not a GCSE grade"):
+        gcse.grade_points("A*")
+
+
+def test_english_and_maths_and_ebacc_flags():
+    flags = ks4.headline_flags(results(EXAMPLES)).set_index("upn")
+    assert flags.loc["full", "eng_maths_4"] and flags.loc["full", "eng_maths_5"]
+    assert flags.loc["full", "ebacc_entered"] and not flags.loc["full", "ebacc_4"]  # French 3
+    assert not flags.loc["one English", "ebacc_entered"]  # one English, no language
+    assert flags.loc["discounted pair", "eng_maths_4"] and not flags.loc["discounted pair", "eng_maths_5"]
+    assert not flags.loc["few", "eng_maths_4"]
+
+
+def test_progress8_from_the_published_2023_24_model():
+    """KS2 reading 100 and maths 101: prior 100.5, group 15 (100.5 to 101), estimate 37.27 (English 8.39, maths
+    7.31, EBacc 10.39, open 11.17). A8 56 -> P8 (56 - 37.27) / 10 = 1.873; English (12 - 8.39) / 2 = 1.805."""
+    a8 = ks4.attainment8(results({"full": EXAMPLES["full"]}))
+    pupils = pd.DataFrame({"ks2_reading": ["100"], "ks2_maths": ["101"]})
+    p8 = ks4.progress8(a8, ks4.ks2_prior(pupils, 2019)).iloc[0]
+    assert p8["ks2_prior"] == 100.5 and p8["p8_group"] == 15 and p8["p8_estimate"] == 37.27
+    assert p8["p8"] == pytest.approx(1.873)
+    assert p8["p8_english"] == pytest.approx(1.805) and p8["p8_maths"] == pytest.approx(3.345)
+    assert p8["p8_ebacc"] == pytest.approx((15 - 10.39) / 3) and p8["p8_open"] == pytest.approx((15 - 11.17) / 3)
+    assert p8["included"] and p8["reason"] == ""
+
+
+def test_prior_attainment_uses_nominal_scores_and_one_subject_when_one_exists():
+    pupils = pd.DataFrame({"ks2_reading": ["N", "104", None], "ks2_maths": ["95", None, None]})
+    prior = ks4.ks2_prior(pupils, 2019)
+    assert prior.iloc[0] == (79 + 95) / 2  # N at the DfE's nominal 79 (KS2 2019)
+    assert prior.iloc[1] == 104  # reading only
+    assert pd.isna(prior.iloc[2])
+    groups = ks4.prior_group(prior)
+    assert groups.iloc[0] == 3 and groups.iloc[1] == 18  # 86.5 to 87.5; 103.5 to 104
+    p8 = ks4.progress8(ks4.attainment8(results({"a": [("Mathematics", "5")]}), pd.Series(["a", "b", "c"])), prior)
+    assert not p8["included"].iloc[2] and "no KS2" in p8["reason"].iloc[2]
+
+
+def test_school_interval_from_the_published_sd():
+    pupils = pd.DataFrame(
+        {"school_id": ["1"] * 4, "included": [True] * 4, "a8": [40.0] * 4, "p8": [0.5, -0.5, 1.0, 0.0]}
+        | {f"p8_{e}": [0.0] * 4 for e in ks4.ELEMENTS}
+    )
+    school = ks4.school_scores(pupils).iloc[0]
+    half = 1.96 * 1.41628 / 2
+    assert school["pupils"] == 4 and school["p8"] == 0.25
+    assert school["p8_low"] == pytest.approx(0.25 - half) and school["p8_high"] == pytest.approx(0.25 + half)
+
+
+def test_another_years_model_dropped_in_changes_the_result_without_code(tmp_path, monkeypatch):
+    folder = tmp_path / "params"
+    (folder / "ks4").mkdir(parents=True)
+    table = ks4.model()
+    table["a8"] = table["a8"] + 10  # a harder year
+    table.to_csv(folder / "ks4" / "progress8_model_2023-24.csv", index=False)
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(folder))
+    a8 = ks4.attainment8(results({"full": EXAMPLES["full"]}))
+    p8 = ks4.progress8(a8, pd.Series([100.5])).iloc[0]
+    assert p8["p8_estimate"] == pytest.approx(47.27) and p8["p8"] == pytest.approx(0.873)
+
+
+def _cohort(tmp_path):
+    from toolkit.scales import make_upn
+
+    upn = [make_upn(925, 4000, 2016, i) for i in (1, 2, 3)]
+    pupils = pd.DataFrame(
+        {
+            "upn": upn,
+            "school_id": "9254000",
+            "forename": ["Ann", "Bo", "Cy"],
+            "surname": ["Lee", "Ray", "Poe"],
+            "dob": ["2010-10-01", "2011-01-05", "2011-03-09"],
+            "gender": ["F", "M", "F"],
+            "year_group": "11",
+            "academic_year": "2027",
+            "ks2_reading": ["100", "N", ""],
+            "ks2_maths": ["101", "95", ""],
+        }
+    )
+    pupils.to_csv(tmp_path / "pupils.csv", index=False)
+    rows = [(upn[0], s, g) for s, g in EXAMPLES["full"]] + [(upn[1], s, g) for s, g in EXAMPLES["one English"]]
+    rows += [(upn[2], "Mathematics", "4")]
+    pd.DataFrame(rows, columns=["upn", "subject", "grade"]).assign(school_id="9254000").to_csv(
+        tmp_path / "results.csv", index=False
+    )
+    return upn
+
+
+def test_ks4_command_writes_pupils_and_schools(tmp_path, capsys):
+    from toolkit.cli import main
+
+    upn = _cohort(tmp_path)
+    argv = ["ks4", "--pupils", str(tmp_path / "pupils.csv"), "--results", str(tmp_path / "results.csv")]
+    assert main([*argv, "--year", "2027", "--out", str(tmp_path / "out")]) == 0
+    pupils = pd.read_csv(tmp_path / "out" / "pupils.csv", dtype={"school_id": str}).set_index("upn")
+    assert pupils.loc[upn[0], "a8"] == 56 and pupils.loc[upn[0], "p8"] == pytest.approx(1.873)
+    assert pupils.loc[upn[1], "ks2_prior"] == 87  # N at its nominal 79 with maths 95 (KS2 2022: documented default)
+    assert not pupils.loc[upn[2], "included"] and "no KS2" in pupils.loc[upn[2], "reason"]
+    schools = pd.read_csv(tmp_path / "out" / "schools.csv", dtype={"school_id": str}).iloc[0]
+    assert schools["pupils"] == 3 and schools["p8_pupils"] == 2 and schools["p8_status"] == "official"
+    assert schools["pct_eng_maths_4"] == pytest.approx(200 / 3)
+    # 2026: no official P8 (no KS2 tests in 2021); A8 is still written, P8 only with --unofficial
+    assert main([*argv, "--year", "2026", "--out", str(tmp_path / "o26")]) == 0
+    assert "The DfE publishes no Progress 8 for KS4 2026" in capsys.readouterr().err
+    none = pd.read_csv(tmp_path / "o26" / "pupils.csv")
+    assert none["p8"].isna().all() and none["a8"].notna().all() and none["reason"].str.contains("no official").all()
+    assert main([*argv, "--year", "2026", "--unofficial", "--out", str(tmp_path / "u26")]) == 0
+    assert (pd.read_csv(tmp_path / "u26" / "schools.csv")["p8_status"] == "not an official measure").all()
+
+
+def test_gcse_results_are_checked_by_row_and_column(tmp_path):
+    from toolkit.inputs import PupilDataError
+    from toolkit.inputs.gcse_results import load_gcse_results
+    from toolkit.scales import make_upn
+
+    upn = make_upn(925, 4000, 2016, 1)
+    path = tmp_path / "results.csv"
+    path.write_text(
+        f"upn,school_id,subject,grade\n{upn},9254000,mathematics,7\n{upn},9254000,Astrology,5\n"
+        f"{upn},9254000,Combined Science,4-5\n{upn},9254000,History,A*\n"
+    )
+    with pytest.raises(PupilDataError) as refused:
+        load_gcse_results(path)
+    said = str(refused.value)
+    assert "Subject is not one the KS4 measures count" in said and "Row: 3" in said
+    assert "Grade must be 9-1 or U" in said and "Rows: 4, 5" in said

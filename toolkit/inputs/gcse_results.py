@@ -1,0 +1,72 @@
+"""Load GCSE results (one row per pupil and subject; ``toolkit.methods.ks4``) with the pupil loader's rules: every
+problem named by file, row and column; nothing loaded when anything is wrong; extra columns kept as text.
+
+| column | required | meaning |
+| --- | --- | --- |
+| upn | yes | the pupil's UPN |
+| school_id | yes | DfE number of the school |
+| subject | yes | a subject of ``parameters/ks4/gcse_subjects.csv`` (any case), e.g. English Language |
+| grade | yes | 9-1 or U; combined science two grades, higher first (6-5); X, A ... no result |
+| academic_year | | the summer of the results, e.g. 2026 |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.inputs.entries import dfe_number_rule, upn_rule
+from toolkit.inputs.load import read_long_table
+from toolkit.inputs.problems import PupilDataError
+from toolkit.inputs.rules import Rule, TableRules, one_of
+from toolkit.scales import gcse
+
+REQUIRED = ("upn", "school_id", "subject", "grade")
+
+
+def _grade_fits(frame: pd.DataFrame) -> pd.Series:
+    areas = dict(zip(gcse.subjects()["subject"].str.lower(), gcse.subjects()["area"]))
+    area = frame["subject"].fillna("").str.strip().str.lower().map(areas)
+    return pd.Series(
+        [a is None or pd.isna(a) or gcse.valid_grade(g, a) for g, a in zip(frame["grade"].fillna(""), area)],
+        index=frame.index,
+    )
+
+
+def gcse_rules() -> TableRules:
+    names = list(gcse.subjects()["subject"])
+    return TableRules(
+        "GCSE results",
+        [
+            upn_rule(),
+            dfe_number_rule(),
+            Rule(
+                "subject",
+                "Subject is not one the KS4 measures count (parameters/ks4/gcse_subjects.csv lists them; add a "
+                "qualification there)",
+                one_of("subject", names, case="lower", blank_ok=False),
+                found=True,
+            ),
+            Rule(
+                "grade",
+                "Grade must be 9-1 or U (combined science two grades, higher first, e.g. 6-5), or a no-result code "
+                "such as X",
+                _grade_fits,
+                found=True,
+            ),
+        ],
+    )
+
+
+def load_gcse_results(path: Path | str) -> pd.DataFrame:
+    """Read and check GCSE results; subjects spelt as the parameters spell them. Raises ``PupilDataError``."""
+    frame = read_long_table(path, REQUIRED, "results")
+    problems = gcse_rules().problems(frame)
+    if problems:
+        raise PupilDataError(path, problems)
+    names = {s.lower(): s for s in gcse.subjects()["subject"]}
+    out = frame.copy()
+    out["subject"] = out["subject"].str.strip().str.lower().map(names)
+    out["grade"] = out["grade"].fillna("").str.strip().str.upper()
+    return out
