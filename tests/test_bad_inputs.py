@@ -512,3 +512,15 @@ def test_any_cells_under_a_real_header_get_a_sentence_never_a_traceback(rows, se
             assert str(refused).startswith(str(path))
             continue
         assert len(frame) <= len(rows)
+
+
+def test_a_read_only_output_folder_is_one_sentence(tmp_path, capsys, monkeypatch):
+    """(Run as root, a real read-only folder is still writable: the check is what is tested, through os.access.)"""
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked)
+    assert main(["reports", "--data", str(tmp_path), "--out", str(locked / "run")]) == 1
+    said = capsys.readouterr().err
+    assert f"{locked} is read-only, so nothing can be written there" in said and "Traceback" not in said
