@@ -608,6 +608,7 @@ def write_manifest(
         "code": code,
         "packages": versions,
         "seconds": round(elapsed, 1),
+        "fit_cache": PreparedRun(out / "prepared").national_info().get("fit_cache", []),
         "reports": rows,
         "schools_without_reports": list(idle),
     }

@@ -32,6 +32,7 @@ from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import chance_of_target
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
+from toolkit.reports.fit_cache import cached_fit
 from toolkit.reports.run_format import PreparedRun
 from toolkit.reports.subject_leader_workbook import write_workbook
 from toolkit.scales.identifiers import school_id_for_path
@@ -231,13 +232,21 @@ class Ks5Results:
     scores: pd.DataFrame  # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
     national: pd.DataFrame  # the reference cohort's attainment
     va: Level3ValueAdded
+    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
+
+
+def _fit_ks5(reference: Path, say=print) -> tuple[pd.DataFrame, Level3ValueAdded]:
+    say(f"KS5 reference cohort {reference.name}: fitting level 3 value added")
+    ref = load_entries(reference)
+    return ks5.attainment(ref), Level3ValueAdded().fit(ref)
 
 
 def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) -> Ks5Results:
-    """KS5 attainment and level 3 value added for every school and year, fitted once on the reference."""
-    say(f"KS5 reference cohort {reference.name}: fitting level 3 value added")
-    ref = load_entries(reference)
-    va = Level3ValueAdded().fit(ref)
+    """KS5 attainment and level 3 value added for every school and year, fitted once on the reference (and
+    cached by content: ``fit_cache``)."""
+    (national, va), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say))
+    if cache["hit"]:
+        say(f"KS5 reference cohort {reference.name}: level 3 value added from the fit cache ({cache['seconds']} s)")
     entries = pd.concat([e.assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True)
     progress = pd.concat(
         [va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True
@@ -247,8 +256,9 @@ def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) 
         ks5.attainment(entries, ["school_id", "academic_year"]),
         progress,
         va.school_scores(progress, ["school_id", "academic_year"]),
-        ks5.attainment(ref),
+        national,
         va,
+        cache,
     )
 
 
@@ -296,6 +306,7 @@ class NationalModels:
     ks1: EstimateModel
     dfe: DfeProgress
     fft: FftValueAdded
+    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
 
     @property
     def reference_year(self) -> int | None:
@@ -326,7 +337,19 @@ class Prepared:
 
 
 def fit_national(reference_file: Path, say=print) -> NationalModels:
-    """Estimate models (KS1 -> KS2, EYFS -> KS1) and DfE / FFT value added, fitted on the reference cohort."""
+    """Estimate models (KS1 -> KS2, EYFS -> KS1) and DfE / FFT value added, fitted on the reference cohort once
+    for all schools, and cached by content (``fit_cache``): an unchanged reference, code and parameters load in
+    well under a second."""
+    models, cache = cached_fit("national", [reference_file], lambda: _fit_national(reference_file, say))
+    if cache["hit"]:
+        say(
+            f"Reference cohort {reference_file.name}: estimates and value added from the fit cache ({cache['seconds']} s)"
+        )
+    models.cache = cache
+    return models
+
+
+def _fit_national(reference_file: Path, say=print) -> NationalModels:
     say(f"Reference cohort {reference_file.name}: fitting estimates and value added once for all schools")
     reference = load_pupils(reference_file)
     with_ks2 = int(reference["ks2_reading"].notna().sum()) if "ks2_reading" in reference else 0
@@ -475,10 +498,12 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5
         "reference_pupils": len(models.reference),
         "dfe_sd": models.dfe.national_sd_,
         "fft_sd": models.fft.national_sd_,
+        "fit_cache": [models.cache],
     }
     if ks5_results:
         tables.update({"ks5_attainment": ks5_results.national, "ks5_bands": ks5_results.va.bands_})
         info.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
+        info["fit_cache"].append(ks5_results.cache)
     run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 
 
