@@ -40,7 +40,7 @@ def spec() -> dict:
 def model(table: str | None = None) -> pd.DataFrame:
     """The Progress 8 model: ``group, ks2_low, ks2_high, a8`` and the element estimates (numbers)."""
     t = parameters.load_csv(table or spec()["model"])
-    return t.apply(pd.to_numeric)
+    return t.drop(columns=["status", "source"], errors="ignore").apply(pd.to_numeric)
 
 
 # ----------------------------------------------------------------------------------------------- results
