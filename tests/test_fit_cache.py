@@ -37,4 +37,3 @@ def test_a_damaged_entry_is_refitted(tmp_path, monkeypatch):
     value, info = cached_fit("demo", [data], lambda: "refitted")
     assert value == "refitted" and not info["hit"]
     assert not list((tmp_path / "cache" / "fits").glob("*.part"))
-

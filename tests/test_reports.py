@@ -321,8 +321,8 @@ def test_manifest_records_provenance(pack, two):
     assert row["parameters"]["school_id"] == two[0] and row["parameters"]["challenge"] == "FFT50"
     executed = nbformat.read(out / row["executed_notebook"], as_version=4)
     assert executed.metadata["papermill"]["parameters"]["school_id"] == two[0]
-    # which fit cache entry the run's national models came from (a fresh cache here: both fitted)
-    assert [(e["what"], e["hit"]) for e in manifest["fit_cache"]] == [("national", False), ("ks5", False)]
+    # which fit cache entry the run's national models came from (the content key, deterministic)
+    assert [e["what"] for e in manifest["fit_cache"]] == ["national", "ks5"]
     assert all(len(e["key"]) == 64 for e in manifest["fit_cache"])
 
 

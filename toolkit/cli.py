@@ -19,6 +19,7 @@ DESCRIPTION = """Open pupil-tracking analyses for English schools.
 Commands:
   synth national   generate a synthetic national KS2 cohort, calibrated to published figures
   synth ks5        generate a synthetic national KS4 -> A level cohort (entries with grades)
+  synth ks4        generate a synthetic national KS4 cohort (KS2 results and GCSEs) from the DfE's matrices
   synth schools    generate a synthetic demo trust (primaries and a secondary school with a sixth form)
   check            check a pupil file (CSV, XLSX, Parquet) and list every problem by row and column
   estimates        estimates with chances of each band at a challenge level, one row per pupil
@@ -46,6 +47,27 @@ def _synth_national(args: argparse.Namespace) -> int:
     )
     for f in files:
         print(f)
+    return 0
+
+
+def _synth_ks4(args: argparse.Namespace) -> int:
+    from toolkit.synth import ks4 as synth_ks4
+
+    start = time.perf_counter()
+    out = output_folder(Path(args.out))
+    _say(f"Generating {args.pupils:,} synthetic pupils finishing KS4 in {args.year} (seed {args.seed}) ...")
+    cohort = synth_ks4.national_ks4(args.pupils, args.year, args.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    pupils, results = (
+        out / f"national_ks4_{args.year}_pupils.parquet",
+        out / f"national_ks4_{args.year}_results.parquet",
+    )
+    cohort.pupils.to_parquet(pupils, index=False)
+    cohort.results.to_parquet(results, index=False)
+    _say(
+        f"Wrote {len(cohort.pupils):,} pupils and {len(cohort.results):,} GCSE (and other) results in "
+        f"{time.perf_counter() - start:.1f} s: {pupils}, {results}"
+    )
     return 0
 
 
@@ -335,6 +357,18 @@ def build_parser() -> argparse.ArgumentParser:
     ks5.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ks5.add_argument("--out", required=True, help="output Parquet file, e.g. national_ks5_2026.parquet")
     ks5.set_defaults(run=_synth_ks5)
+    k4s = synth_sub.add_parser(
+        "ks4",
+        help="a national KS4 cohort: pupils with KS2 results and their GCSE results (Parquet)",
+        description="A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE "
+        "results, drawn from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes "
+        "DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet.",
+    )
+    k4s.add_argument("--pupils", type=int, default=100_000, help="number of pupils (default 100000)")
+    k4s.add_argument("--year", type=int, required=True, help="the summer the pupils finish KS4")
+    k4s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    k4s.add_argument("--out", required=True, help="output folder")
+    k4s.set_defaults(run=_synth_ks4)
     sch = synth_sub.add_parser(
         "schools",
         help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",

@@ -489,6 +489,12 @@ def compute(
     )
 
 
+def _entry(cache: dict) -> dict:
+    """Which fit cache entry was used (its content key): deterministic, so an unchanged run keeps its report keys
+    (whether it was a hit, and how long it took, are said on the terminal, not recorded)."""
+    return {"what": cache.get("what"), "key": cache.get("key")}
+
+
 def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5_results: Ks5Results | None) -> None:
     """National figures (no pupils) and the fitted models."""
     tables = {"headline": headline_measures(models.reference), "pag_means": models.dfe.national_}
@@ -498,12 +504,12 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5
         "reference_pupils": len(models.reference),
         "dfe_sd": models.dfe.national_sd_,
         "fft_sd": models.fft.national_sd_,
-        "fit_cache": [models.cache],
+        "fit_cache": [_entry(models.cache)],
     }
     if ks5_results:
         tables.update({"ks5_attainment": ks5_results.national, "ks5_bands": ks5_results.va.bands_})
         info.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
-        info["fit_cache"].append(ks5_results.cache)
+        info["fit_cache"].append(_entry(ks5_results.cache))
     run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 
 
