@@ -220,3 +220,37 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     assert "A level results 2027" in html and f"{overall['score']:+.2f}" in html
     first = year13.sort_values("upn").iloc[0]
     assert f"{first['forename']} {first['surname']}" in html
+
+
+def test_level3_value_added_on_the_dfes_published_2025_model():
+    """The DfE's own curve for A level Biology: a student halfway between its 4th and 5th points of prior attainment
+    is expected the mean of their estimated points; an A (50 points) is (50 - that) / 10 grades of value added, and
+    the school's interval uses the DfE's published SD for Biology."""
+
+    from toolkit import parameters
+    from toolkit.methods.value_added import Level3ValueAdded
+
+    table = parameters.load_csv("ks5/l3va_a_level_2025.csv").set_index("subject")
+    x3, x4 = float(table.loc["Biology", "x_3"]), float(table.loc["Biology", "x_4"])
+    y3, y4 = float(table.loc["Biology", "y_3"]), float(table.loc["Biology", "y_4"])
+    sd = float(table.loc["Biology", "sd"])
+    model = Level3ValueAdded.published()
+    entries = pd.DataFrame(
+        {
+            "upn": ["A1", "A2", "A3", "A4"],
+            "school_id": "9254000",
+            "qualification": "A level",
+            "subject": ["Biology", "Biology", "Biology", "Art and Design"],
+            "grade": ["A", "A", "A", "B"],
+            "ks4_aps": [(x3 + x4) / 2] * 3 + [6.0],
+        }
+    )
+    progress = model.transform(entries, flag=False)
+    biology = progress[progress["subject"] == "A level Biology"]
+    assert biology["estimate"].iloc[0] == pytest.approx((y3 + y4) / 2)
+    assert biology["progress"].iloc[0] == pytest.approx((50 - (y3 + y4) / 2) / 10)
+    art = progress[progress["subject"] == "A level Art and Design"]  # our name, the DfE's "Art & Design"
+    assert art["estimate"].notna().all()
+    scores = model.school_scores(progress).set_index("subject")
+    half = 1.96 * sd / np.sqrt(3)
+    assert scores.loc["A level Biology", "ci_high"] - scores.loc["A level Biology", "score"] == pytest.approx(half)

@@ -282,6 +282,39 @@ class Level3ValueAdded:
     minus expected, in grades of the qualification. School VA per subject and overall (all A levels) is the
     size-weighted mean through ``school_scores``. Parameters: ``parameters/ks5.yaml`` (``value_added``)."""
 
+    @classmethod
+    def published(cls, table: str | None = None) -> Level3ValueAdded:
+        """The DfE's own published model (``value_added.published_model``, status published): per A level subject
+        the national curve, 22 points of KS4 prior attainment and the estimated points there, read as the bands,
+        and the DfE's pupil-level SD per subject. The overall SD is the entries-weighted root mean square of the
+        subjects' (derived). A school's VA from it is the DfE's figure for the model's year."""
+        p = ks5.spec()["value_added"]
+        t = parameters.load_csv(table or p["published_model"])
+        names = parameters.load_csv(p["published_names"])
+        ours = dict(zip(names["dfe_subject"], names["subject"]))
+        subject = t["subject"].map(lambda s: ours.get(s, s))
+        rows = []
+        for i in range(22):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "qualification": "A level",
+                        "subject": subject,
+                        "band": i + 1,
+                        "prior": pd.to_numeric(t[f"x_{i}"]),
+                        "outcome": pd.to_numeric(t[f"y_{i}"]),
+                        "entries": pd.to_numeric(t["number_of_cases"]) / 22,
+                    }
+                )
+            )
+        model = cls()
+        model.bands_ = pd.concat(rows, ignore_index=True).sort_values(["subject", "band"], ignore_index=True)
+        sd = pd.to_numeric(t["sd"]).to_numpy()
+        cases = pd.to_numeric(t["number_of_cases"]).to_numpy()
+        model.national_sd_ = dict(zip(ks5.label(pd.Series("A level", index=t.index), subject), sd))
+        model.national_sd_[ks5.overall_label()] = float(np.sqrt(np.average(sd**2, weights=cases)))
+        return model
+
     def fit(self, reference: pd.DataFrame) -> Level3ValueAdded:
         """The national bands, and pupil-level SDs per subject, from a reference entries table."""
         p = ks5.spec()["value_added"]
