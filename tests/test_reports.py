@@ -213,6 +213,8 @@ def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, tw
             subjects = 4 if yg == 6 else 3
             assert len(body) == subjects * len(school_view.year_pupils(yg)), (school, yg)
             assert header[0] == "Subject" and "FFT band (contains the estimate)" in header
+        groups = list(book["Pupil groups"].iter_rows(values_only=True))
+        assert groups[0][:2] == ("Year group", "Subject") and {r[0] for r in groups[1:]} >= {6, 5}
         review = list(book["Targets to review"].iter_rows(values_only=True))
         table, counts = views.review_list(school_view, 6)
         assert sum(1 for r in review[1:] if r[0] == 6) == len(table) == counts["targets"].sum() > 0

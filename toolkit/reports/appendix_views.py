@@ -82,13 +82,15 @@ def group_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
             yield Section(
                 f"Year {yg}: {SUBJECT_LABELS[subject]} by pupil group",
                 "Pupil groups",
-                views._target_table(table).rename(
+                views._target_table(table)
+                .rename(
                     columns={
                         "estimated_gap": "Estimated gap",
                         "target_gap": "Target gap",
                         "narrows": "Targets narrow the gap?",
                     }
-                ),
+                )
+                .assign(**{"Year group": yg, "Subject": SUBJECT_LABELS[subject]}),
                 pdf=False,
             )
 
