@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -193,11 +194,29 @@ def output_record(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": file_hash(path)} if path.exists() else {}
 
 
+WARM = ["toolkit.reports.warm"]  # what the fork server imports once for every report process
+
+
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """Workers forked from a server that has imported everything once; one fresh process per report."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["toolkit.reports.warm"])
+    ctx.set_forkserver_preload(WARM)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, max_tasks_per_child=1)
+
+
+def warm_up_while_preparing() -> threading.Thread:
+    """Start the fork server (it imports pandas, seaborn, nbconvert and the views: ~4 s) in the background, so
+    that it is ready when prepare ends instead of starting then."""
+
+    def start() -> None:
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(WARM)
+        forkserver.ensure_running()
+
+    thread = threading.Thread(target=start, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # ----------------------------------------------------------------------------------------------- the batch
@@ -528,7 +547,9 @@ def run_batch(
     run = PreparedRun(out / "prepared")
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
+    warming = warm_up_while_preparing()
     ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
+    warming.join()
     for stale in out.rglob("*.part"):  # half-written by a run that was killed: never a result
         stale.unlink(missing_ok=True)
     tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
