@@ -358,6 +358,19 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
 
 
 @pytest.mark.slow
+def test_the_same_data_by_a_relative_path_reuses_the_prepared_run(pack, two, secondary, data, monkeypatch):
+    """`--data trust` from its parent folder and `--data /abs/trust` are the same data: nothing is prepared again."""
+    out, _ = pack
+    monkeypatch.chdir(data.parent)
+    said = []
+    again = run_batch(
+        find_inputs(Path(data.name)), out, schools=two + [secondary], jobs=2, progress=False, say=said.append
+    )
+    assert any(m.startswith("Methodology unchanged since the last run") for m in said), said
+    assert "failed" not in {r["status"] for r in again["reports"]}
+
+
+@pytest.mark.slow
 def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, two, secondary, data):
     """A run killed before its manifest left a journal of finished reports: the next run skips those whose files
     are whole, and redoes the unfinished ones and any file truncated since."""

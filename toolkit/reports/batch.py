@@ -341,8 +341,10 @@ def prepare_once(
     force: bool,
     say=print,
 ) -> list[str]:
-    """Prepare the run unless the last preparation had the same inputs, code, challenge and schools; the ids."""
-    key = hashlib.sha256(json.dumps([input_hashes, code["code_hash"], challenge, sorted(schools or [])]).encode())
+    """Prepare the run unless the last preparation had the same inputs (by content and file name: `--data trust`
+    and `--data /abs/trust` are the same data), code, challenge and schools; the ids."""
+    content = sorted((Path(name).name, digest) for name, digest in input_hashes.items())
+    key = hashlib.sha256(json.dumps([content, code["code_hash"], challenge, sorted(schools or [])]).encode())
     record = run.record()
     if not force and record and record.get("key") == key.hexdigest():
         say(f"Methodology unchanged since the last run: reusing {run.root}")
