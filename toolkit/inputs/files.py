@@ -42,6 +42,7 @@ class Cells:
     raw: pd.DataFrame
     where: str = ""  # "sheet 'Pupils'" for a workbook's second sheet, else ""
     notices: list[str] = field(default_factory=list)
+    separator: str = ","  # of a CSV file
 
 
 def _refuse(path: Path, sentence: str) -> PupilDataError:
@@ -97,7 +98,7 @@ def csv_cells(path: Path) -> Cells:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     width = max(len(r) for r in rows)
     raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object).fillna("")
-    return Cells(raw, notices=notices)
+    return Cells(raw, notices=notices, separator=sep)
 
 
 def not_a_workbook(path: Path) -> str | None:
@@ -212,7 +213,7 @@ def cells(path: Path | str, expected: tuple[str, ...] = ()) -> tuple[pd.DataFram
                 [
                     Problem(
                         "Values in a column with no header (more cells than the header row; a value with a "
-                        f"{SEPARATORS.get(separator_of(path), 'comma')} in it needs quotes)",
+                        f"{SEPARATORS[found.separator]} in it needs quotes)",
                         None,
                         spreadsheet_rows(body.index[filled]),
                     )
@@ -220,7 +221,3 @@ def cells(path: Path | str, expected: tuple[str, ...] = ()) -> tuple[pd.DataFram
             )
         body = body.drop(columns=body.columns[unnamed])
     return body, found.notices
-
-
-def separator_of(path: Path) -> str:
-    return separator(path.read_text(errors="replace")) if path.suffix.lower() == ".csv" else ","

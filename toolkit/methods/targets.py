@@ -124,11 +124,16 @@ def review_targets(
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=REVIEW_COLUMNS)
 
 
+def review_counts(flagged: pd.DataFrame) -> pd.DataFrame:
+    """How many targets of ``review_targets`` each subject has under each flag (``subject, flag, targets``)."""
+    return flagged.groupby(["subject", "flag"], sort=False).size().rename("targets").reset_index()
+
+
 def cap_review(flagged: pd.DataFrame, per_subject: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The first ``per_subject`` flagged targets of each subject (already ranked), and the counts per subject and
-    flag of all of them (``subject, flag, targets, shown``)."""
+    flag of all of them (``review_counts`` with ``shown``)."""
     shown = flagged.groupby("subject", sort=False, group_keys=False).head(per_subject)
-    counts = flagged.groupby(["subject", "flag"], sort=False).size().rename("targets").reset_index()
+    counts = review_counts(flagged)
     counts["shown"] = [
         int(((shown["subject"] == s) & (shown["flag"] == f)).sum()) for s, f in zip(counts["subject"], counts["flag"])
     ]

@@ -20,6 +20,7 @@ from toolkit.methods.targets import cap_review
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.reports import baseline_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
+from toolkit.reports.run_format import written_whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 
@@ -188,12 +189,10 @@ def write_workbook(school: School, year_groups: list[int], path: str | Path) -> 
     from toolkit.inputs.cells import inert_frame
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     by_sheet: dict[str, list[pd.DataFrame]] = {}
     for section in sections(school, year_groups):
         by_sheet.setdefault(section.sheet, []).append(section.table)
-    tmp = path.with_suffix(".xlsx.part")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    with written_whole(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         about = pd.DataFrame(
             {
                 "About": [
@@ -213,5 +212,4 @@ def write_workbook(school: School, year_groups: list[int], path: str | Path) -> 
             ws.freeze_panes = "A2"
             for i, col in enumerate(frame.columns, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, len(str(col)) + 2))
-    tmp.replace(path)
     return path

@@ -30,8 +30,9 @@ from pathlib import Path
 from toolkit import __version__, locations
 from toolkit.inputs import school_state
 from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT
+from toolkit.reports.fit_cache import hash_tree
 from toolkit.reports.prepare import Inputs, file_hash, prepare
-from toolkit.reports.run_format import PreparedRun
+from toolkit.reports.run_format import PARTIAL, PreparedRun, written_whole
 from toolkit.scales.identifiers import school_id_for_path
 
 FORMATS = ("html", "pdf")
@@ -64,6 +65,7 @@ class Outcome:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     pdf_started: float = 0.0
+    files: dict = field(default_factory=dict)  # output path (relative to the run) -> size and SHA-256, once made
 
 
 # ----------------------------------------------------------------------------------------------- provenance
@@ -89,10 +91,7 @@ def code_version() -> dict:
     notebooks and parameters. Schools' saved state is not code: it enters that school's keys only."""
     h = hashlib.sha256()
     for folder in _code_folders():
-        for p in sorted(folder.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(f"{folder.name}/{p.relative_to(folder)}".encode())
-                h.update(p.read_bytes())
+        hash_tree(h, folder)
     commit = dirty = None
     root = locations.checkout()
     if root is not None and (root / ".git").exists():
@@ -182,16 +181,19 @@ def run_task(task: Task) -> Outcome:
 
 
 def write_whole(path: Path, text: str) -> None:
-    """Write a file under a temporary name and rename it: a killed run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    """Write a text file whole (``run_format.written_whole``): a killed run never leaves half a file."""
+    with written_whole(path) as partial:
+        partial.write_text(text, encoding="utf-8")
 
 
 def output_record(path: Path) -> dict:
     """What a report file was when the run wrote it: its size and SHA-256."""
     return {"bytes": path.stat().st_size, "sha256": file_hash(path)} if path.exists() else {}
+
+
+def output_files(task: Task, out: Path) -> dict:
+    """Each of a report's outputs, relative to the run, with its ``output_record``."""
+    return {_rel(getattr(task, f), out): output_record(Path(getattr(task, f))) for f in task.formats}
 
 
 WARM = ["toolkit.reports.warm"]  # what the fork server imports once for every report process
@@ -261,13 +263,14 @@ def journal(out: Path, outcome: Outcome) -> None:
     if outcome.status != "done":
         return
     t = outcome.task
+    outcome.files = output_files(t, out)  # hashed once: the manifest takes them from here
     line = {
         "school_id": t.school_id,
         "report": t.report,
         "status": "done",
         "key": t.key,
         "warnings": outcome.warnings,
-        "files": {_rel(getattr(t, f), out): output_record(Path(getattr(t, f))) for f in t.formats},
+        "files": outcome.files,
     }
     with (out / JOURNAL).open("a", encoding="utf-8") as f:
         f.write(json.dumps(line) + "\n")
@@ -457,7 +460,8 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
             and _outputs_exist(task)
             and _outputs_unchanged(task, old, out)
         ):
-            skipped.append(Outcome(task, "skipped", warnings=old.get("warnings", [])))
+            files = old.get("files") or output_files(task, out)  # verified unchanged above, when recorded
+            skipped.append(Outcome(task, "skipped", warnings=old.get("warnings", []), files=files))
         else:
             todo.append(task)
     return skipped, todo
@@ -552,7 +556,7 @@ def run_batch(
     warming = warm_up_while_preparing()
     ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
     warming.join()
-    for stale in out.rglob("*.part"):  # half-written by a run that was killed: never a result
+    for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
         stale.unlink(missing_ok=True)
     tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
     outcomes, todo = reusable(tasks, out, force)
@@ -620,9 +624,7 @@ def write_manifest(
                 "engine": t.engine,
                 "executed_notebook": _rel(t.executed, out),
                 "outputs": {f: _rel(getattr(t, f), out) for f in t.formats},
-                "files": {_rel(getattr(t, f), out): output_record(Path(getattr(t, f))) for f in t.formats}
-                if o.status in ("done", "skipped")
-                else {},
+                "files": o.files,
                 "warnings": o.warnings,
                 "settings": settings[t.school_id] or None,
             }

@@ -20,7 +20,9 @@ T = TypeVar("T")
 FIT_CODE = ("methods", "scales", "inputs", "parameters.py", "vocabulary.py")  # what a fit's result depends on
 
 
-def _hash_path(h, path: Path) -> None:
+def hash_tree(h, path: Path) -> None:
+    """Feed ``h`` every file under ``path`` (or the file itself): its name from ``path``'s folder, then its bytes;
+    ``__pycache__`` left out. The code hash of a run (``batch.code_version``) and the fit keys both use it."""
     files = (
         sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
     )
@@ -36,9 +38,9 @@ def fit_key(what: str, files: list[Path]) -> str:
         h.update(hashlib.sha256(Path(f).read_bytes()).digest())
     package = Path(__file__).resolve().parent.parent
     for name in FIT_CODE:
-        _hash_path(h, package / name)
+        hash_tree(h, package / name)
     for folder in dict.fromkeys([locations.parameters_dir(), locations.bundled_parameters()]):
-        _hash_path(h, folder)
+        hash_tree(h, folder)
     return h.hexdigest()
 
 

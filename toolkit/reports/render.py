@@ -11,6 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from toolkit.reports.run_format import written_whole
+
 NOTEBOOK_ONLY = "notebook-only"  # cells with this tag (the notebooks' explanations) are left out of the report
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -124,24 +126,22 @@ class PdfPrinter:
     async def _print(self, html_file: Path, pdf_file: Path, footer: str) -> None:
         async with self._slots:
             page = await self._context.new_page()
-            partial = pdf_file.with_name(pdf_file.name + ".part")  # renamed when whole: never a half-written PDF
             try:
                 await page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
-                await page.pdf(
-                    path=str(partial),
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=_footer(footer),
-                    margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
-                    tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
-                    outline=True,  # the document outline (PDF sidebar) from the report's headings
-                )
-                partial.replace(pdf_file)
+                with written_whole(pdf_file) as partial:  # renamed when whole: never a half-written PDF
+                    await page.pdf(
+                        path=str(partial),
+                        format="A4",
+                        print_background=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=_footer(footer),
+                        margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
+                        tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
+                        outline=True,  # the document outline (PDF sidebar) from the report's headings
+                    )
             finally:
                 await page.close()
-                partial.unlink(missing_ok=True)
 
     def submit(self, html_file: Path, pdf_file: Path, footer: str):
         """Start printing ``html_file`` to ``pdf_file``; returns a concurrent.futures.Future."""

@@ -17,12 +17,30 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit.scales.identifiers import school_id_for_path
+
+PARTIAL = ".part"  # a file being written; a run removes any it finds (left by a run that was killed)
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """Yield a temporary name beside ``path`` to write to; rename it to ``path`` when the block ends without an
+    error, else remove it. A report file is never seen half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + PARTIAL)
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
 
 FORMAT = 1
 #: Slice tables, by name: what each holds (``<name>.parquet``; names with a year end in ``_<year>``).

@@ -10,7 +10,6 @@ import pandas as pd
 
 from toolkit import parameters
 from toolkit.methods import attainment, policy
-from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
 from toolkit.reports.views import (
@@ -112,7 +111,7 @@ def group_gaps(school: School) -> pd.DataFrame:
     and in pupils; a gap smaller than one pupil of the smaller group reads "in line"."""
     year = max(school.past)
     cohort = school.past[year]
-    labels = pupil_groups(cohort)
+    labels = school.labels_for(cohort, year)  # as prepared for the school's reports
     rwm = attainment.reached(cohort)["rwm"].to_numpy(dtype=bool)
     rows = []
     min_group = spec()["min_group_pupils"]

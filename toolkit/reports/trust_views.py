@@ -91,9 +91,10 @@ def value_added(loaded: list[School]) -> pd.DataFrame:
     """Per school and subject: DfE value added of the latest cohort with a measure, interval and significance."""
     frames = []
     for school in loaded:
-        table, year, status = summary_views.va_rows(school)
-        if year is None:
+        measured = views.latest_measured(views.measure_years(school))
+        if measured is None or school.va_scores is None:
             continue
+        year, status = measured
         scores = school.va_scores
         mine = scores[(scores["year"] == year) & (scores["method"] == "DfE") & scores["subject"].isin(VA_SUBJECTS)]
         frames.append(mine.assign(school=short_name(school), status=status))

@@ -15,7 +15,7 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.estimates import outcome_scale
 from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
-from toolkit.methods.targets import aggregate_targets, review_targets
+from toolkit.methods.targets import aggregate_targets, review_counts, review_targets
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import REPORTS, charts, keys
@@ -421,12 +421,12 @@ REVIEW_FORMATS = {"How likely, my school": percent, "Target minus estimate (poin
 
 def review_list(school: School, year_group: int, challenge: str = "chosen") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every target of a year group that looks unlikely or unambitious, furthest from the estimate first, with
-    the pupil's name (``REVIEW_COLUMNS``), and the counts per subject and flag (``cap_review``)."""
+    the pupil's name (``REVIEW_COLUMNS``), and the counts per subject and flag (``review_counts``)."""
     chosen = school.estimates_for(year_group, challenge)
     pupils = school.year_pupils(year_group)
     subjects = tuple(s for s in KS2_SUBJECTS if f"{s}_p_target" in chosen)
     flagged = review_targets(pupils, chosen, subjects, STAGE_OF_YEAR[year_group])
-    counts = flagged.groupby(["subject", "flag"], sort=False).size().rename("targets").reset_index()
+    counts = review_counts(flagged)
     table = flagged.assign(subject=flagged["subject"].map(SUBJECT_LABELS), chance=100 * flagged["chance"]).rename(
         columns=REVIEW_COLUMNS
     )
