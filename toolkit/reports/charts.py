@@ -73,8 +73,10 @@ def gap_chart(table: pd.DataFrame, title: str):
     ax.axvline(0, color="#444", linewidth=1)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set(xlabel="Gap to the rest of the year group (percentage points)", title=title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    ax.set_xlabel("Gap to the rest of the year group, percentage points", loc="right")
+    # title, axis label and legend end at the axes' right edge and reach left over the group labels: never cut off
+    ax.set_title(title, loc="right")
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.18), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
