@@ -11,7 +11,8 @@ them) and a pupil table with KS2 reading and maths results (``ks2_reading``, ``k
   science, history, geography and languages.
 - Open slots: the best three of what is left (EBacc subjects not used, the other English, every other counted
   subject).
-- Discounting: a subject entered twice (the same discount code) counts once, at its best grade.
+- Discounting: a subject entered twice (the same discount code) counts once, at its best grade; a subject with no
+  discount code (``Other approved qualifications``) is never discounted.
 - U scores 0 and fills a slot; a no-result code (X ...) is not an entry.
 
 **Progress 8** (the DfE's model, ``parameters/ks4.yaml``): KS2 prior attainment = the mean of the reading and maths
@@ -56,6 +57,9 @@ def counted_results(results: pd.DataFrame) -> pd.DataFrame:
     r = r.assign(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
     r = r[r["first"].notna()]
     r = r.assign(value=r["first"] + r["second"].fillna(0))
+    # a blank discount code (e.g. "Other approved qualifications": one line for many) is never discounted
+    own_code = pd.Series(np.arange(len(r)), index=r.index).astype("string").radd("row:")
+    r = r.assign(discount_code=r["discount_code"].astype("string").replace("", pd.NA).fillna(own_code))
     r = r.sort_values(["upn", "discount_code", "value"], ascending=[True, True, False])
     r = r.drop_duplicates(["upn", "discount_code"], keep="first")
     single = r[["upn", "subject", "area", "first"]].rename(columns={"first": "points"})
@@ -74,7 +78,8 @@ def _best(candidates: pd.DataFrame, slots: int = 3) -> tuple[pd.DataFrame, pd.Da
 
 def attainment8(results: pd.DataFrame, upns: pd.Series | None = None) -> pd.DataFrame:
     """Per pupil (``upns``, default every pupil with a result): ``english, maths, ebacc, open`` element points,
-    ``a8``, ``ebacc_slots`` and ``open_slots`` filled, and ``english_double`` (both Englishes taken)."""
+    ``a8``, ``ebacc_slots`` and ``open_slots`` filled, the points of the lowest open slot filled (``open_lowest``), and
+    ``english_double`` (both Englishes taken)."""
     counted = counted_results(results)
     upns = pd.Index(pd.unique(results["upn"] if upns is None else upns), name="upn")
     by_area = counted.groupby(["upn", "area"])["points"].max().unstack()
@@ -97,6 +102,7 @@ def attainment8(results: pd.DataFrame, upns: pd.Series | None = None) -> pd.Data
     out["a8"] = out[list(ELEMENTS)].sum(axis=1)
     out["ebacc_slots"] = ebacc.groupby("upn").size().reindex(upns).fillna(0).astype(int).to_numpy()
     out["open_slots"] = opened.groupby("upn").size().reindex(upns).fillna(0).astype(int).to_numpy()
+    out["open_lowest"] = opened.groupby("upn")["points"].min().reindex(upns).to_numpy()
     out["english_double"] = both.to_numpy()
     return out.reset_index()
 

@@ -1,3 +1,5 @@
-from toolkit.studies.tables import main
+import sys
 
-main()
+from toolkit.studies.tables import main, main_ks4
+
+main_ks4() if sys.argv[1:] == ["ks4"] else main()

@@ -124,6 +124,108 @@ def main() -> None:
     print(markdown(caps_table(fitted), 2))
 
 
+KS4_PUPILS, KS4_SEED, KS4_YEAR = 60_000, 1, 2027
+# Published national figures the KS4 cohort is checked against (all state-funded, England).
+KS4_PUBLISHED = {
+    "% English and maths 9-4": (
+        65.0,
+        "2023/24 revised, transition matrices Total (parameters/ks4/ks2_groups_2024.csv)",
+    ),
+    "% English and maths 9-5": (
+        45.9,
+        "2023/24 revised, transition matrices Total (parameters/ks4/ks2_groups_2024.csv)",
+    ),
+    "% EBacc entered": (40.4, "2023/24 revised, transition matrices Total (parameters/ks4/ks2_groups_2024.csv)"),
+    "Average Attainment 8": (
+        46.2,
+        "2022/23 revised, KS4 performance national characteristics (explore-education-statistics.service.gov.uk/"
+        "data-tables/permalink/af178607-099c-4aa0-a00a-08dbd1466a44); the 2023/24 figure is not in reference/",
+    ),
+}
+
+
+def ks4_calibration(national) -> dict[str, pd.DataFrame]:
+    """The synthetic KS4 cohort (``toolkit.synth.ks4.NationalKs4``) against what was published: ``groups`` (per P8
+    prior attainment group: pupils, the model's A8, the generated mean A8 and the difference), ``subjects`` (per
+    subject and KS2 group with 1,000+ generated entries: the largest difference in grade share, percentage points),
+    ``headline`` (national figures) and ``p8`` (the national mean P8)."""
+    from toolkit.methods import ks4
+    from toolkit.synth import ks4 as synth_ks4
+
+    pupils, results = national.pupils, national.results
+    prior = ks4.ks2_prior(pupils, pupils["ks2_year"])
+    scored = ks4.progress8(ks4.attainment8(results, pupils["upn"]), prior)
+    model = ks4.model().set_index("group")
+    included = scored[scored["included"]]
+    groups = included.groupby("p8_group").agg(pupils=("a8", "size"), generated=("a8", "mean"))
+    groups.insert(1, "model A8", model["a8"].reindex(groups.index.astype(int)).to_numpy())
+    groups["difference"] = groups["generated"] - groups["model A8"]
+    bounds = synth_ks4.groups()
+    group_of = pd.Series(pd.NA, index=pupils.index, dtype="string")
+    for g in bounds.itertuples():
+        if np.isnan(g.high):
+            group_of[prior.isna()] = g.ks2_group
+        else:
+            low = -np.inf if np.isnan(g.low) else g.low
+            group_of[(prior >= low) & (prior <= g.high)] = g.ks2_group
+    by_upn = pd.Series(group_of.to_numpy(), index=pupils["upn"])
+    t = synth_ks4.transition()
+    rows = []
+    gcse = results[results["subject"] != synth_ks4.OTHER].assign(ks2_group=lambda r: r["upn"].map(by_upn))
+    for (subject, group), mine in gcse.groupby(["subject", "ks2_group"]):
+        if len(mine) < 1000 or subject == "Combined Science":
+            continue
+        row = t[(t["subject"] == subject) & (t["ks2_group"] == group)]
+        if row.empty:
+            continue
+        published = row[[f"g_{x}" for x in synth_ks4.GRADES]].iloc[0].to_numpy(dtype=float)
+        published = 100 * published / published.sum()
+        generated = 100 * mine["grade"].value_counts(normalize=True).reindex(synth_ks4.GRADES, fill_value=0)
+        rows.append(
+            {
+                "subject": subject,
+                "ks2_group": group,
+                "entries": len(mine),
+                "largest difference": float(np.abs(generated.to_numpy() - published).max()),
+            }
+        )
+    flags = ks4.headline_flags(results, pupils["upn"])
+    measured = {
+        "% English and maths 9-4": 100 * flags["eng_maths_4"].mean(),
+        "% English and maths 9-5": 100 * flags["eng_maths_5"].mean(),
+        "% EBacc entered": 100 * flags["ebacc_entered"].mean(),
+        "Average Attainment 8": scored["a8"].mean(),
+    }
+    headline = pd.DataFrame(
+        [
+            {"figure": k, "published": v, "generated": measured[k], "difference": measured[k] - v, "source": src}
+            for k, (v, src) in KS4_PUBLISHED.items()
+        ]
+    )
+    return {
+        "groups": groups.reset_index(),
+        "subjects": pd.DataFrame(rows),
+        "headline": headline,
+        "p8": pd.DataFrame({"pupils": [len(included)], "national mean P8": [included["p8"].mean()]}),
+    }
+
+
+def main_ks4() -> None:
+    from toolkit.synth import ks4 as synth_ks4
+
+    tables = ks4_calibration(synth_ks4.national_ks4(KS4_PUPILS, KS4_YEAR, KS4_SEED))
+    print(f"## KS4 cohort: {KS4_PUPILS:,} pupils, seed {KS4_SEED}\n")
+    print(markdown(tables["p8"], 3))
+    print("\n### Mean Attainment 8 per prior attainment group against the DfE's model\n")
+    print(markdown(tables["groups"], 2))
+    subjects = tables["subjects"]
+    print(f"\n### Grade shares per subject and KS2 group ({len(subjects)} with 1,000+ generated entries; the 10 furthest)\n")
+    worst = subjects.sort_values("largest difference", ascending=False).head(10)
+    print(markdown(worst, 2))
+    print("\n### National figures\n")
+    print(markdown(tables["headline"], 1))
+
+
 def caps_table(cohort: synth.NationalCohort) -> pd.DataFrame:
     """Per subject: k, the share of pupils capped, and the range of the caps over the prior attainment groups."""
     from toolkit.methods.value_added import DfeProgress

@@ -84,6 +84,12 @@ def _quantile(table_counts: np.ndarray, z: np.ndarray) -> np.ndarray:
 OTHER = "Other approved qualifications"
 
 
+def _areas() -> dict[str, str]:
+    from toolkit.scales import gcse
+
+    return gcse.subjects().set_index("subject")["area"].to_dict()
+
+
 def _enters(rng: np.random.Generator, shared: np.ndarray, together: float, p: float) -> np.ndarray:
     """Who enters a subject taken by a share ``p`` of the group, through a latent ``together``-correlated with the
     pupil's ``shared`` one (0: independent entries)."""
@@ -92,26 +98,89 @@ def _enters(rng: np.random.Generator, shared: np.ndarray, together: float, p: fl
 
 
 def _other_qualifications(
-    rng: np.random.Generator, cohort: pd.DataFrame, gcse_results: pd.DataFrame, t: pd.DataFrame
+    rng: np.random.Generator, cohort: pd.DataFrame, gcse_results: pd.DataFrame, t: pd.DataFrame, year: int
 ) -> pd.DataFrame:
     """Non-GCSE qualifications that count in the open slots (technical awards and the like; the transition matrices
-    cover GCSEs only): a pupil whose GCSEs leave open slots empty takes one per empty slot with probability
-    ``synth.other_rate``, graded from their KS2 group's pooled GCSE distribution at their own attainment."""
-    from toolkit.methods.ks4 import attainment8
+    cover GCSEs only), calibrated to the DfE's Progress 8 model: within each of the model's prior attainment groups,
+    the pupils' empty open slots are offered one qualification each, graded from their KS2 group's pooled GCSE
+    distribution at their own attainment, and the share taken (then, if every slot is not enough, the grades) is
+    solved so that the group's mean Attainment 8 is the model's estimate. The model is what every school is scored
+    against, so a synthetic cohort that missed it would give every demo school a built-in Progress 8 bias."""
+    from toolkit.methods.ks4 import attainment8, ks2_prior, model, prior_group
 
-    rate = float(parameters.load_yaml("ks4.yaml")["synth"]["other_rate"])
     frame = gcse_results.assign(upn=gcse_results["pupil"].astype(str))
-    slots = attainment8(frame, cohort.index.astype(str))["open_slots"].to_numpy()
-    empty = np.clip(3 - slots, 0, 3)
-    takes = rng.binomial(empty, rate)
-    pupil = np.repeat(np.arange(len(cohort)), takes)
+    gcse_a8 = attainment8(frame, cohort.index.astype(str))
+    # candidates: one per empty open slot; a pupil whose open slots are full gets one that counts only by what it
+    # scores above their lowest open slot (it would replace that GCSE)
+    empty = np.clip(3 - gcse_a8["open_slots"].to_numpy(), 0, 3)
+    per_pupil = np.maximum(empty, 1)
+    pupil = np.repeat(np.arange(len(cohort)), per_pupil)
+    floor = np.where(empty[pupil] > 0, 0.0, gcse_a8["open_lowest"].fillna(0).to_numpy()[pupil])
+    prior = ks2_prior(cohort, year - 5)
+    group = prior_group(prior).to_numpy(dtype=float)
+    target = model().set_index("group")["a8"]
     pooled = t[t["subject"] != "Combined Science"].groupby("ks2_group")[[f"g_{x}" for x in GRADES]].sum()
+    z = cohort["z"].to_numpy()[pupil] + 0.6 * rng.normal(size=len(pupil))
+    taken_draw = rng.random(len(pupil))
+    ks2_group = cohort["ks2_group"].to_numpy()[pupil]
+    cdfs = {g: np.cumsum(pooled.loc[g].to_numpy(dtype=float)) / pooled.loc[g].sum() for g in pooled.index}
+
+    def points(rows: np.ndarray, shift: float) -> np.ndarray:
+        out = np.empty(len(rows))
+        for g in np.unique(ks2_group[rows]):
+            at = ks2_group[rows] == g
+            idx = np.searchsorted(cdfs[g], norm.cdf(z[rows][at] + shift), side="right")
+            out[at] = np.minimum(idx, len(GRADES) - 1)  # index = points (U = 0 ... 9 = 9)
+        return np.maximum(out - floor[rows], 0)  # what it adds to Attainment 8
+
+    keep = np.zeros(len(pupil), dtype=bool)
+    shifts = np.zeros(len(pupil))
+    slot_group = group[pupil]
+    for g in np.unique(group[~np.isnan(group)]):
+        mine = group == g
+        rows = np.flatnonzero(slot_group == g)
+        needed = (target.get(int(g), np.nan) - gcse_a8["a8"].to_numpy()[mine].mean()) * mine.sum()
+        if not len(rows) or not needed > 0:
+            continue
+        base = points(rows, 0.0)
+        order = np.argsort(taken_draw[rows])
+        if base.sum() >= needed:  # take the first k draws, k the smallest reaching the need
+            k = int(np.searchsorted(np.cumsum(base[order]), needed)) + 1
+            keep[rows[order[:k]]] = True
+            continue
+        lo, hi = 0.0, 4.0  # every slot taken: raise the grades until the need is met
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if points(rows, mid).sum() < needed else (lo, mid)
+        keep[rows] = True
+        shifts[rows] = hi
+    pupil, z, shifts = pupil[keep], z[keep], shifts[keep]
+    ks2_group = ks2_group[keep]
     grades = np.empty(len(pupil), dtype=object)
-    z = cohort["z"].to_numpy()[pupil] + np.sqrt(max(0.0, 1 - 0.64)) * rng.normal(size=len(pupil))
-    for group, rows in pd.Series(np.arange(len(pupil))).groupby(cohort["ks2_group"].to_numpy()[pupil]):
-        dist = pooled.loc[group].to_numpy(dtype=float)
-        grades[rows.to_numpy()] = np.array(GRADES)[_quantile(dist, z[rows.to_numpy()])]
+    for g in np.unique(ks2_group):
+        at = ks2_group == g
+        idx = np.minimum(np.searchsorted(cdfs[g], norm.cdf(z[at] + shifts[at]), side="right"), len(GRADES) - 1)
+        grades[at] = np.array(GRADES)[idx]
     return pd.DataFrame({"pupil": pupil, "subject": OTHER, "grade": grades})
+
+
+def _one_of_area(
+    rng: np.random.Generator, shared: np.ndarray, together: float, shares: pd.Series, overlap: float
+) -> dict[str, np.ndarray]:
+    """Entries in an EBacc area where pupils mostly take one subject (humanities, languages): who takes the area
+    (through the shared latent), which subject (by share), and a second subject for a share ``overlap`` of takers,
+    so that each subject's entry rate is its published one."""
+    total = float(shares.sum())
+    p_any = min(0.999, total / (1 + overlap))
+    takers = _enters(rng, shared, together, p_any)
+    weights = (shares / total).to_numpy()
+    pick = rng.choice(len(shares), size=len(shared), p=weights)
+    out = {}
+    for k, (subject, p) in enumerate(shares.items()):
+        first = takers & (pick == k)
+        extra = max(0.0, p - p_any * weights[k]) / max(1e-9, p_any * (1 - weights[k]))
+        out[subject] = first | (takers & (pick != k) & (rng.random(len(shared)) < extra))
+    return out
 
 
 def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
@@ -123,6 +192,7 @@ def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
     share = g["pupils"] / g["pupils"].sum()
     counts = rng.multinomial(pupils, share.to_numpy())
     within, ability, together = weights()
+    overlap = float(parameters.load_yaml("ks4.yaml")["synth"]["area_overlap"])
     noise = np.sqrt(max(0.0, 1 - within**2 - ability**2))
     t = transition()
     frames, results = [], []
@@ -150,19 +220,26 @@ def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
         rows = t[t["ks2_group"] == group["ks2_group"]].set_index("subject")
         pupils_in_group = group["pupils"]
         p_triple = rows.loc["Biology", "entries"] / pupils_in_group if "Biology" in rows.index else 0.0
-        triple = _enters(rng, v, together, p_triple)
+        p_combined = rows.loc["Combined Science", "entries"] / pupils_in_group if "Combined Science" in rows.index else 0
+        science = _enters(rng, v, together, min(1.0, p_triple + p_combined))  # some science, then which
+        triple = science & (rng.random(n) < p_triple / max(1e-9, p_triple + p_combined))
         language = np.zeros(n, dtype=bool)
+        area = rows.index.map(_areas())
+        one_of = {}
+        for name in ("humanities", "languages"):
+            shares = (rows["entries"][area == name] / pupils_in_group).clip(upper=1.0)
+            one_of.update(_one_of_area(rng, v, together, shares, overlap))
         for subject, row in rows.iterrows():
             p = min(1.0, row["entries"] / pupils_in_group)
             if subject in TRIPLE:
                 entered = triple
             elif subject == "Combined Science":
-                entered = ~triple & _enters(rng, v, together, min(1.0, p / max(1e-9, 1 - p_triple)))
+                entered = science & ~triple
             elif subject == "English Literature":  # taken with English language, as schools teach them
                 p_language = rows.loc["English Language", "entries"] / pupils_in_group
                 entered = language & (rng.random(n) < min(1.0, p / max(1e-9, p_language)))
             else:
-                entered = _enters(rng, v, together, p)
+                entered = one_of[subject] if subject in one_of else _enters(rng, v, together, p)
             if subject == "English Language":
                 language = entered
             if not entered.any():
@@ -187,7 +264,7 @@ def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
             )
     cohort = pd.concat(frames, ignore_index=True)
     gcse_results = pd.concat(results, ignore_index=True)
-    results.append(_other_qualifications(rng, cohort, gcse_results, t))
+    results.append(_other_qualifications(rng, cohort, gcse_results, t, year))
     cohort["school_id"] = schools[cohort["school"].to_numpy()]
     serial = cohort.groupby("school").cumcount().to_numpy() + 1
     cohort["upn"] = [
