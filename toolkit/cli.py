@@ -183,7 +183,6 @@ def _estimates(args: argparse.Namespace) -> int:
 
 
 def _ks4(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     from toolkit.inputs.cells import inert_frame
     from toolkit.inputs.gcse_results import load_gcse_results
@@ -192,8 +191,7 @@ def _ks4(args: argparse.Namespace) -> int:
     out = output_folder(Path(args.out))
     pupils, results = _load(args.pupils), load_gcse_results(args.results)
     entry = policy.status(policy.PROGRESS_8, args.year)
-    official = entry.has_baseline
-    if not official and not args.unofficial:
+    if not entry.has_baseline and not args.unofficial:
         _say(f"{entry.refusal()}. Attainment 8, EBacc and English and maths are written; give --unofficial for P8.")
     cohort = pupils[pupils["upn"].isin(results["upn"])].reset_index(drop=True)
     missing = sorted(set(results["upn"]) - set(cohort["upn"]))
@@ -204,24 +202,7 @@ def _ks4(args: argparse.Namespace) -> int:
         )
     if cohort.empty:
         raise ValueError(f"{args.results}: no pupil with results; nothing written")
-    a8 = ks4.attainment8(results, cohort["upn"])
-    ks2_year = cohort["ks2_year"] if "ks2_year" in cohort else args.year - 5
-    scored = ks4.progress8(a8, ks4.ks2_prior(cohort, ks2_year))
-    scored = scored.merge(ks4.headline_flags(results, cohort["upn"]), on="upn")
-    scored.insert(1, "school_id", cohort["school_id"].to_numpy())
-    if not official and not args.unofficial:
-        p8_columns = [c for c in scored if c.startswith(("p8", "est_"))]
-        scored[p8_columns] = pd.NA
-        scored["included"] = False
-        scored["reason"] = f"no official Progress 8 in {args.year}: {entry.reason}"
-    status = policy.label(entry.status if official else policy.UNOFFICIAL) if official or args.unofficial else ""
-    scored["p8_status"] = status
-    schools = ks4.school_scores(scored.assign(included=True), "school_id")[["school_id", "pupils", "a8"]]
-    flags = scored.groupby("school_id")[["eng_maths_4", "eng_maths_5", "ebacc_entered", "ebacc_4", "ebacc_5"]]
-    schools = schools.merge((100 * flags.mean()).add_prefix("pct_").reset_index(), on="school_id")
-    if status:
-        p8 = ks4.school_scores(scored, "school_id").drop(columns="a8").rename(columns={"pupils": "p8_pupils"})
-        schools = schools.merge(p8, on="school_id", how="left").assign(p8_status=status)
+    scored, schools, status = ks4.score_cohort(cohort, results, args.year, args.unofficial)
     out.mkdir(parents=True, exist_ok=True)
     inert_frame(scored).to_csv(out / "pupils.csv", index=False, float_format="%.4f")
     inert_frame(schools).to_csv(out / "schools.csv", index=False, float_format="%.4f")

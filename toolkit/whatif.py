@@ -19,9 +19,9 @@ import pandas as pd
 
 from toolkit import locations
 from toolkit.inputs import school_state
-from toolkit.methods import challenge
+from toolkit.methods import challenge, ks4_estimates
 from toolkit.methods.targets import aggregate_targets, target_cut
-from toolkit.reports.display import percent, signed_percent, table_html
+from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html
 from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import (
     COMBINED,
@@ -84,18 +84,27 @@ class WhatIf:
 
     @staticmethod
     def schools(run_dir: str | Path) -> dict[str, str]:
-        """School id -> name of the prepared schools that have estimates (pupils in Years 1-6)."""
+        """School id -> name of the prepared schools that have estimates (pupils in Years 1-6, or Years 7-11)."""
         run = PreparedRun(run_dir)
         out = {}
         for school_id in run.school_ids():
             info = run.school_info(school_id)
-            if "estimates" in info.get("reports", ["estimates"]):
+            if {"estimates", "ks4_estimates"} & set(info.get("reports", ["estimates"])):
                 out[school_id] = info.get("school_name") or school_id
         return out
 
     # -- settings
     def year_groups(self) -> list[int]:
         return sorted(self._located, reverse=True)
+
+    def year_pupils(self, year: int) -> pd.DataFrame:
+        return self.pupils.loc[self._located[year][0]]
+
+    def subject_label(self, subject: str) -> str:
+        return SUBJECT_LABELS[subject]
+
+    def target_choices(self, year: int, subject: str) -> tuple[str, ...]:
+        return TARGET_CHOICES["writing" if (YEARS[year] == "ks2" and subject == "writing") else YEARS[year]]
 
     def subjects(self, year: int) -> tuple[str, ...]:
         return self._located[year][2].subjects if year in self._located else ()
@@ -229,11 +238,233 @@ class WhatIf:
         return [path, targets]
 
 
-def high_to_low_html(summary: pd.DataFrame) -> str:
+A8 = "Attainment 8"
+GCSE_TARGETS = tuple(str(g) for g in range(9, 0, -1)) + ("U",)
+
+
+@dataclass
+class Ks4WhatIf:
+    """A secondary school's what-if state: a level per (year group, GCSE subject; "Attainment 8" for A8 and P8)
+    and editable GCSE targets, on the same dashboard as a primary's (``WhatIf``'s interface)."""
+
+    run_dir: Path
+    school_id: str
+    presenter: bool = False
+    info: dict = field(default_factory=dict)
+    pupils: pd.DataFrame = field(default_factory=pd.DataFrame)  # Years 7-11
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # upn, subject, target
+    levels: dict = field(default_factory=dict)
+    _subjects: dict = field(default_factory=dict)  # year -> subjects estimated
+
+    @classmethod
+    def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> Ks4WhatIf:
+        run = PreparedRun(run_dir)
+        school_id = school_id or next(iter(WhatIf.schools(run.root)))
+        info = run.school_info(school_id)
+        if presenter and not info.get("synthetic"):
+            raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
+        if not info.get("ks4_estimates"):
+            raise ValueError(f"School {school_id} has no Years 7-11 with KS2 results: no KS4 estimates")
+        pupils = run.table(school_id, "ks4_current")
+        reviewed = run.table_or_none(school_id, "ks4_targets")
+        targets = (
+            reviewed[["upn", "subject", "target"]]
+            if reviewed is not None
+            else pd.DataFrame(columns=["upn", "subject", "target"])
+        )
+        state = cls(run.root, school_id, presenter, info, pupils, targets.reset_index(drop=True))
+        est = run.table(school_id, "ks4_estimates")
+        est = est[est["challenge"] == "FFT50"].merge(pupils[["upn", "year_group"]], on="upn")
+        year = year_group_number(est["year_group"])
+        core = ks4_estimates.core_subjects()
+        for y in sorted(set(year.dropna().astype(int)), reverse=True):
+            subjects = sorted(set(est.loc[year == y, "subject"]), key=lambda x: (x not in core, x))
+            state._subjects[y] = (A8, *subjects)
+        saved = school_state.load(school_id) or {}
+        default = (saved.get("challenge") or {}).get("default", info.get("challenge", "FFT50"))
+        for y, subjects in state._subjects.items():
+            for s in subjects:
+                state.levels[(y, s)] = challenge.level_for(saved, y, s, default)
+        return state
+
+    def year_groups(self) -> list[int]:
+        return sorted(self._subjects, reverse=True)
+
+    def year_pupils(self, year: int) -> pd.DataFrame:
+        return self.pupils[year_group_number(self.pupils["year_group"]) == year]
+
+    def subjects(self, year: int) -> tuple[str, ...]:
+        return self._subjects.get(year, ())
+
+    def subject_label(self, subject: str) -> str:
+        return subject
+
+    def target_choices(self, year: int, subject: str) -> tuple[str, ...]:
+        return () if subject == A8 else GCSE_TARGETS
+
+    def percentile(self, year: int, subject: str) -> float:
+        p = percentile_of(self.levels.get((year, subject), "FFT50"))
+        if p == OWN:
+            own = self.info.get("ks4_own_past_progress")
+            if own is None:
+                raise ValueError("No own past progress: the school has no past Year 11 with an official Progress 8")
+            return float(own["percentile"])
+        return float(p)
+
+    set_level = WhatIf.set_level
+
+    def set_target(self, upn: str, subject: str, target: str | None) -> None:
+        if subject == A8:
+            raise ValueError("Targets are set per GCSE subject")
+        if upn not in set(self.pupils["upn"]):
+            raise ValueError(f"No pupil {upn} in school {self.school_id}")
+        if target and target not in GCSE_TARGETS:
+            raise ValueError(f"A GCSE target is 9-1 or U, not {target!r}")
+        keep = ~((self.targets["upn"] == upn) & (self.targets["subject"] == subject))
+        self.targets = self.targets[keep]
+        if target:
+            row = pd.DataFrame({"upn": [upn], "subject": [subject], "target": [target]})
+            self.targets = pd.concat([self.targets, row], ignore_index=True)
+
+    # -- computing
+    def estimates(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The year group's pupils and their subject estimates at the levels set (label "chosen")."""
+        pupils = self.year_pupils(year).reset_index(drop=True)
+        subjects = [s for s in self.subjects(year) if s != A8]
+        rows = pd.DataFrame([(u, s) for u in pupils["upn"] for s in subjects], columns=["upn", "subject"])
+        levels = {s: self.percentile(year, s) for s in subjects}
+        return pupils, ks4_estimates.estimates(pupils, rows, {"chosen": levels})
+
+    def summary(self, year: int, computed: tuple | None = None) -> pd.DataFrame:
+        """Per subject at the chosen levels: the estimated % at 9-4 and the average estimated grade, against the
+        % of targets at 4 or above and the average target (pupils with a target in the subject)."""
+        pupils, est = computed or self.estimates(year)
+        att = ks4_estimates.attainment_estimates(pupils, {"chosen": self.percentile(year, A8)})
+        rows = [
+            {
+                "Measure": A8,
+                "Level": challenge_label(self.levels[(year, A8)]),
+                "Estimated % 9-4": float("nan"),
+                "Estimated grade": att["est_a8"].mean(),
+                "Targets": 0,
+                "% targets 9-4": float("nan"),
+                "Average target": float("nan"),
+            }
+        ]
+        mine = self.targets[self.targets["upn"].isin(set(pupils["upn"]))]
+        for subject, e in est.groupby("subject", sort=False):
+            t = ks4_estimates.grade_points(mine.loc[mine["subject"] == subject, "target"])
+            rows.append(
+                {
+                    "Measure": subject,
+                    "Level": challenge_label(self.levels[(year, subject)]),
+                    "Estimated % 9-4": 100 * e["chance_4plus"].mean(),
+                    "Estimated grade": e["estimate"].mean(),
+                    "Targets": len(t),
+                    "% targets 9-4": 100 * (t >= 4).mean() if len(t) else float("nan"),
+                    "Average target": t.mean() if len(t) else float("nan"),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
+        pupils, est = computed or self.estimates(year)
+        names = (
+            pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))])
+            if self.presenter
+            else (pupils["forename"] + " " + pupils["surname"]).reset_index(drop=True)
+        )
+        if subject == A8:
+            att = ks4_estimates.attainment_estimates(pupils, {"chosen": self.percentile(year, A8)})
+            return pd.DataFrame(
+                {
+                    "Pupil": names,
+                    "KS2 average": att["ks2_prior"],
+                    "Estimated A8": att["est_a8"],
+                    "Estimated P8": att["est_p8"],
+                }
+            )
+        e = est[est["subject"] == subject].set_index("upn").reindex(pupils["upn"])
+        t = self.targets[self.targets["subject"] == subject].set_index("upn")["target"].reindex(pupils["upn"])
+        reach = (
+            ks4_estimates.targets_against_estimates(
+                pd.DataFrame({"upn": pupils["upn"], "subject": subject, "target": t.to_numpy()}).dropna(
+                    subset=["target"]
+                ),
+                e.reset_index(),
+            )
+            .set_index("upn")["chance"]
+            .reindex(pupils["upn"])
+        )
+        return pd.DataFrame(
+            {
+                "Pupil": names.to_numpy(),
+                "Estimated grade": e["estimate"].to_numpy(),
+                "Chance 9-4": 100 * e["chance_4plus"].to_numpy(),
+                "Chance 9-7": 100 * e["chance_7plus"].to_numpy(),
+                "Target": t.fillna("").to_numpy(),
+                "How likely": 100 * reach.to_numpy(),
+            }
+        )
+
+    def view(self, year: int, subject: str) -> dict[str, str]:
+        computed = self.estimates(year)
+        summary = self.summary(year, computed)
+        row = summary[summary["Measure"] == subject].iloc[0]
+        size = " whatif-big" if self.presenter else ""
+        if subject == A8:
+            figures = (
+                f'<span class="whatif-expected">{row["Estimated grade"]:.1f}</span> estimated Attainment 8 '
+                f"(Progress 8 {ks4_estimates.p8_at(self.percentile(year, A8)):+.2f})."
+            )
+        else:
+            target = "" if pd.isna(row["Average target"]) else f"{row['Average target']:.1f}"
+            figures = (
+                f'<span class="whatif-expected">{percent(row["Estimated % 9-4"])}</span> estimated at grade 4 or '
+                f"above (average grade {row['Estimated grade']:.1f}); average target "
+                f'<span class="whatif-target">{target or "none set"}</span>.'
+            )
+        headline = (
+            f'<div class="whatif-headline{size}"><b>{html.escape(subject)}</b>, Year {year} at '
+            f"{html.escape(row['Level'])}: {figures}</div>"
+            f'<div class="whatif-definition">{html.escape(challenge_definition(self.levels[(year, subject)]))}.</div>'
+        )
+        fmt = {c: percent for c in ("Estimated % 9-4", "% targets 9-4", "Chance 9-4", "Chance 9-7", "How likely")}
+        fmt |= {c: one_decimal for c in ("Estimated grade", "Average target", "KS2 average", "Estimated A8")}
+        fmt |= {"Estimated P8": signed, "Targets": lambda v: f"{int(v)}"}
+        bars = summary[summary["Measure"] != A8]
+        return {
+            "headline": headline,
+            "summary": table_html(summary, fmt),
+            "chart": high_to_low_html(
+                bars,
+                "Estimated % 9-4",
+                "% targets 9-4",
+                "Blue: estimated % at grade 4 or above at the chosen level; orange: % of targets at 4 or above.",
+            ),
+            "pupils": table_html(self.pupil_table(year, subject, computed), fmt, long=True),
+        }
+
+    def save(self, folder: Path | None = None) -> list[Path]:
+        """Write the levels (``<school>.yaml``) and GCSE targets (``<school>_ks4_targets.csv``)."""
+        years: dict[int, dict] = {}
+        for (y, s), level in sorted(self.levels.items()):
+            years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
+        default = self.info.get("challenge", "FFT50")
+        path = school_state.save(self.school_id, {"default": default, "year_groups": years}, folder)
+        return [path, school_state.save_ks4_targets(self.school_id, self.targets, folder)]
+
+
+def high_to_low_html(
+    summary: pd.DataFrame,
+    value: str = "Estimated % expected",
+    target: str = "Aggregated target",
+    legend: str = "Blue: estimated % expected standard at the chosen level; orange: aggregated target.",
+) -> str:
     """The high-to-low chart as HTML bars (fast enough to redraw on every change): estimate bar, target marker."""
     rows = []
-    ordered = summary.sort_values("Estimated % expected", ascending=False)
-    for measure, est, goal in zip(ordered["Measure"], ordered["Estimated % expected"], ordered["Aggregated target"]):
+    ordered = summary.sort_values(value, ascending=False)
+    for measure, est, goal in zip(ordered["Measure"], ordered[value], ordered[target]):
         est = 0 if pd.isna(est) else est
         target = (
             ""
@@ -249,11 +480,7 @@ def high_to_low_html(summary: pd.DataFrame) -> str:
             f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:#0072B2"></div>{target}'
             f'</div><div style="margin-left:6px">{est:.0f}%</div></div>'
         )
-    legend = (
-        '<div style="font-size:90%;color:#444">Blue: estimated % expected standard at the chosen level; '
-        "orange: aggregated target.</div>"
-    )
-    return "<div>" + "".join(rows) + legend + "</div>"
+    return "<div>" + "".join(rows) + f'<div style="font-size:90%;color:#444">{html.escape(legend)}</div></div>'
 
 
 # ----------------------------------------------------------------------------------------------- widgets
@@ -340,7 +567,9 @@ class WhatIfApp:
 
     # state changes
     def _load(self) -> None:
-        self.state = WhatIf.open(self.run_dir, self.school.value, self.presenter)
+        info = PreparedRun(self.run_dir).school_info(self.school.value)
+        kind = Ks4WhatIf if "estimates" not in info.get("reports", []) else WhatIf
+        self.state = kind.open(self.run_dir, self.school.value, self.presenter)
         self._busy = True
         self.year.options = [(f"Year {y}", y) for y in self.state.year_groups()]
         self.year.value = self.state.year_groups()[0]
@@ -353,9 +582,9 @@ class WhatIfApp:
         y = self.year.value
         self._busy = True
         keep = self.subject.value
-        self.subject.options = [(SUBJECT_LABELS[s], s) for s in self.state.subjects(y)]
+        self.subject.options = [(self.state.subject_label(s), s) for s in self.state.subjects(y)]
         self.subject.value = keep if keep in self.state.subjects(y) else self.state.subjects(y)[0]
-        pupils = self.state.pupils.loc[self.state._located[y][0]]
+        pupils = self.state.year_pupils(y)
         labels = (
             [f"Pupil {i + 1:02d}" for i in range(len(pupils))]
             if self.presenter
@@ -377,8 +606,7 @@ class WhatIfApp:
         self.level.value = "Percentile" if not isinstance(level, str) else named.get(level, "Percentile")
         self.slider.value = int(round(self.state.percentile(y, s)))
         self.slider.disabled = self.level.value != "Percentile"
-        stage = "writing" if (YEARS[y] == "ks2" and s == "writing") else YEARS[y]
-        self.target.options = [("(none)", "")] + [(t, t) for t in TARGET_CHOICES[stage]]
+        self.target.options = [("(none)", "")] + [(t, t) for t in self.state.target_choices(y, s)]
         self.target.value = ""
         self._busy = False
         self.refresh()

@@ -19,7 +19,7 @@ import pandas as pd
 from toolkit.inputs.entries import dfe_number_rule, upn_rule
 from toolkit.inputs.load import read_long_table
 from toolkit.inputs.problems import PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, one_of
+from toolkit.inputs.rules import Rule, TableRules, one_of, repeated
 from toolkit.scales import gcse
 
 REQUIRED = ("upn", "school_id", "subject", "grade")
@@ -69,4 +69,39 @@ def load_gcse_results(path: Path | str) -> pd.DataFrame:
     out = frame.copy()
     out["subject"] = out["subject"].str.strip().str.lower().map(names)
     out["grade"] = out["grade"].fillna("").str.strip().str.upper()
+    return out
+
+
+TARGET_COLUMNS = ("upn", "school_id", "subject", "target")
+
+
+def _target_grade(frame: pd.DataFrame) -> pd.Series:
+    text = frame["target"].fillna("").str.strip().str.upper()
+    return text.isin(["U", *(str(g) for g in range(1, 10))])
+
+
+def load_ks4_targets(path: Path | str) -> pd.DataFrame:
+    """Read and check GCSE targets of Years 7-11 (``upn, school_id, subject, target``: one row per pupil and
+    subject, target 9-1 or U). Raises ``PupilDataError`` naming file, row and column."""
+    frame = read_long_table(path, TARGET_COLUMNS, "targets")
+    rules = gcse_rules()
+    problems = TableRules(
+        "GCSE targets",
+        [
+            *(r for r in rules.rules if r.column != "grade"),
+            Rule("target", "Target must be a GCSE grade, 9-1 or U", _target_grade, found=True),
+            Rule(
+                "subject",
+                "Pupil {0} has two targets in {1}: keep one",
+                repeated(("upn", "subject")),
+                key=("upn", "subject"),
+            ),
+        ],
+    ).problems(frame)
+    if problems:
+        raise PupilDataError(path, problems)
+    names = {s.lower(): s for s in gcse.subjects()["subject"]}
+    out = frame.copy()
+    out["subject"] = out["subject"].str.strip().str.lower().map(names)
+    out["target"] = out["target"].str.strip().str.upper()
     return out

@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def row_list(rows: list[int]) -> str:
+    """Row numbers in words, runs of three or more as ranges: ``4, 5, 9-912``."""
+    parts, start = [], 0
+    ordered = sorted(set(rows))
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            run = ordered[start:i]
+            parts += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(r) for r in run]
+            start = i
+    return ", ".join(parts)
+
+
 @dataclass
 class Problem:
     """One kind of problem in one column, with every row it occurs on."""
@@ -21,7 +33,7 @@ class Problem:
         if self.column:
             text += f" Column: {self.column}."
         if self.rows:
-            text += f" {'Row' if len(self.rows) == 1 else 'Rows'}: {', '.join(map(str, self.rows))}"
+            text += f" {'Row' if len(self.rows) == 1 else 'Rows'}: {row_list(self.rows)}"
         if self.details:
             text += f" ({'; '.join(self.details)})"
         return text

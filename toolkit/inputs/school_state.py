@@ -77,9 +77,14 @@ def targets_path(school_id: str, override: Path | None = None) -> Path:
     return folder(override) / f"{school_id_for_path(school_id)}_targets.csv"
 
 
+def ks4_targets_path(school_id: str, override: Path | None = None) -> Path:
+    return folder(override) / f"{school_id_for_path(school_id)}_ks4_targets.csv"
+
+
 def files(school_id: str) -> list[Path]:
-    """The state files a school has (settings, targets), for hashing and the manifest."""
-    return [p for p in (settings_path(school_id), targets_path(school_id)) if p.exists()]
+    """The state files a school has (settings, targets, GCSE targets), for hashing and the manifest."""
+    paths = (settings_path(school_id), targets_path(school_id), ks4_targets_path(school_id))
+    return [p for p in paths if p.exists()]
 
 
 def _check_levels(challenge: dict) -> None:
@@ -139,3 +144,25 @@ def apply_saved_targets(pupils: pd.DataFrame) -> pd.DataFrame:
                 out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
             out.loc[rows, col] = out.loc[rows, "upn"].map(saved[col]).to_numpy()
     return out
+
+
+def save_ks4_targets(school_id: str, targets: pd.DataFrame, override: Path | None = None) -> Path:
+    """Write a school's edited GCSE targets: ``upn, subject, target`` (one row per pupil and subject)."""
+    path = ks4_targets_path(school_id, override)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    targets[["upn", "subject", "target"]].to_csv(path, index=False)
+    return path
+
+
+def apply_saved_ks4_targets(targets: pd.DataFrame | None, school_ids: list[str]) -> pd.DataFrame | None:
+    """GCSE targets (``upn, school_id, subject, target``) with each school's saved ones in place of its rows."""
+    parts = [] if targets is None else [targets]
+    for school_id in school_ids:
+        path = ks4_targets_path(str(school_id))
+        if not path.exists():
+            continue
+        saved = pd.read_csv(path, dtype="string").assign(school_id=str(school_id))
+        if parts:
+            parts[0] = parts[0][parts[0]["school_id"].astype("string") != str(school_id)]
+        parts.append(saved)
+    return pd.concat(parts, ignore_index=True) if parts else None

@@ -1,6 +1,7 @@
 """Pupil groups (seed 000 "Benchmark estimates for pupil groups", seed 001 pupil groups).
 
-``pupil_groups`` labels every pupil by gender, prior attainment (higher / middle / lower), disadvantage (FSM in the
+``pupil_groups`` labels every pupil by gender, prior attainment (higher / middle / lower: from KS1 in a primary,
+from the KS2 average in Years 7-11, ``ks4.prior_band``), disadvantage (FSM in the
 last 6 years), FSM, EAL, SEN and term of birth. ``breakdown`` gives the mean of any pupil-level values per group
 with the gap to the group's complement (the rest of the cohort); ``va_by_group`` does the same for progress scores
 with confidence intervals.
@@ -11,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from toolkit.methods import ks4, ks4_estimates
 from toolkit.methods.value_added import ks1_prior_attainment, school_scores
 from toolkit.scales import ks1
+from toolkit.vocabulary import year_group_number
 
 GROUPS = ("Gender", "Prior attainment", "Disadvantage", "FSM", "EAL", "SEN", "Term of birth")
 
@@ -34,6 +37,12 @@ def pupil_groups(pupils: pd.DataFrame) -> pd.DataFrame:
         out["Prior attainment"] = hml.map({"H": "Higher attainers", "M": "Middle attainers", "L": "Lower attainers"})
     else:
         out["Prior attainment"] = pd.Series(pd.NA, index=pupils.index, dtype="string")
+    secondary = year_group_number(pupils["year_group"]).between(7, 11) if "year_group" in pupils else None
+    if secondary is not None and secondary.any() and {"ks2_reading", "ks2_maths"} <= set(pupils.columns):
+        rows = secondary.to_numpy() & out["Prior attainment"].isna().to_numpy()
+        years = pupils["ks2_year"] if "ks2_year" in pupils else ks4_estimates.ks2_years(pupils)
+        band = ks4.prior_band(ks4.ks2_prior(pupils[rows], years[rows]))
+        out.loc[rows, "Prior attainment"] = band.to_numpy()
     flags = {
         "Disadvantage": ("fsm6", "Disadvantaged (FSM in last 6 years)", "Not disadvantaged"),
         "FSM": ("fsm", "FSM", "Not FSM"),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.methods import policy
 from toolkit.scales import gcse, ks2
 
 ELEMENTS = ("english", "maths", "ebacc", "open")
@@ -196,3 +197,80 @@ def school_scores(pupils: pd.DataFrame, by: str | list[str] = "school_id") -> pd
         half = z * sd[key] / np.sqrt(out["pupils"])
         out[f"{score}_low"], out[f"{score}_high"] = out[score] - half, out[score] + half
     return out.reset_index()
+
+
+HEADLINE_FLAGS = ("eng_maths_4", "eng_maths_5", "ebacc_entered", "ebacc_4", "ebacc_5")
+
+
+def score_cohort(
+    pupils: pd.DataFrame, results: pd.DataFrame, year: int, unofficial: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """A KS4 cohort scored as the DfE does for ``year``, with the policy calendar (``parameters/policy``).
+
+    ``pupils``: one row per pupil with results (``upn, school_id, ks2_reading, ks2_maths``, optional ``ks2_year``);
+    ``results``: long GCSE results. Returns per pupil (``attainment8``, ``progress8``, ``headline_flags``,
+    ``school_id``, ``p8_status``), per school (``pupils, a8``, ``pct_<flag>``; with a P8 status also ``p8_pupils``,
+    ``p8`` and elements with intervals) and the P8 status label ("" when the year has none and ``unofficial`` is
+    False: the P8 columns are then empty and every pupil's ``reason`` says why)."""
+    entry = policy.status(policy.PROGRESS_8, year)
+    official = entry.has_baseline
+    cohort = pupils.reset_index(drop=True)
+    a8 = attainment8(results, cohort["upn"])
+    ks2_year = cohort["ks2_year"] if "ks2_year" in cohort else year - 5
+    scored = progress8(a8, ks2_prior(cohort, ks2_year))
+    scored = scored.merge(headline_flags(results, cohort["upn"]), on="upn")
+    scored.insert(1, "school_id", cohort["school_id"].astype("string").to_numpy())
+    if not official and not unofficial:
+        p8_columns = [c for c in scored if c.startswith(("p8", "est_"))]
+        scored[p8_columns] = np.nan
+        scored["included"] = False
+        scored["reason"] = f"no official Progress 8 in {year}: {entry.reason}"
+    status = policy.label(entry.status if official else policy.UNOFFICIAL) if official or unofficial else ""
+    scored["p8_status"] = status
+    schools = school_scores(scored.assign(included=True), "school_id")[["school_id", "pupils", "a8"]]
+    flags = scored.groupby("school_id")[list(HEADLINE_FLAGS)]
+    schools = schools.merge((100 * flags.mean()).add_prefix("pct_").reset_index(), on="school_id")
+    if status:
+        p8 = school_scores(scored, "school_id").drop(columns="a8").rename(columns={"pupils": "p8_pupils"})
+        schools = schools.merge(p8, on="school_id", how="left").assign(p8_status=status)
+    return scored, schools, status
+
+
+def prior_band(prior: pd.Series) -> pd.Series:
+    """Lower, middle or higher attainers at KS2 from the reading and maths average (``parameters/ks4.yaml``
+    ``prior_bands``); <NA> without one."""
+    bands = parameters.load_yaml("ks4.yaml")["prior_bands"]
+    label = np.select(
+        [prior < bands["low_below"], prior >= bands["high_from"]],
+        ["Lower attainers", "Higher attainers"],
+        "Middle attainers",
+    )
+    return pd.Series(label, index=prior.index, dtype="string").where(prior.notna())
+
+
+def national_figures() -> pd.DataFrame:
+    """Published national headline percentages by pupil breakdown (``parameters/ks4/national_2024.csv``: 2023/24
+    revised, all state-funded): ``breakdown, pupils, pct_ebacc_entered, pct_ebacc_4, pct_ebacc_5,
+    pct_eng_maths_4, pct_eng_maths_5``, plus ``source``."""
+    t = parameters.load_csv(spec()["national"])
+    numeric = [c for c in t if c.startswith("pct_") or c == "pupils"]
+    t[numeric] = t[numeric].apply(pd.to_numeric)
+    return t
+
+
+def expected_grades(results: pd.DataFrame, ks2_groups: pd.Series) -> pd.DataFrame:
+    """Each result beside the national mean grade of pupils in the same KS2 group and subject (the DfE's transition
+    matrices; combined science per result): ``results`` with ``points`` and ``expected``. ``ks2_groups``: UPN ->
+    the matrices' KS2 group. Results with no result code are left out."""
+    from toolkit.methods import ks4_estimates
+
+    r = results.merge(gcse.subjects()[["subject", "area"]], on="subject", how="inner")
+    points = [
+        (sum(gcse.double_award(g)) / 2 if a == "combined_science" else gcse.grade_points(g))
+        for g, a in zip(r["grade"], r["area"])
+    ]
+    r = r.assign(points=pd.to_numeric(pd.Series(points, index=r.index), errors="coerce")).dropna(subset=["points"])
+    r = r.assign(ks2_group=r["upn"].map(ks2_groups).fillna(ks4_estimates.NO_SCORE))
+    dist = ks4_estimates.distributions(sorted(set(r["subject"])))
+    r["expected"] = [dist[(g, s)] @ ks4_estimates.POINTS for g, s in zip(r["ks2_group"], r["subject"])]
+    return r

@@ -9,6 +9,8 @@ REPORTS = {
     "targets": "Targets versus estimates",
     "groups": "Pupil groups",
     "va": "Value added",
+    "ks4_results": "KS4 results",
+    "ks4_estimates": "KS4 estimates and targets",
     "ks5_results": "KS5 results",
     "ks2_baseline": "KS2 fine points and P8 baseline",
     "tracking": "Tracking: steps and points",

@@ -18,7 +18,7 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review
 from toolkit.methods.targets import spec as targets_spec
-from toolkit.reports import baseline_views, tracking_views, views
+from toolkit.reports import baseline_views, ks4_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
 from toolkit.reports.run_format import written_whole
 from toolkit.reports.views import School
@@ -123,6 +123,32 @@ def baseline_sections(school: School) -> Iterator[Section]:
         )
 
 
+def ks4_sections(school: School) -> Iterator[Section]:
+    """Years 11-7: each pupil's estimated A8, P8, English and maths; the GCSE targets to review; every subject
+    estimate (spreadsheet only)."""
+    years = ks4_views.year_groups(school) if "ks4_estimates" in _reports(school) else []
+    for yg in years:
+        yield Section(
+            f"Year {yg}: estimated Attainment 8, English and maths per pupil",
+            f"KS4 estimates Y{yg}",
+            ks4_views.pupil_estimates(school, yg),
+            ks4_views.PUPIL_FORMATS,
+        )
+    for yg in years:
+        review = ks4_views.targets_to_review(school, yg)
+        if len(review):
+            yield Section(
+                f"Year {yg}: GCSE targets to review",
+                "Targets to review",
+                review,
+                {"Estimated grade": one_decimal, "Chance of target": percent, "Year group": whole},
+            )
+    if years:
+        yield Section(
+            "Every GCSE estimate", "KS4 subject estimates", ks4_views.all_subject_estimates(school), pdf=False
+        )
+
+
 def sections(school: School, year_groups: list[int]) -> list[Section]:
     """Every section of the school's appendix, in the order of the reports they come from."""
     primary = bool({"estimates", "targets"} & _reports(school))
@@ -131,6 +157,7 @@ def sections(school: School, year_groups: list[int]) -> list[Section]:
         out += estimate_sections(school, year_groups)
         out += review_sections(school, year_groups)
         out += group_sections(school, year_groups)
+    out += ks4_sections(school)
     out += tracking_section(school)
     out += baseline_sections(school)
     return out
@@ -142,9 +169,11 @@ def title(school: School, challenge: str, year_groups: list[int]) -> None:
     cohorts = []
     if {"estimates", "targets"} & _reports(school):
         cohorts.append(f"Years {', '.join(map(str, year_groups))} in {year - 1}/{str(year)[2:]}")
+    if "ks4_estimates" in _reports(school):
+        cohorts.append(f"Years 7-11 in {year - 1}/{str(year)[2:]}")
     if "ks2_baseline" in _reports(school):
         cohorts.append(baseline_views.cohort_label(school))
-    uses_challenge = bool({"estimates", "targets"} & _reports(school))
+    uses_challenge = bool({"estimates", "targets", "ks4_estimates"} & _reports(school))
     views.title(
         school,
         "Per-pupil appendix",

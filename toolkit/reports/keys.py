@@ -60,8 +60,23 @@ def _review() -> tuple[str, str]:
     )
 
 
-def key(report: str) -> list[tuple[str, str]]:
-    """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key)."""
+KS4_PUPIL = (
+    "Estimated A8 / P8, grade",
+    "at the school's challenge level: the DfE model's A8 for similar pupils (plus the challenge), the Progress 8 "
+    "it stands for, and the expected GCSE grade (9-1, U 0)",
+)
+PRIMARY_ONLY = {BANDS, KS1_CODES}
+
+
+def secondary_only(reports: list[str] | None) -> bool:
+    """A school whose reports are KS4 ones and no primary ones (its summary is a KS4 summary)."""
+    r = set(reports or [])
+    return bool({"ks4_results", "ks4_estimates"} & r) and not ({"estimates", "targets"} & r)
+
+
+def key(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
+    """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key). ``reports``: the school's reports;
+    the appendix explains only the terms of the tables it holds (primary, KS4)."""
     keys = {
         "summary": [
             VA,
@@ -124,6 +139,42 @@ def key(report: str) -> list[tuple[str, str]]:
             ),
             CI,
         ],
+        "ks4_results": [
+            (
+                "Attainment 8 (A8)",
+                "the best eight qualifications in the DfE's slots (English and maths twice; "
+                "three EBacc, three open), points 9-1, U 0; maximum 90",
+            ),
+            (
+                "Progress 8 (P8)",
+                "A8 minus the national average A8 of pupils with the same KS2 prior attainment, "
+                "divided by 10: grades per slot above or below similar pupils nationally",
+            ),
+            ("E&M 9-4 / 9-5", "grade 4 (5) or above in English (language or literature) and maths"),
+            ("EBacc", "English, maths, two sciences, a humanity and a language; entered, and at 9-4 / 9-5"),
+            CI,
+            ("Residual", "the school's average grade in a subject minus that of similar pupils nationally"),
+            ("Disadvantaged", "free school meals in the last six years, looked after or adopted from care"),
+        ],
+        "ks4_estimates": [
+            CHALLENGE,
+            (
+                "Own past progress",
+                "the school's own Progress 8 in its past official years, as a percentile of "
+                "school Progress 8, used as its challenge level",
+            ),
+            (
+                "Estimated A8 / P8",
+                "the DfE model's A8 for similar pupils, plus ten times the Progress 8 of the "
+                "challenge; P8 in grades per slot",
+            ),
+            (
+                "Chance 9-4",
+                "the share of similar pupils nationally (same KS2 group, taking the subject) at grade 4 "
+                "or above, moved by the challenge",
+            ),
+            _review(),
+        ],
         "ks2_baseline": [
             (
                 "Fine points",
@@ -170,10 +221,22 @@ def key(report: str) -> list[tuple[str, str]]:
             _review(),
         ],
     }
-    return keys.get(report, [])
+    if report == "summary" and secondary_only(reports):
+        return keys["ks4_results"] + [CHALLENGE]
+    rows = keys.get(report, [])
+    if report == "appendix" and reports is not None:
+        primary = bool({"estimates", "targets"} & set(reports))
+        if not primary:
+            rows = [r for r in rows if r not in PRIMARY_ONLY and not r[0].startswith(("LANG", "HML", "Chance"))]
+        if "ks4_estimates" in reports:
+            rows = rows + [
+                KS4_PUPIL,
+                ("HML", "higher/middle/lower prior attainment: KS2 average 110+, 100-109.5, below 100"),
+            ]
+    return rows
 
 
-def provenance(report: str, national: dict) -> str:
+def provenance(report: str, national: dict, reports: list[str] | None = None) -> str:
     """Where the report's comparisons come from (a published DfE table, or a model fitted on the reference cohort),
     the national reference and the toolkit version."""
     reference = f"{national.get('reference_file')} (KS2 {national.get('reference_year')})"
@@ -187,6 +250,10 @@ def provenance(report: str, national: dict) -> str:
         "published for these cohorts); FFT-style: a model fitted on the same cohort",
         "ks5_results": f"national A level figures from parameters/national/a_level.csv (published); level 3 value "
         f"added fitted on {national.get('ks5_reference_file')}",
+        "ks4_results": "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 "
+        "(parameters/ks4/); national figures 2023/24 revised",
+        "ks4_estimates": "the DfE's published Progress 8 model and KS2-KS4 transition matrices 2023/24 "
+        "(parameters/ks4/); challenge: school Progress 8 spread, a documented parameter (parameters/ks4.yaml)",
         "ks2_baseline": "fine points by the published formula (seed 004); mark ranges from "
         "parameters/scales/ks2_level_thresholds.csv",
         "tracking": "the school's own termly grades; no national comparison",
@@ -196,4 +263,6 @@ def provenance(report: str, national: dict) -> str:
         "appendix": f"estimates: a model fitted on the national reference cohort {reference}; fine points by the "
         "published formula (seed 004); tracking: the school's own grades",
     }
+    if report == "summary" and secondary_only(reports):
+        report = "ks4_results"
     return f"{fitted.get(report, '')}; toolkit {__version__}"

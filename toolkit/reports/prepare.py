@@ -25,8 +25,9 @@ import pandas as pd
 from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.entries import load_entries, typed
+from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
-from toolkit.methods import challenge, ks2_baseline, ks5, subject_leader, tracking
+from toolkit.methods import challenge, ks2_baseline, ks4, ks4_estimates, ks5, subject_leader, tracking
 from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.groups import pupil_groups
@@ -53,13 +54,15 @@ class Inputs:
     tracking: Path | None = None  # termly steps-and-points grades
     judgements: Path | None = None  # foundation-subject judgements (pupil level)
     subject_counts: Path | None = None  # foundation-subject counts typed by subject leaders
+    ks4: dict[int, tuple[Path, Path]] = field(default_factory=dict)  # KS4 year -> (Year 11 pupils, GCSE results)
+    ks4_targets: Path | None = None  # GCSE targets of Years 7-11
 
     def school_ids(self) -> list[str]:
         """The DfE numbers listed in schools.csv."""
         return [str(s) for s in pd.read_csv(self.schools, dtype={"school_id": "string"})["school_id"].dropna()]
 
     def files(self) -> list[Path]:
-        optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts]
+        optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts, self.ks4_targets]
         return [
             self.schools,
             self.pupils,
@@ -68,6 +71,7 @@ class Inputs:
             *self.uploads,
             *self.ks5.values(),
             *self.ks2_levels.values(),
+            *(p for pair in self.ks4.values() for p in pair),
             *(p for p in optional if p),
         ]
 
@@ -112,8 +116,17 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
     optional = {
         name: (data / f"{name}.csv" if (data / f"{name}.csv").exists() else None)
-        for name in ("tracking", "subject_judgements", "subject_counts")
+        for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")
     }
+    ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
+    unpaired = sorted(set(ks4_pupils) ^ set(gcse))
+    if unpaired:
+        y = unpaired[0]
+        have, lack = ("ks4", "gcse") if y in ks4_pupils else ("gcse", "ks4")
+        raise FileNotFoundError(
+            f"{data}: {have}_{y}.csv has no {lack}_{y}.csv beside it (a past Year 11 needs both: ks4_<year>.csv "
+            "with the pupils and their KS2 results, gcse_<year>.csv with their GCSE results; docs/report_pack.md)"
+        )
     return Inputs(
         data / "schools.csv",
         data / "pupils.csv",
@@ -126,6 +139,8 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         optional["tracking"],
         optional["subject_judgements"],
         optional["subject_counts"],
+        {y: (ks4_pupils[y], gcse[y]) for y in ks4_pupils},
+        optional["ks4_targets"],
     )
 
 
@@ -262,19 +277,116 @@ def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) 
     )
 
 
+@dataclass
+class Ks4Results:
+    pupils: pd.DataFrame  # every past Year 11 pupil scored (ks4.score_cohort) + academic_year, characteristics
+    schools: pd.DataFrame  # per school and year: A8, P8 and elements with intervals, headline percentages
+    results: pd.DataFrame  # their GCSE results (academic_year)
+    own: pd.DataFrame  # school_id, p8, years, percentile: own past progress (official P8 years)
+    current: pd.DataFrame | None = None  # Years 7-11 on roll with KS2 prior attainment
+    estimates: pd.DataFrame | None = None  # per pupil, subject and challenge (ks4_estimates.estimates)
+    attainment: pd.DataFrame | None = None  # per pupil and challenge: estimated A8 and P8
+    targets: pd.DataFrame | None = None  # targets beside the chosen estimates (ks4_estimates.targets_against_estimates)
+
+
+CHARACTERISTICS = ("upn", "gender", "fsm6", "fsm", "eal", "sen", "dob", "year_group", "forename", "surname")
+
+
+def score_ks4_years(files: dict[int, tuple[Path, Path]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every past Year 11 scored as the DfE does for its year (the policy calendar: no P8 for 2025 and 2026)."""
+    pupils, schools, results = [], [], []
+    for year, (pupil_file, result_file) in sorted(files.items()):
+        cohort, gcse = load_pupils(pupil_file), load_gcse_results(result_file)
+        missing = sorted(set(gcse["upn"]) - set(cohort["upn"]))
+        if missing:
+            raise ValueError(
+                f"{result_file}: {len(missing)} pupil(s) with results are not in {pupil_file.name} (first: "
+                f"{missing[0]}); every pupil needs a row there for their KS2 prior attainment"
+            )
+        scored, by_school, _ = ks4.score_cohort(cohort, gcse, year)
+        keep = [c for c in CHARACTERISTICS if c in cohort]
+        pupils.append(scored.merge(cohort[keep], on="upn", how="left").assign(academic_year=year))
+        schools.append(by_school.assign(academic_year=year))
+        results.append(gcse.assign(academic_year=year))
+    return pd.concat(pupils, ignore_index=True), pd.concat(schools, ignore_index=True), pd.concat(results)
+
+
+def ks4_own_progress(schools: pd.DataFrame) -> pd.DataFrame:
+    """Each school's own past progress at KS4: the pupil-weighted mean P8 of its official years, as a percentile
+    of school Progress 8 (``ks4_estimates.percentile_of_p8``)."""
+    official = schools.dropna(subset=["p8"]) if "p8" in schools else schools.iloc[:0]
+    if official.empty:
+        return pd.DataFrame(columns=["school_id", "p8", "years", "percentile"])
+    g = official.assign(w=official["p8"] * official["p8_pupils"]).groupby("school_id")
+    out = (g["w"].sum() / g["p8_pupils"].sum()).rename("p8").reset_index()
+    out["years"] = g["academic_year"].apply(lambda y: ", ".join(str(int(v)) for v in sorted(y))).to_numpy()
+    out["percentile"] = ks4_estimates.percentile_of_p8(out["p8"].to_numpy())
+    return out
+
+
+def prepare_ks4(inputs: Inputs, pupils: pd.DataFrame, settings: dict, chosen: str | float) -> Ks4Results | None:
+    """KS4 results of every past Year 11 and estimates of every pupil in Years 7-11 with a KS2 result: FFT50, FFT20,
+    FFT5, the school's own past progress and the chosen challenge (its saved settings per year group and subject;
+    the key "Attainment 8" for A8 and P8), with targets beside the chosen estimates."""
+    yg = year_group_number(pupils["year_group"])
+    current = pupils[yg.between(7, 11)].reset_index(drop=True)
+    if not inputs.ks4 and current.empty:
+        return None
+    if inputs.ks4:
+        scored, schools, results = score_ks4_years(inputs.ks4)
+    else:
+        scored, schools, results = pd.DataFrame(), pd.DataFrame(columns=["school_id", "p8"]), pd.DataFrame()
+    own = ks4_own_progress(schools)
+    out = Ks4Results(scored, schools, results, own)
+    has_ks2 = [c for c in ("ks2_reading", "ks2_maths") if c in current]
+    if current.empty or not has_ks2 or current[has_ks2].isna().all().all():
+        return out
+    targets = load_ks4_targets(inputs.ks4_targets) if inputs.ks4_targets else None
+    targets = school_state.apply_saved_ks4_targets(targets, sorted(set(current["school_id"].astype(str))))
+    # Years 10-11 have chosen their options: their targets name their subjects; the core for everyone else
+    chosen_options = set(targets["upn"]) if targets is not None else set()
+    options_year = year_group_number(current["year_group"]) >= 10
+    core_pupils = current.loc[~(options_year & current["upn"].isin(chosen_options)), "upn"]
+    core = pd.DataFrame(
+        [(u, s) for u in core_pupils for s in ks4_estimates.core_subjects()], columns=["upn", "subject"]
+    )
+    subjects = pd.concat([core, targets[["upn", "subject"]]] if targets is not None else [core]).drop_duplicates()
+    subjects = subjects[subjects["upn"].isin(set(current["upn"]))]
+    own_by_pupil = current["school_id"].map(own.set_index("school_id")["percentile"]).astype(float).to_numpy()
+    has_own = not np.isnan(own_by_pupil).all()
+    labels: dict[str, object] = dict(named_challenges())
+    labels[OWN] = own_by_pupil if not np.isnan(own_by_pupil).any() else None
+    default = "FFT50" if percentile_of(chosen) == OWN and not has_own else chosen
+    names = tuple(sorted(set(subjects["subject"]))) + ("Attainment 8",)
+    own_dict = {s: np.nan_to_num(own_by_pupil, nan=50.0) for s in names} if has_own else None
+    per_subject = challenge.per_pupil(settings, current, names, default, own_dict)
+    labels["chosen"] = per_subject
+    out.current = current
+    out.estimates = ks4_estimates.estimates(current, subjects, labels)
+    a8_labels = {**labels, "chosen": per_subject["Attainment 8"]}
+    out.attainment = ks4_estimates.attainment_estimates(current, a8_labels)
+    if targets is not None:
+        chosen_rows = out.estimates[out.estimates["challenge"] == "chosen"]
+        out.targets = ks4_estimates.targets_against_estimates(targets[["upn", "subject", "target"]], chosen_rows)
+    return out
+
+
 def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
     """The reports a school's data supports: primary reports for pupils in Years 1-6, value added for past KS2
     cohorts, KS5 results for a sixth form's A level entries, the KS2 baseline for old-style KS2 results."""
     yg = set(year_group_number(pupils["year_group"]).dropna().astype(int))
     primary = bool(yg & set(KS1_YEARS + KS2_YEARS))
-    out = ["summary"] if primary and (info["past_years"] or 6 in yg) else []
+    secondary = bool(info.get("ks4_years") or info.get("ks4_estimates"))
+    out = ["summary"] if (primary and (info["past_years"] or 6 in yg)) or (secondary and not primary) else []
     out += ["estimates", "targets", "groups"] if primary else []
     out += ["va"] if info["past_years"] else []
+    out += ["ks4_results"] if info.get("ks4_years") else []
+    out += ["ks4_estimates"] if info.get("ks4_estimates") else []
     out += ["ks5_results"] if info["ks5_years"] else []
     out += ["ks2_baseline"] if info["baseline_years"] else []
     out += ["tracking"] if info.get("tracking_term") else []
     out += ["subject_leader"] if info.get("subject_leader") else []
-    out += ["appendix"] if {"estimates", "tracking", "ks2_baseline"} & set(out) else []  # per-pupil tables
+    out += ["appendix"] if {"estimates", "tracking", "ks2_baseline", "ks4_estimates"} & set(out) else []
     return out
 
 
@@ -334,6 +446,7 @@ class Prepared:
     baselines: dict[int, pd.DataFrame]
     progress_records: pd.DataFrame | None  # steps-and-points progress
     subject_counts: pd.DataFrame | None
+    ks4: Ks4Results | None = None
 
 
 def fit_national(reference_file: Path, say=print) -> NationalModels:
@@ -469,6 +582,7 @@ def compute(
     progress, scores, own = past_value_added(past, models)
     settings = school_state.load_all(ids)
     estimates = current_estimates(pupils, models, own, settings, chosen)
+    ks4_results = prepare_ks4(inputs, pupils, settings, chosen)
     return Prepared(
         school_table,
         ids,
@@ -486,6 +600,7 @@ def compute(
         baselines,
         progress_records,
         subject_counts,
+        ks4_results,
     )
 
 
@@ -537,12 +652,52 @@ def _school_info(
             "past_years": sorted(y for y, c in p.past.items() if len(_of(c, school_id))),
             "ks5_years": sorted(y for y, e in p.ks5_years.items() if (e["school_id"] == school_id).any()),
             "baseline_years": sorted(y for y, b in p.baselines.items() if (b["school_id"] == school_id).any()),
+            **_ks4_info(p.ks4, school_id),
         }
     )
     info["tracking_term"] = my_progress["term"].iloc[0] if my_progress is not None and len(my_progress) else None
     info["subject_leader"] = bool(my_counts is not None and len(my_counts))
     info["reports"] = applicable_reports(mine, info)
     return info
+
+
+def _ks4_info(k: Ks4Results | None, school_id: str) -> dict:
+    """Which KS4 years a school has, its own past progress at KS4, and whether its Years 7-11 have estimates."""
+    if k is None:
+        return {"ks4_years": [], "ks4_estimates": False}
+    years = sorted(int(y) for y in _of(k.schools, school_id)["academic_year"]) if len(k.schools) else []
+    own = _of(k.own, school_id)
+    return {
+        "ks4_years": years,
+        "ks4_estimates": bool(k.estimates is not None and len(_of(k.current, school_id))),
+        "ks4_own_past_progress": None
+        if own.empty
+        else {
+            "p8": float(own["p8"].iloc[0]),
+            "years": own["years"].iloc[0],
+            "percentile": float(own["percentile"].iloc[0]),
+        },
+    }
+
+
+def _ks4_tables(k: Ks4Results | None, school_id: str, info: dict) -> dict[str, pd.DataFrame]:
+    """A school's KS4 tables: past Year 11 results and scores; Years 7-11 estimates and targets."""
+    tables = {}
+    if info["ks4_years"]:
+        tables |= {"ks4_pupils": _of(k.pupils, school_id), "ks4_scores": _of(k.schools, school_id)}
+        mine = set(tables["ks4_pupils"]["upn"])
+        tables["ks4_results"] = k.results[k.results["upn"].isin(mine)]
+        tables["ks4_groups"] = pupil_groups(tables["ks4_pupils"]).assign(upn=tables["ks4_pupils"]["upn"].to_numpy())
+    if info["ks4_estimates"]:
+        current = _of(k.current, school_id)
+        mine = set(current["upn"])
+        tables["ks4_current"] = current
+        tables["ks4_estimates"] = k.estimates[k.estimates["upn"].isin(mine)]
+        tables["ks4_attainment"] = k.attainment[k.attainment["upn"].isin(mine)]
+        tables["ks4_current_groups"] = pupil_groups(current).assign(upn=current["upn"].to_numpy())
+        if k.targets is not None:
+            tables["ks4_targets"] = k.targets[k.targets["upn"].isin(mine)]
+    return tables
 
 
 def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pd.DataFrame]:
@@ -577,7 +732,7 @@ def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFr
         tables["tracking"] = my_progress
     if info["subject_leader"]:
         tables["subject_counts"] = my_counts
-    return info, tables | _past_tables(p, school_id, info)
+    return info, tables | _past_tables(p, school_id, info) | _ks4_tables(p.ks4, school_id, info)
 
 
 def prepare(

@@ -11,6 +11,7 @@ import pandas as pd
 from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.targets import aggregate_targets
+from toolkit.reports import ks4_views, views
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
 from toolkit.reports.views import (
     CHALLENGE_COLUMNS,
@@ -251,7 +252,20 @@ def areas_to_look_at(
     return sentences
 
 
+def cohort_label(school: School) -> str:
+    """The summary's cohort line: the latest KS2 cohort and this Year 6, or the latest Year 11 and Years 7-11."""
+    year = int(school.info["academic_year"])
+    if not school.past and (school.info.get("ks4_years") or school.info.get("ks4_estimates")):
+        ks4_years = school.info.get("ks4_years") or []
+        latest = f"Year 11 of {max(ks4_years)} and " if ks4_years else ""
+        return f"{latest}Years 7-11 in {year - 1}/{str(year)[2:]}"
+    return f"KS2 {views.latest_year(school)} and Year 6 in {year - 1}/{str(year)[2:]}"
+
+
 def summary_report(school: School) -> None:
+    if not school.past and (school.info.get("ks4_years") or school.info.get("ks4_estimates")):
+        ks4_views.summary(school)  # a secondary school
+        return
     if not school.past:
         note("This school has no past KS2 results, so the summary covers its estimates only: see Estimates.")
         return

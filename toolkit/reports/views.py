@@ -164,7 +164,11 @@ def parse_year_groups(text: str | list) -> list[int]:
 
 def title(school: School, report: str, challenge: str | None, cohort: str, source: str | None = None) -> None:
     """The report's title block. ``challenge`` None for reports that use no challenge level; ``source`` names the
-    data behind the report after the school's own (default: the national reference cohort)."""
+    data behind the report after the school's own (default: the national reference cohort). The key holds the
+    terms of the report (``keys.key``), for the reports the school has."""
+    reports = school.info.get("reports")
+    if source is None and keys.secondary_only(reports):
+        source = "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 (parameters/ks4/)"
     source = source or (
         f"national reference {school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)"
     )
@@ -181,8 +185,8 @@ def title(school: School, report: str, challenge: str | None, cohort: str, sourc
         level,
         source,
         bool(school.info.get("synthetic")),
-        key=keys.key(name) if name else [],
-        provenance=keys.provenance(name, school.national) if name else "",
+        key=keys.key(name, reports) if name else [],
+        provenance=keys.provenance(name, school.national, reports) if name else "",
     )
 
 

@@ -219,7 +219,9 @@ def main_ks4() -> None:
     print("\n### Mean Attainment 8 per prior attainment group against the DfE's model\n")
     print(markdown(tables["groups"], 2))
     subjects = tables["subjects"]
-    print(f"\n### Grade shares per subject and KS2 group ({len(subjects)} with 1,000+ generated entries; the 10 furthest)\n")
+    print(
+        f"\n### Grade shares per subject and KS2 group ({len(subjects)} with 1,000+ generated entries; the 10 furthest)\n"
+    )
     worst = subjects.sort_values("largest difference", ascending=False).head(10)
     print(markdown(worst, 2))
     print("\n### National figures\n")

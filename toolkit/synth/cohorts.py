@@ -758,6 +758,8 @@ class DemoTrust:
     ks2_levels: dict[int, pd.DataFrame] = field(default_factory=dict)  # year -> Years 7-11 with old KS2 levels
     tracking: pd.DataFrame | None = None  # termly steps-and-points grades (primaries)
     judgements: pd.DataFrame | None = None  # foundation-subject judgements (primaries)
+    ks4: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)  # year -> (Year 11, GCSEs)
+    ks4_targets: pd.DataFrame | None = None  # Years 7-11 GCSE targets (upn, school_id, subject, target)
 
 
 SECONDARY = {
@@ -766,6 +768,9 @@ SECONDARY = {
     "intake": 0.10,
     "va_ks5": 0.15,
     "sixth_form_students": 120,
+    "ks4_pupils_per_year": 180,
+    "p8": 0.3,  # planted: its pupils do about this much better than similar pupils nationally (Progress 8)
+    "ks4_intake": 0.2,  # KS2 prior attainment of its intake, above national (weight on the standardised prior)
 }
 
 
@@ -856,11 +861,13 @@ def old_ks2_cohort(
     return out
 
 
-def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, pd.DataFrame], pd.DataFrame]:
-    """The demo trust's secondary school with a sixth form: its schools.csv row, Years 12-13 on roll in ``year``
-    (with KS4 APS), the A level entries of its three previous Year 13 cohorts, and its Years 7-11 of
-    ``OLD_KS2_YEAR`` with old-style KS2 results (``old_ks2_cohort``). Drawn from its own random stream, so adding
-    it leaves the primaries unchanged."""
+def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, pd.DataFrame], pd.DataFrame, object]:
+    """The demo trust's secondary school with a sixth form: its schools.csv row, Years 7-13 on roll in ``year``
+    (Years 7-11 with KS2 results, Years 12-13 with KS4 APS), the A level entries of its three previous Year 13
+    cohorts, its Years 7-11 of ``OLD_KS2_YEAR`` with old-style KS2 results (``old_ks2_cohort``) and its KS4 data
+    (``toolkit.synth.ks4.school_ks4``: three past Year 11 cohorts with GCSE results, and GCSE targets). Drawn from
+    its own random streams, so adding it leaves the primaries unchanged."""
+    from toolkit.synth import ks4 as synth_ks4
     from toolkit.synth import ks5 as synth_ks5
 
     rng = np.random.default_rng([seed, 4000])
@@ -873,6 +880,15 @@ def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, 
         ay: synth_ks5.sixth_form(rng, sch["school_id"], ay, 13, size(), sch["intake"], sch["va_ks5"])[1]
         for ay in (year - 3, year - 2, year - 1)
     }
+    ks4 = synth_ks4.school_ks4(
+        np.random.default_rng([seed, 4500]),
+        sch["school_id"],
+        year,
+        sch["ks4_pupils_per_year"],
+        sch["p8"],
+        sch["ks4_intake"],
+        [year - 3, year - 2, year - 1],
+    )
     row = {
         "school_id": sch["school_id"],
         "school_name": sch["school_name"],
@@ -883,8 +899,10 @@ def demo_secondary(year: int, seed: int) -> tuple[dict, pd.DataFrame, dict[int, 
         "sixth_form": True,
         "intake": sch["intake"],
         "va_ks5": sch["va_ks5"],
+        "p8": sch["p8"],
     }
-    return row, pd.concat(current, ignore_index=True), past, old_ks2_cohort(rng, sch["school_id"])
+    on_roll = pd.concat([ks4.current, *current], ignore_index=True)
+    return row, on_roll, past, old_ks2_cohort(rng, sch["school_id"]), ks4
 
 
 def withhold_ks1(pupils: pd.DataFrame, year: int, demo: dict, rng: np.random.Generator) -> pd.DataFrame:
@@ -967,12 +985,13 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
     judged = synth_assessment.judgements(arng, current, year)
     if not secondary:
         return DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
-    row, sixth, ks5_past, old_ks2 = demo_secondary(year, seed)
+    row, secondary_pupils, ks5_past, old_ks2, ks4 = demo_secondary(year, seed)
     school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
-    current = pd.concat(
-        [current, sixth.astype({c: t for c, t in current.dtypes.items() if c in sixth})], ignore_index=True
+    shared = {c: t for c, t in current.dtypes.items() if c in secondary_pupils and c != "dob"}
+    current = pd.concat([current, secondary_pupils.astype(shared)], ignore_index=True)
+    return DemoTrust(
+        school_frame, current, past, ks5_past, {OLD_KS2_YEAR: old_ks2}, records, judged, ks4.past, ks4.targets
     )
-    return DemoTrust(school_frame, current, past, ks5_past, {OLD_KS2_YEAR: old_ks2}, records, judged)
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -1006,8 +1025,8 @@ Sampleton say so on every page. Results follow a model calibrated to published n
 
 - schools.csv: the schools, with the value added planted in each (latent SD units)
 - pupils.csv: pupils on roll in {year_label}: Reception to Year 6 in the primaries (EYFS from Year 1, KS1 from
-  Year 3, except where a school did not assess the optional KS1 of 2024 on); Years 12 and 13 in the secondary
-  school, with their KS4 average point score
+  Year 3, except where a school did not assess the optional KS1 of 2024 on); Years 7-11 in the secondary school
+  with their KS2 results, and Years 12 and 13 with their KS4 average point score
 - ks2_<year>.csv: the Year 6 of each of the previous five years, with KS2 results (the 2024 and 2025 cohorts have
   no KS1 results: KS1 2020 and 2021 were cancelled, so there is no official progress measure for them)
 - ks5_<year>.csv: the secondary school's Year 13 of each of the three previous years, one row per A level or AS
@@ -1016,6 +1035,10 @@ Sampleton say so on every page. Results follow a model calibrated to published n
   three terms and this year's autumn
 - subject_judgements.csv: emerging / expected / exceeding in the foundation subjects (science and PE by
   programme of study), one row per pupil, subject and programme
+- ks4_<year>.csv and gcse_<year>.csv: the secondary school's Year 11 of each of the three previous years (KS2
+  results; none for 2025 and 2026, whose KS2 tests of 2020 and 2021 were cancelled) and their GCSE results
+- ks4_targets.csv: GCSE targets of the secondary school's Years 7-11 (Years 10-11 in their option subjects, Years
+  7-9 in the core subjects)
 - ks2_levels_<year>.csv: the secondary school's Years 7-11 of 2015/16 with old-style KS2 results (levels, test marks,
   teacher assessments) for the fine-points and Progress 8 baseline report
 """
@@ -1036,7 +1059,15 @@ def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
     for ay, frame in trust.ks2_levels.items():
         written.append(out / f"ks2_levels_{ay}.csv")
         _to_csv(frame, written[-1])
-    for name, frame in (("tracking.csv", trust.tracking), ("subject_judgements.csv", trust.judgements)):
+    for ay, (pupils, results) in trust.ks4.items():
+        written += [out / f"ks4_{ay}.csv", out / f"gcse_{ay}.csv"]
+        _to_csv(pupils, written[-2])
+        results.to_csv(written[-1], index=False)
+    for name, frame in (
+        ("tracking.csv", trust.tracking),
+        ("subject_judgements.csv", trust.judgements),
+        ("ks4_targets.csv", trust.ks4_targets),
+    ):
         if frame is not None:
             written.append(out / name)
             frame.to_csv(written[-1], index=False)
@@ -1048,6 +1079,8 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     if "dob" in out:
         out["dob"] = pd.to_datetime(out["dob"]).dt.strftime("%Y-%m-%d")
+    if "ks2_year" in out:
+        out["ks2_year"] = pd.to_numeric(out["ks2_year"]).astype("Int64")
     for col in ("fsm", "fsm6", "eal", "target_reviewed", "ks2_english_level6", "ks2_maths_level6"):
         if col in out:
             out[col] = out[col].map({True: "Y", False: "N"})

@@ -220,7 +220,9 @@ def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
         rows = t[t["ks2_group"] == group["ks2_group"]].set_index("subject")
         pupils_in_group = group["pupils"]
         p_triple = rows.loc["Biology", "entries"] / pupils_in_group if "Biology" in rows.index else 0.0
-        p_combined = rows.loc["Combined Science", "entries"] / pupils_in_group if "Combined Science" in rows.index else 0
+        p_combined = (
+            rows.loc["Combined Science", "entries"] / pupils_in_group if "Combined Science" in rows.index else 0
+        )
         science = _enters(rng, v, together, min(1.0, p_triple + p_combined))  # some science, then which
         triple = science & (rng.random(n) < p_triple / max(1e-9, p_triple + p_combined))
         language = np.zeros(n, dtype=bool)
@@ -290,3 +292,127 @@ def national_ks4(pupils: int, year: int, seed: int) -> NationalKs4:
     entries.insert(0, "upn", cohort["upn"].to_numpy()[entries["pupil"].to_numpy()])
     entries.insert(1, "school_id", cohort["school_id"].to_numpy()[entries["pupil"].to_numpy()])
     return NationalKs4(pupils_out, entries.drop(columns="pupil"))
+
+
+@dataclass
+class SchoolKs4:
+    current: pd.DataFrame  # Years 7-11 on roll: pupil-table columns with ks2_reading, ks2_maths
+    targets: pd.DataFrame  # upn, school_id, subject, target (Years 10-11: their option subjects; 7-9: the core)
+    past: dict[int, tuple[pd.DataFrame, pd.DataFrame]]  # KS4 year -> (Year 11 pupils, their GCSE results)
+
+
+def _tilted_sample(rng: np.random.Generator, national: NationalKs4, n: int, tilt: float, intake: float) -> pd.Index:
+    """``n`` pupils of a national cohort drawn with weights exp(tilt x P8 + intake x standardised KS2 prior): a school
+    whose pupils do better than similar pupils nationally (tilt > 0), with a stronger or weaker intake."""
+    from toolkit.methods.ks4 import attainment8, ks2_prior, progress8
+
+    p = national.pupils
+    prior = ks2_prior(p, p["ks2_year"])
+    scored = progress8(attainment8(national.results, p["upn"]), prior)
+    p8 = scored["p8"].fillna(0).to_numpy()
+    s = ((prior - prior.mean()) / prior.std()).fillna(-1).to_numpy()
+    w = np.exp(tilt * p8 + intake * s)
+    return pd.Index(rng.choice(len(p), size=n, replace=False, p=w / w.sum()))
+
+
+def _as_school(
+    rng: np.random.Generator, pupils: pd.DataFrame, school_id: str, year: int, year_group: int, serial_from: int
+) -> pd.DataFrame:
+    """National pupils renamed as one school's: names, UPNs, dates of birth and characteristics (disadvantage more
+    likely with lower KS2 prior attainment)."""
+    from toolkit.methods.ks4 import ks2_prior
+    from toolkit.synth import names
+    from toolkit.synth.common import dates_of_birth
+
+    n = len(pupils)
+    female = (pupils["gender"] == "F").to_numpy()
+    fore, sur = names.pupil_names(rng, female)
+    prior = ks2_prior(pupils, pupils["ks2_year"]).fillna(95).to_numpy()
+    disadvantaged = rng.random(n) < 1 / (1 + np.exp((prior - 98) / 6))
+    out = pupils.reset_index(drop=True).copy()
+    out["upn"] = [
+        make_upn(int(school_id[:3]), int(school_id[3:]), year - year_group + 6, serial_from + k) for k in range(n)
+    ]
+    out["school_id"] = school_id
+    out["forename"], out["surname"] = fore, sur
+    out["dob"] = dates_of_birth(rng, rng.integers(0, 12, n), np.full(n, year - 6 - year_group))
+    out["year_group"] = year_group
+    out["academic_year"] = year
+    out["ks2_year"] = year - (year_group - 6)
+    out["fsm6"] = disadvantaged
+    out["fsm"] = disadvantaged & (rng.random(n) < 0.6)
+    out["eal"] = rng.random(n) < 0.15
+    out["sen"] = np.where(rng.random(n) < 0.12, "K", np.where(rng.random(n) < 0.03, "E", "N"))
+    return out
+
+
+def school_ks4(
+    rng: np.random.Generator, school_id: str, year: int, per_year: int, p8: float, intake: float, past_years: list[int]
+) -> SchoolKs4:
+    """A secondary school's Years 7-11 in ``year`` and its past Year 11 cohorts with GCSE results, drawn from
+    synthetic national cohorts (``national_ks4``) so that they carry the national relationships, tilted so that the
+    school's pupils do about ``p8`` better than similar pupils nationally. Cohorts whose KS2 tests were cancelled
+    (KS2 2020 and 2021: KS4 2025 and 2026) have no KS2 results, as real pupils do."""
+    from toolkit.methods import policy
+
+    tilt = p8 / 2  # exp(tilt x P8) weights move the mean P8 by about tilt x var(P8), var about 2
+    current, targets, past = [], [], {}
+    for ay in past_years:
+        national = national_ks4(per_year * 8, ay, int(rng.integers(1 << 31)))
+        chosen = _tilted_sample(rng, national, per_year, tilt, intake)
+        pupils = _as_school(rng, national.pupils.iloc[chosen], school_id, ay, 11, 1)
+        renamed = dict(zip(national.pupils["upn"].iloc[chosen], pupils["upn"]))
+        results = national.results[national.results["upn"].isin(renamed)].copy()
+        results["upn"] = results["upn"].map(renamed)
+        results["school_id"] = school_id
+        if not policy.status(policy.PROGRESS_8, ay).has_baseline:  # no KS2 tests that summer
+            pupils[["ks2_reading", "ks2_maths"]] = None
+        past[ay] = (pupils, results.assign(academic_year=ay).reset_index(drop=True))
+    national = national_ks4(per_year * 5 * 8, year, int(rng.integers(1 << 31)))  # one draw for Years 7-11
+    chosen_all = _tilted_sample(rng, national, per_year * 5, tilt, intake)
+    for g in range(7, 12):
+        chosen = chosen_all[(g - 7) * per_year : (g - 6) * per_year]
+        pupils = _as_school(rng, national.pupils.iloc[chosen], school_id, year, g, 1)
+        renamed = dict(zip(national.pupils["upn"].iloc[chosen], pupils["upn"]))
+        results = national.results[national.results["upn"].isin(renamed)]
+        subjects = results[results["subject"] != OTHER] if g >= 10 else None
+        if subjects is None:  # Years 7-9 have not chosen options: targets in the core subjects
+            from toolkit.methods.ks4_estimates import core_subjects
+
+            core = [s for s in core_subjects() if s in set(results["subject"])]
+            subjects = results[results["subject"].isin(core)]
+        grade = subjects["grade"].astype(str).str[0].replace("U", "0").astype(int)
+        aim = np.clip(grade + rng.choice([0, 1, 1, 2], size=len(grade)) - (rng.random(len(grade)) < 0.15), 1, 9)
+        targets.append(
+            pd.DataFrame(
+                {
+                    "upn": subjects["upn"].map(renamed).to_numpy(),
+                    "school_id": school_id,
+                    "subject": subjects["subject"].to_numpy(),
+                    "target": aim.astype(str).to_numpy(),
+                }
+            )
+        )
+        current.append(pupils)
+    keep = [
+        "upn",
+        "school_id",
+        "forename",
+        "surname",
+        "dob",
+        "gender",
+        "year_group",
+        "academic_year",
+        "fsm",
+        "fsm6",
+        "eal",
+        "sen",
+        "ks2_year",
+        "ks2_reading",
+        "ks2_maths",
+    ]
+    return SchoolKs4(
+        pd.concat(current, ignore_index=True)[keep],
+        pd.concat(targets, ignore_index=True),
+        {ay: (p[keep], r[["upn", "school_id", "subject", "grade", "academic_year"]]) for ay, (p, r) in past.items()},
+    )

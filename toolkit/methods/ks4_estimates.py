@@ -1,0 +1,229 @@
+"""FFT-style KS4 estimates for Years 7-11 on the DfE's published national data (docs/methodology.md, "KS4 estimates").
+
+- **Grade chances per subject**, conditional on the pupil taking the subject: at FFT50 they are the national grade
+  shares of pupils in the same KS2 scaled-score group (the DfE's 2023/24 transition matrices,
+  ``parameters/ks4/transition_2024.csv``, status published). Years 7-9 have not chosen their options, so a subject's
+  chances say how a pupil would do *if* they took it.
+- **Estimated Attainment 8** at FFT50 is the DfE's Progress 8 model estimate for the pupil's prior attainment group
+  (``parameters/ks4/progress8_model_2023-24.csv``), independent of the subjects taken; the estimated P8 is 0.
+- **Challenge**: a percentile p (FFT20 = 80, FFT5 = 95, any 1-99, or the school's own past progress) is the school at
+  the p-th percentile of school Progress 8. School P8 is taken as normal with the SD ``challenge.school_p8_sd``
+  (``parameters/ks4.yaml``, not published: an overridable parameter), so the estimated P8 at p is
+  ``z_p x sd``, A8 rises by ten times that, and every subject's grade by the same amount on average: its cumulative
+  chances are shifted on the probit scale by that many grades over the subject's within-group grade SD.
+- **Own past progress**: a school's mean P8 of its past official cohorts, as a percentile of that distribution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from toolkit import parameters
+from toolkit.methods import ks4
+from toolkit.vocabulary import year_group_number
+
+GRADES = ("U", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+POINTS = np.arange(10.0)  # U = 0 ... 9 = 9
+COMBINED = "Combined Science"
+PAIRS = ("UU", "11", "21", "22", "32", "33", "43", "44", "54", "55", "65", "66", "76", "77", "87", "88", "98", "99")
+NO_SCORE = "No scaled score"
+
+
+def spec() -> dict:
+    return parameters.load_yaml("ks4.yaml")["estimates"]
+
+
+def core_subjects() -> list[str]:
+    """Subjects every pupil is estimated in (the rest where they have a target): ``estimates.core``."""
+    return list(spec()["core"])
+
+
+def transition_groups() -> pd.DataFrame:
+    """The matrices' KS2 groups: ``ks2_group, low, high`` (low NaN: below 80; both NaN: no scaled score)."""
+    t = parameters.load_csv("ks4/ks2_groups_2024.csv")
+    t = t[t["ks2_group"] != "Total"][["ks2_group", "low", "high"]].copy()
+    for c in ("low", "high"):
+        t[c] = pd.to_numeric(t[c].replace("", np.nan))
+    return t.reset_index(drop=True)
+
+
+def transition() -> pd.DataFrame:
+    """National grade counts per KS2 group and subject (``g_<grade>``; combined science as ``pair_<grades>``)."""
+    t = parameters.load_csv("ks4/transition_2024.csv")
+    numeric = [c for c in t if c.startswith(("g_", "pair_")) or c == "entries"]
+    t[numeric] = t[numeric].apply(pd.to_numeric)
+    return t[t["ks2_group"] != "Total"]
+
+
+def ks2_group(prior: pd.Series) -> pd.Series:
+    """The matrices' KS2 group of each KS2 prior attainment (average scaled score; NaN: "No scaled score")."""
+    g = transition_groups()
+    out = pd.Series(NO_SCORE, index=prior.index, dtype="string")
+    for row in g.itertuples():
+        if np.isnan(row.high):
+            continue
+        low = -np.inf if np.isnan(row.low) else row.low
+        out[(prior >= low) & (prior <= row.high)] = row.ks2_group
+    return out
+
+
+def ks2_years(pupils: pd.DataFrame) -> pd.Series:
+    """The summer each pupil took (or would have taken) KS2: academic year minus (year group - 6)."""
+    return pupils["academic_year"].astype(float) - (year_group_number(pupils["year_group"]).astype(float) - 6)
+
+
+def distributions(subjects: list[str]) -> dict[tuple[str, str], np.ndarray]:
+    """(KS2 group, subject) -> national grade shares U..9 (combined science: the mean of its two grades, per
+    result). Subjects with no entries in a group fall back to that group's pooled GCSE shares."""
+    t = transition()
+    pooled = t[t["subject"] != COMBINED].groupby("ks2_group")[[f"g_{g}" for g in GRADES]].sum()
+    out = {}
+    for group in pooled.index:
+        rows = t[t["ks2_group"] == group].set_index("subject")
+        for subject in subjects:
+            if subject == COMBINED and subject in rows.index:
+                pairs = rows.loc[subject, [f"pair_{p}" for p in PAIRS]].to_numpy(dtype=float)
+                counts = np.zeros(len(GRADES))
+                for p, n in zip(PAIRS, pairs):  # each pair is two results
+                    for g in p:
+                        counts[0 if g == "U" else int(g)] += n
+            elif subject in rows.index and rows.loc[subject, "entries"] > 0:
+                counts = rows.loc[subject, [f"g_{g}" for g in GRADES]].to_numpy(dtype=float)
+            else:
+                counts = pooled.loc[group].to_numpy(dtype=float)
+            out[(group, subject)] = counts / counts.sum()
+    return out
+
+
+def school_sd() -> float:
+    return float(spec()["school_p8_sd"])
+
+
+def p8_at(percentile: np.ndarray | float) -> np.ndarray:
+    """The Progress 8 of the school at ``percentile`` (1-99) of school P8."""
+    return norm.ppf(np.clip(np.asarray(percentile, dtype=float), 1, 99) / 100) * school_sd()
+
+
+def percentile_of_p8(p8: np.ndarray | float) -> np.ndarray:
+    """Percentile (1-99) of a school Progress 8 score: own past progress as a challenge level."""
+    return np.clip(np.round(100 * norm.cdf(np.asarray(p8, dtype=float) / school_sd())), 1, 99)
+
+
+def _shifted(shares: np.ndarray, grades: np.ndarray) -> np.ndarray:
+    """Shares (rows: pupils) moved up by ``grades`` (per row) on the probit scale, in units of the distribution's
+    own SD, so the mean grade rises by about that many grades."""
+    mean = shares @ POINTS
+    sd = np.sqrt(np.maximum(shares @ POINTS**2 - mean**2, 1e-6))
+    at_least = np.clip(1 - np.cumsum(shares, axis=1)[:, :-1], 0, 1)  # P(grade >= k), k = 1..9
+    z = norm.ppf(np.clip(at_least, 1e-9, 1 - 1e-9)) + (grades / sd)[:, None]
+    moved = np.where((at_least > 0) & (at_least < 1), norm.cdf(z), at_least)
+    upper = np.concatenate([np.ones((len(shares), 1)), moved, np.zeros((len(shares), 1))], axis=1)
+    return np.maximum(upper[:, :-1] - upper[:, 1:], 0)
+
+
+def _per_row(level, rows: pd.DataFrame, n: int) -> np.ndarray:
+    """The percentile of each (pupil, subject) row."""
+    at = rows["row"].to_numpy()
+    if not isinstance(level, dict):
+        return np.broadcast_to(np.asarray(level, dtype=float), (n,))[at].astype(float)
+    out = np.full(len(rows), 50.0)
+    for subject, values in level.items():
+        mine = (rows["subject"] == subject).to_numpy()
+        out[mine] = np.broadcast_to(np.asarray(values, dtype=float), (n,))[at[mine]]
+    return out
+
+
+def estimates(pupils: pd.DataFrame, subjects: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:
+    """Long estimates: one row per pupil, subject (``subjects``: ``upn, subject``) and challenge label.
+
+    ``challenges``: label -> a percentile, one per pupil (aligned with ``pupils``), or a dict subject -> one per
+    pupil (``toolkit.methods.challenge.per_pupil``; subjects it leaves out at 50). Returns ``upn, subject,
+    challenge, percentile, ks2_group, estimate`` (expected grade points), ``grade`` (the estimate rounded to a
+    grade), ``chance_<grade>`` for U..9 and ``chance_4plus, chance_5plus, chance_7plus``.
+    """
+    prior = ks4.ks2_prior(pupils, ks2_years(pupils))
+    group = ks2_group(prior).to_numpy()
+    dist = distributions(sorted(set(subjects["subject"])))
+    index = pd.Series(np.arange(len(pupils)), index=pupils["upn"].to_numpy())
+    rows = subjects.assign(row=subjects["upn"].map(index)).dropna(subset=["row"])
+    rows = rows.astype({"row": int})
+    base = np.vstack([dist[(group[r], s)] for r, s in zip(rows["row"], rows["subject"])]) if len(rows) else None
+    parts = []
+    for label, level in challenges.items():
+        if level is None or base is None:
+            continue
+        percentile = _per_row(level, rows, len(pupils))
+        shares = _shifted(base, p8_at(percentile))
+        est = shares @ POINTS
+        part = pd.DataFrame(
+            {
+                "upn": rows["upn"].to_numpy(),
+                "subject": rows["subject"].to_numpy(),
+                "challenge": label,
+                "percentile": percentile,
+                "ks2_group": group[rows["row"].to_numpy()],
+                "estimate": est,
+                "grade": np.clip(np.floor(est + 0.5), 0, 9),
+            }
+        )
+        for k, g in enumerate(GRADES):
+            part[f"chance_{g}"] = shares[:, k]
+        for cut in (4, 5, 7):
+            part[f"chance_{cut}plus"] = shares[:, cut:].sum(axis=1)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def attainment_estimates(pupils: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:
+    """Per pupil and challenge: ``upn, challenge, percentile, ks2_prior, p8_group, est_a8, est_p8`` (the DfE model's
+    A8 for the group plus ten times the challenge's P8; NaN without a KS2 baseline)."""
+    prior = ks4.ks2_prior(pupils, ks2_years(pupils))
+    group = ks4.prior_group(prior)
+    model_a8 = ks4.model().set_index("group")["a8"].reindex(group.astype(float)).to_numpy()
+    parts = []
+    for label, level in challenges.items():
+        if level is None:
+            continue
+        percentile = np.broadcast_to(np.asarray(level, dtype=float), (len(pupils),))
+        p8 = np.where(np.isnan(model_a8), np.nan, p8_at(percentile))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "upn": pupils["upn"].to_numpy(),
+                    "challenge": label,
+                    "percentile": percentile,
+                    "ks2_prior": prior.to_numpy(),
+                    "p8_group": group.to_numpy(),
+                    "est_a8": model_a8 + spec()["divisor"] * p8,
+                    "est_p8": p8,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def grade_points(target: pd.Series) -> pd.Series:
+    """A target grade as points: 9-1 their number, U 0; anything else NaN (the loader refuses it first)."""
+    text = target.astype("string").str.strip().str.upper()
+    return pd.to_numeric(text.replace("U", "0"), errors="coerce").where(lambda v: v.between(0, 9))
+
+
+def targets_against_estimates(targets: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Each target (``upn, subject, target``) beside the estimate at the chosen challenge (``estimates`` rows of
+    one label): ``estimate``, ``difference`` (target minus estimate, grades), ``chance`` (of the target grade or
+    higher) and ``review``: "looks unlikely" (chance below ``targets.yaml`` ``unlikely_below``), "looks
+    unambitious" (above ``unambitious_above``) or ""."""
+    t = parameters.load_yaml("targets.yaml")
+    merged = targets.merge(chosen, on=["upn", "subject"], how="left")
+    points = grade_points(merged["target"]).to_numpy(dtype=float)
+    shares = merged[[f"chance_{g}" for g in GRADES]].to_numpy(dtype=float)
+    reach = np.array([s[int(p) :].sum() if not np.isnan(p) else np.nan for s, p in zip(shares, points)])
+    merged["target_points"] = points
+    merged["difference"] = points - merged["estimate"]
+    merged["chance"] = reach
+    merged["review"] = np.select(
+        [reach < t["unlikely_below"], reach > t["unambitious_above"]], ["looks unlikely", "looks unambitious"], ""
+    )
+    return merged[["upn", "subject", "target", "target_points", "estimate", "difference", "chance", "review"]]

@@ -1,0 +1,647 @@
+"""What the KS4 reports show (notebooks/ks4_results.ipynb, notebooks/ks4_estimates.ipynb). Everything was computed
+once for all schools by ``prepare`` (``toolkit.methods.ks4``, ``toolkit.methods.ks4_estimates``); this module
+selects, compares with the DfE's published national figures and formats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.methods import groups as group_method
+from toolkit.methods import ks4, ks4_estimates, policy
+from toolkit.reports import charts
+from toolkit.reports.display import (
+    heading,
+    note,
+    one_decimal,
+    percent,
+    show_figure,
+    show_table,
+    signed,
+    signed_one_decimal,
+    whole,
+)
+from toolkit.reports.views import School
+from toolkit.vocabulary import challenge_label, year_group_number
+
+HEADLINES = {
+    "a8": "Attainment 8 (average)",
+    "pct_eng_maths_4": "% English and maths 9-4",
+    "pct_eng_maths_5": "% English and maths 9-5",
+    "pct_ebacc_entered": "% entering the EBacc",
+    "pct_ebacc_4": "% EBacc 9-4",
+    "pct_ebacc_5": "% EBacc 9-5",
+}
+ELEMENT_LABELS = {
+    "p8": "Progress 8",
+    "p8_english": "English element",
+    "p8_maths": "Maths element",
+    "p8_ebacc": "EBacc element",
+    "p8_open": "Open element",
+}
+P8_FORMATS = {"Score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole}
+EM = ("English Language", "Mathematics")
+
+
+# ----------------------------------------------------------------------------------------------- results
+def _scores(school: School) -> pd.DataFrame:
+    return school.table("ks4_scores").sort_values("academic_year")
+
+
+def _pupils(school: School, year: int | None = None) -> pd.DataFrame:
+    p = school.table("ks4_pupils")
+    return p if year is None else p[p["academic_year"].astype(int) == year].reset_index(drop=True)
+
+
+def measure_years(school: School) -> pd.DataFrame:
+    """Which years have Progress 8: per past Year 11, pupils, pupils with a KS2 baseline, status and reason."""
+    rows = []
+    for year in school.info.get("ks4_years") or []:
+        p = _pupils(school, year)
+        entry = policy.status(policy.PROGRESS_8, year)
+        rows.append(
+            {
+                "Year 11 of": f"{year - 1}/{str(year)[2:]}",
+                "Pupils": len(p),
+                "With a KS2 baseline": int(p["ks2_prior"].notna().sum()),
+                "Progress 8": policy.label(entry.status),
+                "Why": entry.reason if not entry.has_baseline else f"baseline: {entry.baseline}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def headline_table(school: School) -> pd.DataFrame:
+    """Each headline measure for every past Year 11 beside the published national figure."""
+    scores = _scores(school)
+    national = ks4.national_figures().set_index("breakdown").loc["Total"]
+    a8 = float(ks4.spec()["national_a8"])
+    out = pd.DataFrame({"Measure": list(HEADLINES.values())})
+    for row in scores.itertuples():
+        out[str(int(row.academic_year))] = [getattr(row, m) for m in HEADLINES]
+    out["National"] = [a8 if m == "a8" else national[m] for m in HEADLINES]
+    latest = str(int(scores["academic_year"].max()))
+    out["Difference"] = out[latest] - out["National"]
+    return out
+
+
+def p8_table(school: School, year: int) -> pd.DataFrame:
+    """Progress 8 and its elements with 95% confidence intervals for one official year."""
+    row = _scores(school).set_index("academic_year").loc[year]
+    return pd.DataFrame(
+        [
+            {
+                "Measure": label,
+                "Score": row[m],
+                "95% CI low": row[f"{m}_low"],
+                "95% CI high": row[f"{m}_high"],
+                "Pupils": row["p8_pupils"],
+                "Significance": _significance(row[f"{m}_low"], row[f"{m}_high"]),
+            }
+            for m, label in ELEMENT_LABELS.items()
+        ]
+    )
+
+
+def _significance(low: float, high: float) -> str:
+    return "above national" if low > 0 else "below national" if high < 0 else "in line with national"
+
+
+def subject_residuals(school: School, year: int) -> pd.DataFrame:
+    """Per subject: entries, the school's average grade, the national average grade of pupils in the same KS2
+    groups (the DfE's transition matrices) and the difference (the subject residual, in grades)."""
+    pupils = _pupils(school, year)
+    groups = pd.Series(ks4_estimates.ks2_group(pupils["ks2_prior"]).to_numpy(), index=pupils["upn"])
+    results = school.table("ks4_results")
+    results = results[results["academic_year"].astype(int) == year]
+    scored = ks4.expected_grades(results, groups)
+    scored = scored[scored["subject"] != "Other approved qualifications"]
+    g = scored.groupby("subject")
+    out = pd.DataFrame({"Entries": g.size(), "School": g["points"].mean(), "National": g["expected"].mean()})
+    out["Residual (grades)"] = out["School"] - out["National"]
+    out = out.reset_index().rename(columns={"subject": "Subject"})
+    return out.sort_values(["Entries", "Subject"], ascending=[False, True]).reset_index(drop=True)
+
+
+def disadvantaged_table(school: School, year: int) -> pd.DataFrame:
+    """Disadvantaged pupils against all the school's pupils, the school's other pupils and national other pupils
+    (the ASP "switch comparator": the DfE compares disadvantaged pupils with non-disadvantaged pupils nationally)."""
+    p = _pupils(school, year)
+    national = ks4.national_figures().set_index("breakdown")
+    dis = p["fsm6"].astype("boolean")
+    rows = []
+    for m in ("pct_eng_maths_4", "pct_eng_maths_5", "pct_ebacc_entered", "pct_ebacc_4"):
+        flag = m.removeprefix("pct_")
+        rows.append(
+            {
+                "Measure": HEADLINES[m],
+                "Disadvantaged": 100 * p.loc[dis.fillna(False), flag].mean(),
+                "All pupils": 100 * p[flag].mean(),
+                "Other pupils": 100 * p.loc[~dis.fillna(True), flag].mean(),
+                "National other pupils": national.loc["Not disadvantaged", m],
+                "National disadvantaged": national.loc["Disadvantaged", m],
+            }
+        )
+    rows.append(
+        {
+            "Measure": HEADLINES["a8"],
+            "Disadvantaged": p.loc[dis.fillna(False), "a8"].mean(),
+            "All pupils": p["a8"].mean(),
+            "Other pupils": p.loc[~dis.fillna(True), "a8"].mean(),
+            "National other pupils": np.nan,
+            "National disadvantaged": np.nan,
+        }
+    )
+    if p["p8"].notna().any():
+        rows.append(
+            {
+                "Measure": "Progress 8",
+                "Disadvantaged": p.loc[dis.fillna(False), "p8"].mean(),
+                "All pupils": p["p8"].mean(),
+                "Other pupils": p.loc[~dis.fillna(True), "p8"].mean(),
+                "National other pupils": np.nan,
+                "National disadvantaged": np.nan,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.insert(1, "Pupils (disadvantaged)", int(dis.fillna(False).sum()))
+    return out
+
+
+def transition_table(school: School, year: int, subject: str) -> pd.DataFrame:
+    """The school's transition matrix for one subject beside the national one: per KS2 group, pupils, % at 9-4 and
+    9-5 in the school and nationally."""
+    pupils = _pupils(school, year)
+    groups = pd.Series(ks4_estimates.ks2_group(pupils["ks2_prior"]).to_numpy(), index=pupils["upn"])
+    results = school.table("ks4_results")
+    results = results[(results["academic_year"].astype(int) == year) & (results["subject"] == subject)]
+    scored = ks4.expected_grades(results, groups)
+    dist = ks4_estimates.distributions([subject])
+    order = list(ks4_estimates.transition_groups()["ks2_group"])
+    rows = []
+    for group in order:
+        mine = scored[scored["ks2_group"] == group]
+        if mine.empty:
+            continue
+        shares = dist[(group, subject)]
+        rows.append(
+            {
+                "KS2 group": group,
+                "Pupils": len(mine),
+                "School 9-4": 100 * (mine["points"] >= 4).mean(),
+                "National 9-4": 100 * shares[4:].sum(),
+                "School 9-5": 100 * (mine["points"] >= 5).mean(),
+                "National 9-5": 100 * shares[5:].sum(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def group_table(school: School, year: int) -> pd.DataFrame:
+    """A8 (and P8 in an official year) by pupil group, with the gap to the rest of the year group."""
+    p = _pupils(school, year)
+    labels = school.table("ks4_groups").set_index("upn").reindex(p["upn"]).reset_index(drop=True)
+    labels = labels[list(group_method.GROUPS)]
+    columns = ["a8", "eng_maths_4"] + (["p8"] if p["p8"].notna().any() else [])
+    values = p[columns].astype(float)
+    values["eng_maths_4"] *= 100
+    table = group_method.breakdown(values, p, columns, labels)
+    table = table[table["pupils"] > 0]
+    out = table.rename(
+        columns={
+            "group": "Group",
+            "label": "Pupils in",
+            "pupils": "Pupils",
+            "a8": "A8",
+            "gap_a8": "A8 gap",
+            "eng_maths_4": "% E&M 9-4",
+            "gap_eng_maths_4": "E&M gap",
+            "p8": "P8",
+            "gap_p8": "P8 gap",
+        }
+    )
+    keep = ["Group", "Pupils in", "Pupils", "A8", "A8 gap", "% E&M 9-4", "E&M gap"] + (
+        ["P8", "P8 gap"] if "P8" in out else []
+    )
+    return out[keep]
+
+
+def ks4_results_report(school: School) -> None:
+    years = school.info.get("ks4_years") or []
+    if not years:
+        note("No KS4 results: the report needs ks4_<year>.csv and gcse_<year>.csv files.")
+        return
+    latest = max(years)
+    heading("Which years have Progress 8", 2)
+    show_table(measure_years(school), {"Pupils": whole, "With a KS2 baseline": whole})
+    note(
+        "Progress 8 needs KS2 test results as the baseline: the pupils who finished Year 11 in 2025 and 2026 took no "
+        "KS2 tests (2020 and 2021 were cancelled), so the DfE publishes no Progress 8 for them and nor does this "
+        "report. Attainment 8, English and maths and the EBacc are reported every year."
+    )
+    heading("Headline measures", 2)
+    show_table(
+        headline_table(school),
+        {
+            "Measure": str,
+            **{str(y): one_decimal for y in years},
+            "National": one_decimal,
+            "Difference": signed_one_decimal,
+        },
+    )
+    note(
+        f"National: all state-funded schools in England, 2023/24 revised (the DfE's transition matrices; Attainment "
+        f"8 {ks4.spec()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
+        "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
+        "twice (points 9 to 1, U 0; maximum 90)."
+    )
+    official = [y for y in years if policy.status(policy.PROGRESS_8, y).has_baseline]
+    if official:
+        year = max(official)
+        heading(f"Progress 8 {year} ({policy.label(policy.status(policy.PROGRESS_8, year).status)})", 2)
+        table = p8_table(school, year)
+        show_table(table, P8_FORMATS)
+        chart = table.rename(columns={"Measure": "subject", "Score": "score"}).assign(
+            ci_low=table["95% CI low"], ci_high=table["95% CI high"]
+        )
+        show_figure(charts.va_intervals(chart, f"Progress 8 {year} with 95% confidence intervals", "grades per slot"))
+        note(
+            f"Progress 8 on the DfE's published {ks4.spec()['model_year'] - 1}/{str(ks4.spec()['model_year'])[2:]} "
+            "model (parameters/ks4/progress8_model_2023-24.csv): each pupil's Attainment 8 minus the national "
+            "average of pupils with the same KS2 prior attainment, divided by 10; elements likewise (English and "
+            "maths / 2, EBacc and open / 3). Intervals from the DfE's published pupil-level standard deviations. "
+            + (f"The latest year, {latest}, has no official Progress 8 (see above)." if latest not in official else "")
+        )
+    # subjects and the transition matrix compare pupils by KS2 group: the latest year whose pupils have KS2 results
+    with_ks2 = [y for y in years if _pupils(school, y)["ks2_prior"].notna().mean() >= 0.5]
+    compared = max(with_ks2) if with_ks2 else latest
+    heading(f"Subjects {compared}: grades against similar pupils nationally", 2, new_page=True)
+    if compared != latest:
+        note(
+            f"Shown for {compared}, the latest Year 11 with KS2 results: the later years' pupils have no KS2 group to "
+            "compare them by."
+        )
+    show_table(
+        subject_residuals(school, compared),
+        {"Entries": whole, "School": one_decimal, "National": one_decimal, "Residual (grades)": signed},
+    )
+    note(
+        "National: the average grade in that subject of pupils nationally with the same KS2 scaled-score group (the "
+        "DfE's 2023/24 transition matrices), averaged over the school's entries. Residual: the school's average "
+        "grade minus that, in grades (+0.5 is half a grade higher than similar pupils nationally). Combined science "
+        "counts as the average of its two grades."
+    )
+    heading(f"Disadvantaged pupils {latest}", 2)
+    show_table(
+        disadvantaged_table(school, latest),
+        {
+            "Pupils (disadvantaged)": whole,
+            **{c: one_decimal for c in ("Disadvantaged", "All pupils", "Other pupils")},
+            "National other pupils": one_decimal,
+            "National disadvantaged": one_decimal,
+        },
+    )
+    note(
+        "Disadvantaged: free school meals in the last six years, looked after or adopted from care. The DfE compares "
+        "them with other pupils nationally (the 'switch comparator'), not with the school's own other pupils. "
+        "Percentages in %, Attainment 8 in points, Progress 8 in grades per slot. National columns: the DfE's "
+        "2023/24 transition matrices, which publish percentages only (no Attainment 8 or Progress 8 by group)."
+    )
+    heading(f"Transition matrix {compared}: KS2 group to GCSE", 2, new_page=True)
+    for subject in EM:
+        table = transition_table(school, compared, subject)
+        if len(table):
+            show_table(table, {"Pupils": whole, **{c: percent for c in table.columns[2:]}}, caption=subject)
+    note(
+        "Per KS2 scaled-score group (the average of reading and maths), the % of the school's pupils at grade 4 or "
+        "above and 5 or above beside the national % (the DfE's 2023/24 transition matrices)."
+    )
+    heading(f"Pupil groups {latest}", 2)
+    table = group_table(school, latest)
+    show_table(
+        table,
+        {
+            "Pupils": whole,
+            "A8": one_decimal,
+            "A8 gap": signed_one_decimal,
+            "% E&M 9-4": percent,
+            "E&M gap": signed_one_decimal,
+            "P8": signed,
+            "P8 gap": signed,
+        },
+        long=True,
+    )
+    note(
+        "Gap: the group's figure minus the rest of the year group's (A8 in points, E&M in percentage points, P8 in "
+        "grades per slot). Prior attainment: KS2 average below 100 (lower), 100-109.5 (middle), 110 or more "
+        "(higher). Groups of fewer than 5 pupils vary a great deal by chance."
+    )
+
+
+# ----------------------------------------------------------------------------------------------- estimates
+def _current(school: School) -> pd.DataFrame:
+    return school.table("ks4_current")
+
+
+def a8_estimates(school: School) -> pd.DataFrame:
+    """Per year group: pupils, with a KS2 baseline, estimated A8 at each challenge, and the chosen challenge's P8."""
+    current = _current(school)
+    att = school.table("ks4_attainment").merge(current[["upn", "year_group"]], on="upn")
+    att["yg"] = year_group_number(att["year_group"])
+    wide = att.pivot_table(index="yg", columns="challenge", values="est_a8", aggfunc="mean")
+    p8 = att[att["challenge"] == "chosen"].groupby("yg")["est_p8"].mean()
+    counts = att[att["challenge"] == "FFT50"].groupby("yg")
+    out = pd.DataFrame(
+        {
+            "Year group": [f"Year {int(y)}" for y in wide.index],
+            "Pupils": counts.size().reindex(wide.index).to_numpy(),
+            "With KS2": counts["est_a8"].count().reindex(wide.index).to_numpy(),
+        }
+    )
+    for label in ("FFT50", "FFT20", "FFT5", "own_past_progress", "chosen"):
+        if label in wide:
+            out[f"A8 {challenge_label(label) if label != 'chosen' else 'chosen'}"] = wide[label].to_numpy()
+    out["P8 (chosen)"] = p8.reindex(wide.index).to_numpy()
+    return out.sort_values("Year group", key=lambda s: -s.str[5:].astype(int)).reset_index(drop=True)
+
+
+def subject_estimates(school: School, year_group: int) -> pd.DataFrame:
+    """A year group's subjects at the chosen challenge: pupils estimated (taking it: with a target), the average
+    estimated grade, the average chances of 9-4, 9-5 and 9-7, and targets against estimates."""
+    current = _current(school)
+    mine = set(current.loc[year_group_number(current["year_group"]) == year_group, "upn"])
+    est = school.table("ks4_estimates")
+    est = est[(est["challenge"] == "chosen") & est["upn"].isin(mine)]
+    targets = school.run.table_or_none(school.info["school_id"], "ks4_targets")
+    g = est.groupby("subject")
+    out = pd.DataFrame(
+        {
+            "Pupils": g.size(),
+            "Estimated grade": g["estimate"].mean(),
+            "Chance 9-4": 100 * g["chance_4plus"].mean(),
+            "Chance 9-5": 100 * g["chance_5plus"].mean(),
+            "Chance 9-7": 100 * g["chance_7plus"].mean(),
+        }
+    )
+    if targets is not None:
+        t = targets[targets["upn"].isin(mine)].groupby("subject")
+        out["Targets"] = t.size()
+        out["Average target"] = t["target_points"].mean()
+        out["Unlikely"] = t["review"].apply(lambda r: int((r == "looks unlikely").sum()))
+        out["Unambitious"] = t["review"].apply(lambda r: int((r == "looks unambitious").sum()))
+        out[["Targets", "Unlikely", "Unambitious"]] = out[["Targets", "Unlikely", "Unambitious"]].fillna(0)
+    out = out.reset_index().rename(columns={"subject": "Subject"})
+    core = ks4_estimates.core_subjects()
+    return out.sort_values("Subject", key=lambda s: s.map(lambda x: (x not in core, x))).reset_index(drop=True)
+
+
+def estimate_groups(school: School, year_group: int, challenge: str = "chosen") -> pd.DataFrame:
+    """Estimated A8 of a year group by pupil group at ``challenge``, with gaps."""
+    current = _current(school)
+    pupils = current[year_group_number(current["year_group"]) == year_group].reset_index(drop=True)
+    att = school.table("ks4_attainment")
+    att = att[att["challenge"] == challenge].set_index("upn").reindex(pupils["upn"]).reset_index()
+    labels = school.table("ks4_current_groups").set_index("upn").reindex(pupils["upn"]).reset_index(drop=True)
+    table = group_method.breakdown(att[["est_a8"]], pupils, ["est_a8"], labels[list(group_method.GROUPS)])
+    table = table[table["pupils"] > 0]
+    return table.rename(
+        columns={
+            "group": "Group",
+            "label": "Pupils in",
+            "pupils": "Pupils",
+            "est_a8": "Estimated A8",
+            "gap_est_a8": "Gap",
+        }
+    )
+
+
+def ks4_estimates_report(school: School) -> None:
+    own = school.info.get("ks4_own_past_progress")
+    heading("Estimated Attainment 8 by year group", 2)
+    show_table(
+        a8_estimates(school),
+        {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
+        | {c: one_decimal for c in a8_estimates(school).columns if c.startswith("A8")},
+    )
+    note(
+        "Estimated Attainment 8: the DfE's published Progress 8 model (2023/24) gives the national average A8 of "
+        "pupils with the same KS2 prior attainment (FFT50); FFT20 and FFT5 add the progress of schools at the 80th "
+        "and 95th percentile of school Progress 8. It does not depend on the subjects a pupil takes. P8: the "
+        "Progress 8 the chosen estimates stand for, in grades per slot. "
+        + (
+            f"Own past progress: the school's Progress 8 of {own['years']} ({own['p8']:+.2f}), the "
+            f"{own['percentile']:.0f}th percentile."
+            if own
+            else "Own past progress needs a past Year 11 with an official Progress 8."
+        )
+    )
+    current = _current(school)
+    for yg in sorted(set(year_group_number(current["year_group"]).dropna().astype(int)), reverse=True):
+        heading(
+            f"Year {yg}: GCSE estimates by subject (GCSEs in {int(school.info['academic_year']) + 11 - yg})",
+            2,
+            new_page=yg in (11, 9),
+        )
+        table = subject_estimates(school, yg)
+        show_table(
+            table,
+            {
+                "Pupils": whole,
+                "Estimated grade": one_decimal,
+                "Chance 9-4": percent,
+                "Chance 9-5": percent,
+                "Chance 9-7": percent,
+                "Targets": whole,
+                "Average target": one_decimal,
+                "Unlikely": whole,
+                "Unambitious": whole,
+            },
+        )
+        if yg <= 9:
+            note(
+                f"Year {yg} have not chosen their GCSE options: each estimate says how a pupil would do if they took "
+                "the subject."
+            )
+    note(
+        "Estimated grade: the average of pupils' expected grades (9 to 1, U 0) at the chosen challenge level; chance "
+        "9-4: the average chance of grade 4 or above, and so on. At FFT50 a pupil's chances are the grade shares of "
+        "pupils nationally with the same KS2 scaled-score group taking that subject (the DfE's 2023/24 transition "
+        "matrices). Unlikely: a target fewer than 25% of similar pupils reach at the chosen level; unambitious: one "
+        "more than 90% reach. Each pupil's estimates and targets are in the per-pupil appendix."
+    )
+    yg = max(set(year_group_number(current["year_group"]).dropna().astype(int)))
+    heading(f"Year {yg}: estimated Attainment 8 by pupil group", 2, new_page=True)
+    show_table(
+        estimate_groups(school, yg),
+        {"Pupils": whole, "Estimated A8": one_decimal, "Gap": signed_one_decimal},
+        long=True,
+    )
+    note(
+        "Gap: the group's estimated A8 minus the rest of the year group's, in points. Differences come from prior "
+        "attainment only: estimates do not depend on characteristics."
+    )
+
+
+# ----------------------------------------------------------------------------------------------- per pupil
+def _names(frame: pd.DataFrame) -> pd.Series:
+    return (frame["forename"].fillna("") + " " + frame["surname"].fillna("")).str.strip()
+
+
+def year_groups(school: School) -> list[int]:
+    """Years 11 down to 7 that have pupils with KS4 estimates."""
+    if not school.info.get("ks4_estimates"):
+        return []
+    current = _current(school)
+    return sorted(set(year_group_number(current["year_group"]).dropna().astype(int)), reverse=True)
+
+
+def pupil_estimates(school: School, year_group: int) -> pd.DataFrame:
+    """One row per pupil of a year group: KS2 average, prior attainment, estimated A8 and P8 at the chosen
+    challenge, and the estimated grade and chance of 9-4 in English language and maths."""
+    current = _current(school)
+    pupils = current[year_group_number(current["year_group"]) == year_group].sort_values(["surname", "forename"])
+    att = school.table("ks4_attainment")
+    att = att[att["challenge"] == "chosen"].set_index("upn").reindex(pupils["upn"])
+    labels = school.table("ks4_current_groups").set_index("upn").reindex(pupils["upn"])
+    est = school.table("ks4_estimates")
+    est = est[est["challenge"] == "chosen"]
+    out = pd.DataFrame(
+        {
+            "Pupil": _names(pupils).to_numpy(),
+            "KS2 average": att["ks2_prior"].to_numpy(),
+            "HML": labels["Prior attainment"].str[0].fillna("").to_numpy(),
+            "Estimated A8": att["est_a8"].to_numpy(),
+            "Estimated P8": att["est_p8"].to_numpy(),
+        }
+    )
+    for subject, short in zip(EM, ("English", "Maths")):
+        mine = est[est["subject"] == subject].set_index("upn").reindex(pupils["upn"])
+        out[f"{short} grade"] = mine["estimate"].to_numpy()
+        out[f"{short} 9-4"] = 100 * mine["chance_4plus"].to_numpy()
+    return out
+
+
+PUPIL_FORMATS = {
+    "KS2 average": one_decimal,
+    "Estimated A8": one_decimal,
+    "Estimated P8": signed,
+    "English grade": one_decimal,
+    "English 9-4": percent,
+    "Maths grade": one_decimal,
+    "Maths 9-4": percent,
+}
+
+
+def targets_to_review(school: School, year_group: int) -> pd.DataFrame:
+    """A year group's flagged GCSE targets, furthest from the estimate first within each subject (the columns of
+    the primary review list, so the appendix caps both alike)."""
+    t = school.run.table_or_none(school.info["school_id"], "ks4_targets")
+    if t is None:
+        return pd.DataFrame()
+    current = _current(school)
+    pupils = current[year_group_number(current["year_group"]) == year_group]
+    t = t[t["upn"].isin(set(pupils["upn"])) & (t["review"] != "")]
+    names = pd.Series(_names(pupils).to_numpy(), index=pupils["upn"])
+    t = t.assign(Pupil=t["upn"].map(names), distance=t["difference"].abs())
+    t = t.sort_values(["subject", "distance"], ascending=[True, False], kind="stable")
+    return pd.DataFrame(
+        {
+            "Subject": t["subject"].to_numpy(),
+            "Pupil": t["Pupil"].to_numpy(),
+            "Target": t["target"].to_numpy(),
+            "Estimated grade": t["estimate"].to_numpy(),
+            "Chance of target": 100 * t["chance"].to_numpy(),
+            "Looks": t["review"].str.removeprefix("looks ").to_numpy(),
+            "Year group": year_group,
+        }
+    )
+
+
+def all_subject_estimates(school: School) -> pd.DataFrame:
+    """Every pupil's estimate in every subject at the chosen challenge, with their target (spreadsheet)."""
+    current = _current(school)
+    est = school.table("ks4_estimates")
+    est = est[est["challenge"] == "chosen"].merge(current[["upn", "forename", "surname", "year_group"]], on="upn")
+    t = school.run.table_or_none(school.info["school_id"], "ks4_targets")
+    if t is not None:
+        est = est.merge(t[["upn", "subject", "target", "chance"]], on=["upn", "subject"], how="left")
+    out = pd.DataFrame(
+        {
+            "Year group": year_group_number(est["year_group"]).to_numpy(),
+            "Pupil": _names(est).to_numpy(),
+            "Subject": est["subject"].to_numpy(),
+            "Estimated grade": est["estimate"].to_numpy(),
+            "Chance 9-4": 100 * est["chance_4plus"].to_numpy(),
+            "Chance 9-5": 100 * est["chance_5plus"].to_numpy(),
+            "Chance 9-7": 100 * est["chance_7plus"].to_numpy(),
+        }
+    )
+    if t is not None:
+        out["Target"] = est["target"].to_numpy()
+        out["Chance of target"] = 100 * est["chance"].to_numpy()
+    return out.sort_values(["Year group", "Pupil", "Subject"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------- summary
+def summary(school: School) -> None:
+    """A secondary school's one-page summary: the latest Year 11 against national, the latest official Progress 8,
+    disadvantaged pupils against the switch comparator, Year 11's estimates, and areas to look at."""
+    years = school.info.get("ks4_years") or []
+    areas = []
+    if years:
+        latest = max(years)
+        heading(f"Attainment: Year 11 of {latest} against national", 3)
+        table = headline_table(school)
+        show_table(
+            table[["Measure", str(latest), "National", "Difference"]],
+            {str(latest): one_decimal, "National": one_decimal, "Difference": signed_one_decimal},
+        )
+        official = [y for y in years if policy.status(policy.PROGRESS_8, y).has_baseline]
+        if official:
+            year = max(official)
+            p8 = p8_table(school, year)
+            heading(f"Progress 8: {year} (official)", 3)
+            show_table(p8, P8_FORMATS)
+            if latest != year:
+                note(f"{latest} has no Progress 8: {policy.status(policy.PROGRESS_8, latest).reason}.")
+            for row in p8.itertuples():
+                if row.Significance != "in line with national":
+                    areas.append(f"{row.Measure} {year} was significantly {row.Significance} ({row.Score:+.2f}).")
+        dis = disadvantaged_table(school, latest).set_index("Measure")
+        em = dis.loc[HEADLINES["pct_eng_maths_4"]]
+        gap = em["Disadvantaged"] - em["National other pupils"]
+        if int(em["Pupils (disadvantaged)"]) >= 5:
+            areas.append(
+                f"Disadvantaged pupils {latest}: {em['Disadvantaged']:.0f}% English and maths 9-4 against "
+                f"{em['National other pupils']:.0f}% of other pupils nationally ({gap:+.0f} percentage points)."
+            )
+        with_ks2 = [y for y in years if _pupils(school, y)["ks2_prior"].notna().mean() >= 0.5]
+        if with_ks2:
+            residuals = subject_residuals(school, max(with_ks2))
+            low = residuals[residuals["Entries"] >= 10].nsmallest(2, "Residual (grades)")
+            for _, row in low.iterrows():
+                if row["Residual (grades)"] < -0.25:
+                    areas.append(
+                        f"{row['Subject']} {max(with_ks2)}: {row['Residual (grades)']:+.1f} grades against similar "
+                        f"pupils nationally ({row['Entries']} entries)."
+                    )
+    if school.info.get("ks4_estimates"):
+        heading("Years 7-11 this year: estimated Attainment 8", 3)
+        table = a8_estimates(school)
+        show_table(
+            table,
+            {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
+            | {c: one_decimal for c in table.columns if c.startswith("A8")},
+        )
+        yg = max(year_groups(school))
+        subjects = subject_estimates(school, yg)
+        if "Unlikely" in subjects:
+            unlikely, targets = int(subjects["Unlikely"].sum()), int(subjects["Targets"].sum())
+            if targets:
+                areas.append(
+                    f"Year {yg}: {unlikely} of {targets} GCSE targets ({100 * unlikely / targets:.0f}%) look unlikely "
+                    "at the school's challenge level (KS4 estimates and targets; each in the appendix)."
+                )
+    heading("Areas to look at", 3)
+    for sentence in areas or ["Nothing stands out from the national comparisons."]:
+        note("• " + sentence)
