@@ -1,5 +1,6 @@
 """Attainment 8 slot rules and Progress 8 on the DfE's published 2023/24 model, against hand-worked examples."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,3 +219,112 @@ def test_synthetic_national_ks4_cohort_against_the_published_matrices_model_and_
     assert len(subjects) >= 20 and (subjects["largest difference"] <= 3.5).all(), subjects
     headline = tables["headline"].set_index("figure")
     assert (headline["difference"].abs() <= 1.5).all(), headline
+
+
+# ----------------------------------------------------------------------------------------------- KS4 estimates
+def _pupil(ks2: str, year_group: int = 11, upn: str = "A") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"upn": [upn], "year_group": [year_group], "academic_year": [2027], "ks2_reading": [ks2], "ks2_maths": [ks2]}
+    )
+
+
+def test_fft50_chances_are_the_published_transition_matrix_and_a8_the_published_model():
+    """A pupil with KS2 106 in both subjects (group 105 - 107): at FFT50 their maths chances are the national grade
+    shares of that group (2023/24 matrices), their estimated A8 the P8 model's A8 for prior 106, and P8 0."""
+    from toolkit.methods import ks4_estimates as e
+
+    pupil = _pupil("106")
+    est = e.estimates(pupil, pd.DataFrame({"upn": ["A"], "subject": ["Mathematics"]}), {"FFT50": 50})
+    t = e.transition()
+    row = t[(t["ks2_group"] == "105 - 107") & (t["subject"] == "Mathematics")].iloc[0]
+    counts = row[[f"g_{g}" for g in e.GRADES]].to_numpy(dtype=float)
+    shares = est[[f"chance_{g}" for g in e.GRADES]].iloc[0].to_numpy()
+    assert np.allclose(shares, counts / counts.sum(), atol=1e-9)
+    assert est["ks2_group"].iloc[0] == "105 - 107"
+    assert est["estimate"].iloc[0] == pytest.approx((counts / counts.sum()) @ np.arange(10))
+    a8 = e.attainment_estimates(pupil, {"FFT50": 50, "FFT20": 80})
+    model = ks4.model()
+    published = model[(model["ks2_low"] <= 106) & (model["ks2_high"] >= 106)]["a8"].iloc[0]
+    fft50, fft20 = a8.iloc[0], a8.iloc[1]
+    assert fft50["est_a8"] == pytest.approx(published) and fft50["est_p8"] == 0
+    # FFT20: the school at the 80th percentile of school P8, z(0.8) x SD 0.5 = 0.4208; A8 ten times that higher
+    assert fft20["est_p8"] == pytest.approx(0.841621 * 0.5, abs=1e-5)
+    assert fft20["est_a8"] - fft50["est_a8"] == pytest.approx(10 * fft20["est_p8"])
+
+
+def test_a_challenge_moves_every_subjects_grade_by_about_the_challenges_progress_8():
+    from toolkit.methods import ks4_estimates as e
+
+    pupils = pd.concat([_pupil(s, upn=s) for s in ("90", "100", "106", "112")], ignore_index=True)
+    subjects = pd.DataFrame(
+        [(u, s) for u in pupils["upn"] for s in ("Mathematics", "History", "English Language")],
+        columns=["upn", "subject"],
+    )
+    est = e.estimates(pupils, subjects, {"FFT50": 50, "FFT20": 80, "FFT5": 95})
+    by = est.pivot_table(index=["upn", "subject"], columns="challenge", values="estimate")
+    assert ((by["FFT20"] - by["FFT50"]) - 0.42).abs().max() < 0.12  # about 0.42 grades, each subject
+    assert ((by["FFT5"] - by["FFT50"]) - 0.82).abs().max() < 0.2
+    assert (est[[f"chance_{g}" for g in e.GRADES]].sum(axis=1) - 1).abs().max() < 1e-9
+    assert e.percentile_of_p8(e.p8_at(80)) == 80 and e.percentile_of_p8(0.0) == 50
+
+
+def test_targets_against_estimates_by_hand():
+    """Chance of a target = the chances of that grade and above; under 25% looks unlikely, over 90% unambitious."""
+    from toolkit.methods import ks4_estimates as e
+
+    pupil = _pupil("106")
+    est = e.estimates(pupil, pd.DataFrame({"upn": ["A"] * 2, "subject": ["Mathematics", "History"]}), {"c": 50})
+    targets = pd.DataFrame({"upn": ["A", "A"], "subject": ["Mathematics", "History"], "target": ["9", "U"]})
+    out = e.targets_against_estimates(targets, est).set_index("subject")
+    maths = est[est["subject"] == "Mathematics"].iloc[0]
+    assert out.loc["Mathematics", "chance"] == pytest.approx(maths["chance_9"])
+    assert out.loc["Mathematics", "review"] == "looks unlikely"
+    assert out.loc["History", "chance"] == pytest.approx(1.0) and out.loc["History", "review"] == "looks unambitious"
+    assert out.loc["Mathematics", "difference"] == pytest.approx(9 - maths["estimate"])
+
+
+def test_a_cohort_without_a_ks2_baseline_year_has_no_p8_and_says_why():
+    pupils = pd.DataFrame(
+        {"upn": ["A", "B"], "school_id": ["9254000"] * 2, "ks2_reading": [None, None], "ks2_maths": [None, None]}
+    )
+    results = pd.DataFrame(
+        {
+            "upn": ["A", "A", "B"],
+            "subject": ["Mathematics", "English Language", "Mathematics"],
+            "grade": ["5", "6", "4"],
+        }
+    )
+    scored, schools, status = ks4.score_cohort(pupils, results, 2025)
+    assert status == "" and scored["p8"].isna().all() and not scored["included"].any()
+    assert scored["reason"].str.contains("no official Progress 8 in 2025").all()
+    assert "p8" not in schools and schools["a8"].iloc[0] == pytest.approx((2 * 5 + 6 + 2 * 4) / 2)
+    scored, schools, status = ks4.score_cohort(pupils.assign(ks2_reading=["100", "100"]), results, 2024)
+    assert status == "official" and schools["p8_pupils"].iloc[0] == 2
+
+
+def test_gcse_targets_are_checked_by_row_and_column(tmp_path):
+    from toolkit.inputs.gcse_results import load_ks4_targets
+    from toolkit.inputs.problems import PupilDataError, row_list
+
+    path = tmp_path / "ks4_targets.csv"
+    path.write_text(
+        "upn,school_id,subject,target\n"
+        "A925400026001,9254000,Maths,4\n"
+        "A925400026001,9254000,English Language,Z\n"
+        "A925400026001,9254000,english language,4\n"
+    )
+    with pytest.raises(PupilDataError) as err:
+        load_ks4_targets(path)
+    said = str(err.value)
+    assert "Subject is not one the KS4 measures count" in said and "Row: 2 (found 'Maths')" in said
+    assert "Target must be a GCSE grade, 9-1 or U. Column: target. Row: 3" in said
+    assert "has two targets in English Language" in said and "Rows: 3, 4" in said
+    assert row_list([9, 4, 5, 6, 7, 2]) == "2, 4-7, 9" and row_list([3, 4]) == "3, 4"
+
+
+def test_no_other_approved_qualification_is_discounted_against_another():
+    results = pd.DataFrame(
+        {"upn": ["A"] * 3, "subject": ["Other approved qualifications"] * 3, "grade": ["5", "6", "7"]}
+    )
+    a8 = ks4.attainment8(results).iloc[0]
+    assert a8["open"] == 18 and a8["open_slots"] == 3 and a8["open_lowest"] == 5

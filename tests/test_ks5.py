@@ -254,3 +254,75 @@ def test_level3_value_added_on_the_dfes_published_2025_model():
     scores = model.school_scores(progress).set_index("subject")
     half = 1.96 * sd / np.sqrt(3)
     assert scores.loc["A level Biology", "ci_high"] - scores.loc["A level Biology", "score"] == pytest.approx(half)
+
+
+def test_synthetic_ks5_cohort_has_no_value_added_on_the_dfes_published_curves(national_ks5):
+    """Scored on the DfE's own 2025 curves, the synthetic nation's A level value added is 0 in every subject (within
+    0.06 grades) and overall: otherwise every demo sixth form would carry a built-in bias."""
+    from toolkit.methods.value_added import Level3ValueAdded
+
+    progress = Level3ValueAdded.published().transform(national_ks5.entries, flag=False)
+    by = progress.dropna(subset=["progress"]).groupby("subject")["progress"].agg(["mean", "size"])
+    big = by[by["size"] >= 1000]
+    assert len(big) >= 8 and big["mean"].abs().max() < 0.06, big
+
+
+def test_published_model_with_the_fitted_one_where_the_dfe_has_no_curve(national_ks5):
+    from toolkit.methods import ks5
+    from toolkit.methods.value_added import Level3ValueAdded
+
+    published = Level3ValueAdded.published()
+    fitted = Level3ValueAdded().fit(national_ks5.entries)
+    model = Level3ValueAdded.with_fallback(published, fitted)
+    assert model.sources_["A level Biology"] == "published" and model.sources_["AS Mathematics"] == "fitted"
+    assert model.sources_[ks5.overall_label()] == "published"
+    assert model.national_sd_["A level Biology"] == published.national_sd_["A level Biology"]
+    prior = np.array([5.0, 6.5])
+    assert np.allclose(
+        model.expected_points("A level", "Biology", prior), published.expected_points("A level", "Biology", prior)
+    )
+    assert np.allclose(
+        model.expected_points("AS", "Mathematics", prior), fitted.expected_points("AS", "Mathematics", prior)
+    )
+    low = published.bands_[published.bands_["subject"] == "Biology"]["prior"].min()
+    entries = pd.DataFrame(
+        {
+            "upn": ["A", "B"],
+            "school_id": "9254000",
+            "qualification": "A level",
+            "subject": "Biology",
+            "grade": ["C", "C"],
+            "ks4_aps": [low - 0.5, 6.0],
+        }
+    )
+    flagged = model.transform(entries)
+    assert flagged.loc[flagged["subject"] == "A level Biology", "outside_bands"].tolist() == [True, False]
+
+
+def test_the_dfes_ready_reckoner_upload_layout_is_read_as_ks5_entries(tmp_path):
+    """The DfE 16-18 ready reckoner's own upload columns: grades from points, the DfE's subject names as ours, the
+    student keyed by name without a UPN; a bad points value is named by the file's own column."""
+    from toolkit.inputs.entries import load_entries
+    from toolkit.inputs.problems import PupilDataError
+
+    header = (  # ../shared/reference/dfe/l3va_model_2025/pupil_upload_template.csv, with its byte-order mark
+        "\ufeffForename,Surname,Sex,Qualification code,Qualification name,Subject code,Subject name,Size,Cohort,"
+        "Prior attainment,Estimated points (new points),Actual points (new points),Value Added score,QUAL_ID,"
+        "Disadvantaged status,CYPMD ID,DfE number"
+    )
+    rows = [
+        "Amy,Testley,F,111,GCE A level,1,Biology,1,,6.5,,50,,,Disadvantaged,,9254000",
+        "Amy,Testley,F,111,GCE A level,2,Art & Design,1,,6.5,,40,,,Disadvantaged,,9254000",
+        "Ben,Mockford,M,111,GCE A level,3,Mathematics (Further),1,,8.1,,60,,,Not disadvantaged,,9254000",
+    ]
+    path = tmp_path / "ks5_2025.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    entries = load_entries(path)
+    assert entries["grade"].tolist() == ["A", "B", "A*"]
+    assert entries["subject"].tolist() == ["Biology", "Art and Design", "Further Mathematics"]
+    assert entries["qualification"].unique().tolist() == ["A level"] and entries["ks4_aps"].tolist() == [6.5, 6.5, 8.1]
+    assert entries["fsm6"].tolist() == [True, True, False] and entries["upn"].nunique() == 2
+    path.write_text(header + "\n" + rows[0].replace(",50,", ",55,") + "\n", encoding="utf-8")
+    with pytest.raises(PupilDataError) as err:
+        load_entries(path)
+    assert "Column: Actual points (new points). Row: 2 (found '55 points')" in str(err.value)

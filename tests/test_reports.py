@@ -42,7 +42,7 @@ def secondary(trust):
 PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader", "appendix"]
 
 
-SECONDARY_REPORTS = ["ks5_results", "ks2_baseline", "appendix"]
+SECONDARY_REPORTS = ["summary", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "appendix"]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
@@ -285,7 +285,11 @@ def test_no_code_warnings_or_tracebacks(pack, two, secondary):
 def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
     out, _ = pack
     everyone = pd.concat(
-        [trust.pupils] + list(trust.past.values()) + list(trust.ks5.values()) + list(trust.ks2_levels.values())
+        [trust.pupils]
+        + list(trust.past.values())
+        + list(trust.ks5.values())
+        + list(trust.ks2_levels.values())
+        + [pupils for pupils, _ in trust.ks4.values()]
     )
     for school in two + [secondary]:
         others = everyone[everyone["school_id"] != school]
@@ -609,7 +613,7 @@ def test_page_one_of_every_report_holds_its_key_and_provenance(pack, two, second
             page1 = subprocess.run(
                 ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
             ).stdout
-            first_term = keys.key(report)[0][0]
+            first_term = keys.key(report, reports_of(school, secondary))[0][0]
             assert "Key" in page1 and first_term.split()[0] in page1, (report, first_term)
             assert "Comparisons" in page1 and "toolkit 0." in page1, report
     outline = subprocess.run(["pdfinfo", str(report_file(out, two[0], "va", "pdf"))], capture_output=True, text=True)

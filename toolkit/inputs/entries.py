@@ -10,6 +10,10 @@ every problem named by file, row and column; nothing loaded when anything is wro
 | grade | yes | A*, A, B, C, D, E or U (AS: no A*) |
 | ks4_aps | | GCSE average point score (0-9), the prior attainment of value added; blank = none |
 | gender, fsm6, forename, surname | | as in the pupil table, the same on every row of a student |
+
+The DfE 16-18 ready reckoner's upload layout (Forename, Surname, Sex, Qualification name, Subject name, Prior
+attainment, Actual points (new points), Disadvantaged status, DfE number ...) is accepted as it is: the grade comes
+from the points, the DfE's subject names map to ours, and the student is keyed by the CYPMD ID or their name.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ import pandas as pd
 
 from toolkit.inputs import schema
 from toolkit.inputs.layout import UNGRADED_LOOKALIKES
-from toolkit.inputs.load import read_long_table
-from toolkit.inputs.problems import PupilDataError
+from toolkit.inputs.load import read_long_table, read_normalised
+from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import Rule, TableRules, consistent, one_of, present, repeated
 from toolkit.scales.a_level import QUALIFICATIONS, grade_table
 from toolkit.scales.identifiers import upn_reason, validate_dfe_number
@@ -145,11 +149,112 @@ def entry_rules() -> TableRules:
     )
 
 
+# The DfE 16-18 ready reckoner's pupil upload layout (../shared/reference/dfe/l3va_model_2025/
+# pupil_upload_template.csv), headers as ``schema.normalise_header`` writes them -> our columns.
+READY_RECKONER = {
+    "forename": "forename",
+    "surname": "surname",
+    "sex": "gender",
+    "qualification_name": "qualification",
+    "subject_name": "subject",
+    "prior_attainment": "ks4_aps",
+    "actual_points_(new_points)": "points",
+    "disadvantaged_status": "fsm6",
+    "dfe_number": "school_id",
+    "estimated_points_(new_points)": "dfe_estimate",
+    "value_added_score": "dfe_value_added",
+    "cypmd_id": "cypmd_id",
+}
+RR_HEADERS = {  # the template's headers as written
+    "Forename": "forename",
+    "Surname": "surname",
+    "Sex": "gender",
+    "Qualification name": "qualification",
+    "Subject name": "subject",
+    "Prior attainment": "ks4_aps",
+    "Disadvantaged status": "fsm6",
+    "DfE number": "school_id",
+    "Forename and surname or CYPMD ID": "upn",
+}
+READY_RECKONER_REQUIRED = ("forename", "surname", "qualification_name", "subject_name", "actual_points_(new_points)")
+RR_QUALIFICATIONS = {"gce a level": "A level", "a level": "A level", "gce as level": "AS", "as level": "AS", "as": "AS"}
+
+
+def from_ready_reckoner(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ready-reckoner upload as an entries table: qualification and subject names as ours (the DfE's subject
+    names through ``parameters/ks5/l3va_subject_names.csv``), the grade from the actual points
+    (``scales/a_level_points.csv``), the student identified by the CYPMD ID where given (else forename, surname and
+    DfE number: the layout has no UPN). Unknown names and points stay as written, for the rules to name."""
+    from toolkit import parameters
+
+    out = frame.rename(columns={k: v for k, v in READY_RECKONER.items() if k in frame})
+    names = parameters.load_csv("ks5/l3va_subject_names.csv")
+    ours = {d.lower(): o for d, o in zip(names["dfe_subject"], names["subject"])}
+    out["subject"] = out["subject"].map(lambda x: ours.get(str(x).strip().lower(), x) if pd.notna(x) else x)
+    written = out["qualification"]
+    out["qualification"] = written.str.strip().str.lower().map(RR_QUALIFICATIONS).fillna(written)
+    table = grade_table()
+    by_points = {(q, float(p)): g for q, g, p in zip(table["qualification"], table["grade"], table["points"])}
+    points = pd.to_numeric(out["points"], errors="coerce")
+    out["grade"] = [
+        by_points.get((q, p), f"{w} points" if pd.notna(w) else pd.NA)
+        for q, p, w in zip(out["qualification"], points, out["points"])
+    ]
+    key = out["cypmd_id"] if "cypmd_id" in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    names_key = out["forename"].fillna("") + " " + out["surname"].fillna("") + " " + out.get("school_id", "").fillna("")
+    out["upn"] = ("RR " + key.fillna(names_key).str.strip()).astype("string")
+    if "gender" in out:
+        out["gender"] = out["gender"].str.strip().str.upper().str[0]
+    if "fsm6" in out:
+        out["fsm6"] = (
+            out["fsm6"]
+            .str.strip()
+            .str.lower()
+            .map(
+                {
+                    "disadvantaged": "Y",
+                    "y": "Y",
+                    "1": "Y",
+                    "true": "Y",
+                    "not disadvantaged": "N",
+                    "n": "N",
+                    "0": "N",
+                    "false": "N",
+                }
+            )
+            .fillna(out["fsm6"])
+        )
+    out = out.drop(columns=["points"])
+    out.attrs = frame.attrs
+    return out
+
+
+def _ready_reckoner_rules() -> TableRules:
+    """The entries rules for a ready-reckoner upload: the student key is not a UPN, so it is only required."""
+    rules = entry_rules()
+    return TableRules(
+        "DfE ready reckoner upload",
+        [Rule("upn", "Forename and surname (or CYPMD ID) must have a value", present("upn"))]
+        + [r for r in rules.rules if r not in IDENTIFIER_RULES[:1]],
+    )
+
+
 def load_entries(path: Path | str) -> pd.DataFrame:
     """Read and check an entries table (CSV, XLSX or Parquet): ``upn``, ``grade`` upper case, ``qualification``
-    spelt as in ``QUALIFICATIONS``, ``ks4_aps`` a float. Raises ``PupilDataError`` listing every problem."""
-    frame = read_long_table(path, REQUIRED, "entries")
-    problems = entry_rules().problems(frame)
+    spelt as in ``QUALIFICATIONS``, ``ks4_aps`` a float. The DfE 16-18 ready reckoner's upload layout is read too
+    (``from_ready_reckoner``). Raises ``PupilDataError`` listing every problem."""
+    frame = read_normalised(path, REQUIRED)
+    if "upn" not in frame and set(READY_RECKONER_REQUIRED) <= set(frame.columns):
+        if len(frame) == 0:
+            raise PupilDataError(path, [Problem("The file has a header row but no entries")])
+        frame, rules = from_ready_reckoner(frame), _ready_reckoner_rules()
+    else:
+        frame, rules = read_long_table(path, REQUIRED, "entries"), entry_rules()
+    problems = rules.problems(frame)
+    if problems and rules.name.startswith("DfE ready reckoner"):  # name the columns as the user's file has them
+        written = {v: k for k, v in RR_HEADERS.items()} | {"grade": "Actual points (new points)"}
+        for p in problems:
+            p.column = written.get(p.column, p.column)
     if problems:
         raise PupilDataError(path, problems)
     return typed(frame)

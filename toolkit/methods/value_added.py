@@ -315,6 +315,23 @@ class Level3ValueAdded:
         model.national_sd_[ks5.overall_label()] = float(np.sqrt(np.average(sd**2, weights=cases)))
         return model
 
+    @classmethod
+    def with_fallback(cls, published: Level3ValueAdded, fitted: Level3ValueAdded) -> Level3ValueAdded:
+        """The published model, and the fitted one for the qualifications and subjects it does not cover (AS,
+        subjects without a published curve). ``sources_``: subject label -> "published" or "fitted"."""
+        have = set(zip(published.bands_["qualification"], published.bands_["subject"]))
+        pairs = pd.Series(
+            list(zip(fitted.bands_["qualification"], fitted.bands_["subject"])), index=fitted.bands_.index
+        )
+        extra = fitted.bands_[~pairs.isin(have)]
+        model = cls()
+        model.bands_ = pd.concat([published.bands_, extra], ignore_index=True)
+        model.national_sd_ = {**fitted.national_sd_, **published.national_sd_}
+        label = lambda frame: ks5.label(frame["qualification"], frame["subject"])  # noqa: E731
+        model.sources_ = {**{x: "fitted" for x in label(extra)}, **{x: "published" for x in label(published.bands_)}}
+        model.sources_[ks5.overall_label()] = "published"
+        return model
+
     def fit(self, reference: pd.DataFrame) -> Level3ValueAdded:
         """The national bands, and pupil-level SDs per subject, from a reference entries table."""
         p = ks5.spec()["value_added"]
@@ -372,6 +389,11 @@ class Level3ValueAdded:
                 "prior": prior,
             }
         )
+        # the DfE's app flags a student whose prior is outside the range of the subject's national bands
+        ends = self.bands_.groupby(["qualification", "subject"])["prior"].agg(["min", "max"])
+        key = pd.MultiIndex.from_arrays([e["qualification"], e["subject"]])
+        low, high = ends["min"].reindex(key).to_numpy(), ends["max"].reindex(key).to_numpy()
+        out["outside_bands"] = (prior < low) | (prior > high)
         overall = out[out["qualification"] == "A level"].assign(subject=ks5.overall_label())
         out = pd.concat([out, overall], ignore_index=True)
         return _flag_outliers(out, self.national_sd_) if flag else out

@@ -138,6 +138,11 @@ def key(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
                 "student's KS4 average point score",
             ),
             CI,
+            (
+                "National model",
+                "DfE published: the DfE's own 2024/25 curve for the subject; fitted: bands fitted on the synthetic "
+                "national reference where the DfE publishes none (AS)",
+            ),
         ],
         "ks4_results": [
             (
@@ -248,8 +253,9 @@ def provenance(report: str, national: dict, reports: list[str] | None = None) ->
         "groups": f"estimates: a model fitted on the national reference cohort {reference}",
         "va": f"DfE progress: the DfE's method with national means fitted on {reference} (no DfE table is "
         "published for these cohorts); FFT-style: a model fitted on the same cohort",
-        "ks5_results": f"national A level figures from parameters/national/a_level.csv (published); level 3 value "
-        f"added fitted on {national.get('ks5_reference_file')}",
+        "ks5_results": "national A level figures from parameters/national/a_level.csv (published); A level value "
+        "added on the DfE's published 2024/25 model (parameters/ks5/), AS on bands fitted on "
+        f"{national.get('ks5_reference_file')}",
         "ks4_results": "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 "
         "(parameters/ks4/); national figures 2023/24 revised",
         "ks4_estimates": "the DfE's published Progress 8 model and KS2-KS4 transition matrices 2023/24 "

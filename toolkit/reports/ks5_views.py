@@ -78,6 +78,25 @@ def subject_table(school: School, year: int) -> pd.DataFrame:
     return out.sort_values("Subject", key=_subject_order).reset_index(drop=True)
 
 
+def model_used(school: School, year: int) -> str:
+    """Which national model a year's A level value added comes from: the DfE's published one for its own year, a
+    projection on it for the other years."""
+    published = school.national.get("ks5_published_year")
+    if published is None:
+        return f"fitted on the national KS5 reference {school.national.get('ks5_reference_file')}"
+    model = f"the DfE's published {published - 1}/{str(published)[2:]} level 3 value added model"
+    return (
+        model
+        if year == published
+        else f"a projection on {model} (the DfE publishes the {year} model only after the results)"
+    )
+
+
+def _source(school: School, subject: str) -> str:
+    source = (school.national.get("ks5_sources") or {}).get(subject, "fitted")
+    return "DfE published" if source == "published" else "fitted (synthetic reference)"
+
+
 def va_table(school: School, year: int) -> pd.DataFrame:
     scores = _year(school.ks5["scores"], year)
     table = scores.assign(
@@ -86,7 +105,8 @@ def va_table(school: School, year: int) -> pd.DataFrame:
         )
     )
     table = table.sort_values("subject", key=_subject_order)
-    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance"]].rename(
+    table = table.assign(model=table["subject"].map(lambda x: _source(school, x)))
+    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance", "model"]].rename(
         columns={
             "subject": "Subject",
             "pupils": "Entries",
@@ -95,6 +115,7 @@ def va_table(school: School, year: int) -> pd.DataFrame:
             "ci_low": "95% CI low",
             "ci_high": "95% CI high",
             "significance": "Significance",
+            "model": "National model",
         }
     )
 
@@ -149,7 +170,8 @@ def student_table(school: School, year: int) -> pd.DataFrame:
         how="left",
     )
     table = table.sort_values(["student", "subject"])
-    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress"]].rename(
+    table = table.assign(outside=np.where(table["outside_bands"].fillna(False).astype(bool), "outside", ""))
+    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress", "outside"]].rename(
         columns={
             "student": "Student",
             "subject": "Subject",
@@ -158,6 +180,7 @@ def student_table(school: School, year: int) -> pd.DataFrame:
             "actual": "Points",
             "estimate": "Expected points",
             "progress": "VA (grades)",
+            "outside": "National bands",
         }
     )
 
@@ -196,10 +219,13 @@ def ks5_report(school: School) -> None:
     scores = _year(school.ks5["scores"], year).sort_values("subject", key=_subject_order)
     show_figure(charts.va_intervals(scores, f"A level {year}: value added with 95% confidence intervals", "grades"))
     note(
-        "Level 3 value added (DfE method): each entry's expected points are interpolated between national bands of "
-        "students with similar KS4 average point scores in the same subject; VA is actual minus expected, in "
-        "grades (10 points an A level grade, 5 an AS grade); school VA is the size-weighted mean with a 95% "
-        "confidence interval. Formulas: docs/methodology.md; parameters: parameters/ks5.yaml."
+        f"Level 3 value added for A levels {year}: {model_used(school, year)} (parameters/ks5/l3va_a_level_2025.csv): "
+        "each entry's expected points are read from the DfE's national curve for the subject at the student's KS4 "
+        "average point score; VA is actual minus expected, in grades (10 points an A level grade, 5 an AS grade); "
+        "school VA is the size-weighted mean with a 95% confidence interval from the DfE's subject standard "
+        "deviations. Subjects without a published curve (AS, and any A level the DfE's table lacks) use bands "
+        "fitted on the synthetic national reference: the National model column says which. Formulas: "
+        "docs/methodology.md; parameters: parameters/ks5.yaml."
     )
     years = sorted(school.info.get("ks5_years") or [])
     if len(years) > 1:
@@ -226,5 +252,7 @@ def ks5_report(school: School) -> None:
     )
     note(
         "Students without a KS4 average point score have no expected points and no value added; their grades "
-        "count in attainment."
+        "count in attainment. National bands 'outside': the student's KS4 average point score is outside the range "
+        "of the national curve, so their expected points are the curve's end value, as the DfE's ready reckoner "
+        "flags them."
     )

@@ -257,11 +257,14 @@ def _fit_ks5(reference: Path, say=print) -> tuple[pd.DataFrame, Level3ValueAdded
 
 
 def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) -> Ks5Results:
-    """KS5 attainment and level 3 value added for every school and year, fitted once on the reference (and
-    cached by content: ``fit_cache``)."""
-    (national, va), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say))
+    """KS5 attainment and level 3 value added for every school and year: A levels on the DfE's published model
+    (``Level3ValueAdded.published``), the rest on bands fitted once on the reference (cached by content:
+    ``fit_cache``)."""
+    (national, fitted), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say))
     if cache["hit"]:
         say(f"KS5 reference cohort {reference.name}: level 3 value added from the fit cache ({cache['seconds']} s)")
+    # A level value added on the DfE's own published model; the fitted reference where it has no curve (AS ...)
+    va = Level3ValueAdded.with_fallback(Level3ValueAdded.published(), fitted)
     entries = pd.concat([e.assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True)
     progress = pd.concat(
         [va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True
@@ -623,7 +626,14 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5
     }
     if ks5_results:
         tables.update({"ks5_attainment": ks5_results.national, "ks5_bands": ks5_results.va.bands_})
-        info.update({"ks5_reference_file": inputs.reference_ks5.name, "ks5_sd": ks5_results.va.national_sd_})
+        info.update(
+            {
+                "ks5_reference_file": inputs.reference_ks5.name,
+                "ks5_sd": ks5_results.va.national_sd_,
+                "ks5_sources": ks5_results.va.sources_,
+                "ks5_published_year": int(ks5.spec()["value_added"]["published_model_year"]),
+            }
+        )
         info["fit_cache"].append(_entry(ks5_results.cache))
     run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 

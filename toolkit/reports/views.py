@@ -168,7 +168,9 @@ def title(school: School, report: str, challenge: str | None, cohort: str, sourc
     terms of the report (``keys.key``), for the reports the school has."""
     reports = school.info.get("reports")
     if source is None and keys.secondary_only(reports):
-        source = "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 (parameters/ks4/)"
+        source = (
+            "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 (parameters/ks4/)"
+        )
     source = source or (
         f"national reference {school.national['reference_file']} ({school.national['reference_pupils']:,} pupils)"
     )

@@ -96,8 +96,16 @@ def draw_entries(rng: np.random.Generator, students: pd.DataFrame, m: dict) -> p
 
 
 def latent_outcome(
-    rng: np.random.Generator, entries: pd.DataFrame, students: pd.DataFrame, school_va: np.ndarray, m: dict
+    rng: np.random.Generator,
+    entries: pd.DataFrame,
+    students: pd.DataFrame,
+    school_va: np.ndarray,
+    m: dict,
+    shifts: dict[str, float] | None = None,
 ) -> np.ndarray:
+    """Each entry's latent outcome; ``shifts``: per-subject latent shifts (default the calibrated ones,
+    ``subject_shifts``; {} for none)."""
+    shifts = subject_shifts() if shifts is None else shifts
     st = students.iloc[entries["student"].to_numpy()]
     school = st["school"].to_numpy()
     dept = rng.normal(0, m["department_sd"], (len(school_va), 32))  # per school and subject slot
@@ -111,6 +119,7 @@ def latent_outcome(
         + m["female"] * st["female"].to_numpy()
         + m["disadvantaged"] * st["disadvantaged"].to_numpy()
         + rng.normal(0, np.sqrt(1 - rho**2), len(entries))
+        + entries["subject"].map(shifts).fillna(0.0).to_numpy(dtype=float)
     )
 
 
@@ -127,14 +136,56 @@ def _sixth_form_sizes(rng: np.random.Generator, students: int, m: dict) -> np.nd
 
 
 @functools.cache
-def grade_cuts() -> tuple[float, ...]:
-    """Latent boundaries of E, D, C, B, A, A* for A levels: quantiles of a calibration sample's A level entries
-    that give the target shares (``grade_targets``). AS grades use the same boundaries, without A*."""
+def _calibration() -> tuple[tuple[float, ...], dict[str, float]]:
+    """Latent grade boundaries (E, D, C, B, A, A* for A levels) and a latent shift per subject, solved together on
+    a fixed calibration sample: the boundaries give the published national grade shares (``grade_targets``), and
+    each subject's shift makes its mean points equal those the DfE's published level 3 value added model expects
+    for the same KS4 prior attainment (``Level3ValueAdded.published``): scored on the DfE's own curves, the
+    synthetic nation has value added 0 in every subject the model covers, as the real one does."""
+    from toolkit.methods.value_added import Level3ValueAdded
+
     m = model()
     rng = np.random.default_rng(m["calibration_seed"])
-    y, entries = _draw(rng, int(m["calibration_entries"] / 3.2), m)
-    y = y[(entries["qualification"] == "A level").to_numpy()]
-    return tuple(float(np.quantile(y, 1 - share)) for share in grade_targets().values())
+    y, entries = _draw(rng, int(m["calibration_entries"] / 3.2), m, shifts={})
+    a_level = (entries["qualification"] == "A level").to_numpy()
+    aps = entries.attrs["students"]["ks4_aps"].to_numpy()[entries["student"].to_numpy()]
+    subject = entries["subject"].to_numpy()
+    published = Level3ValueAdded.published()
+    expected = np.full(len(entries), np.nan)
+    for name in np.unique(subject[a_level]):
+        rows = a_level & (subject == name)
+        expected[rows] = published.expected_points("A level", name, aps[rows])
+    shift = {name: 0.0 for name in np.unique(subject)}
+    targets = list(grade_targets().values())
+
+    def cuts_of(values: np.ndarray) -> np.ndarray:
+        return np.array([np.quantile(values[a_level], 1 - share) for share in targets])
+
+    for _ in range(m["calibration_rounds"]):
+        shifted = y + np.array([shift[x] for x in subject])
+        cuts = cuts_of(shifted)
+        for name in np.unique(subject[a_level & ~np.isnan(expected)]):
+            rows = a_level & (subject == name)
+            want = expected[rows].mean()
+            lo, hi = -3.0, 3.0
+            for _ in range(40):
+                mid = (lo + hi) / 2
+                points = 10.0 * np.searchsorted(cuts, shifted[rows] + mid, side="right")
+                lo, hi = (mid, hi) if points.mean() < want else (lo, mid)
+            shift[name] += (lo + hi) / 2
+    final = cuts_of(y + np.array([shift[x] for x in subject]))
+    return tuple(float(c) for c in final), shift
+
+
+def grade_cuts() -> tuple[float, ...]:
+    """Latent boundaries of E, D, C, B, A, A* for A levels (``_calibration``). AS grades use the same boundaries,
+    without A*."""
+    return _calibration()[0]
+
+
+def subject_shifts() -> dict[str, float]:
+    """Each subject's latent shift that puts it on the DfE's published value added curve (``_calibration``)."""
+    return _calibration()[1]
 
 
 def grades_of(y: np.ndarray, qualification: pd.Series) -> np.ndarray:
@@ -144,7 +195,11 @@ def grades_of(y: np.ndarray, qualification: pd.Series) -> np.ndarray:
 
 
 def _draw(
-    rng: np.random.Generator, students: int, m: dict, school_va_sd: float | None = None
+    rng: np.random.Generator,
+    students: int,
+    m: dict,
+    school_va_sd: float | None = None,
+    shifts: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     sizes = _sixth_form_sizes(rng, students, m)
     n_schools = len(sizes)
@@ -152,7 +207,7 @@ def _draw(
     va = rng.normal(0, m["va_sd"] if school_va_sd is None else school_va_sd, n_schools)
     stu = draw_students(rng, np.repeat(np.arange(n_schools), sizes), intake, m)
     entries = draw_entries(rng, stu, m)
-    y = latent_outcome(rng, entries, stu, va, m)
+    y = latent_outcome(rng, entries, stu, va, m, shifts)
     entries.attrs.update(students=stu, intake=intake, va=va, sizes=sizes)
     return y, entries
 
