@@ -70,6 +70,7 @@ hooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_synth.py
 	$(PY) bench/bench_ks5.py
+	$(PY) bench/bench_ks4.py
 	$(PY) bench/bench_estimates.py
 	$(PY) bench/bench_reports.py
 	$(PY) bench/bench_whatif.py

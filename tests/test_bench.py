@@ -23,7 +23,7 @@ def seconds(text: str, label: str) -> float:
 
 
 def test_every_bench_script_is_covered_here():
-    covered = {"bench_synth", "bench_ks5", "bench_estimates", "bench_whatif", "bench_reports"}
+    covered = {"bench_synth", "bench_ks5", "bench_ks4", "bench_estimates", "bench_whatif", "bench_reports"}
     assert {p.stem for p in BENCH.glob("bench_*.py")} == covered
 
 
@@ -37,6 +37,12 @@ def test_bench_ks5_tiny(capsys):
     bench("bench_ks5").main(2_000)
     out = capsys.readouterr().out
     assert seconds(out, "fit level 3 VA bands") >= 0 and "schools)" in out
+
+
+def test_bench_ks4_tiny(capsys):
+    result = bench("bench_ks4").main(3_000)
+    out = capsys.readouterr().out
+    assert seconds(out, "A8, P8") >= 0 and "pupils/s" in out and abs(result["national_p8"]) < 0.1
 
 
 def test_bench_estimates_tiny(capsys):

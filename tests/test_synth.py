@@ -113,7 +113,10 @@ def test_demo_trust_structure(trust):
     pupils, schools = trust.pupils, trust.schools
     assert len(schools) == 5 and schools["school_name"].str.endswith("(synthetic)").all()
     assert schools["phase"].tolist() == ["Primary"] * 4 + ["Secondary"]
-    assert set(pupils["year_group"]) == set(range(7)) | {12, 13}
+    assert set(pupils["year_group"]) == set(range(7)) | set(range(7, 14))
+    secondary = pupils[pupils["year_group"].between(7, 11)]
+    assert (secondary["school_id"] == "9254000").all() and secondary["ks2_reading"].notna().mean() > 0.9
+    assert sorted(trust.ks4) == [2024, 2025, 2026] and trust.ks4[2025][0]["ks2_reading"].isna().all()
     sixth = pupils[pupils["year_group"] >= 12]
     assert (sixth["school_id"] == "9254000").all() and sixth["ks4_aps"].between(3, 9).all()
     assert pupils.loc[pupils["year_group"] < 12, "ks4_aps"].isna().all()
@@ -130,7 +133,7 @@ def test_demo_trust_structure(trust):
         assert frame["ks2_reading"].notna().all()
         # The KS2 2024 and 2025 cohorts have no KS1 results at all (KS1 2020 and 2021 were cancelled).
         assert frame["ks1_maths"].isna().all() == (year in (2024, 2025)), year
-    assert "ks2_reading" not in pupils
+    assert pupils["ks2_reading"].isna().all()  # no current primary pupil has a KS2 result (Years 7-11 do)
     reception, year1, year3 = (pupils[pupils["year_group"] == g] for g in (0, 1, 3))
     assert reception["eyfs_number"].isna().all() and reception["ks1_maths"].isna().all()
     assert year1["eyfs_number"].notna().mean() > 0.9 and year1["ks1_maths"].isna().all()
@@ -159,10 +162,11 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 14  # + ks2_2022 ... ks2_2026 (5), ks5_2024 ... 2026 (3)
-    assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_"))) == [
+    assert len(files) == 21  # + ks2_2022 ... ks2_2026 (5), ks5_, ks4_ and gcse_2024 ... 2026 (3 each)
+    assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_", "ks4_20", "gcse_"))) == [
         "README.md",
         "ks2_levels_2016.csv",
+        "ks4_targets.csv",
         "pupils.csv",
         "schools.csv",
         "subject_judgements.csv",

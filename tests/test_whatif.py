@@ -61,6 +61,49 @@ def test_editing_a_target_changes_how_likely_and_the_aggregate(run):
         state.set_target(upn, "reading", "Z")
 
 
+@pytest.mark.slow
+def test_a_secondary_sets_gcse_challenge_and_targets_and_the_next_pack_uses_them(run, pack_data, tmp_path):
+    """Years 7-11: the same dashboard with GCSE subjects and Attainment 8; FFT5 in maths raises the estimated %
+    at 9-4; a harder target is less likely; saved levels and targets reach the next prepared run."""
+    from toolkit.whatif import Ks4WhatIf
+
+    state = Ks4WhatIf.open(run, "9254000")
+    assert state.year_groups() == [11, 10, 9, 8, 7] and state.subjects(9)[:2] == ("Attainment 8", "English Language")
+    before = pct(state.view(11, "Mathematics")["headline"])
+    a8 = state.summary(11).set_index("Measure").loc["Attainment 8", "Estimate"]
+    state.set_level(11, "Mathematics", "FFT5")
+    state.set_level(11, "Attainment 8", "FFT20")
+    assert pct(state.view(11, "Mathematics")["headline"]) > before
+    assert state.summary(11).set_index("Measure").loc["Attainment 8", "Estimate"] == pytest.approx(a8 + 4.208, abs=0.01)
+    table = state.pupil_table(11, "Mathematics")
+    upn = state.estimates(11)[1].query("subject == 'Mathematics'")["upn"].iloc[0]
+    row = state.pupils.set_index("upn").loc[upn]
+    name = f"{row['forename']} {row['surname']}"
+
+    def how_likely() -> float:
+        t = state.pupil_table(11, "Mathematics")
+        return t.loc[t["Pupil"] == name, "How likely"].iloc[0]
+
+    state.set_target(upn, "Mathematics", "4")
+    easy = how_likely()
+    state.set_target(upn, "Mathematics", "9")
+    assert how_likely() < easy and len(table) > 100
+    with pytest.raises(ValueError, match="9-1 or U"):
+        state.set_target(upn, "Mathematics", "A*")
+    settings, targets = state.save()
+    assert targets.name == "9254000_ks4_targets.csv"
+    again = tmp_path / "again" / "prepared"
+    prepare(find_inputs(pack_data), again, say=lambda m: None)
+    slice_ = again / "slices" / "9254000"
+    est = pd.read_parquet(slice_ / "ks4_estimates.parquet")
+    current = pd.read_parquet(slice_ / "ks4_current.parquet")
+    year11 = set(current.loc[current["year_group"].astype(str) == "11", "upn"])
+    maths = est[est["upn"].isin(year11) & (est["subject"] == "Mathematics")]
+    assert (maths[maths["challenge"] == "chosen"]["percentile"] == 95).all()
+    saved = pd.read_parquet(slice_ / "ks4_targets.parquet").set_index(["upn", "subject"])
+    assert saved.loc[(upn, "Mathematics"), "target"] == "9"
+
+
 def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
     from toolkit.reports.batch import code_version, plan_tasks
     from toolkit.reports.run_format import PreparedRun

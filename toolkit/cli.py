@@ -468,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="toolkit (default): forked in-process execution; kernel: a Jupyter kernel per report",
     )
     rep.add_argument("--force", action="store_true", help="redo everything, even reports that are up to date")
+    rep.add_argument(
+        "--scheduler",
+        default=None,
+        help="run the reports on a Dask cluster: the scheduler's address (tcp://host:8786), or 'local' for a "
+        "LocalCluster of --jobs workers; --out must be a folder every worker sees (docs/performance.md)",
+    )
     rep.add_argument("--out", required=True, help="output folder for the run (index.html, manifest.json, reports/)")
     rep.set_defaults(run=_reports)
 
@@ -727,6 +733,7 @@ def _reports(args: argparse.Namespace) -> int:
             args.engine,
             args.force,
             say=_say,
+            scheduler=args.scheduler,
         )
     except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)

@@ -21,7 +21,7 @@ from toolkit import locations
 from toolkit.inputs import school_state
 from toolkit.methods import challenge, ks4_estimates
 from toolkit.methods.targets import aggregate_targets, target_cut
-from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html
+from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html, whole
 from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import (
     COMBINED,
@@ -229,11 +229,7 @@ class WhatIf:
     # -- saving
     def save(self, folder: Path | None = None) -> list[Path]:
         """Write the levels (``<school>.yaml``) and targets (``<school>_targets.csv``) for the report pack."""
-        years: dict[int, dict] = {}
-        for (y, s), level in sorted(self.levels.items()):
-            years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
-        default = self.info.get("challenge", "FFT50")
-        path = school_state.save(self.school_id, {"default": default, "year_groups": years}, folder)
+        path = save_levels(self.school_id, self.levels, self.info.get("challenge", "FFT50"), folder)
         targets = school_state.save_targets(self.school_id, self.pupils, folder)
         return [path, targets]
 
@@ -255,6 +251,7 @@ class Ks4WhatIf:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # upn, subject, target
     levels: dict = field(default_factory=dict)
     _subjects: dict = field(default_factory=dict)  # year -> subjects estimated
+    _pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # upn, subject: what each pupil is estimated in
 
     @classmethod
     def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> Ks4WhatIf:
@@ -275,10 +272,13 @@ class Ks4WhatIf:
         state = cls(run.root, school_id, presenter, info, pupils, targets.reset_index(drop=True))
         est = run.table(school_id, "ks4_estimates")
         est = est[est["challenge"] == "FFT50"].merge(pupils[["upn", "year_group"]], on="upn")
+        state._pairs = est[["upn", "subject"]].reset_index(drop=True)
         year = year_group_number(est["year_group"])
         core = ks4_estimates.core_subjects()
         for y in sorted(set(year.dropna().astype(int)), reverse=True):
-            subjects = sorted(set(est.loc[year == y, "subject"]), key=lambda x: (x not in core, x))
+            subjects = sorted(
+                set(est.loc[year == y, "subject"]), key=lambda x: (core.index(x) if x in core else len(core), x)
+            )
             state._subjects[y] = (A8, *subjects)
         saved = school_state.load(school_id) or {}
         default = (saved.get("challenge") or {}).get("default", info.get("challenge", "FFT50"))
@@ -331,13 +331,14 @@ class Ks4WhatIf:
         """The year group's pupils and their subject estimates at the levels set (label "chosen")."""
         pupils = self.year_pupils(year).reset_index(drop=True)
         subjects = [s for s in self.subjects(year) if s != A8]
-        rows = pd.DataFrame([(u, s) for u in pupils["upn"] for s in subjects], columns=["upn", "subject"])
+        rows = self._pairs[self._pairs["upn"].isin(set(pupils["upn"]))]  # each pupil's own subjects
         levels = {s: self.percentile(year, s) for s in subjects}
         return pupils, ks4_estimates.estimates(pupils, rows, {"chosen": levels})
 
     def summary(self, year: int, computed: tuple | None = None) -> pd.DataFrame:
-        """Per subject at the chosen levels: the estimated % at 9-4 and the average estimated grade, against the
-        % of targets at 4 or above and the average target (pupils with a target in the subject)."""
+        """Per subject at the chosen levels (the pupils estimated in it): the estimated % at 9-4 and the average
+        estimated grade (Attainment 8: the average estimated A8), against the % of targets at 4 or above and the
+        average target (pupils with a target in the subject)."""
         pupils, est = computed or self.estimates(year)
         att = ks4_estimates.attainment_estimates(pupils, {"chosen": self.percentile(year, A8)})
         rows = [
@@ -345,8 +346,8 @@ class Ks4WhatIf:
                 "Measure": A8,
                 "Level": challenge_label(self.levels[(year, A8)]),
                 "Estimated % 9-4": float("nan"),
-                "Estimated grade": att["est_a8"].mean(),
-                "Targets": 0,
+                "Estimate": att["est_a8"].mean(),
+                "Targets": float("nan"),
                 "% targets 9-4": float("nan"),
                 "Average target": float("nan"),
             }
@@ -359,7 +360,7 @@ class Ks4WhatIf:
                     "Measure": subject,
                     "Level": challenge_label(self.levels[(year, subject)]),
                     "Estimated % 9-4": 100 * e["chance_4plus"].mean(),
-                    "Estimated grade": e["estimate"].mean(),
+                    "Estimate": e["estimate"].mean(),
                     "Targets": len(t),
                     "% targets 9-4": 100 * (t >= 4).mean() if len(t) else float("nan"),
                     "Average target": t.mean() if len(t) else float("nan"),
@@ -396,7 +397,7 @@ class Ks4WhatIf:
             .set_index("upn")["chance"]
             .reindex(pupils["upn"])
         )
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "Pupil": names.to_numpy(),
                 "Estimated grade": e["estimate"].to_numpy(),
@@ -406,6 +407,7 @@ class Ks4WhatIf:
                 "How likely": 100 * reach.to_numpy(),
             }
         )
+        return table[e["estimate"].notna().to_numpy()].reset_index(drop=True)  # the pupils taking the subject
 
     def view(self, year: int, subject: str) -> dict[str, str]:
         computed = self.estimates(year)
@@ -414,14 +416,14 @@ class Ks4WhatIf:
         size = " whatif-big" if self.presenter else ""
         if subject == A8:
             figures = (
-                f'<span class="whatif-expected">{row["Estimated grade"]:.1f}</span> estimated Attainment 8 '
+                f'<span class="whatif-expected">{row["Estimate"]:.1f}</span> estimated Attainment 8 '
                 f"(Progress 8 {ks4_estimates.p8_at(self.percentile(year, A8)):+.2f})."
             )
         else:
             target = "" if pd.isna(row["Average target"]) else f"{row['Average target']:.1f}"
             figures = (
                 f'<span class="whatif-expected">{percent(row["Estimated % 9-4"])}</span> estimated at grade 4 or '
-                f"above (average grade {row['Estimated grade']:.1f}); average target "
+                f"above (average grade {row['Estimate']:.1f}); average target "
                 f'<span class="whatif-target">{target or "none set"}</span>.'
             )
         headline = (
@@ -430,8 +432,10 @@ class Ks4WhatIf:
             f'<div class="whatif-definition">{html.escape(challenge_definition(self.levels[(year, subject)]))}.</div>'
         )
         fmt = {c: percent for c in ("Estimated % 9-4", "% targets 9-4", "Chance 9-4", "Chance 9-7", "How likely")}
-        fmt |= {c: one_decimal for c in ("Estimated grade", "Average target", "KS2 average", "Estimated A8")}
-        fmt |= {"Estimated P8": signed, "Targets": lambda v: f"{int(v)}"}
+        fmt |= {
+            c: one_decimal for c in ("Estimate", "Estimated grade", "Average target", "KS2 average", "Estimated A8")
+        }
+        fmt |= {"Estimated P8": signed, "Targets": whole}
         bars = summary[summary["Measure"] != A8]
         return {
             "headline": headline,
@@ -447,12 +451,16 @@ class Ks4WhatIf:
 
     def save(self, folder: Path | None = None) -> list[Path]:
         """Write the levels (``<school>.yaml``) and GCSE targets (``<school>_ks4_targets.csv``)."""
-        years: dict[int, dict] = {}
-        for (y, s), level in sorted(self.levels.items()):
-            years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
-        default = self.info.get("challenge", "FFT50")
-        path = school_state.save(self.school_id, {"default": default, "year_groups": years}, folder)
+        path = save_levels(self.school_id, self.levels, self.info.get("challenge", "FFT50"), folder)
         return [path, school_state.save_ks4_targets(self.school_id, self.targets, folder)]
+
+
+def save_levels(school_id: str, levels: dict, default, folder: Path | None = None) -> Path:
+    """Write a school's levels ((year group, subject) -> level) as its challenge settings (``school_state``)."""
+    years: dict[int, dict] = {}
+    for (y, s), level in sorted(levels.items()):
+        years.setdefault(int(y), {})[s] = level if isinstance(level, str) else float(level)
+    return school_state.save(school_id, {"default": default, "year_groups": years}, folder)
 
 
 def high_to_low_html(

@@ -371,7 +371,9 @@ class EstimateModel:
     def _locations(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
         """Each subject's prediction at the national average, and (key ``"known"``) the prior-attainment stratum."""
         X = features(pupils, self.stage, self.contextual, self.prior)
-        out = {x: X @ self.fitted_[x].coef for x in self.subjects}
+        # Rounded to 1e-9: a matrix product's last bits depend on how many rows it has (BLAS blocking), and a
+        # pupil's estimate must not depend on which other pupils are estimated with them (a one-school run).
+        out = {x: np.round(X @ self.fitted_[x].coef, 9) for x in self.subjects}
         out["known"] = prior_known(pupils, self.stage, self.prior).astype(int)
         return out
 

@@ -51,11 +51,16 @@ def counted_results(results: pd.DataFrame) -> pd.DataFrame:
     discounting (a discount code entered twice counts once, its best entry) and without no-result codes."""
     known = gcse.subjects()
     r = results[["upn", "subject", "grade"]].merge(known, on="subject", how="inner")
-    pairs = [
-        gcse.double_award(g) if a == "combined_science" else (gcse.grade_points(g), np.nan)
-        for g, a in zip(r["grade"], r["area"])
-    ]
-    r = r.assign(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
+    # each distinct (grade, area) is scored once: a national cohort has millions of results and a few dozen codes
+    combos = r[["grade", "area"]].drop_duplicates()
+    scored = {
+        (g, a): gcse.double_award(g) if a == "combined_science" else (gcse.grade_points(g), np.nan)
+        for g, a in zip(combos["grade"], combos["area"])
+    }
+    key = pd.MultiIndex.from_frame(r[["grade", "area"]])
+    table = pd.DataFrame(list(scored.values()), index=pd.MultiIndex.from_tuples(list(scored)), columns=["f", "s"])
+    looked_up = table.reindex(key)
+    r = r.assign(first=looked_up["f"].to_numpy(dtype=float), second=looked_up["s"].to_numpy(dtype=float))
     r = r[r["first"].notna()]
     r = r.assign(value=r["first"] + r["second"].fillna(0))
     # a blank discount code (e.g. "Other approved qualifications": one line for many) is never discounted
@@ -148,11 +153,13 @@ def ks2_prior(pupils: pd.DataFrame, ks2_year: int | pd.Series) -> pd.Series:
     for subject in ("reading", "maths"):
         raw = pupils[f"ks2_{subject}"].astype("string").str.strip().str.upper()
         score = ks2.scaled_score(raw)
-        nominal = [
-            ks2.nominal_score(code, int(y)) if pd.notna(code) and pd.isna(s) and pd.notna(y) else np.nan
-            for code, s, y in zip(raw, score, years)
-        ]
-        columns.append(score.fillna(pd.Series(nominal, index=pupils.index, dtype=float)))
+        coded = raw.notna() & score.isna() & years.notna()
+        pairs = pd.DataFrame({"code": raw[coded], "year": years[coded].astype(int)})
+        lookup = {(c, y): ks2.nominal_score(c, y) for c, y in pairs.drop_duplicates().itertuples(index=False)}
+        nominal = pd.Series(np.nan, index=pupils.index, dtype=float)
+        values = [lookup[(c, y)] for c, y in pairs.itertuples(index=False)]
+        nominal[coded] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        columns.append(score.fillna(nominal))
     return pd.concat(columns, axis=1).mean(axis=1)
 
 
@@ -265,10 +272,12 @@ def expected_grades(results: pd.DataFrame, ks2_groups: pd.Series) -> pd.DataFram
     from toolkit.methods import ks4_estimates
 
     r = results.merge(gcse.subjects()[["subject", "area"]], on="subject", how="inner")
-    points = [
-        (sum(gcse.double_award(g)) / 2 if a == "combined_science" else gcse.grade_points(g))
-        for g, a in zip(r["grade"], r["area"])
-    ]
+    combos = r[["grade", "area"]].drop_duplicates()
+    scored = {
+        (g, a): sum(gcse.double_award(g)) / 2 if a == "combined_science" else gcse.grade_points(g)
+        for g, a in zip(combos["grade"], combos["area"])
+    }
+    points = pd.MultiIndex.from_frame(r[["grade", "area"]]).map(scored)
     r = r.assign(points=pd.to_numeric(pd.Series(points, index=r.index), errors="coerce")).dropna(subset=["points"])
     r = r.assign(ks2_group=r["upn"].map(ks2_groups).fillna(ks4_estimates.NO_SCORE))
     dist = ks4_estimates.distributions(sorted(set(r["subject"])))

@@ -41,10 +41,11 @@ def core_subjects() -> list[str]:
 
 
 def transition_groups() -> pd.DataFrame:
-    """The matrices' KS2 groups: ``ks2_group, low, high`` (low NaN: below 80; both NaN: no scaled score)."""
+    """The matrices' KS2 groups: ``ks2_group, low, high, pupils`` (low NaN: below 80; both NaN: no scaled score;
+    pupils: the published national count)."""
     t = parameters.load_csv("ks4/ks2_groups_2024.csv")
-    t = t[t["ks2_group"] != "Total"][["ks2_group", "low", "high"]].copy()
-    for c in ("low", "high"):
+    t = t[t["ks2_group"] != "Total"][["ks2_group", "low", "high", "pupils"]].copy()
+    for c in ("low", "high", "pupils"):
         t[c] = pd.to_numeric(t[c].replace("", np.nan))
     return t.reset_index(drop=True)
 

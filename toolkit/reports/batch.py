@@ -540,8 +540,10 @@ def run_batch(
     force: bool = False,
     progress: bool = True,
     say=print,
+    scheduler: str | None = None,
 ) -> dict:
-    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json)."""
+    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json).
+    ``scheduler``: a Dask scheduler's address, or "local", to run the reports on a cluster (``cluster``)."""
     from tqdm import tqdm
 
     reports = list(reports or REPORTS)
@@ -553,9 +555,10 @@ def run_batch(
     run = PreparedRun(out / "prepared")
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
-    warming = warm_up_while_preparing()
+    warming = warm_up_while_preparing() if scheduler is None else None
     ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
-    warming.join()
+    if warming is not None:
+        warming.join()
     for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
         stale.unlink(missing_ok=True)
     tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
@@ -564,7 +567,12 @@ def run_batch(
         total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr, initial=len(outcomes)
     )
     try:
-        outcomes += execute(todo, formats, jobs, bar, out)
+        if scheduler is None:
+            outcomes += execute(todo, formats, jobs, bar, out)
+        else:
+            from toolkit.reports.cluster import execute_on_cluster
+
+            outcomes += execute_on_cluster(todo, scheduler, jobs, bar, out)
     finally:
         bar.close()
     elapsed = time.perf_counter() - started

@@ -392,7 +392,9 @@ def subject_estimates(school: School, year_group: int) -> pd.DataFrame:
         out[["Targets", "Unlikely", "Unambitious"]] = out[["Targets", "Unlikely", "Unambitious"]].fillna(0)
     out = out.reset_index().rename(columns={"subject": "Subject"})
     core = ks4_estimates.core_subjects()
-    return out.sort_values("Subject", key=lambda s: s.map(lambda x: (x not in core, x))).reset_index(drop=True)
+    order = {name: i for i, name in enumerate(core)}
+    out = out.assign(_order=out["Subject"].map(lambda x: order.get(x, len(core))))
+    return out.sort_values(["_order", "Subject"]).drop(columns="_order").reset_index(drop=True)
 
 
 def estimate_groups(school: School, year_group: int, challenge: str = "chosen") -> pd.DataFrame:

@@ -295,11 +295,18 @@ class Ks4Results:
 CHARACTERISTICS = ("upn", "gender", "fsm6", "fsm", "eal", "sen", "dob", "year_group", "forename", "surname")
 
 
-def score_ks4_years(files: dict[int, tuple[Path, Path]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Every past Year 11 scored as the DfE does for its year (the policy calendar: no P8 for 2025 and 2026)."""
+def score_ks4_years(
+    files: dict[int, tuple[Path, Path]], ids: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every past Year 11 (of the schools ``ids``, default all) scored as the DfE does for its year (the policy
+    calendar: no P8 for 2025 and 2026)."""
     pupils, schools, results = [], [], []
     for year, (pupil_file, result_file) in sorted(files.items()):
         cohort, gcse = load_pupils(pupil_file), load_gcse_results(result_file)
+        if ids is not None:
+            cohort, gcse = only(cohort, ids).reset_index(drop=True), only(gcse, ids).reset_index(drop=True)
+            if cohort.empty:
+                continue
         missing = sorted(set(gcse["upn"]) - set(cohort["upn"]))
         if missing:
             raise ValueError(
@@ -311,6 +318,8 @@ def score_ks4_years(files: dict[int, tuple[Path, Path]]) -> tuple[pd.DataFrame, 
         pupils.append(scored.merge(cohort[keep], on="upn", how="left").assign(academic_year=year))
         schools.append(by_school.assign(academic_year=year))
         results.append(gcse.assign(academic_year=year))
+    if not pupils:
+        return pd.DataFrame(), pd.DataFrame(columns=["school_id", "p8", "academic_year"]), pd.DataFrame()
     return pd.concat(pupils, ignore_index=True), pd.concat(schools, ignore_index=True), pd.concat(results)
 
 
@@ -327,7 +336,9 @@ def ks4_own_progress(schools: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def prepare_ks4(inputs: Inputs, pupils: pd.DataFrame, settings: dict, chosen: str | float) -> Ks4Results | None:
+def prepare_ks4(
+    inputs: Inputs, pupils: pd.DataFrame, settings: dict, chosen: str | float, ids: list[str] | None = None
+) -> Ks4Results | None:
     """KS4 results of every past Year 11 and estimates of every pupil in Years 7-11 with a KS2 result: FFT50, FFT20,
     FFT5, the school's own past progress and the chosen challenge (its saved settings per year group and subject;
     the key "Attainment 8" for A8 and P8), with targets beside the chosen estimates."""
@@ -336,7 +347,7 @@ def prepare_ks4(inputs: Inputs, pupils: pd.DataFrame, settings: dict, chosen: st
     if not inputs.ks4 and current.empty:
         return None
     if inputs.ks4:
-        scored, schools, results = score_ks4_years(inputs.ks4)
+        scored, schools, results = score_ks4_years(inputs.ks4, ids)
     else:
         scored, schools, results = pd.DataFrame(), pd.DataFrame(columns=["school_id", "p8"]), pd.DataFrame()
     own = ks4_own_progress(schools)
@@ -394,20 +405,25 @@ def applicable_reports(pupils: pd.DataFrame, info: dict) -> list[str]:
 
 
 def prepare_assessments(
-    inputs: Inputs, pupils: pd.DataFrame, year: int
+    inputs: Inputs, pupils: pd.DataFrame, year: int, ids: list[str] | None = None
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Steps-and-points progress (``tracking.pupil_progress``) and collated foundation-subject counts
     (``subject_leader.collate``) for every school; None where the data folder has no such file."""
     progress = None
     if inputs.tracking:
         records = load_tracking(inputs.tracking)
+        records = records if ids is None else only(records, ids)
         term = tracking.latest_term(records, year)
         progress = tracking.pupil_progress(records, pupils, year, term).assign(term=term) if term else None
     parts = []
     if inputs.judgements:
-        parts.append(subject_leader.counts_from_judgements(load_judgements(inputs.judgements), pupils))
+        judged = load_judgements(inputs.judgements)
+        judged = judged if ids is None else only(judged, ids)
+        parts.append(subject_leader.counts_from_judgements(judged, pupils))
     if inputs.subject_counts:
-        parts.append(load_counts(inputs.subject_counts)[subject_leader.KEY + subject_leader.spec()["categories"]])
+        counts = load_counts(inputs.subject_counts)
+        counts = counts if ids is None else only(counts, ids)
+        parts.append(counts[subject_leader.KEY + subject_leader.spec()["categories"]])
     counts = subject_leader.collate(pd.concat(parts, ignore_index=True)) if parts else None
     return progress, counts
 
@@ -509,7 +525,15 @@ def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFram
         raise ValueError(f"{inputs.schools}: no school {', '.join(unknown)} (schools are {', '.join(sorted(known))})")
     pupils = load_pupils(inputs.pupils)
     pupils["school_id"] = pupils["school_id"].astype("string")
+    pupils = only(pupils, ids).reset_index(drop=True)  # a run of some schools computes theirs only
     return school_table, ids, school_state.apply_saved_targets(pupils)
+
+
+def only(frame: pd.DataFrame | None, ids: list[str]) -> pd.DataFrame | None:
+    """The rows of ``frame`` of the schools ``ids`` (a frame without ``school_id`` as it is)."""
+    if frame is None or "school_id" not in frame:
+        return frame
+    return frame[frame["school_id"].astype("string").isin(ids)]
 
 
 def past_value_added(
@@ -570,22 +594,24 @@ def compute(
     """Every school's methodology at once (``schools`` from ``read_schools``): uploads applied, value added,
     estimates, KS5, baselines, assessments."""
     school_table, ids, pupils = schools
-    past = {year: load_pupils(path) for year, path in inputs.past.items()}
+    past = {year: only(load_pupils(path), ids).reset_index(drop=True) for year, path in inputs.past.items()}
+    past = {year: frame for year, frame in past.items() if len(frame)}
     pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
-    ks5_years = apply_ks5_uploads(
-        inputs.schools.parent, pupils, {year: load_entries(path) for year, path in inputs.ks5.items()}, say
-    )
+    ks5_files = {year: only(load_entries(path), ids).reset_index(drop=True) for year, path in inputs.ks5.items()}
+    ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils, {y: e for y, e in ks5_files.items() if len(e)}, say)
+    ks5_years = {year: only(e, ids) for year, e in ks5_years.items()}
     ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
     baselines = {
         year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
-        for year, frame in ((y, load_pupils(p)) for y, p in inputs.ks2_levels.items())
+        for year, frame in ((y, only(load_pupils(p), ids).reset_index(drop=True)) for y, p in inputs.ks2_levels.items())
+        if len(frame)
     }
     academic_year = academic_year_of(pupils)
-    progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year)
+    progress_records, subject_counts = prepare_assessments(inputs, pupils, academic_year, ids)
     progress, scores, own = past_value_added(past, models)
     settings = school_state.load_all(ids)
     estimates = current_estimates(pupils, models, own, settings, chosen)
-    ks4_results = prepare_ks4(inputs, pupils, settings, chosen)
+    ks4_results = prepare_ks4(inputs, pupils, settings, chosen, ids)
     return Prepared(
         school_table,
         ids,

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from toolkit import parameters
+from toolkit.methods import ks4_estimates
 from toolkit.scales import make_upn
 from toolkit.synth.common import school_ids
 
@@ -32,18 +33,11 @@ TRIPLE = ("Biology", "Chemistry", "Physics")
 
 def groups() -> pd.DataFrame:
     """The KS2 scaled-score groups with bounds and national pupils (the published Total breakdown)."""
-    t = parameters.load_csv("ks4/ks2_groups_2024.csv")
-    t = t[t["ks2_group"] != "Total"].copy()
-    for c in ("low", "high", "pupils"):
-        t[c] = pd.to_numeric(t[c].replace("", np.nan))
-    return t.reset_index(drop=True)
+    return ks4_estimates.transition_groups()
 
 
 def transition() -> pd.DataFrame:
-    t = parameters.load_csv("ks4/transition_2024.csv")
-    numeric = [c for c in t if c.startswith(("g_", "pair_")) or c == "entries"]
-    t[numeric] = t[numeric].apply(pd.to_numeric)
-    return t
+    return ks4_estimates.transition()
 
 
 def weights() -> tuple[float, float, float]:

@@ -1,0 +1,131 @@
+"""The report pack on a ``dask.distributed`` cluster: ``toolkit reports --scheduler ADDRESS`` (an existing
+scheduler: one box, a batch system through dask-jobqueue, Kubernetes) or ``--scheduler local`` (a ``LocalCluster``
+on this machine).
+
+Each (school, report) is one task: ``report_on_worker`` runs the notebook (``batch.run_task``: the in-process engine,
+a fresh IPython namespace per report, so reports share no state) and prints its PDF. A worker plugin
+(``WarmWorker``) imports what reports use once per worker and keeps one headless Chromium per worker for its
+tasks. The prepared run and the outputs live on storage every worker sees (a shared folder): a task carries only
+paths under the run's folder. A task that fails is retried once by the scheduler, then reported like any failure;
+the manifest and index are assembled here from the results, as for the local engine.
+
+Dask is optional (``pip install 'toolkit[dask]'``); nothing imports this module unless ``--scheduler`` is given.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from toolkit.reports import REPORTS
+from toolkit.reports.batch import Outcome, Task, footer_name, journal, run_task
+
+PLUGIN = "toolkit-warm"
+
+
+def _printer():
+    """This worker's Chromium (started by ``WarmWorker``; started here when the plugin is not there)."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    plugin = worker.plugins.get(PLUGIN)
+    if plugin is None:
+        plugin = WarmWorker()
+        plugin.setup(worker)
+    return plugin.printer()
+
+
+def report_on_worker(task: Task) -> Outcome:
+    """One report on a worker: the notebook, its HTML and (when asked) its PDF. A pure function of the prepared
+    slice, the notebook and the parameters; raises on a worker fault so that the scheduler retries it."""
+    outcome = run_task(task)
+    if outcome.status == "done" and "pdf" in task.formats:
+        started = time.perf_counter()
+        try:
+            _printer().submit(Path(task.html), Path(task.pdf), f"{footer_name(task)} · {REPORTS[task.report]}").result(
+                timeout=300
+            )
+        except Exception as err:
+            outcome.status, outcome.error = "failed", f"PDF: {type(err).__name__}: {err}"
+        outcome.seconds += time.perf_counter() - started
+    return outcome
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # dask not installed: start_client says so
+    WorkerPlugin = object
+
+
+class WarmWorker(WorkerPlugin):
+    """Per worker: the report imports once (``toolkit.reports.warm``) and one Chromium, started on first use and
+    closed with the worker."""
+
+    name = PLUGIN
+
+    def setup(self, worker=None) -> None:
+        import toolkit.reports.warm  # noqa: F401
+
+        self._printer = None
+
+    def printer(self):
+        if self._printer is None:
+            from toolkit.reports.render import PdfPrinter
+
+            self._printer = PdfPrinter(parallel=1).__enter__()
+        return self._printer
+
+    def teardown(self, worker=None) -> None:
+        if getattr(self, "_printer", None) is not None:
+            self._printer.__exit__(None, None, None)
+            self._printer = None
+
+
+def start_client(scheduler: str, workers: int = 2):
+    """A client of the scheduler at ``scheduler``, or of a new ``LocalCluster`` of ``workers`` processes for
+    "local"; the warm-worker plugin registered on every worker."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError(
+            "--scheduler needs dask.distributed: pip install 'toolkit[dask]' (or 'dask[distributed]')"
+        ) from None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as err:
+            raise ValueError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err})") from None
+    client.register_plugin(WarmWorker(), name=PLUGIN)
+    return client
+
+
+def execute_on_cluster(todo: list[Task], scheduler: str, jobs: int, bar, out: Path) -> list[Outcome]:
+    """Submit every task (retried once), collect the outcomes as they finish (journalled, counted on ``bar``)."""
+    from distributed import as_completed
+
+    if not todo:
+        return []
+    client = start_client(scheduler, jobs)
+    outcomes = []
+    try:
+        futures = {client.submit(report_on_worker, t, retries=1, pure=False): t for t in todo}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as err:  # failed twice: a worker fault, reported like any failure
+                outcome = Outcome(task, "failed", error=f"{type(err).__name__}: {err}"[:500])
+            if outcome.status == "failed":
+                bar.write(f"FAILED {task.school_id} {task.report}: {outcome.error} (notebook kept: {task.executed})")
+            outcomes.append(outcome)
+            journal(out, outcome)
+            bar.update(1)
+    finally:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if scheduler == "local" and cluster is not None:
+            cluster.close()
+    return outcomes
