@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_synth.py
 	$(PY) bench/bench_ks5.py
 	$(PY) bench/bench_ks4.py
+	$(PY) bench/bench_scale.py
 	$(PY) bench/bench_estimates.py
 	$(PY) bench/bench_reports.py
 	$(PY) bench/bench_whatif.py

@@ -23,7 +23,15 @@ def seconds(text: str, label: str) -> float:
 
 
 def test_every_bench_script_is_covered_here():
-    covered = {"bench_synth", "bench_ks5", "bench_ks4", "bench_estimates", "bench_whatif", "bench_reports"}
+    covered = {
+        "bench_synth",
+        "bench_ks5",
+        "bench_ks4",
+        "bench_estimates",
+        "bench_whatif",
+        "bench_reports",
+        "bench_scale",
+    }
     assert {p.stem for p in BENCH.glob("bench_*.py")} == covered
 
 
@@ -62,3 +70,10 @@ def test_bench_reports_tiny(capsys):
     result = bench("bench_reports").main(n_schools=1, reference=21_000, reports=["va"])
     assert result["reports"] == 1 and result["ratio"] > 0
     assert "speed-up" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_bench_scale_tiny(capsys):
+    result = bench("bench_scale").main(sizes=(1, 2), reference=21_000)
+    out = capsys.readouterr().out
+    assert set(result["seconds"]) == {1, 2} and "projected 16,800 primaries" in out

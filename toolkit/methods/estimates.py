@@ -191,6 +191,13 @@ def features(pupils: pd.DataFrame, stage: str, contextual: bool = False, prior: 
     return np.column_stack(cols)
 
 
+def linear_prediction(X: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``X @ coef`` rounded to 1e-9, in fitting and predicting alike: a matrix product's last bits depend on how
+    many rows it has (BLAS blocking), and a pupil's estimate must not depend on which other pupils are estimated
+    with them (a one-school run), nor fall on the other side of a bin edge because of it."""
+    return np.round(X @ coef, 9)
+
+
 def _check_challenge(challenge) -> np.ndarray:
     p = np.asarray(challenge, dtype=float)
     if np.any(np.isnan(p)) or np.any((p < 1) | (p > 99)):
@@ -300,7 +307,7 @@ class EstimateModel:
                     f"at least {s['bins'] * s['min_bin_pupils']} are needed to fit estimates"
                 )
             coef, *_ = np.linalg.lstsq(X[ok], y[ok], rcond=None)
-            mu = X @ coef
+            mu = linear_prediction(X, coef)
             bins = Bins.of(mu[ok], known[ok], s["bins"], s["min_bin_pupils"])
             b = bins.index(mu, known)
             r = y - mu
@@ -371,9 +378,7 @@ class EstimateModel:
     def _locations(self, pupils: pd.DataFrame) -> dict[str, np.ndarray]:
         """Each subject's prediction at the national average, and (key ``"known"``) the prior-attainment stratum."""
         X = features(pupils, self.stage, self.contextual, self.prior)
-        # Rounded to 1e-9: a matrix product's last bits depend on how many rows it has (BLAS blocking), and a
-        # pupil's estimate must not depend on which other pupils are estimated with them (a one-school run).
-        out = {x: np.round(X @ self.fitted_[x].coef, 9) for x in self.subjects}
+        out = {x: linear_prediction(X, self.fitted_[x].coef) for x in self.subjects}
         out["known"] = prior_known(pupils, self.stage, self.prior).astype(int)
         return out
 

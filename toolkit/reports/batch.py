@@ -206,19 +206,41 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, max_tasks_per_child=1)
 
 
-def warm_up_while_preparing() -> threading.Thread:
-    """Start the fork server (it imports pandas, seaborn, nbconvert and the views: ~4 s) in the background, so
-    that it is ready when prepare ends instead of starting then."""
+@dataclass
+class WarmUp:
+    """What starts in the background while prepare runs: the fork server (it imports pandas, seaborn, nbconvert
+    and the views: ~4 s) and, for PDFs, the headless Chromium (~0.6 s), so both are ready when prepare ends."""
+
+    thread: threading.Thread
+    printer: list = field(default_factory=list)  # the started PdfPrinter, once started
+    failed: list = field(default_factory=list)  # why Chromium did not start (execute says so when it needs it)
+
+    def join(self):
+        """The started printer (None when PDFs were not asked for or Chromium did not start)."""
+        self.thread.join()
+        return self.printer[0] if self.printer else None
+
+
+def warm_up_while_preparing(pdf_jobs: int = 0) -> WarmUp:
+    """Start the fork server, and a Chromium printing ``pdf_jobs`` PDFs at once (0: none), in the background."""
+    warm = WarmUp(threading.Thread(name="warm-up", daemon=True))
 
     def start() -> None:
         from multiprocessing import forkserver
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(WARM)
         forkserver.ensure_running()
+        if pdf_jobs:
+            from toolkit.reports.render import PdfPrinter
 
-    thread = threading.Thread(target=start, name="warm-up", daemon=True)
-    thread.start()
-    return thread
+            try:
+                warm.printer.append(PdfPrinter(parallel=pdf_jobs).__enter__())
+            except Exception as err:  # execute starts it again, and says why it cannot
+                warm.failed.append(err)
+
+    warm.thread = threading.Thread(target=start, name="warm-up", daemon=True)
+    warm.thread.start()
+    return warm
 
 
 # ----------------------------------------------------------------------------------------------- the batch
@@ -467,12 +489,12 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
     return skipped, todo
 
 
-def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Path) -> list[Outcome]:
-    """Run the notebooks in warm worker processes and print each finished report's PDF in one Chromium."""
+def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Path, printer=None) -> list[Outcome]:
+    """Run the notebooks in warm worker processes and print each finished report's PDF in one Chromium
+    (``printer``: one already started, closed here)."""
     outcomes: list[Outcome] = []
-    printer = None
     try:
-        if "pdf" in formats and todo:
+        if "pdf" in formats and todo and printer is None:
             from toolkit.reports.render import PdfPrinter
 
             printer = PdfPrinter(parallel=max(1, jobs)).__enter__()
@@ -555,10 +577,16 @@ def run_batch(
     run = PreparedRun(out / "prepared")
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
-    warming = warm_up_while_preparing() if scheduler is None else None
-    ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
-    if warming is not None:
-        warming.join()
+    local = scheduler is None
+    warming = warm_up_while_preparing(max(1, jobs) if local and "pdf" in formats else 0) if local else None
+    try:
+        ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
+    except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
+        started = warming.join() if warming is not None else None
+        if started is not None:
+            started.__exit__(None, None, None)
+        raise
+    printer = warming.join() if warming is not None else None
     for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
         stale.unlink(missing_ok=True)
     tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
@@ -568,13 +596,16 @@ def run_batch(
     )
     try:
         if scheduler is None:
-            outcomes += execute(todo, formats, jobs, bar, out)
+            outcomes += execute(todo, formats, jobs, bar, out, printer)
+            printer = None  # closed by execute
         else:
             from toolkit.reports.cluster import execute_on_cluster
 
             outcomes += execute_on_cluster(todo, scheduler, jobs, bar, out)
     finally:
         bar.close()
+        if printer is not None:  # started while preparing, not used (a failure before execute)
+            printer.__exit__(None, None, None)
     elapsed = time.perf_counter() - started
     idle = schools_without_reports(run, ids)
     manifest = write_manifest(out, outcomes, input_hashes, code, elapsed, idle)

@@ -87,9 +87,7 @@ def start_client(scheduler: str, workers: int = 2):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ValueError(
-            "--scheduler needs dask.distributed: pip install 'toolkit[dask]' (or 'dask[distributed]')"
-        ) from None
+        raise ValueError("--scheduler needs dask.distributed: pip install 'toolkit[dask]' (or 'distributed')") from None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
