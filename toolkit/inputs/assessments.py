@@ -40,6 +40,13 @@ def _grade_points(grade) -> int | None:
         return None
 
 
+def _points_of(grades: pd.Series) -> pd.Series:
+    """Steps-and-points points of each grade (None where it is not one), each distinct grade scored once: a trust's
+    tracking file has tens of thousands of rows and a few dozen grades."""
+    distinct = grades.dropna().unique()
+    return grades.map({g: _grade_points(g) for g in distinct})
+
+
 def _listed(column: str, allowed, message: str) -> Rule:
     """A rule that ``column`` is one of ``allowed`` (any case, blank not allowed), listing what was found."""
     return Rule(column, message, one_of(column, allowed, case="lower", blank_ok=False), found=True)
@@ -107,7 +114,7 @@ def tracking_rules() -> TableRules:
             Rule(
                 "grade",
                 "Grade must be a year then a step, such as 3C, 3B or 3A (3B+ between steps)",
-                lambda f: f["grade"].map(_grade_points).notna(),
+                lambda f: _points_of(f["grade"]).notna(),
                 found=True,
             ),
             Rule(
@@ -183,7 +190,7 @@ def load_tracking(path: Path | str) -> pd.DataFrame:
         out[col] = out[col].str.strip().str.lower()
     out["grade"] = out["grade"].str.strip().str.upper()
     out["academic_year"] = out["academic_year"].astype(int)
-    out["points"] = out["grade"].map(grade_points).astype(int)
+    out["points"] = _points_of(out["grade"]).astype(int)
     return out
 
 
