@@ -20,5 +20,6 @@ REPORTS = {
 }
 # The one report of a whole run rather than of a school (``<out>/trust_overview.*``, linked above the index table).
 TRUST_REPORT = "trust_overview"
-# Reports that also write a spreadsheet beside their PDF (``<stem>.xlsx``), linked from the index.
-SPREADSHEETS = ("appendix",)
+# Reports that also write a spreadsheet beside their PDF (``<stem>.xlsx``; the subject leaders' keeps the name
+# ``subject_leader.xlsx``), linked from the index.
+SPREADSHEETS = ("appendix", "subject_leader")

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -171,13 +170,23 @@ def run_task(task: Task) -> Outcome:
         body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
         write_whole(Path(task.html), body)
     if task.xlsx:
-        from toolkit.reports import appendix_views, views
-
-        p = task.parameters
-        appendix_views.write_workbook(
-            views.load(p["run_dir"], p["school_id"]), views.parse_year_groups(p["year_groups"]), task.xlsx
-        )
+        write_spreadsheet(task)
     return Outcome(task, "done", time.perf_counter() - start, warnings=warnings)
+
+
+def write_spreadsheet(task: Task) -> None:
+    """The spreadsheet beside a report (``SPREADSHEETS``): the appendix's tables, or the subject leaders' counts
+    with formulas. Written by the report's own task, so a run that does not ask for the report pays nothing."""
+    from toolkit.reports import appendix_views, views
+
+    p = task.parameters
+    school = views.load(p["run_dir"], p["school_id"])
+    if task.report == "subject_leader":
+        from toolkit.reports.subject_leader_workbook import write_workbook
+
+        write_workbook(school.table("subject_counts"), task.school_name, task.xlsx)
+    else:
+        appendix_views.write_workbook(school, views.parse_year_groups(p["year_groups"]), task.xlsx)
 
 
 def write_whole(path: Path, text: str) -> None:
@@ -410,9 +419,6 @@ def plan_tasks(
                 "challenge": str(challenge),
             }
             base = out / "reports" / school_id_for_path(school_id)
-            if report == "subject_leader":  # the subject leaders' spreadsheet goes beside the report
-                base.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(run.workbook(school_id), base / "subject_leader.xlsx")
             stem = report_stem(school_id, info.get("school_name"), report)
             task = Task(
                 school_id,
@@ -425,13 +431,18 @@ def plan_tasks(
                 str(base / f"{stem}.pdf"),
                 tuple(formats) + (("xlsx",) if report in SPREADSHEETS else ()),
                 engine_name,
-                xlsx=str(base / f"{stem}.xlsx") if report in SPREADSHEETS else "",
+                xlsx=str(base / spreadsheet_name(report, stem)) if report in SPREADSHEETS else "",
             )
             task.key = report_key(task, slice_hash, national_hash, code, state)
             tasks.append(task)
     if TRUST_REPORT in reports and len(ids) > 1:
         tasks.append(trust_task(run, out, slice_hashes, formats, engine_name, code, national_hash))
     return tasks
+
+
+def spreadsheet_name(report: str, stem: str) -> str:
+    """The subject leaders' workbook keeps the name they know (``subject_leader.xlsx``); others ``<stem>.xlsx``."""
+    return "subject_leader.xlsx" if report == "subject_leader" else f"{stem}.xlsx"
 
 
 def trust_task(

@@ -35,7 +35,6 @@ from toolkit.methods.targets import chance_of_target
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
 from toolkit.reports.fit_cache import cached_fit
 from toolkit.reports.run_format import PreparedRun
-from toolkit.reports.subject_leader_workbook import write_workbook
 from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
 
@@ -792,11 +791,7 @@ def prepare(
     write_national(run, inputs, models, prepared.ks5)
     try:
         for school_id in prepared.ids:
-            info, tables = school_slice(prepared, school_id)
-            run.write_school(school_id, info, tables)
-            if info["subject_leader"]:
-                name = info.get("school_name") or school_id
-                write_workbook(tables["subject_counts"], name, run.workbook(school_id))
+            run.write_school(school_id, *school_slice(prepared, school_id))
     finally:
         _SPLITS.clear()
     return prepared.ids

@@ -8,7 +8,6 @@ batch and the dashboard. A run folder holds::
     national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
     slices/<school_id>/school.json                    the school's facts and which reports its data supports
     slices/<school_id>/<table>.parquet                that school's pupils only (see ``SLICE_TABLES``)
-    workbooks/<school_id>/subject_leader.xlsx         outside the slice: an xlsx carries its save time
 
 A run written with another ``FORMAT`` is refused with a sentence saying to prepare it again.
 """
@@ -92,9 +91,6 @@ class PreparedRun:
 
     def slice_dir(self, school_id: str) -> Path:
         return self.root / "slices" / school_id_for_path(school_id)
-
-    def workbook(self, school_id: str) -> Path:
-        return self.root / "workbooks" / school_id_for_path(school_id) / "subject_leader.xlsx"
 
     # -- the run as a whole
     def start(self) -> None:

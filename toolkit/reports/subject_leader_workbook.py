@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from toolkit.inputs.cells import inert
 from toolkit.methods import subject_leader
+from toolkit.reports.run_format import written_whole
 
 HEADER = [
     "Year",
@@ -147,5 +148,6 @@ def write_workbook(
         )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    with written_whole(out) as partial:  # never a half-written workbook beside the report
+        wb.save(partial)
     return out
