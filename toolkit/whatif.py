@@ -43,6 +43,18 @@ TARGET_CHOICES = {
 }
 
 
+def refuse_real_data_in_presenter_mode(info: dict, school_id: str, presenter: bool) -> None:
+    if presenter and not info.get("synthetic"):
+        raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
+
+
+def pupil_names(pupils: pd.DataFrame, presenter: bool) -> pd.Series:
+    """Each pupil's name, or in presenter mode "Pupil 01", "Pupil 02" ... (aligned with ``pupils``)."""
+    if presenter:
+        return pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))], index=pupils.index)
+    return pupils["forename"] + " " + pupils["surname"]
+
+
 @dataclass
 class WhatIf:
     """One school's what-if state: a level per (year group, subject) and editable targets."""
@@ -65,8 +77,7 @@ class WhatIf:
             )
         school_id = school_id or slices[0]
         info = run.school_info(school_id)
-        if presenter and not info.get("synthetic"):
-            raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
+        refuse_real_data_in_presenter_mode(info, school_id, presenter)
         pupils = school_state.apply_saved_targets(run.table(school_id, "pupils"))
         state = cls(run.root, school_id, presenter, info, pupils)
         models = run.read_models()
@@ -177,11 +188,7 @@ class WhatIf:
         target = pupils.get(f"target_{subject}", pd.Series(pd.NA, index=pupils.index, dtype="string"))
         cut = target_cut(target, stage, subject)
         chance = located.chance_at_least(subject, cut, self.percentile(year, subject))
-        names = (
-            pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))], index=pupils.index)
-            if self.presenter
-            else pupils["forename"] + " " + pupils["surname"]
-        )
+        names = pupil_names(pupils, self.presenter)
         return pd.DataFrame(
             {
                 "Pupil": names.to_numpy(),
@@ -258,8 +265,7 @@ class Ks4WhatIf:
         run = PreparedRun(run_dir)
         school_id = school_id or next(iter(WhatIf.schools(run.root)))
         info = run.school_info(school_id)
-        if presenter and not info.get("synthetic"):
-            raise ValueError(f"Presenter mode shows synthetic pupils only; school {school_id} is not synthetic data")
+        refuse_real_data_in_presenter_mode(info, school_id, presenter)
         if not info.get("ks4_estimates"):
             raise ValueError(f"School {school_id} has no Years 7-11 with KS2 results: no KS4 estimates")
         pupils = run.table(school_id, "ks4_current")
@@ -370,11 +376,7 @@ class Ks4WhatIf:
 
     def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
         pupils, est = computed or self.estimates(year)
-        names = (
-            pd.Series([f"Pupil {i + 1:02d}" for i in range(len(pupils))])
-            if self.presenter
-            else (pupils["forename"] + " " + pupils["surname"]).reset_index(drop=True)
-        )
+        names = pupil_names(pupils, self.presenter).reset_index(drop=True)
         if subject == A8:
             att = ks4_estimates.attainment_estimates(pupils, {"chosen": self.percentile(year, A8)})
             return pd.DataFrame(
@@ -593,11 +595,7 @@ class WhatIfApp:
         self.subject.options = [(self.state.subject_label(s), s) for s in self.state.subjects(y)]
         self.subject.value = keep if keep in self.state.subjects(y) else self.state.subjects(y)[0]
         pupils = self.state.year_pupils(y)
-        labels = (
-            [f"Pupil {i + 1:02d}" for i in range(len(pupils))]
-            if self.presenter
-            else list(pupils["forename"] + " " + pupils["surname"])
-        )
+        labels = list(pupil_names(pupils, self.presenter))
         self.pupil.options = list(zip(labels, pupils["upn"]))
         self.pupil.value = pupils["upn"].iloc[0] if len(pupils) else None
         self._busy = False

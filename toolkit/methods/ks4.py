@@ -82,11 +82,13 @@ def _best(candidates: pd.DataFrame, slots: int = 3) -> tuple[pd.DataFrame, pd.Da
     return ranked[position < slots], ranked[position >= slots]
 
 
-def attainment8(results: pd.DataFrame, upns: pd.Series | None = None) -> pd.DataFrame:
+def attainment8(
+    results: pd.DataFrame, upns: pd.Series | None = None, counted: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per pupil (``upns``, default every pupil with a result): ``english, maths, ebacc, open`` element points,
     ``a8``, ``ebacc_slots`` and ``open_slots`` filled, the points of the lowest open slot filled (``open_lowest``), and
-    ``english_double`` (both Englishes taken)."""
-    counted = counted_results(results)
+    ``english_double`` (both Englishes taken). ``counted``: ``counted_results(results)`` when already made."""
+    counted = counted_results(results) if counted is None else counted
     upns = pd.Index(pd.unique(results["upn"] if upns is None else upns), name="upn")
     by_area = counted.groupby(["upn", "area"])["points"].max().unstack()
     lang = by_area.get("english_language", pd.Series(dtype=float)).reindex(upns)
@@ -113,11 +115,14 @@ def attainment8(results: pd.DataFrame, upns: pd.Series | None = None) -> pd.Data
     return out.reset_index()
 
 
-def headline_flags(results: pd.DataFrame, upns: pd.Series | None = None) -> pd.DataFrame:
+def headline_flags(
+    results: pd.DataFrame, upns: pd.Series | None = None, counted: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per pupil: English and maths at 9-4 and 9-5 (maths and either English at the grade), EBacc entry, and
     EBacc at 9-4 and 9-5 (English: both taken, either at the grade; maths; science: combined science at the grade
-    in both results, or two of biology, chemistry, physics and computer science; a humanity; a language)."""
-    counted = counted_results(results)
+    in both results, or two of biology, chemistry, physics and computer science; a humanity; a language).
+    ``counted``: ``counted_results(results)`` when already made."""
+    counted = counted_results(results) if counted is None else counted
     upns = pd.Index(pd.unique(results["upn"] if upns is None else upns), name="upn")
     out = pd.DataFrame(index=upns)
 
@@ -222,10 +227,11 @@ def score_cohort(
     entry = policy.status(policy.PROGRESS_8, year)
     official = entry.has_baseline
     cohort = pupils.reset_index(drop=True)
-    a8 = attainment8(results, cohort["upn"])
+    counted = counted_results(results)  # once, for A8 and the flags alike
+    a8 = attainment8(results, cohort["upn"], counted)
     ks2_year = cohort["ks2_year"] if "ks2_year" in cohort else year - 5
     scored = progress8(a8, ks2_prior(cohort, ks2_year))
-    scored = scored.merge(headline_flags(results, cohort["upn"]), on="upn")
+    scored = scored.merge(headline_flags(results, cohort["upn"], counted), on="upn")
     scored.insert(1, "school_id", cohort["school_id"].astype("string").to_numpy())
     if not official and not unofficial:
         p8_columns = [c for c in scored if c.startswith(("p8", "est_"))]

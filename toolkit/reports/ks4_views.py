@@ -53,6 +53,19 @@ def _pupils(school: School, year: int | None = None) -> pd.DataFrame:
     return p if year is None else p[p["academic_year"].astype(int) == year].reset_index(drop=True)
 
 
+def official_years(school: School) -> list[int]:
+    """The past Year 11s with an official Progress 8 (the policy calendar)."""
+    return [y for y in school.info.get("ks4_years") or [] if policy.status(policy.PROGRESS_8, y).has_baseline]
+
+
+def compared_year(school: School) -> int:
+    """The year subjects and the transition matrix are shown for: the latest Year 11 whose pupils mostly have KS2
+    results (they are compared by KS2 group), else the latest."""
+    years = school.info["ks4_years"]
+    with_ks2 = [y for y in years if _pupils(school, y)["ks2_prior"].notna().mean() >= 0.5]
+    return max(with_ks2) if with_ks2 else max(years)
+
+
 def measure_years(school: School) -> pd.DataFrame:
     """Which years have Progress 8: per past Year 11, pupils, pupils with a KS2 baseline, status and reason."""
     rows = []
@@ -255,7 +268,7 @@ def ks4_results_report(school: School) -> None:
         "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
         "twice (points 9 to 1, U 0; maximum 90)."
     )
-    official = [y for y in years if policy.status(policy.PROGRESS_8, y).has_baseline]
+    official = official_years(school)
     if official:
         year = max(official)
         heading(f"Progress 8 {year} ({policy.label(policy.status(policy.PROGRESS_8, year).status)})", 2)
@@ -272,9 +285,7 @@ def ks4_results_report(school: School) -> None:
             "maths / 2, EBacc and open / 3). Intervals from the DfE's published pupil-level standard deviations. "
             + (f"The latest year, {latest}, has no official Progress 8 (see above)." if latest not in official else "")
         )
-    # subjects and the transition matrix compare pupils by KS2 group: the latest year whose pupils have KS2 results
-    with_ks2 = [y for y in years if _pupils(school, y)["ks2_prior"].notna().mean() >= 0.5]
-    compared = max(with_ks2) if with_ks2 else latest
+    compared = compared_year(school)
     heading(f"Subjects {compared}: grades against similar pupils nationally", 2, new_page=True)
     if compared != latest:
         note(
@@ -343,6 +354,12 @@ def _current(school: School) -> pd.DataFrame:
     return school.table("ks4_current")
 
 
+def _year_pupils(school: School, year_group: int) -> pd.DataFrame:
+    """The pupils of one of Years 7-11."""
+    current = _current(school)
+    return current[year_group_number(current["year_group"]) == year_group].reset_index(drop=True)
+
+
 def a8_estimates(school: School) -> pd.DataFrame:
     """Per year group: pupils, with a KS2 baseline, estimated A8 at each challenge, and the chosen challenge's P8."""
     current = _current(school)
@@ -365,11 +382,16 @@ def a8_estimates(school: School) -> pd.DataFrame:
     return out.sort_values("Year group", key=lambda s: -s.str[5:].astype(int)).reset_index(drop=True)
 
 
+def show_a8_estimates(school: School) -> None:
+    table = a8_estimates(school)
+    formats = {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
+    show_table(table, formats | {c: one_decimal for c in table.columns if c.startswith("A8")})
+
+
 def subject_estimates(school: School, year_group: int) -> pd.DataFrame:
     """A year group's subjects at the chosen challenge: pupils estimated (taking it: with a target), the average
     estimated grade, the average chances of 9-4, 9-5 and 9-7, and targets against estimates."""
-    current = _current(school)
-    mine = set(current.loc[year_group_number(current["year_group"]) == year_group, "upn"])
+    mine = set(_year_pupils(school, year_group)["upn"])
     est = school.table("ks4_estimates")
     est = est[(est["challenge"] == "chosen") & est["upn"].isin(mine)]
     targets = school.run.table_or_none(school.info["school_id"], "ks4_targets")
@@ -399,8 +421,7 @@ def subject_estimates(school: School, year_group: int) -> pd.DataFrame:
 
 def estimate_groups(school: School, year_group: int, challenge: str = "chosen") -> pd.DataFrame:
     """Estimated A8 of a year group by pupil group at ``challenge``, with gaps."""
-    current = _current(school)
-    pupils = current[year_group_number(current["year_group"]) == year_group].reset_index(drop=True)
+    pupils = _year_pupils(school, year_group)
     att = school.table("ks4_attainment")
     att = att[att["challenge"] == challenge].set_index("upn").reindex(pupils["upn"]).reset_index()
     labels = school.table("ks4_current_groups").set_index("upn").reindex(pupils["upn"]).reset_index(drop=True)
@@ -420,11 +441,7 @@ def estimate_groups(school: School, year_group: int, challenge: str = "chosen") 
 def ks4_estimates_report(school: School) -> None:
     own = school.info.get("ks4_own_past_progress")
     heading("Estimated Attainment 8 by year group", 2)
-    show_table(
-        a8_estimates(school),
-        {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
-        | {c: one_decimal for c in a8_estimates(school).columns if c.startswith("A8")},
-    )
+    show_a8_estimates(school)
     note(
         "Estimated Attainment 8: the DfE's published Progress 8 model (2023/24) gives the national average A8 of "
         "pupils with the same KS2 prior attainment (FFT50); FFT20 and FFT5 add the progress of schools at the 80th "
@@ -437,8 +454,7 @@ def ks4_estimates_report(school: School) -> None:
             else "Own past progress needs a past Year 11 with an official Progress 8."
         )
     )
-    current = _current(school)
-    for yg in sorted(set(year_group_number(current["year_group"]).dropna().astype(int)), reverse=True):
+    for yg in year_groups(school):
         heading(
             f"Year {yg}: GCSE estimates by subject (GCSEs in {int(school.info['academic_year']) + 11 - yg})",
             2,
@@ -471,7 +487,7 @@ def ks4_estimates_report(school: School) -> None:
         "matrices). Unlikely: a target fewer than 25% of similar pupils reach at the chosen level; unambitious: one "
         "more than 90% reach. Each pupil's estimates and targets are in the per-pupil appendix."
     )
-    yg = max(set(year_group_number(current["year_group"]).dropna().astype(int)))
+    yg = max(year_groups(school))
     heading(f"Year {yg}: estimated Attainment 8 by pupil group", 2, new_page=True)
     show_table(
         estimate_groups(school, yg),
@@ -500,8 +516,7 @@ def year_groups(school: School) -> list[int]:
 def pupil_estimates(school: School, year_group: int) -> pd.DataFrame:
     """One row per pupil of a year group: KS2 average, prior attainment, estimated A8 and P8 at the chosen
     challenge, and the estimated grade and chance of 9-4 in English language and maths."""
-    current = _current(school)
-    pupils = current[year_group_number(current["year_group"]) == year_group].sort_values(["surname", "forename"])
+    pupils = _year_pupils(school, year_group).sort_values(["surname", "forename"])
     att = school.table("ks4_attainment")
     att = att[att["challenge"] == "chosen"].set_index("upn").reindex(pupils["upn"])
     labels = school.table("ks4_current_groups").set_index("upn").reindex(pupils["upn"])
@@ -540,8 +555,7 @@ def targets_to_review(school: School, year_group: int) -> pd.DataFrame:
     t = school.run.table_or_none(school.info["school_id"], "ks4_targets")
     if t is None:
         return pd.DataFrame()
-    current = _current(school)
-    pupils = current[year_group_number(current["year_group"]) == year_group]
+    pupils = _year_pupils(school, year_group)
     t = t[t["upn"].isin(set(pupils["upn"])) & (t["review"] != "")]
     names = pd.Series(_names(pupils).to_numpy(), index=pupils["upn"])
     t = t.assign(Pupil=t["upn"].map(names), distance=t["difference"].abs())
@@ -598,7 +612,7 @@ def summary(school: School) -> None:
             table[["Measure", str(latest), "National", "Difference"]],
             {str(latest): one_decimal, "National": one_decimal, "Difference": signed_one_decimal},
         )
-        official = [y for y in years if policy.status(policy.PROGRESS_8, y).has_baseline]
+        official = official_years(school)
         if official:
             year = max(official)
             p8 = p8_table(school, year)
@@ -617,24 +631,19 @@ def summary(school: School) -> None:
                 f"Disadvantaged pupils {latest}: {em['Disadvantaged']:.0f}% English and maths 9-4 against "
                 f"{em['National other pupils']:.0f}% of other pupils nationally ({gap:+.0f} percentage points)."
             )
-        with_ks2 = [y for y in years if _pupils(school, y)["ks2_prior"].notna().mean() >= 0.5]
-        if with_ks2:
-            residuals = subject_residuals(school, max(with_ks2))
+        compared = compared_year(school)
+        if _pupils(school, compared)["ks2_prior"].notna().mean() >= 0.5:
+            residuals = subject_residuals(school, compared)
             low = residuals[residuals["Entries"] >= 10].nsmallest(2, "Residual (grades)")
             for _, row in low.iterrows():
                 if row["Residual (grades)"] < -0.25:
                     areas.append(
-                        f"{row['Subject']} {max(with_ks2)}: {row['Residual (grades)']:+.1f} grades against similar "
+                        f"{row['Subject']} {compared}: {row['Residual (grades)']:+.1f} grades against similar "
                         f"pupils nationally ({row['Entries']} entries)."
                     )
     if school.info.get("ks4_estimates"):
         heading("Years 7-11 this year: estimated Attainment 8", 3)
-        table = a8_estimates(school)
-        show_table(
-            table,
-            {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
-            | {c: one_decimal for c in table.columns if c.startswith("A8")},
-        )
+        show_a8_estimates(school)
         yg = max(year_groups(school))
         subjects = subject_estimates(school, yg)
         if "Unlikely" in subjects:
