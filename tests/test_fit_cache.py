@@ -25,6 +25,10 @@ def test_a_fit_is_redone_only_when_its_content_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_PARAMETERS", str(params))  # a parameter in effect changed: refit
     assert cached_fit("demo", [data], fit)[0] == {"fitted": 3}
     assert fit_key("demo", [data]) != fit_key("other", [data])
+    # `toolkit reports --refit`: fitted again although nothing changed, and the entry replaced
+    refitted, refit_info = cached_fit("demo", [data], fit, refit=True)
+    assert refitted == {"fitted": 4} and not refit_info["hit"]
+    assert cached_fit("demo", [data], fit)[0] == {"fitted": 4}
 
 
 def test_a_damaged_entry_is_refitted(tmp_path, monkeypatch):

@@ -684,3 +684,37 @@ def test_a_run_of_one_school_computes_that_schools_data_only_with_the_same_slice
             pd.read_parquet(table).reset_index(drop=True), pd.read_parquet(theirs / table.name).reset_index(drop=True)
         )
     assert [p.name for p in (one / "prepared" / "slices").iterdir()] == [two[1]]
+
+
+@pytest.mark.slow
+def test_only_the_school_whose_data_changed_is_prepared_again(data, two, tmp_path):
+    """Each slice is keyed by its school's own rows: after `--schools X` a run of X and Y prepares Y only; an
+    edit to Y's pupils prepares Y only (X's slice is not touched); nothing changed, nothing is prepared."""
+    import shutil
+
+    trust = tmp_path / "trust"
+    shutil.copytree(data, trust)
+    for ref in data.parent.glob("national*.parquet"):
+        (tmp_path / ref.name).symlink_to(ref)
+    out = tmp_path / "run"
+
+    def run(schools):
+        said = []
+        run_batch(find_inputs(trust), out, schools=schools, reports=["va"], formats=("html",), progress=False,
+                  say=said.append)  # fmt: skip
+        return next(m for m in said if m.startswith(("Prepared", "Methodology unchanged")))
+
+    x, y = two
+    assert run([x]).startswith("Prepared 1 school in")
+    slices = out / "prepared" / "slices"
+    written = (slices / x / "school.json").stat().st_mtime_ns
+    assert run([x, y]).endswith("; 1 unchanged school reused")
+    pupils = pd.read_csv(trust / "pupils.csv", dtype=str)
+    row = pupils.index[pupils["school_id"] == y][0]
+    pupils.loc[row, "forename"] = "Renamed"
+    pupils.to_csv(trust / "pupils.csv", index=False)
+    assert run([x, y]).endswith("; 1 unchanged school reused")
+    assert (slices / x / "school.json").stat().st_mtime_ns == written
+    assert "Renamed" in set(pd.read_parquet(slices / y / "pupils.parquet")["forename"])
+    assert run([x, y]).startswith("Methodology unchanged")
+    assert run(None).endswith(f"; {len(two)} unchanged schools reused")  # the rest of the trust, not these two

@@ -467,7 +467,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="toolkit",
         help="toolkit (default): forked in-process execution; kernel: a Jupyter kernel per report",
     )
-    rep.add_argument("--force", action="store_true", help="redo everything, even reports that are up to date")
+    rep.add_argument(
+        "--force",
+        action="store_true",
+        help="prepare the schools asked again and redo their reports, even those up to date (the national models "
+        "still come from the fit cache)",
+    )
+    rep.add_argument(
+        "--refit",
+        action="store_true",
+        help="fit the national models again instead of loading them from the fit cache (implies preparing again)",
+    )
     rep.add_argument(
         "--scheduler",
         default=None,
@@ -734,6 +744,7 @@ def _reports(args: argparse.Namespace) -> int:
             args.force,
             say=_say,
             scheduler=args.scheduler,
+            refit=args.refit,
         )
     except (PupilDataError, FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from toolkit import __version__, locations
 from toolkit.inputs import school_state
-from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT
+from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT, prepare_keys
 from toolkit.reports.fit_cache import hash_tree
 from toolkit.reports.prepare import Inputs, file_hash, prepare
 from toolkit.reports.run_format import PARTIAL, PreparedRun, written_whole
@@ -370,23 +370,28 @@ def prepare_once(
     run: PreparedRun,
     schools: list[str] | None,
     challenge: str,
-    input_hashes: dict,
     code: dict,
-    force: bool,
+    force: bool = False,
     say=print,
+    refit: bool = False,
 ) -> list[str]:
-    """Prepare the run unless the last preparation had the same inputs (by content and file name: `--data trust`
-    and `--data /abs/trust` are the same data), code, challenge and schools; the ids."""
-    content = sorted((Path(name).name, digest) for name, digest in input_hashes.items())
-    key = hashlib.sha256(json.dumps([content, code["code_hash"], challenge, sorted(schools or [])]).encode())
-    record = run.record()
-    if not force and record and record.get("key") == key.hexdigest():
+    """Prepare only the schools whose own data changed since their slice was written (``prepare_keys``: each
+    school's rows of each file by content and file name, so `--data trust` and `--data /abs/trust` are the same
+    data), or every school asked with ``force`` or ``refit`` (which also fits the national models again); the ids."""
+    ids = [str(s) for s in schools] if schools else inputs.school_ids()
+    national = prepare_keys.national_key(inputs, code["code_hash"], challenge)
+    keys = prepare_keys.school_keys(inputs, ids, national)
+    recorded = {} if force or refit else run.slice_keys()
+    todo = prepare_keys.to_prepare(keys, recorded, run.has_slice)
+    if not todo:
         say(f"Methodology unchanged since the last run: reusing {run.root}")
-        return record["schools"]
+        return ids
     t = time.perf_counter()
-    ids = prepare(inputs, run.root, schools, challenge, say=say)
-    run.write_record(key.hexdigest(), ids)
-    say(f"Prepared {len(ids)} school{'s' if len(ids) != 1 else ''} in {time.perf_counter() - t:.1f} s")
+    done = prepare(inputs, run.root, todo, challenge, say=say, refit=refit)
+    run.write_slice_keys({s: keys[s] for s in done})
+    kept = len(ids) - len(done)
+    also = f"; {kept} unchanged school{'s' if kept != 1 else ''} reused" if kept else ""
+    say(f"Prepared {len(done)} school{'s' if len(done) != 1 else ''} in {time.perf_counter() - t:.1f} s{also}")
     return ids
 
 
@@ -574,9 +579,12 @@ def run_batch(
     progress: bool = True,
     say=print,
     scheduler: str | None = None,
+    refit: bool = False,
 ) -> dict:
     """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json).
-    ``scheduler``: a Dask scheduler's address, or "local", to run the reports on a cluster (``cluster``)."""
+    ``scheduler``: a Dask scheduler's address, or "local", to run the reports on a cluster (``cluster``).
+    ``force`` prepares the schools asked again and redoes their reports; ``refit`` also fits the national models
+    again (the fit cache is otherwise trusted)."""
     from tqdm import tqdm
 
     reports = list(reports or REPORTS)
@@ -591,7 +599,7 @@ def run_batch(
     local = scheduler is None
     warming = warm_up_while_preparing(max(1, jobs) if local and "pdf" in formats else 0) if local else None
     try:
-        ids = prepare_once(inputs, run, schools, challenge, input_hashes, code, force, say)
+        ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit)
     except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
         started = warming.join() if warming is not None else None
         if started is not None:

@@ -44,16 +44,16 @@ def fit_key(what: str, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def cached_fit(what: str, files: list[Path], fit: Callable[[], T]) -> tuple[T, dict]:
-    """``fit()``'s result, from the cache when an entry with the same content key exists; and what happened
-    (``what, key, hit, seconds`` for the manifest)."""
+def cached_fit(what: str, files: list[Path], fit: Callable[[], T], refit: bool = False) -> tuple[T, dict]:
+    """``fit()``'s result, from the cache when an entry with the same content key exists (``refit``: fit again and
+    replace the entry); and what happened (``what, key, hit, seconds`` for the manifest)."""
     import time
 
     start = time.perf_counter()
     key = fit_key(what, files)
     folder = locations.cache_dir() / "fits"
     entry = folder / f"{what}-{key[:32]}.pkl"
-    if entry.exists():
+    if entry.exists() and not refit:
         try:
             with entry.open("rb") as f:
                 value = pickle.load(f)  # our own file (see the module docstring)

@@ -239,14 +239,21 @@ def apply_ks5_uploads(
 
 
 @dataclass
+class Ks5National:
+    """Level 3 value added for every school: A levels on the DfE's published model, the rest on bands fitted on the
+    national KS5 reference (``Level3ValueAdded.with_fallback``), and the reference's attainment."""
+
+    attainment: pd.DataFrame  # the reference cohort's attainment
+    va: Level3ValueAdded
+    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
+
+
+@dataclass
 class Ks5Results:
     entries: pd.DataFrame  # every school's entries, all years (academic_year)
     attainment: pd.DataFrame  # school_id, academic_year, subject, entries, students, aps_per_entry, pct_*
     progress: pd.DataFrame  # entry-level value added (Level3ValueAdded.transform) + academic_year
     scores: pd.DataFrame  # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
-    national: pd.DataFrame  # the reference cohort's attainment
-    va: Level3ValueAdded
-    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
 
 
 def _fit_ks5(reference: Path, say=print) -> tuple[pd.DataFrame, Level3ValueAdded]:
@@ -255,15 +262,19 @@ def _fit_ks5(reference: Path, say=print) -> tuple[pd.DataFrame, Level3ValueAdded
     return ks5.attainment(ref), Level3ValueAdded().fit(ref)
 
 
-def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) -> Ks5Results:
-    """KS5 attainment and level 3 value added for every school and year: A levels on the DfE's published model
-    (``Level3ValueAdded.published``), the rest on bands fitted once on the reference (cached by content:
-    ``fit_cache``)."""
-    (national, fitted), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say))
+def fit_ks5(reference: Path, say=print, refit: bool = False) -> Ks5National:
+    """The national KS5 reference's attainment and level 3 value added, the fitted part cached by content
+    (``fit_cache``)."""
+    (national, fitted), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say), refit)
     if cache["hit"]:
         say(f"KS5 reference cohort {reference.name}: level 3 value added from the fit cache ({cache['seconds']} s)")
     # A level value added on the DfE's own published model; the fitted reference where it has no curve (AS ...)
-    va = Level3ValueAdded.with_fallback(Level3ValueAdded.published(), fitted)
+    return Ks5National(national, Level3ValueAdded.with_fallback(Level3ValueAdded.published(), fitted), cache)
+
+
+def prepare_ks5(national: Ks5National, ks5_years: dict[int, pd.DataFrame]) -> Ks5Results:
+    """KS5 attainment and level 3 value added of every school and year given."""
+    va = national.va
     entries = pd.concat([e.assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True)
     progress = pd.concat(
         [va.transform(e).assign(academic_year=year) for year, e in ks5_years.items()], ignore_index=True
@@ -273,9 +284,6 @@ def prepare_ks5(reference: Path, ks5_years: dict[int, pd.DataFrame], say=print) 
         ks5.attainment(entries, ["school_id", "academic_year"]),
         progress,
         va.school_scores(progress, ["school_id", "academic_year"]),
-        national,
-        va,
-        cache,
     )
 
 
@@ -437,6 +445,7 @@ class NationalModels:
     dfe: DfeProgress
     fft: FftValueAdded
     cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
+    ks5: Ks5National | None = None  # where the data folder has a KS5 reference
 
     @property
     def reference_year(self) -> int | None:
@@ -467,16 +476,19 @@ class Prepared:
     ks4: Ks4Results | None = None
 
 
-def fit_national(reference_file: Path, say=print) -> NationalModels:
-    """Estimate models (KS1 -> KS2, EYFS -> KS1) and DfE / FFT value added, fitted on the reference cohort once
-    for all schools, and cached by content (``fit_cache``): an unchanged reference, code and parameters load in
-    well under a second."""
-    models, cache = cached_fit("national", [reference_file], lambda: _fit_national(reference_file, say))
+def fit_national(inputs: Inputs, say=print, refit: bool = False) -> NationalModels:
+    """Estimate models (KS1 -> KS2, EYFS -> KS1), DfE / FFT value added and, with a KS5 reference, level 3 value
+    added, fitted on the reference cohorts once for all schools (whichever schools a run prepares), and cached by
+    content (``fit_cache``): an unchanged reference, code and parameters load in well under a second. ``refit``
+    fits again and replaces the cache entries."""
+    reference_file = inputs.reference
+    models, cache = cached_fit("national", [reference_file], lambda: _fit_national(reference_file, say), refit)
     if cache["hit"]:
         say(
             f"Reference cohort {reference_file.name}: estimates and value added from the fit cache ({cache['seconds']} s)"
         )
     models.cache = cache
+    models.ks5 = fit_ks5(inputs.reference_ks5, say, refit) if inputs.reference_ks5 else None
     return models
 
 
@@ -599,7 +611,7 @@ def compute(
     ks5_files = {year: only(load_entries(path), ids).reset_index(drop=True) for year, path in inputs.ks5.items()}
     ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils, {y: e for y, e in ks5_files.items() if len(e)}, say)
     ks5_years = {year: only(e, ids) for year, e in ks5_years.items()}
-    ks5_results = prepare_ks5(inputs.reference_ks5, ks5_years, say) if ks5_years else None
+    ks5_results = prepare_ks5(models.ks5, ks5_years) if ks5_years else None
     baselines = {
         year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
         for year, frame in ((y, only(load_pupils(p), ids).reset_index(drop=True)) for y, p in inputs.ks2_levels.items())
@@ -638,8 +650,8 @@ def _entry(cache: dict) -> dict:
     return {"what": cache.get("what"), "key": cache.get("key")}
 
 
-def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5_results: Ks5Results | None) -> None:
-    """National figures (no pupils) and the fitted models."""
+def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels) -> None:
+    """National figures (no pupils) and the fitted models: the same whichever schools the run prepares."""
     tables = {"headline": headline_measures(models.reference), "pag_means": models.dfe.national_}
     info = {
         "reference_file": inputs.reference.name,
@@ -649,17 +661,17 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels, ks5
         "fft_sd": models.fft.national_sd_,
         "fit_cache": [_entry(models.cache)],
     }
-    if ks5_results:
-        tables.update({"ks5_attainment": ks5_results.national, "ks5_bands": ks5_results.va.bands_})
+    if models.ks5:
+        tables.update({"ks5_attainment": models.ks5.attainment, "ks5_bands": models.ks5.va.bands_})
         info.update(
             {
                 "ks5_reference_file": inputs.reference_ks5.name,
-                "ks5_sd": ks5_results.va.national_sd_,
-                "ks5_sources": ks5_results.va.sources_,
+                "ks5_sd": models.ks5.va.national_sd_,
+                "ks5_sources": models.ks5.va.sources_,
                 "ks5_published_year": int(ks5.spec()["value_added"]["published_model_year"]),
             }
         )
-        info["fit_cache"].append(_entry(ks5_results.cache))
+        info["fit_cache"].append(_entry(models.ks5.cache))
     run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 
 
@@ -778,17 +790,23 @@ def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFr
 
 
 def prepare(
-    inputs: Inputs, out: Path, schools: list[str] | None = None, challenge: str | float = "FFT50", say=print
+    inputs: Inputs,
+    out: Path,
+    schools: list[str] | None = None,
+    challenge: str | float = "FFT50",
+    say=print,
+    refit: bool = False,
 ) -> list[str]:
     """Write the prepared run ``out`` (``run_format``): national figures and one slice per school of ``schools``
-    (default all); return the ids."""
+    (default all; the slices of other schools already there are kept); return the ids. ``refit`` fits the national
+    models again instead of loading them from the fit cache."""
     run = PreparedRun(out)
     percentile_of(challenge)  # refuse a bad level before any work
     chosen_schools = read_schools(inputs, schools)
-    models = fit_national(inputs.reference, say)
+    models = fit_national(inputs, say, refit)
     prepared = compute(inputs, models, chosen_schools, challenge, say)
     run.start()
-    write_national(run, inputs, models, prepared.ks5)
+    write_national(run, inputs, models)
     try:
         for school_id in prepared.ids:
             run.write_school(school_id, *school_slice(prepared, school_id))

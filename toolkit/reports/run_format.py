@@ -2,7 +2,7 @@
 batch and the dashboard. A run folder holds::
 
     run.json                      {"format": FORMAT}: the layout version below
-    prepare.json                  the key of the preparation that wrote it and its schools (the batch's cache)
+    prepare.json                  {"schools": {school_id: key}}: the content key each slice was written with
     national/national.json        reference file, year, size, national SDs (no pupils)
     national/<table>.parquet      headline, pag_means, ks5_attainment, ks5_bands
     national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
@@ -110,19 +110,26 @@ class PreparedRun:
                 f"version reads {FORMAT}); run `toolkit reports --force` to prepare it again"
             )
 
-    def record(self) -> dict | None:
-        """What the last preparation recorded (its key and schools), or None."""
+    def slice_keys(self) -> dict[str, str]:
+        """school_id -> the content key its slice was written with (``prepare_keys``); empty for a run of another
+        format or none."""
         path = self.root / "prepare.json"
         if not path.exists() or not (self.root / "run.json").exists():
-            return None
+            return {}
         try:
             self.check()
         except RunFormatError:
-            return None
-        return json.loads(path.read_text())
+            return {}
+        keys = json.loads(path.read_text()).get("schools")
+        return keys if isinstance(keys, dict) else {}
 
-    def write_record(self, key: str, school_ids: list[str]) -> None:
-        (self.root / "prepare.json").write_text(json.dumps({"key": key, "schools": school_ids}))
+    def write_slice_keys(self, keys: dict[str, str]) -> None:
+        """Record the keys of the slices just written beside those of the others."""
+        merged = self.slice_keys() | keys
+        (self.root / "prepare.json").write_text(json.dumps({"schools": dict(sorted(merged.items()))}, indent=1))
+
+    def has_slice(self, school_id: str) -> bool:
+        return (self.slice_dir(school_id) / "school.json").exists()
 
     def school_ids(self) -> list[str]:
         folder = self.root / "slices"
@@ -157,6 +164,8 @@ class PreparedRun:
     def write_school(self, school_id: str, info: dict, tables: dict[str, pd.DataFrame]) -> None:
         d = self.slice_dir(school_id)
         d.mkdir(parents=True, exist_ok=True)
+        for stale in (*d.glob("*.parquet"), d / "school.json"):  # a table the school no longer has goes too
+            stale.unlink(missing_ok=True)
         (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
         for name, frame in tables.items():
             frame.to_parquet(d / f"{name}.parquet", index=False)
