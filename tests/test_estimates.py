@@ -181,3 +181,23 @@ def test_the_band_shown_contains_the_estimate(ks2_model, ks1_model, sample):
             chance_of_band = est[[f"{x}_p_{b}" for b in sc.bands]].to_numpy()[np.arange(len(est)), position]
             total = est[f"{x}_p_lower"] + chance_of_band + est[f"{x}_p_higher"]
             assert np.allclose(total, 1.0)
+
+
+def test_each_pupils_challenge_comes_from_their_school_and_year_group_settings():
+    """challenge.per_pupil: the most specific setting of the pupil's school, year group and subject; own past
+    progress resolved per pupil; a school asking for it without value added is named."""
+    from toolkit.methods import challenge
+
+    pupils = pd.DataFrame(
+        {"school_id": ["1000001", "1000001", "1000002", "1000003"], "year_group": ["6", "5", "6", "6"]}
+    )
+    settings = {
+        "1000001": {"challenge": {"default": "FFT20", "year_groups": {6: {"maths": 90}}}},
+        "1000002": {"challenge": {"default": "own_past_progress"}},
+    }
+    own = {"maths": np.array([11.0, 12.0, 13.0, 14.0]), "reading": np.array([21.0, 22.0, 23.0, 24.0])}
+    got = challenge.per_pupil(settings, pupils, ("maths", "reading"), "FFT5", own)
+    assert got["maths"].tolist() == [90.0, 80.0, 13.0, 95.0]
+    assert got["reading"].tolist() == [80.0, 80.0, 23.0, 95.0]
+    with pytest.raises(ValueError, match="School 1000002 asks for its own past progress in maths"):
+        challenge.per_pupil(settings, pupils, ("maths",), "FFT5", None)

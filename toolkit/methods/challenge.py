@@ -28,21 +28,21 @@ def per_pupil(
     default,
     own: dict[str, np.ndarray] | None,
 ) -> dict[str, np.ndarray]:
-    """Subject -> each pupil's challenge percentile, from their school's settings (``default`` where none)."""
+    """Subject -> each pupil's challenge percentile, from their school's settings (``default`` where none). The
+    level is looked up once per school and year group, not once per pupil."""
     year = year_group_number(pupils["year_group"]).fillna(-1).astype(int).to_numpy()
-    school = pupils["school_id"].astype("string").to_numpy()
+    school = pupils["school_id"].astype("string").fillna("").to_numpy()
+    pairs, which = np.unique(np.stack([school.astype(str), year.astype(str)]), axis=1, return_inverse=True)
+    which = which.ravel()
     out = {}
     for subject in subjects:
-        values = np.empty(len(pupils))
-        for i, (s, y) in enumerate(zip(school, year)):
-            p = percentile_of(level_for(settings.get(s), y, subject, default))
-            if p == OWN:
-                if own is None:
-                    raise ValueError(
-                        f"School {s} asks for its own past progress in {subject}, but it has no value "
-                        "added for past cohorts (ks2_<year>.csv files) to compute it from"
-                    )
-                p = own[subject][i]
-            values[i] = p
-        out[subject] = values
+        levels = [percentile_of(level_for(settings.get(s), int(y), subject, default)) for s, y in pairs.T]
+        is_own = np.array([v == OWN for v in levels])[which]
+        if is_own.any() and own is None:
+            raise ValueError(
+                f"School {school[is_own.argmax()]} asks for its own past progress in {subject}, but it has no value "
+                "added for past cohorts (ks2_<year>.csv files) to compute it from"
+            )
+        values = np.array([np.nan if v == OWN else float(v) for v in levels])[which]
+        out[subject] = np.where(is_own, own[subject], values) if is_own.any() else values
     return out
