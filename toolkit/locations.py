@@ -13,6 +13,7 @@ Neither state nor cache is ever under ``parameters/`` (methodology, versioned) o
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,7 @@ def checkout() -> Path | None:
     return root if (root / "pyproject.toml").exists() and (root / "parameters").is_dir() else None
 
 
+@functools.cache  # where the package is does not change while it runs
 def _bundled(name: str) -> Path:
     shipped = Path(str(resources.files("toolkit") / SHIPPED / name))
     if shipped.is_dir():

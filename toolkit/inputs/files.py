@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit.inputs.problems import Problem, PupilDataError
@@ -178,6 +179,12 @@ def header_row(raw: pd.DataFrame, expected: tuple[str, ...]) -> int | None:
     return None
 
 
+def _filled(frame: pd.DataFrame) -> np.ndarray:
+    """Which cells hold more than blanks (rows x columns), a column at a time."""
+    columns = [frame.iloc[:, i].astype(str).str.strip().ne("").to_numpy(dtype=bool) for i in range(frame.shape[1])]
+    return np.column_stack(columns) if columns else np.zeros(frame.shape, dtype=bool)
+
+
 def cells(path: Path | str, expected: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
     """A file's table of text cells (headers as written, blank rows left out, index = spreadsheet row - 2) and the
     notices about how it was read. ``expected``: column names whose presence marks the header row."""
@@ -190,7 +197,7 @@ def cells(path: Path | str, expected: tuple[str, ...] = ()) -> tuple[pd.DataFram
     else:
         raise _refuse(path, f"Unsupported file type '{suffix}': use .csv, .xlsx or .parquet")
     raw = found.raw
-    if raw.empty or not raw.map(lambda v: str(v).strip() != "").to_numpy().any():
+    if raw.empty or not _filled(raw).any():
         raise _refuse(path, "The file is empty: it has no header row and no pupils")
     top = header_row(raw, expected)
     if top is None:
@@ -199,12 +206,12 @@ def cells(path: Path | str, expected: tuple[str, ...] = ()) -> tuple[pd.DataFram
         found.notices.append(f"the header row is row {top + 1}{' of ' + found.where if found.where else ''}")
     header = [str(h).strip() for h in raw.iloc[top]]
     body = raw.iloc[top + 1 :]
-    body = body[body.map(lambda v: str(v).strip() != "").to_numpy().any(axis=1)]  # blank lines are not pupils
+    body = body[_filled(body).any(axis=1)]  # blank lines are not pupils
     body.index = body.index - 1  # file row r (0-based index r) is spreadsheet row r + 1 = label + 2
     body.columns = header
     unnamed = [i for i, h in enumerate(header) if not h]
     if unnamed:
-        filled = body.iloc[:, unnamed].map(lambda v: str(v).strip() != "").to_numpy().any(axis=1)
+        filled = _filled(body.iloc[:, unnamed]).any(axis=1)
         if filled.any():
             from toolkit.inputs.rules import spreadsheet_rows
 

@@ -37,7 +37,8 @@ def latest_term(records: pd.DataFrame, year: int) -> str | None:
 def are_points(year_group: pd.Series, term: str) -> pd.Series:
     """Points of the step a pupil in ``year_group`` is expected to have reached at ``term``'s assessment."""
     step = spec()["are_step_by_term"][term]
-    return year_group.map(lambda g: grade_points(f"{int(g)}{step}") if pd.notna(g) and 1 <= g <= 6 else np.nan)
+    points = {g: grade_points(f"{int(g)}{step}") for g in year_group.dropna().unique() if 1 <= g <= 6}
+    return year_group.map(points).astype(float)  # each year group's points worked out once
 
 
 def pupil_progress(records: pd.DataFrame, pupils: pd.DataFrame, year: int, term: str | None = None) -> pd.DataFrame:

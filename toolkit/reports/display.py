@@ -13,6 +13,7 @@ import math
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 # Okabe-Ito colour-blind-safe palette (also seaborn's "colorblind").
@@ -161,8 +162,6 @@ def theme() -> None:
 
 def figure_html(fig, alt: str | None = None) -> str:
     """A matplotlib figure as an embedded PNG with alt text (default: the chart's titles); closes the figure."""
-    import base64
-
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -171,11 +170,36 @@ def figure_html(fig, alt: str | None = None) -> str:
     alt = alt or " / ".join(a.get_title() for a in fig.axes if a.get_title()) or "Chart"
     width = int(fig.get_figwidth() * fig.dpi)
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
+    return _img(buffer.getvalue(), alt, width)
+
+
+def _img(png: bytes, alt: str, width: int) -> str:
+    import base64
+
+    data = base64.b64encode(png).decode()
     return (
         f'<img class="tk-chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
         f'style="width:{width}px;max-width:100%">'
     )
+
+
+def bands_html(fig, bands: list[tuple[float, float]], alts: list[str]) -> list[str]:
+    """One figure drawn once, cut into horizontal bands (``(top, bottom)`` in inches from the figure's top), each
+    an embedded PNG with its alt text; closes the figure. Many small charts of one report cost one draw, not one
+    figure each."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    width = int(fig.get_figwidth() * fig.dpi)
+    out = []
+    for (top, bottom), alt in zip(bands, alts):
+        buffer = io.BytesIO()
+        Image.fromarray(pixels[round(top * fig.dpi) : round(bottom * fig.dpi)]).save(buffer, format="png")
+        out.append(_img(buffer.getvalue(), alt, width))
+    plt.close(fig)
+    return out
 
 
 def show_figure(fig, alt: str | None = None) -> None:

@@ -689,6 +689,18 @@ def _of(frame: pd.DataFrame | None, school_id: str) -> pd.DataFrame | None:
     return _SPLITS[id(frame)][1].get(school_id, frame.iloc[:0])
 
 
+_LABELS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(frame) -> (frame, its pupils' group labels)
+
+
+def _groups_of(frame: pd.DataFrame, school_id: str) -> pd.DataFrame:
+    """The pupil-group labels (``pupil_groups`` + upn) of one school's rows of a trust-wide ``frame``. A pupil's
+    labels are their own, so each table is labelled once for every school and split like ``_of``."""
+    if id(frame) not in _LABELS:
+        labels = pupil_groups(frame).assign(upn=frame["upn"].to_numpy(), school_id=frame["school_id"].to_numpy())
+        _LABELS[id(frame)] = (frame, labels)
+    return _of(_LABELS[id(frame)][1], school_id).drop(columns="school_id")
+
+
 def _school_info(
     p: Prepared, school_id: str, mine: pd.DataFrame, my_progress: pd.DataFrame | None, my_counts: pd.DataFrame | None
 ) -> dict:
@@ -741,14 +753,14 @@ def _ks4_tables(k: Ks4Results | None, school_id: str, info: dict) -> dict[str, p
         tables |= {"ks4_pupils": _of(k.pupils, school_id), "ks4_scores": _of(k.schools, school_id)}
         mine = set(tables["ks4_pupils"]["upn"])
         tables["ks4_results"] = k.results[k.results["upn"].isin(mine)]
-        tables["ks4_groups"] = pupil_groups(tables["ks4_pupils"]).assign(upn=tables["ks4_pupils"]["upn"].to_numpy())
+        tables["ks4_groups"] = _groups_of(k.pupils, school_id)
     if info["ks4_estimates"]:
         current = _of(k.current, school_id)
         mine = set(current["upn"])
         tables["ks4_current"] = current
         tables["ks4_estimates"] = k.estimates[k.estimates["upn"].isin(mine)]
         tables["ks4_attainment"] = k.attainment[k.attainment["upn"].isin(mine)]
-        tables["ks4_current_groups"] = pupil_groups(current).assign(upn=current["upn"].to_numpy())
+        tables["ks4_current_groups"] = _groups_of(k.current, school_id)
         if k.targets is not None:
             tables["ks4_targets"] = k.targets[k.targets["upn"].isin(mine)]
     return tables
@@ -760,7 +772,7 @@ def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pd.DataFr
     for year in info["past_years"]:
         theirs = _of(p.past[year], school_id)
         tables[f"ks2_{year}"] = theirs
-        tables[f"groups_ks2_{year}"] = pupil_groups(theirs).assign(upn=theirs["upn"].to_numpy())
+        tables[f"groups_ks2_{year}"] = _groups_of(p.past[year], school_id)
     if len(p.progress):
         tables["va_pupils"], tables["va_scores"] = _of(p.progress, school_id), _of(p.scores, school_id)
     for year in info["baseline_years"]:
@@ -779,7 +791,7 @@ def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFr
     )
     my_counts = _of(p.subject_counts, school_id)
     info = _school_info(p, school_id, mine, my_progress, my_counts)
-    tables = {"pupils": mine, "groups": pupil_groups(mine).assign(upn=mine["upn"].to_numpy())}
+    tables = {"pupils": mine, "groups": _groups_of(p.pupils, school_id)}
     for stage, (rows, est) in p.estimates.items():
         tables[f"estimates_{stage}"] = est[est["upn"].isin(set(rows.loc[rows["school_id"] == school_id, "upn"]))]
     if info["tracking_term"]:
@@ -812,4 +824,5 @@ def prepare(
             run.write_school(school_id, *school_slice(prepared, school_id))
     finally:
         _SPLITS.clear()
+        _LABELS.clear()
     return prepared.ids

@@ -11,7 +11,7 @@ import pandas as pd
 from toolkit.methods import subject_leader
 from toolkit.reports.display import (
     PALETTE,
-    figure_html,
+    bands_html,
     heading,
     note,
     percent,
@@ -25,19 +25,42 @@ from toolkit.reports.views import School
 COLOURS = dict(zip(("emerging", "expected", "exceeding"), (PALETTE[5], PALETTE[0], PALETTE[2])))
 
 
-def percent_chart(summary: pd.DataFrame, label: str, title: str, width: float = 7):
-    """Stacked bars of % emerging / expected / exceeding, one bar per row (``label`` column); the legend below."""
-    fig, ax = plt.subplots(figsize=(width, 0.24 * len(summary) + 1.3))
-    left = pd.Series(0.0, index=summary.index)
-    for cat in subject_leader.spec()["categories"]:
-        ax.barh(summary[label], summary[f"pct_{cat}"].fillna(0), left=left, color=COLOURS[cat], label=cat.capitalize())
-        left = left + summary[f"pct_{cat}"].fillna(0)
-    ax.invert_yaxis()
-    ax.set(xlim=(0, 100), xlabel="% of pupils", title=title)
-    ax.title.set_fontsize(8.5)
-    ax.tick_params(labelsize=7)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=7, frameon=False)
-    return fig
+# A chart's margins, in inches: the title above, the axis label and legend below, the right edge.
+TOP, BOTTOM, RIGHT, LEGEND = 0.3, 0.72, 0.18, 0.5
+
+
+def percent_charts(charts: list[tuple[pd.DataFrame, str]], label: str, width: float = 3.4) -> list[str]:
+    """One chart per ``(rows, title)``: stacked bars of % emerging / expected / exceeding, a bar per row (``label``
+    column), the legend below; as embedded images. All are drawn as panels of one figure in one pass and cut
+    apart (``display.bands_html``), with the left margin of the longest bar label."""
+    heights = [0.24 * len(rows) + 1.3 for rows, _ in charts]
+    fig = plt.figure(figsize=(width, sum(heights)))
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, "", fontsize=7)
+    longest = 0.0
+    for text in {str(t) for rows, _ in charts for t in rows[label]}:
+        probe.set_text(text)
+        longest = max(longest, probe.get_window_extent(renderer).width / fig.dpi)
+    probe.remove()
+    left = longest + 0.15
+    bands, top = [], 0.0
+    for (rows, title), height in zip(charts, heights):
+        inner = height - TOP - BOTTOM
+        box = [left / width, 1 - (top + TOP + inner) / sum(heights), 1 - (left + RIGHT) / width, inner / sum(heights)]
+        ax = fig.add_axes(box)
+        start = pd.Series(0.0, index=rows.index)
+        for cat in subject_leader.spec()["categories"]:
+            share = rows[f"pct_{cat}"].fillna(0)
+            ax.barh(rows[label], share, left=start, color=COLOURS[cat], label=cat.capitalize())
+            start = start + share
+        ax.invert_yaxis()
+        ax.set(xlim=(0, 100), xlabel="% of pupils", title=title)
+        ax.title.set_fontsize(8.5)
+        ax.tick_params(labelsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -LEGEND / inner), ncol=3, fontsize=7, frameon=False)
+        bands.append((top, top + height))
+        top += height
+    return bands_html(fig, bands, [title for _, title in charts])
 
 
 def cohort_rows(summary: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFrame:
@@ -93,6 +116,7 @@ def subject_leader_report(school: School) -> None:
         "subject leader's analysis."
     )
     order = [s for s in subject_leader.spec()["subjects"] if s in set(counts["subject"])]
+    sections = []
     for subject in order:
         strands = [s for s in dict.fromkeys(counts.loc[counts["subject"] == subject, "strand"]) if s]
         strands = [s for s in strands if s != subject_leader.OVERALL] + ([subject_leader.OVERALL] if strands else [])
@@ -102,20 +126,19 @@ def subject_leader_report(school: School) -> None:
                 if not strand
                 else f"{subject}: {strand.lower() if strand == subject_leader.OVERALL else strand}"
             )
-            heading(name, 3)
             mine = summary[(summary["subject"] == subject) & (summary["strand"] == strand)]
             ks = phases[(phases["subject"] == subject) & (phases["strand"] == strand)]
-            rows = cohort_rows(mine, ks)
-            show_side_by_side(
-                figure_html(percent_chart(rows, "cohort", f"{name}: % of pupils", width=3.4)),
-                table_html(rows[list(COHORT_COLUMNS)].rename(columns=COHORT_COLUMNS), formats),
+            sections.append((subject, strand, name, cohort_rows(mine, ks)))
+    charts = percent_charts([(rows, f"{name}: % of pupils") for _, _, name, rows in sections], "cohort")
+    for (subject, strand, name, rows), chart in zip(sections, charts):
+        heading(name, 3)
+        show_side_by_side(chart, table_html(rows[list(COHORT_COLUMNS)].rename(columns=COHORT_COLUMNS), formats))
+        mine_peaks = peaks[(peaks["subject"] == subject) & (peaks["strand"] == strand)]
+        text = (
+            "; ".join(
+                f"Year {r.year_group} {r.kind} ({signed(r.average)} against {signed(r.whole_school)})"
+                for r in mine_peaks.itertuples()
             )
-            mine_peaks = peaks[(peaks["subject"] == subject) & (peaks["strand"] == strand)]
-            text = (
-                "; ".join(
-                    f"Year {r.year_group} {r.kind} ({signed(r.average)} against {signed(r.whole_school)})"
-                    for r in mine_peaks.itertuples()
-                )
-                or "no year group stands out"
-            )
-            note(f"Peaks and troughs: {text}.")
+            or "no year group stands out"
+        )
+        note(f"Peaks and troughs: {text}.")

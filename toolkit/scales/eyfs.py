@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.scales.codes import points_of
 
 
 def spec() -> dict:
@@ -30,7 +31,7 @@ def outcome_codes() -> set[str]:
 
 
 def _points(col: pd.Series) -> pd.Series:
-    return col.astype("string").str.strip().str.lower().map(spec()["outcomes"]).astype(float)
+    return points_of(col, spec()["outcomes"], case="lower")
 
 
 def area_scores(pupils: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.scales.codes import points_of
 from toolkit.vocabulary import KS1_SUBJECTS
 
 SUBJECTS = KS1_SUBJECTS
@@ -59,13 +60,7 @@ def ks1_points(codes: pd.Series) -> pd.Series:
 
     BLW pupils are recorded with their P-scale code (``P4`` ... ``P8``, ``NOTSEN``) in the subject column.
     """
-    return (
-        codes.astype("string")
-        .str.strip()
-        .str.upper()
-        .map({k.upper(): v for k, v in points_table().items()})
-        .astype(float)
-    )
+    return points_of(codes, points_table())
 
 
 def ks1_aps(reading: pd.Series, writing: pd.Series, maths: pd.Series, min_subjects: int = 1) -> pd.Series:
