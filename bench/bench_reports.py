@@ -136,6 +136,7 @@ def main(
         batch_s = {}
         for jobs in (1, 2):
             out = root / f"batch_{jobs}"
+            out.mkdir()
             (out / "prepared").symlink_to(run.root)  # the same slices: nothing is prepared again
             t = time.perf_counter()
             manifest = run_batch(inputs, out, reports=asked, jobs=jobs, progress=False, say=lambda m: None)

@@ -68,8 +68,9 @@ def test_bench_whatif_tiny(capsys):
 @pytest.mark.slow
 def test_bench_reports_tiny(capsys):
     result = bench("bench_reports").main(n_schools=1, reference=21_000, reports=["va"])
-    assert result["reports"] == 1 and result["ratio"] > 0
-    assert "speed-up" in capsys.readouterr().out
+    assert result["reports"] == 1 and result["ratio"] > 0 and result["floor_s"] > 0
+    out = capsys.readouterr().out
+    assert "speed-up on the naive loop" in out and "--jobs 1 against the floor" in out
 
 
 @pytest.mark.slow

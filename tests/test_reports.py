@@ -644,11 +644,12 @@ def test_method_walkthrough_runs_from_raw_scores_to_a_confidence_interval(pack_d
 
 @pytest.mark.slow
 def test_two_schools_on_a_dask_local_cluster_match_the_local_engine(pack, two, data, tmp_path):
-    """`--scheduler local`: two schools' reports through a real LocalCluster of two worker processes (a shared
-    folder stands for shared storage); each report's text is the local engine's, and the manifest and index are
-    assembled from the task results."""
+    """`--scheduler local`: two schools prepared (one part per worker) and their reports run through a real
+    LocalCluster of two worker processes (a shared folder stands for shared storage); each slice table and each
+    report's text is the local engine's, and the manifest and index are assembled from the task results."""
     out, _ = pack
     shared = tmp_path / "shared"
+    said = []
     manifest = run_batch(
         find_inputs(data),
         shared,
@@ -656,9 +657,18 @@ def test_two_schools_on_a_dask_local_cluster_match_the_local_engine(pack, two, d
         reports=["summary", "va"],
         jobs=2,
         progress=False,
-        say=lambda m: None,
+        say=said.append,
         scheduler="local",
     )
+    assert any(m.startswith("Prepared 2 schools") for m in said), said
+    for school in two:
+        mine, local = shared / "prepared" / "slices" / school, out / "prepared" / "slices" / school
+        assert sorted(p.name for p in mine.iterdir()) == sorted(p.name for p in local.iterdir())
+        for table in mine.glob("*.parquet"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(table).reset_index(drop=True),
+                pd.read_parquet(local / table.name).reset_index(drop=True),
+            )
     assert [(r["school_id"], r["report"], r["status"]) for r in manifest["reports"]] == [
         (s, r, "done") for s in two for r in ("summary", "va")
     ]

@@ -48,3 +48,6 @@ class PupilDataError(ValueError):
         lines = [f"{self.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was loaded."]
         lines += [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):  # rebuilt from its own arguments (a Dask worker's error reaches the command whole)
+        return type(self), (self.path, self.problems)

@@ -374,10 +374,12 @@ def prepare_once(
     force: bool = False,
     say=print,
     refit: bool = False,
+    client=None,
 ) -> list[str]:
     """Prepare only the schools whose own data changed since their slice was written (``prepare_keys``: each
     school's rows of each file by content and file name, so `--data trust` and `--data /abs/trust` are the same
-    data), or every school asked with ``force`` or ``refit`` (which also fits the national models again); the ids."""
+    data), or every school asked with ``force`` or ``refit`` (which also fits the national models again); the ids.
+    With a Dask ``client``, the schools are prepared in parts on its workers (``cluster.prepare_on_cluster``)."""
     ids = [str(s) for s in schools] if schools else inputs.school_ids()
     national = prepare_keys.national_key(inputs, code["code_hash"], challenge)
     keys = prepare_keys.school_keys(inputs, ids, national)
@@ -387,7 +389,12 @@ def prepare_once(
         say(f"Methodology unchanged since the last run: reusing {run.root}")
         return ids
     t = time.perf_counter()
-    done = prepare(inputs, run.root, todo, challenge, say=say, refit=refit)
+    if client is not None:
+        from toolkit.reports.cluster import prepare_on_cluster
+
+        done = prepare_on_cluster(client, inputs, run.root, todo, challenge, say, refit)
+    else:
+        done = prepare(inputs, run.root, todo, challenge, say=say, refit=refit)
     run.write_slice_keys({s: keys[s] for s in done})
     kept = len(ids) - len(done)
     also = f"; {kept} unchanged school{'s' if kept != 1 else ''} reused" if kept else ""
@@ -597,34 +604,46 @@ def run_batch(
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
     local = scheduler is None
-    warming = warm_up_while_preparing(max(1, jobs) if local and "pdf" in formats else 0) if local else None
-    try:
-        ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit)
-    except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
-        started = warming.join() if warming is not None else None
-        if started is not None:
-            started.__exit__(None, None, None)
-        raise
-    printer = warming.join() if warming is not None else None
-    for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
-        stale.unlink(missing_ok=True)
-    tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
-    outcomes, todo = reusable(tasks, out, force)
-    bar = tqdm(
-        total=len(tasks), desc="Reports", unit="report", disable=not progress, file=sys.stderr, initial=len(outcomes)
-    )
-    try:
-        if scheduler is None:
-            outcomes += execute(todo, formats, jobs, bar, out, printer)
-            printer = None  # closed by execute
-        else:
-            from toolkit.reports.cluster import execute_on_cluster
+    warming = warm_up_while_preparing(max(1, jobs) if "pdf" in formats else 0) if local else None
+    client = None
+    if not local:
+        from toolkit.reports.cluster import close_client, execute_on_cluster, start_client
 
-            outcomes += execute_on_cluster(todo, scheduler, jobs, bar, out)
+        client = start_client(scheduler, jobs)  # prepare and the reports both run on its workers
+    try:
+        try:
+            ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit, client)
+        except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
+            chromium = warming.join() if warming is not None else None
+            if chromium is not None:
+                chromium.__exit__(None, None, None)
+            raise
+        printer = warming.join() if warming is not None else None
+        for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
+            stale.unlink(missing_ok=True)
+        tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
+        outcomes, todo = reusable(tasks, out, force)
+        bar = tqdm(
+            total=len(tasks),
+            desc="Reports",
+            unit="report",
+            disable=not progress,
+            file=sys.stderr,
+            initial=len(outcomes),
+        )
+        try:
+            if local:
+                outcomes += execute(todo, formats, jobs, bar, out, printer)
+                printer = None  # closed by execute
+            else:
+                outcomes += execute_on_cluster(client, todo, bar, out)
+        finally:
+            bar.close()
+            if printer is not None:  # started while preparing, not used (a failure before execute)
+                printer.__exit__(None, None, None)
     finally:
-        bar.close()
-        if printer is not None:  # started while preparing, not used (a failure before execute)
-            printer.__exit__(None, None, None)
+        if client is not None:
+            close_client(client)
     elapsed = time.perf_counter() - started
     idle = schools_without_reports(run, ids)
     manifest = write_manifest(out, outcomes, input_hashes, code, elapsed, idle)

@@ -2,6 +2,10 @@
 scheduler: one box, a batch system through dask-jobqueue, Kubernetes) or ``--scheduler local`` (a ``LocalCluster``
 on this machine).
 
+Prepare is partitioned by school (``prepare_on_cluster``): the national models are fitted (or loaded from the fit
+cache) once where the command runs and sent to every worker; each worker prepares a part of the schools
+(``prepare.prepare_part``: it reads the input files, keeps its schools' rows and writes their slices).
+
 Each (school, report) is one task: ``report_on_worker`` runs the notebook (``batch.run_task``: the in-process engine,
 a fresh IPython namespace per report, so reports share no state) and prints its PDF. A worker plugin
 (``WarmWorker``) imports what reports use once per worker and keeps one headless Chromium per worker for its
@@ -15,10 +19,16 @@ Dask is optional (``pip install 'toolkit[dask]'``); nothing imports this module 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from toolkit.reports import REPORTS
 from toolkit.reports.batch import Outcome, Task, footer_name, journal, run_task
+from toolkit.reports.prepare import Inputs, fit_national, prepare_part, write_national
+from toolkit.reports.run_format import PreparedRun
+from toolkit.vocabulary import percentile_of
 
 PLUGIN = "toolkit-warm"
 
@@ -100,30 +110,56 @@ def start_client(scheduler: str, workers: int = 2):
     return client
 
 
-def execute_on_cluster(todo: list[Task], scheduler: str, jobs: int, bar, out: Path) -> list[Outcome]:
+def close_client(client) -> None:
+    """Close the client, and the LocalCluster it started (an existing scheduler is left running)."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def prepare_on_cluster(
+    client, inputs: Inputs, out: Path, schools: list[str], challenge: str, say=print, refit: bool = False
+) -> list[str]:
+    """The slices of ``schools`` prepared in parts, one per worker, on the cluster (the national figures written
+    here); the ids. An input problem found by a worker is raised here as it was raised there."""
+    percentile_of(challenge)  # refuse a bad level before any work
+    inputs = inputs.resolved()
+    run = PreparedRun(out)
+    models = fit_national(inputs, say, refit)
+    run.start()
+    write_national(run, inputs, models)
+    # what a worker needs: the fitted models, not the national pupils they were fitted on
+    shared = client.scatter(replace(models, reference=models.reference.iloc[:0]), broadcast=True)
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    parts = [list(p) for p in np.array_split(np.array(schools, dtype=object), min(workers, len(schools)))]
+    futures = [
+        client.submit(prepare_part, inputs, run.root, part, challenge, shared, pure=False, retries=1) for part in parts
+    ]
+    ids = []
+    for future in futures:
+        done, said = future.result()
+        ids += done
+        for message in said:
+            say(message)
+    return ids
+
+
+def execute_on_cluster(client, todo: list[Task], bar, out: Path) -> list[Outcome]:
     """Submit every task (retried once), collect the outcomes as they finish (journalled, counted on ``bar``)."""
     from distributed import as_completed
 
-    if not todo:
-        return []
-    client = start_client(scheduler, jobs)
     outcomes = []
-    try:
-        futures = {client.submit(report_on_worker, t, retries=1, pure=False): t for t in todo}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as err:  # failed twice: a worker fault, reported like any failure
-                outcome = Outcome(task, "failed", error=f"{type(err).__name__}: {err}"[:500])
-            if outcome.status == "failed":
-                bar.write(f"FAILED {task.school_id} {task.report}: {outcome.error} (notebook kept: {task.executed})")
-            outcomes.append(outcome)
-            journal(out, outcome)
-            bar.update(1)
-    finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if scheduler == "local" and cluster is not None:
-            cluster.close()
+    futures = {client.submit(report_on_worker, t, retries=1, pure=False): t for t in todo}
+    for future in as_completed(futures):
+        task = futures[future]
+        try:
+            outcome = future.result()
+        except Exception as err:  # failed twice: a worker fault, reported like any failure
+            outcome = Outcome(task, "failed", error=f"{type(err).__name__}: {err}"[:500])
+        if outcome.status == "failed":
+            bar.write(f"FAILED {task.school_id} {task.report}: {outcome.error} (notebook kept: {task.executed})")
+        outcomes.append(outcome)
+        journal(out, outcome)
+        bar.update(1)
     return outcomes

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,20 @@ class Inputs:
     subject_counts: Path | None = None  # foundation-subject counts typed by subject leaders
     ks4: dict[int, tuple[Path, Path]] = field(default_factory=dict)  # KS4 year -> (Year 11 pupils, GCSE results)
     ks4_targets: Path | None = None  # GCSE targets of Years 7-11
+
+    def resolved(self) -> Inputs:
+        """The same inputs by absolute paths (for a worker whose working folder is another)."""
+
+        def absolute(value):
+            if isinstance(value, Path):
+                return value.resolve()
+            if isinstance(value, dict):
+                return {k: absolute(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(absolute(v) for v in value)
+            return value
+
+        return Inputs(**{f.name: absolute(getattr(self, f.name)) for f in fields(self)})
 
     def school_ids(self) -> list[str]:
         """The DfE numbers listed in schools.csv."""
@@ -801,6 +815,17 @@ def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFr
     return info, tables | _past_tables(p, school_id, info) | _ks4_tables(p.ks4, school_id, info)
 
 
+def write_slices(run: PreparedRun, prepared: Prepared) -> list[str]:
+    """One slice per school of ``prepared``; the ids."""
+    try:
+        for school_id in prepared.ids:
+            run.write_school(school_id, *school_slice(prepared, school_id))
+    finally:
+        _SPLITS.clear()
+        _LABELS.clear()
+    return prepared.ids
+
+
 def prepare(
     inputs: Inputs,
     out: Path,
@@ -819,10 +844,15 @@ def prepare(
     prepared = compute(inputs, models, chosen_schools, challenge, say)
     run.start()
     write_national(run, inputs, models)
-    try:
-        for school_id in prepared.ids:
-            run.write_school(school_id, *school_slice(prepared, school_id))
-    finally:
-        _SPLITS.clear()
-        _LABELS.clear()
-    return prepared.ids
+    return write_slices(run, prepared)
+
+
+def prepare_part(
+    inputs: Inputs, out: Path, schools: list[str], challenge: str | float, models: NationalModels
+) -> tuple[list[str], list[str]]:
+    """The slices of some schools with national models fitted elsewhere (no fitting, no national figures): the
+    unit of work when prepare is partitioned by school (``cluster.prepare_on_cluster``). Returns the ids and what
+    was said."""
+    said: list[str] = []
+    prepared = compute(inputs, models, read_schools(inputs, schools), challenge, said.append)
+    return write_slices(PreparedRun(out), prepared), said
