@@ -6,7 +6,10 @@ steady state of a service that prepares again and again). A straight line throug
 cost and a cost per school; the projection for 16,800 primaries is that line, on one machine and with the
 per-school part spread over N machines (prepare's per-school work partitions by school).
 
-Usage: python bench/bench_scale.py [SCHOOLS ...]     (default 12 48 150)
+With ``--pack`` it also runs the whole report pack on each trust as a user does (``toolkit reports``: prepare,
+start-up, every report in HTML and PDF, 2 jobs; warm fit cache) and projects the pack's time the same way.
+
+Usage: python bench/bench_scale.py [--pack] [SCHOOLS ...]     (default 12 48 150; 1500 and 16800 run too, slowly)
 """
 
 from __future__ import annotations
@@ -19,19 +22,32 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.reports.batch import run_batch
 from toolkit.reports.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 
 ENGLAND = 16_800
 
 
-def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000) -> dict:
+def line(seconds: dict[int, float], what: str) -> tuple[float, float]:
+    """A straight line through ``seconds`` by size: the fixed cost and the cost a school, printed with the
+    projection for every primary in England on 1, 10 and 100 machines."""
+    x, y = np.array(list(seconds)), np.array(list(seconds.values()))
+    per_school, fixed = np.polyfit(x, y, 1) if len(x) > 1 else (y[0] / x[0], 0.0)
+    print(f"{what}: fixed cost {fixed:8.1f} s, per school {per_school:8.3f} s")
+    for workers in (1, 10, 100):
+        projected = fixed + per_school * ENGLAND / workers
+        print(f"  projected {ENGLAND:,} primaries on {workers:>3} machine(s): {projected / 60:8.1f} min")
+    return float(fixed), float(per_school)
+
+
+def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ.setdefault("TOOLKIT_CACHE", str(root / "cache"))
         national = synth.national_cohort(reference, 2026, seed=3)
         national.pupils.to_parquet(root / "national_2026.parquet", index=False)
-        seconds = {}
+        seconds, packs, reports = {}, {}, {}
         for n in sizes:
             data = root / f"trust_{n}"
             synth.write_trust(synth.demo_trust(n, 2027, seed=n, secondary=False), data, 2027)
@@ -41,15 +57,24 @@ def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000) -> di
             prepare(inputs, root / f"run_{n}", say=lambda m: None)
             seconds[n] = time.perf_counter() - t
             print(f"prepare {n:>6,} schools       {seconds[n]:8.1f} s   ({seconds[n] / n:.3f} s a school)")
-    x, y = np.array(list(seconds)), np.array(list(seconds.values()))
-    per_school, fixed = np.polyfit(x, y, 1) if len(x) > 1 else (y[0] / x[0], 0.0)
-    print(f"fixed cost                  {fixed:8.1f} s")
-    print(f"per school                  {per_school:8.3f} s")
-    for workers in (1, 10, 100):
-        projected = fixed + per_school * ENGLAND / workers
-        print(f"projected {ENGLAND:,} primaries on {workers:>3} machine(s): {projected / 60:8.1f} min")
-    return {"fixed": float(fixed), "per_school": float(per_school), "seconds": seconds}
+            if pack:
+                t = time.perf_counter()
+                manifest = run_batch(inputs, root / f"pack_{n}", progress=False, say=lambda m: None)
+                packs[n] = time.perf_counter() - t
+                reports[n] = len(manifest["reports"])
+                failed = sum(r["status"] == "failed" for r in manifest["reports"])
+                print(
+                    f"pack    {n:>6,} schools       {packs[n]:8.1f} s   ({reports[n]} reports, {failed} failed, "
+                    f"{packs[n] / reports[n]:.2f} s a report)"
+                )
+    fixed, per_school = line(seconds, "prepare")
+    result = {"fixed": fixed, "per_school": per_school, "seconds": seconds}
+    if pack:
+        result["pack"] = dict(zip(("fixed", "per_school"), line(packs, "pack (prepare and start-up included)")))
+        result["pack_seconds"], result["reports"] = packs, reports
+    return result
 
 
 if __name__ == "__main__":
-    main(tuple(int(a) for a in sys.argv[1:]) or (12, 48, 150))
+    args = [a for a in sys.argv[1:] if a != "--pack"]
+    main(tuple(int(a) for a in args) or (12, 48, 150), pack="--pack" in sys.argv[1:])

@@ -67,6 +67,13 @@ def test_malformed_upns_grouped_with_rows(tmp_path):
     found = problems(path)
     assert any(p.startswith("UPN must be 13 characters long. Column: upn. Rows: 3, 5") for p in found), found
     assert any(p.startswith("Wrong check letter: the UPN was probably mistyped. Column: upn. Row: 4") for p in found)
+    # raised on a Dask worker, the error reaches the command whole (pickled there, rebuilt here)
+    import pickle
+
+    with pytest.raises(PupilDataError) as raised:
+        load_pupils(path)
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert str(again) == str(raised.value) and again.path == path and again.problems == raised.value.problems
 
 
 def test_unknown_codes_impossible_dates_and_blanks(tmp_path):

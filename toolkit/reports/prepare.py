@@ -703,6 +703,17 @@ def _of(frame: pd.DataFrame | None, school_id: str) -> pd.DataFrame | None:
     return _SPLITS[id(frame)][1].get(school_id, frame.iloc[:0])
 
 
+def _of_pupils(frame: pd.DataFrame | None, pupils: pd.DataFrame, school_id: str) -> pd.DataFrame | None:
+    """The rows of ``frame`` (a table by ``upn`` without ``school_id``: estimates, targets, results) of one
+    school's pupils, each UPN placed by its school in ``pupils``; split once per table, as ``_of``."""
+    if frame is None or not len(frame):
+        return frame
+    if id(frame) not in _SPLITS:
+        school = frame["upn"].map(pupils.drop_duplicates("upn").set_index("upn")["school_id"].astype("string"))
+        _SPLITS[id(frame)] = (frame, {str(k): g for k, g in frame.groupby(school, sort=False, dropna=False)})
+    return _SPLITS[id(frame)][1].get(school_id, frame.iloc[:0])
+
+
 _LABELS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(frame) -> (frame, its pupils' group labels)
 
 
@@ -765,18 +776,14 @@ def _ks4_tables(k: Ks4Results | None, school_id: str, info: dict) -> dict[str, p
     tables = {}
     if info["ks4_years"]:
         tables |= {"ks4_pupils": _of(k.pupils, school_id), "ks4_scores": _of(k.schools, school_id)}
-        mine = set(tables["ks4_pupils"]["upn"])
-        tables["ks4_results"] = k.results[k.results["upn"].isin(mine)]
+        tables["ks4_results"] = _of_pupils(k.results, k.pupils, school_id)
         tables["ks4_groups"] = _groups_of(k.pupils, school_id)
     if info["ks4_estimates"]:
-        current = _of(k.current, school_id)
-        mine = set(current["upn"])
-        tables["ks4_current"] = current
-        tables["ks4_estimates"] = k.estimates[k.estimates["upn"].isin(mine)]
-        tables["ks4_attainment"] = k.attainment[k.attainment["upn"].isin(mine)]
+        tables["ks4_current"] = _of(k.current, school_id)
+        for name in ("estimates", "attainment", "targets"):
+            if getattr(k, name) is not None:
+                tables[f"ks4_{name}"] = _of_pupils(getattr(k, name), k.current, school_id)
         tables["ks4_current_groups"] = _groups_of(k.current, school_id)
-        if k.targets is not None:
-            tables["ks4_targets"] = k.targets[k.targets["upn"].isin(mine)]
     return tables
 
 
@@ -800,14 +807,12 @@ def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pd.DataFr
 def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFrame]]:
     """One school's facts (``school.json``) and tables (its pupils only; ``run_format.SLICE_TABLES``)."""
     mine = _of(p.pupils, school_id)
-    my_progress = (
-        p.progress_records[p.progress_records["upn"].isin(set(mine["upn"]))] if p.progress_records is not None else None
-    )
+    my_progress = _of_pupils(p.progress_records, p.pupils, school_id)
     my_counts = _of(p.subject_counts, school_id)
     info = _school_info(p, school_id, mine, my_progress, my_counts)
     tables = {"pupils": mine, "groups": _groups_of(p.pupils, school_id)}
     for stage, (rows, est) in p.estimates.items():
-        tables[f"estimates_{stage}"] = est[est["upn"].isin(set(rows.loc[rows["school_id"] == school_id, "upn"]))]
+        tables[f"estimates_{stage}"] = _of_pupils(est, rows, school_id)
     if info["tracking_term"]:
         tables["tracking"] = my_progress
     if info["subject_leader"]:
