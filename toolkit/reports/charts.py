@@ -77,8 +77,7 @@ def gap_chart(table: pd.DataFrame, title: str):
     # title, axis label and legend end at the axes' right edge and reach left over the group labels: never cut off
     ax.set_title(title, loc="right")
     ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.18), ncol=2, frameon=False)
-    fig.tight_layout()
-    return fig
+    return fig  # laid out when shown (display.figure_html)
 
 
 def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
