@@ -106,7 +106,10 @@ class PdfPrinter:
                 "**/*",
                 lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort(),
             )
-            self._slots = asyncio.Semaphore(self.parallel)
+            # ``parallel`` pages kept open and reused: a new page per report starts a new renderer process
+            self._pages = asyncio.Queue()
+            for _ in range(self.parallel):
+                self._pages.put_nowait(await self._context.new_page())
 
         def run():
             asyncio.set_event_loop(self._loop)
@@ -124,24 +127,27 @@ class PdfPrinter:
         return self
 
     async def _print(self, html_file: Path, pdf_file: Path, footer: str) -> None:
-        async with self._slots:
+        page = await self._pages.get()
+        try:
+            await page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
+            with written_whole(pdf_file) as partial:  # renamed when whole: never a half-written PDF
+                await page.pdf(
+                    path=str(partial),
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=_footer(footer),
+                    margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
+                    tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
+                    outline=True,  # the document outline (PDF sidebar) from the report's headings
+                )
+        except BaseException:  # a page that failed (a crashed renderer ...) is replaced, never reused
+            await page.close()
             page = await self._context.new_page()
-            try:
-                await page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
-                with written_whole(pdf_file) as partial:  # renamed when whole: never a half-written PDF
-                    await page.pdf(
-                        path=str(partial),
-                        format="A4",
-                        print_background=True,
-                        display_header_footer=True,
-                        header_template="<span></span>",
-                        footer_template=_footer(footer),
-                        margin={"top": "12mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
-                        tagged=True,  # a tagged PDF: screen readers follow headings, tables and alt text
-                        outline=True,  # the document outline (PDF sidebar) from the report's headings
-                    )
-            finally:
-                await page.close()
+            raise
+        finally:
+            self._pages.put_nowait(page)
 
     def submit(self, html_file: Path, pdf_file: Path, footer: str):
         """Start printing ``html_file`` to ``pdf_file``; returns a concurrent.futures.Future."""
