@@ -149,8 +149,28 @@ def ks4_sections(school: School) -> Iterator[Section]:
         )
 
 
+_LAST: dict[tuple, list[Section]] = {}  # the last school's sections: the report's, reused by its workbook
+
+
+def _slice_version(school: School, year_groups: list[int]) -> tuple | None:
+    """Which slice (folder, and when prepare last wrote it) and year groups; None for a school not read from a run."""
+    if school.run is None:
+        return None
+    facts = school.run.slice_dir(school.info["school_id"]) / "school.json"
+    return (str(facts.resolve()), facts.stat().st_mtime_ns, tuple(year_groups)) if facts.exists() else None
+
+
 def sections(school: School, year_groups: list[int]) -> list[Section]:
-    """Every section of the school's appendix, in the order of the reports they come from."""
+    """Every section of the school's appendix, in the order of the reports they come from. Worked out once per
+    slice: the report and its spreadsheet, written in the same process, share them."""
+    key = _slice_version(school, year_groups)
+    if key is None or key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = _sections(school, year_groups)
+    return _LAST[key]
+
+
+def _sections(school: School, year_groups: list[int]) -> list[Section]:
     primary = bool({"estimates", "targets"} & _reports(school))
     out: list[Section] = []
     if primary:
