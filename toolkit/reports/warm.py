@@ -11,19 +11,31 @@ matplotlib.use("Agg")
 import IPython.core.interactiveshell  # noqa: E402,F401
 import matplotlib.pyplot  # noqa: E402,F401
 import nbformat  # noqa: E402
+import openpyxl  # noqa: E402,F401  (the appendix and subject leader spreadsheets)
 import pandas  # noqa: E402,F401
 import papermill  # noqa: E402,F401
+import pyarrow.parquet  # noqa: E402,F401  (pandas imports it at the first slice table read)
 import seaborn  # noqa: E402,F401
 
 from toolkit.reports import (  # noqa: E402,F401
+    appendix_views,
     baseline_views,
     engine,
+    ks4_views,
     ks5_views,
     render,
     subject_leader_views,
+    subject_leader_workbook,
     summary_views,
     tracking_views,
+    trust_views,
     views,
 )
 
 render.html_of(nbformat.v4.new_notebook())
+
+# Everything above is shared with every report process forked from here. Moved out of the garbage collector's
+# reach, it is never traversed (so never copied page by page) by a child's collections.
+import gc  # noqa: E402
+
+gc.freeze()
