@@ -102,18 +102,32 @@ class School:
         allp = pd.concat([f[["upn", "forename", "surname"]] for f in frames], ignore_index=True).drop_duplicates("upn")
         return pd.Series((allp["forename"] + " " + allp["surname"]).to_numpy(), index=allp["upn"].to_numpy())
 
+    def _once(self, key: tuple, make) -> pd.DataFrame:
+        """``make()``, worked out once per school and key; each caller gets its own frame (copy-on-write: a column
+        a caller adds is its own)."""
+        cache = self.__dict__.setdefault("_frames", {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key].copy(deep=False)
+
     def year_pupils(self, year_group: int) -> pd.DataFrame:
-        return self.pupils[year_group_number(self.pupils["year_group"]) == year_group].reset_index(drop=True)
+        return self._once(
+            ("year", year_group),
+            lambda: self.pupils[year_group_number(self.pupils["year_group"]) == year_group].reset_index(drop=True),
+        )
 
     def estimates_for(self, year_group: int, challenge: str) -> pd.DataFrame:
         """Estimates of a year group's pupils at ``challenge`` (a label: FFT50, FFT20, FFT5, own_past_progress,
         chosen), in the order of ``year_pupils``."""
-        pupils = self.year_pupils(year_group)
-        est = self.estimates.get(STAGE_OF_YEAR[year_group])
-        if est is None:
-            return pd.DataFrame()
-        est = est[est["challenge"] == challenge].set_index("upn")
-        return est.reindex(pupils["upn"]).reset_index()
+
+        def make() -> pd.DataFrame:
+            est = self.estimates.get(STAGE_OF_YEAR[year_group])
+            if est is None:
+                return pd.DataFrame()
+            est = est[est["challenge"] == challenge].set_index("upn")
+            return est.reindex(self.year_pupils(year_group)["upn"]).reset_index()
+
+        return self._once(("estimates", year_group, challenge), make)
 
     def challenge_estimates(self, year_group: int) -> dict[str, pd.DataFrame]:
         out = {}
