@@ -728,3 +728,18 @@ def test_only_the_school_whose_data_changed_is_prepared_again(data, two, tmp_pat
     assert "Renamed" in set(pd.read_parquet(slices / y / "pupils.parquet")["forename"])
     assert run([x, y]).startswith("Methodology unchanged")
     assert run(None).endswith(f"; {len(two)} unchanged schools reused")  # the rest of the trust, not these two
+
+
+@pytest.mark.slow
+def test_a_run_of_one_schools_report_keeps_the_rest_of_the_pack(pack, two, secondary, data):
+    """`--schools X --reports va` on an existing pack redoes nothing else and forgets nothing: the manifest and
+    index still list every report, and the next full run skips them all."""
+    out, _ = pack
+    everything = {(r["school_id"], r["report"]) for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    one = run_batch(find_inputs(data), out, schools=[two[0]], reports=["va"], progress=False, say=lambda m: None)
+    assert {(r["school_id"], r["report"]) for r in one["reports"]} == everything
+    kept = [r for r in one["reports"] if (r["school_id"], r["report"]) != (two[0], "va")]
+    assert kept and all(r["status"] == "skipped" and r["made"] for r in kept)
+    assert (out / "index.html").read_text().count('.pdf">PDF</a>') == len(everything)
+    again = run_batch(find_inputs(data), out, schools=two + [secondary], progress=False, say=lambda m: None)
+    assert {r["status"] for r in again["reports"]} == {"skipped"}

@@ -657,7 +657,7 @@ def run_batch(
             close_client(client)
     elapsed = time.perf_counter() - started
     idle = schools_without_reports(run, ids)
-    manifest = write_manifest(out, outcomes, input_hashes, code, elapsed, idle)
+    manifest = write_manifest(out, outcomes, input_hashes, code, elapsed, idle, earlier_reports(out, tasks))
     write_index(out, manifest)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "failed", "skipped")}
     say(f"Reports: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped in {elapsed:.1f} s")
@@ -684,9 +684,36 @@ def schools_without_reports(run: PreparedRun, ids: list[str]) -> list[dict]:
     return idle
 
 
+def earlier_reports(out: Path, tasks: list[Task]) -> list[dict]:
+    """The reports an earlier run of ``out`` made that this run does not cover (other schools or reports, as after
+    `--schools X --reports va`) and whose files are all still there: the manifest and index keep them, each with
+    the date of the run that made it (``made``)."""
+    path = out / "manifest.json"
+    if not path.exists():
+        return []
+    earlier = json.loads(path.read_text())
+    covered = {(t.school_id, t.report) for t in tasks}
+    kept = []
+    for row in earlier.get("reports", []):
+        files = [out / f for f in (row.get("outputs") or {}).values()]
+        if (row["school_id"], row["report"]) in covered or row.get("status") not in ("done", "skipped"):
+            continue
+        if files and all(f.exists() for f in files):
+            kept.append(row | {"status": "skipped", "made": row.get("made") or earlier.get("created")})
+    return kept
+
+
 def write_manifest(
-    out: Path, outcomes: list[Outcome], input_hashes: dict, code: dict, elapsed: float, idle: list[dict] = ()
+    out: Path,
+    outcomes: list[Outcome],
+    input_hashes: dict,
+    code: dict,
+    elapsed: float,
+    idle: list[dict] = (),
+    earlier: list[dict] = (),
 ) -> dict:
+    """``manifest.json``: this run's reports (and, from ``earlier_reports``, those an earlier run made that this
+    one did not cover), in school and report order."""
     versions = package_versions()
     settings = {}
     rows = []
@@ -717,6 +744,8 @@ def write_manifest(
                 "settings": settings[t.school_id] or None,
             }
         )
+    order = list(REPORTS)
+    rows = sorted([*rows, *earlier], key=lambda r: (r["school_id"], order.index(r["report"])))
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs": input_hashes,
