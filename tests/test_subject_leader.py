@@ -151,3 +151,27 @@ def test_workbook_formulas_recalculate_like_the_toolkit(tmp_path):
         after[("COMPUTING", f"F{whole}")]
         == values[("COMPUTING", f"F{whole}")] - summary.loc[("Computing", "", 2, "Overall"), "pupils"] + 20
     )
+
+
+def test_the_charts_are_panels_of_one_figure_cut_apart_one_image_each():
+    """percent_charts draws every chart in one figure and cuts it into one PNG per chart, each as tall as its own
+    bars need and carrying its title as alt text; no chart, no image."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from toolkit.reports.subject_leader_views import percent_charts
+
+    def rows(n: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"cohort": [f"Year {i}" for i in range(1, n + 1)], "pct_emerging": 10.0, "pct_expected": 60.0,
+             "pct_exceeding": 30.0}
+        )  # fmt: skip
+
+    images = percent_charts([(rows(3), "Art: % of pupils"), (rows(9), "Music: % of pupils")], "cohort")
+    assert [re.search(r'alt="([^"]+)"', i).group(1) for i in images] == ["Art: % of pupils", "Music: % of pupils"]
+    sizes = [Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^\"]+)", i).group(1)))).size for i in images]
+    assert sizes[0][0] == sizes[1][0] and sizes[1][1] - sizes[0][1] == round(0.24 * 6 * 100)  # 6 more bars
+    assert percent_charts([], "cohort") == []

@@ -33,6 +33,8 @@ def percent_charts(charts: list[tuple[pd.DataFrame, str]], label: str, width: fl
     """One chart per ``(rows, title)``: stacked bars of % emerging / expected / exceeding, a bar per row (``label``
     column), the legend below; as embedded images. All are drawn as panels of one figure in one pass and cut
     apart (``display.bands_html``), with the left margin of the longest bar label."""
+    if not charts:
+        return []
     heights = [0.24 * len(rows) + 1.3 for rows, _ in charts]
     fig = plt.figure(figsize=(width, sum(heights)))
     renderer = fig.canvas.get_renderer()
