@@ -382,10 +382,13 @@ def prepare_once(
     With a Dask ``client``, the schools are prepared in parts on its workers (``cluster.prepare_on_cluster``)."""
     ids = [str(s) for s in schools] if schools else inputs.school_ids()
     national = prepare_keys.national_key(inputs, code["code_hash"], challenge)
-    keys = prepare_keys.school_keys(inputs, ids, national)
+    rows = prepare_keys.row_digests(inputs, run.row_digests())  # files unchanged since the last run are not read
+    keys = prepare_keys.school_keys(inputs, ids, national, rows)
     recorded = {} if force or refit else run.slice_keys()
     todo = prepare_keys.to_prepare(keys, recorded, run.has_slice)
     if not todo:
+        if rows != run.row_digests():
+            run.write_slice_keys({}, rows)
         say(f"Methodology unchanged since the last run: reusing {run.root}")
         return ids
     t = time.perf_counter()
@@ -395,7 +398,7 @@ def prepare_once(
         done = prepare_on_cluster(client, inputs, run.root, todo, challenge, say, refit)
     else:
         done = prepare(inputs, run.root, todo, challenge, say=say, refit=refit)
-    run.write_slice_keys({s: keys[s] for s in done})
+    run.write_slice_keys({s: keys[s] for s in done}, rows)
     kept = len(ids) - len(done)
     also = f"; {kept} unchanged school{'s' if kept != 1 else ''} reused" if kept else ""
     say(f"Prepared {len(done)} school{'s' if len(done) != 1 else ''} in {time.perf_counter() - t:.1f} s{also}")

@@ -75,20 +75,50 @@ def national_key(inputs: Inputs, code_hash: str, challenge: str) -> str:
     return hashlib.sha256(json.dumps([references, code_hash, str(challenge)]).encode()).hexdigest()
 
 
-def school_keys(inputs: Inputs, ids: list[str], national: str) -> dict[str, str]:
-    """school_id -> the content key of that school's slice (see the module docstring), for the schools ``ids``."""
-    pupils = _raw(inputs.pupils)
+def _has_school_id(path: Path) -> bool:
+    try:
+        return "school_id" in pd.read_csv(path, nrows=0).columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+        return False
+
+
+def _school_of_upn(pupils_file: Path) -> pd.Series | None:
+    """UPN (as the loader reads it: stripped, upper case) -> school, from pupils.csv as written."""
+    pupils = _raw(pupils_file)
+    if pupils is None or not {"upn", "school_id"} <= set(pupils):
+        return None
+    found = pd.Series(pupils["school_id"].str.strip().to_numpy(), index=pupils["upn"].str.strip().str.upper())
+    return found[~found.index.duplicated()]
+
+
+def row_digests(inputs: Inputs, known: dict | None = None) -> dict[str, dict]:
+    """File name -> ``{"sha256", "pupils", "rows"}``: each CSV input's rows by school (``rows_by_school``), with
+    what they were worked out from (the file's hash, and pupils.csv's hash where UPNs placed the rows). An entry
+    of ``known`` (the last run's) whose file is unchanged is reused without reading the file."""
+    known = known or {}
+    pupils_hash = file_hash(inputs.pupils)
     school_of_upn = None
-    if pupils is not None and {"upn", "school_id"} <= set(pupils):
-        school_of_upn = pd.Series(
-            pupils["school_id"].str.strip().to_numpy(), index=pupils["upn"].str.strip().str.upper().to_numpy()
-        )
-        school_of_upn = school_of_upn[~school_of_upn.index.duplicated()]
-    parts = {p.name: rows_by_school(p, school_of_upn) for p in inputs.files() if p.suffix.lower() == ".csv"}
+    out = {}
+    for path in (p for p in inputs.files() if p.suffix.lower() == ".csv"):
+        by_upn = not _has_school_id(path)
+        entry = {"sha256": file_hash(path), "pupils": pupils_hash if by_upn else None}
+        cached = known.get(path.name) or {}
+        if all(cached.get(k) == v for k, v in entry.items()) and "rows" in cached:
+            out[path.name] = cached
+            continue
+        if by_upn and school_of_upn is None:
+            school_of_upn = _school_of_upn(inputs.pupils)
+        out[path.name] = entry | {"rows": rows_by_school(path, school_of_upn)}
+    return out
+
+
+def school_keys(inputs: Inputs, ids: list[str], national: str, rows: dict[str, dict]) -> dict[str, str]:
+    """school_id -> the content key of that school's slice (see the module docstring), for the schools ``ids``;
+    ``rows`` from ``row_digests``."""
     uploads = _uploads(inputs)
     keys = {}
     for school_id in ids:
-        own = sorted((name, rows.get(school_id), rows.get(EVERY)) for name, rows in parts.items())
+        own = sorted((name, r["rows"].get(school_id), r["rows"].get(EVERY)) for name, r in rows.items())
         state = sorted((p.name, file_hash(p)) for p in school_state.files(school_id))
         mine = [national, own, uploads.get(school_id, []), uploads.get(EVERY, []), state]
         keys[school_id] = hashlib.sha256(json.dumps(mine).encode()).hexdigest()

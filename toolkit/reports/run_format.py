@@ -2,7 +2,8 @@
 batch and the dashboard. A run folder holds::
 
     run.json                      {"format": FORMAT}: the layout version below
-    prepare.json                  {"schools": {school_id: key}}: the content key each slice was written with
+    prepare.json                  {"schools": {school_id: key}, "rows": ...}: the content key each slice was
+                                  written with, and each input file's rows by school (prepare_keys)
     national/national.json        reference file, year, size, national SDs (no pupils)
     national/<table>.parquet      headline, pag_means, ks5_attainment, ks5_bands
     national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
@@ -110,9 +111,8 @@ class PreparedRun:
                 f"version reads {FORMAT}); run `toolkit reports --force` to prepare it again"
             )
 
-    def slice_keys(self) -> dict[str, str]:
-        """school_id -> the content key its slice was written with (``prepare_keys``); empty for a run of another
-        format or none."""
+    def _record(self) -> dict:
+        """``prepare.json``; empty for a run of another format or none."""
         path = self.root / "prepare.json"
         if not path.exists() or not (self.root / "run.json").exists():
             return {}
@@ -120,13 +120,22 @@ class PreparedRun:
             self.check()
         except RunFormatError:
             return {}
-        keys = json.loads(path.read_text()).get("schools")
-        return keys if isinstance(keys, dict) else {}
+        record = json.loads(path.read_text())
+        return record if isinstance(record.get("schools"), dict) else {}
 
-    def write_slice_keys(self, keys: dict[str, str]) -> None:
-        """Record the keys of the slices just written beside those of the others."""
+    def slice_keys(self) -> dict[str, str]:
+        """school_id -> the content key its slice was written with (``prepare_keys``)."""
+        return self._record().get("schools", {})
+
+    def row_digests(self) -> dict:
+        """The input files' rows by school as the last run worked them out (``prepare_keys.row_digests``)."""
+        return self._record().get("rows", {})
+
+    def write_slice_keys(self, keys: dict[str, str], rows: dict) -> None:
+        """Record the keys of the slices just written beside those of the others, and the input rows by school."""
         merged = self.slice_keys() | keys
-        (self.root / "prepare.json").write_text(json.dumps({"schools": dict(sorted(merged.items()))}, indent=1))
+        record = {"schools": dict(sorted(merged.items())), "rows": rows}
+        (self.root / "prepare.json").write_text(json.dumps(record, indent=1))
 
     def has_slice(self, school_id: str) -> bool:
         return (self.slice_dir(school_id) / "school.json").exists()
