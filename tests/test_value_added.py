@@ -178,3 +178,33 @@ def test_rba_ks2_progress_is_a_labelled_simulation(national_200k):
     assert rba.national_sd_["maths"] > dfe.national_sd_["maths"]
     with pytest.raises(ValueError, match="schools never see these scores"):
         rba.transform(pupils.drop(columns="rba"))
+
+
+def test_the_actual_against_estimate_legend_sits_below_the_panels_axis_labels():
+    """The chart keeps room below its panels for its legend when it is shown (display.figure_html honours the
+    chart's own layout): the legend never covers the lower panels' axis labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    from toolkit.reports import charts
+
+    progress = pd.DataFrame(
+        {
+            "upn": [f"A{i}" for i in range(8)],
+            "subject": ["reading", "writing", "maths", "gps"] * 2,
+            "actual": [100.0, 95, 103, 99, 110, 88, 101, 97],
+            "estimate": [101.0, 96, 100, 98, 104, 99, 100, 96],
+            "outlier": [False, False, False, False, True, False, False, False],
+        }
+    )
+    units = {"reading": "scaled score", "writing": "TA points", "maths": "scaled score", "gps": "scaled score"}
+    fig = charts.actual_vs_estimate(progress, pd.Series(dtype=str), units)
+    assert isinstance(fig.get_layout_engine(), TightLayoutEngine)  # its own, with room for the legend
+    fig.get_layout_engine().execute(fig)  # what display.figure_html does with it
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend_top = fig.legends[0].get_window_extent(renderer).y1
+    lowest_label = min(ax.xaxis.label.get_window_extent(renderer).y0 for ax in fig.axes if ax.get_visible())
+    assert legend_top <= lowest_label

@@ -125,7 +125,7 @@ def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, units: dict[str
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.set_layout_engine("tight", rect=(0, 0.04, 1, 1))  # room below the panels for the legend; laid out when shown
     return fig
 
 

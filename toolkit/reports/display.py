@@ -165,7 +165,11 @@ def figure_html(fig, alt: str | None = None) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.tight_layout()  # laid out once (bbox_inches="tight" would draw twice) ...
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    engine = fig.get_layout_engine()  # a chart that needs room (a legend below its panels) sets its own
+    engine = engine if isinstance(engine, TightLayoutEngine) else TightLayoutEngine()
+    engine.execute(fig)  # laid out once (bbox_inches="tight" would draw twice) ...
     fig.set_layout_engine(None)  # ... and savefig draws once: a layout engine left in place makes it draw twice
     fig.savefig(buffer, format="png")
     alt = alt or " / ".join(a.get_title() for a in fig.axes if a.get_title()) or "Chart"
