@@ -375,19 +375,22 @@ def prepare_once(
     say=print,
     refit: bool = False,
     client=None,
+    hashes: dict[str, str] | None = None,
 ) -> list[str]:
     """Prepare only the schools whose own data changed since their slice was written (``prepare_keys``: each
     school's rows of each file by content and file name, so `--data trust` and `--data /abs/trust` are the same
     data), or every school asked with ``force`` or ``refit`` (which also fits the national models again); the ids.
-    With a Dask ``client``, the schools are prepared in parts on its workers (``cluster.prepare_on_cluster``)."""
+    With a Dask ``client``, the schools are prepared in parts on its workers (``cluster.prepare_on_cluster``).
+    ``hashes``: the input files' hashes the run has made already (path -> SHA-256)."""
     ids = [str(s) for s in schools] if schools else inputs.school_ids()
-    national = prepare_keys.national_key(inputs, code["code_hash"], challenge)
-    rows = prepare_keys.row_digests(inputs, run.row_digests())  # files unchanged since the last run are not read
-    keys = prepare_keys.school_keys(inputs, ids, national, rows)
+    national = prepare_keys.national_key(inputs, code["code_hash"], challenge, hashes)
+    known = run.row_digests()
+    rows = prepare_keys.row_digests(inputs, known, hashes)  # files unchanged since the last run are not read
+    keys = prepare_keys.school_keys(inputs, ids, national, rows, hashes)
     recorded = {} if force or refit else run.slice_keys()
     todo = prepare_keys.to_prepare(keys, recorded, run.has_slice)
     if not todo:
-        if rows != run.row_digests():
+        if rows != known:
             run.write_slice_keys({}, rows)
         say(f"Methodology unchanged since the last run: reusing {run.root}")
         return ids
@@ -626,7 +629,7 @@ def run_batch(
         client = start_client(scheduler, jobs)  # prepare and the reports both run on its workers
     try:
         try:
-            ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit, client)
+            ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit, client, input_hashes)
         except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
             chromium = warming.join() if warming is not None else None
             if chromium is not None:

@@ -689,18 +689,28 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels) -> 
     run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})
 
 
-_SPLITS: dict[int, tuple[pd.DataFrame, dict]] = {}  # id(frame) -> (frame, school_id -> its rows), while slicing
+_ONCE: dict[tuple[str, int], tuple[pd.DataFrame, object]] = {}  # (what, id(frame)) -> (frame, result), while slicing
+
+
+def _once(what: str, frame: pd.DataFrame, make):
+    """``make(frame)`` once per trust-wide table while slicing, not again for every school: linear in the number of
+    schools. The frame is kept beside its result, so its id is not reused meanwhile (``write_slices`` clears)."""
+    if (what, id(frame)) not in _ONCE:
+        _ONCE[what, id(frame)] = (frame, make(frame))
+    return _ONCE[what, id(frame)][1]
+
+
+def _split(frame: pd.DataFrame, owner: pd.Series) -> dict[str, pd.DataFrame]:
+    """school_id -> its rows of ``frame`` (``owner``: each row's school), one ``groupby``."""
+    return {str(k): g for k, g in frame.groupby(owner, sort=False, dropna=False)}
 
 
 def _of(frame: pd.DataFrame | None, school_id: str) -> pd.DataFrame | None:
-    """The rows of ``frame`` belonging to one school. Each trust-wide table is split by school once (one
-    ``groupby``), not filtered again for every school: linear in the number of schools."""
+    """The rows of ``frame`` belonging to one school; each trust-wide table is split by school once."""
     if frame is None or not len(frame):
         return frame
-    if id(frame) not in _SPLITS:  # the frame is kept with its split, so its id is not reused meanwhile
-        groups = frame.groupby(frame["school_id"].astype("string"), sort=False, dropna=False)
-        _SPLITS[id(frame)] = (frame, {str(k): g for k, g in groups})
-    return _SPLITS[id(frame)][1].get(school_id, frame.iloc[:0])
+    parts = _once("by school", frame, lambda f: _split(f, f["school_id"].astype("string")))
+    return parts.get(school_id, frame.iloc[:0])
 
 
 def _of_pupils(frame: pd.DataFrame | None, pupils: pd.DataFrame, school_id: str) -> pd.DataFrame | None:
@@ -708,22 +718,24 @@ def _of_pupils(frame: pd.DataFrame | None, pupils: pd.DataFrame, school_id: str)
     school's pupils, each UPN placed by its school in ``pupils``; split once per table, as ``_of``."""
     if frame is None or not len(frame):
         return frame
-    if id(frame) not in _SPLITS:
-        school = frame["upn"].map(pupils.drop_duplicates("upn").set_index("upn")["school_id"].astype("string"))
-        _SPLITS[id(frame)] = (frame, {str(k): g for k, g in frame.groupby(school, sort=False, dropna=False)})
-    return _SPLITS[id(frame)][1].get(school_id, frame.iloc[:0])
 
+    def by_pupil(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        school = pupils.drop_duplicates("upn").set_index("upn")["school_id"].astype("string")
+        return _split(f, f["upn"].map(school))
 
-_LABELS: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # id(frame) -> (frame, its pupils' group labels)
+    parts = _once("by pupil", frame, by_pupil)
+    return parts.get(school_id, frame.iloc[:0])
 
 
 def _groups_of(frame: pd.DataFrame, school_id: str) -> pd.DataFrame:
     """The pupil-group labels (``pupil_groups`` + upn) of one school's rows of a trust-wide ``frame``. A pupil's
     labels are their own, so each table is labelled once for every school and split like ``_of``."""
-    if id(frame) not in _LABELS:
-        labels = pupil_groups(frame).assign(upn=frame["upn"].to_numpy(), school_id=frame["school_id"].to_numpy())
-        _LABELS[id(frame)] = (frame, labels)
-    return _of(_LABELS[id(frame)][1], school_id).drop(columns="school_id")
+    labels = _once(
+        "labels",
+        frame,
+        lambda f: pupil_groups(f).assign(upn=f["upn"].to_numpy(), school_id=f["school_id"].to_numpy()),
+    )
+    return _of(labels, school_id).drop(columns="school_id")
 
 
 def _school_info(
@@ -826,8 +838,7 @@ def write_slices(run: PreparedRun, prepared: Prepared) -> list[str]:
         for school_id in prepared.ids:
             run.write_school(school_id, *school_slice(prepared, school_id))
     finally:
-        _SPLITS.clear()
-        _LABELS.clear()
+        _ONCE.clear()
     return prepared.ids
 
 

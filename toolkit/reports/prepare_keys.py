@@ -22,6 +22,12 @@ from toolkit.intake.uploads import AVAILABLE, UploadStore
 from toolkit.reports.prepare import Inputs, file_hash
 
 EVERY = "*"  # rows no school owns: part of every school's key
+UNREADABLE = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError)
+
+
+def _sha(path: Path, hashes: dict[str, str] | None) -> str:
+    """The file's SHA-256, from ``hashes`` (path -> hash, those the run has already made) where it is there."""
+    return (hashes or {}).get(str(path)) or file_hash(path)
 
 
 def _digest(rows: pd.DataFrame) -> str:
@@ -35,7 +41,7 @@ def _raw(path: Path) -> pd.DataFrame | None:
     """A CSV file as text, exactly as written (no type conversion); None where pandas cannot read it."""
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+    except UNREADABLE:
         return None
 
 
@@ -69,16 +75,16 @@ def _uploads(inputs: Inputs) -> dict[str, list]:
     return out
 
 
-def national_key(inputs: Inputs, code_hash: str, challenge: str) -> str:
+def national_key(inputs: Inputs, code_hash: str, challenge: str, hashes: dict[str, str] | None = None) -> str:
     """What every school's slice shares: the national reference files, the code and the challenge."""
-    references = [(p.name, file_hash(p)) for p in (inputs.reference, inputs.reference_ks5) if p]
+    references = [(p.name, _sha(p, hashes)) for p in (inputs.reference, inputs.reference_ks5) if p]
     return hashlib.sha256(json.dumps([references, code_hash, str(challenge)]).encode()).hexdigest()
 
 
 def _has_school_id(path: Path) -> bool:
     try:
         return "school_id" in pd.read_csv(path, nrows=0).columns
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+    except UNREADABLE:
         return False
 
 
@@ -91,17 +97,18 @@ def _school_of_upn(pupils_file: Path) -> pd.Series | None:
     return found[~found.index.duplicated()]
 
 
-def row_digests(inputs: Inputs, known: dict | None = None) -> dict[str, dict]:
+def row_digests(inputs: Inputs, known: dict | None = None, hashes: dict[str, str] | None = None) -> dict[str, dict]:
     """File name -> ``{"sha256", "pupils", "rows"}``: each CSV input's rows by school (``rows_by_school``), with
     what they were worked out from (the file's hash, and pupils.csv's hash where UPNs placed the rows). An entry
-    of ``known`` (the last run's) whose file is unchanged is reused without reading the file."""
+    of ``known`` (the last run's) whose file is unchanged is reused without reading the file. ``hashes``: the
+    files' hashes where the run has made them already."""
     known = known or {}
-    pupils_hash = file_hash(inputs.pupils)
+    pupils_hash = _sha(inputs.pupils, hashes)
     school_of_upn = None
     out = {}
     for path in (p for p in inputs.files() if p.suffix.lower() == ".csv"):
         by_upn = not _has_school_id(path)
-        entry = {"sha256": file_hash(path), "pupils": pupils_hash if by_upn else None}
+        entry = {"sha256": _sha(path, hashes), "pupils": pupils_hash if by_upn else None}
         cached = known.get(path.name) or {}
         if all(cached.get(k) == v for k, v in entry.items()) and "rows" in cached:
             out[path.name] = cached
@@ -112,14 +119,16 @@ def row_digests(inputs: Inputs, known: dict | None = None) -> dict[str, dict]:
     return out
 
 
-def school_keys(inputs: Inputs, ids: list[str], national: str, rows: dict[str, dict]) -> dict[str, str]:
+def school_keys(
+    inputs: Inputs, ids: list[str], national: str, rows: dict[str, dict], hashes: dict[str, str] | None = None
+) -> dict[str, str]:
     """school_id -> the content key of that school's slice (see the module docstring), for the schools ``ids``;
     ``rows`` from ``row_digests``."""
     uploads = _uploads(inputs)
     keys = {}
     for school_id in ids:
         own = sorted((name, r["rows"].get(school_id), r["rows"].get(EVERY)) for name, r in rows.items())
-        state = sorted((p.name, file_hash(p)) for p in school_state.files(school_id))
+        state = sorted((p.name, _sha(p, hashes)) for p in school_state.files(school_id))
         mine = [national, own, uploads.get(school_id, []), uploads.get(EVERY, []), state]
         keys[school_id] = hashlib.sha256(json.dumps(mine).encode()).hexdigest()
     return keys

@@ -78,12 +78,13 @@ class School:
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
         """EYFS area scores of a year group's pupils (computed once per year group)."""
-        cache = self.__dict__.setdefault("_areas", {})
-        if year_group not in cache:
+
+        def make() -> pd.DataFrame:
             pupils = self.year_pupils(year_group)
             has = all(c in pupils for c in eyfs.goal_columns())
-            cache[year_group] = eyfs.area_scores(pupils) if has else pd.DataFrame(index=pupils.index)
-        return cache[year_group]
+            return eyfs.area_scores(pupils) if has else pd.DataFrame(index=pupils.index)
+
+        return self._once(("eyfs", year_group), make)
 
     def labels_for(self, pupils: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
         """Group labels (``toolkit.methods.groups.GROUPS`` columns) of ``pupils``, from the prepared slice."""
