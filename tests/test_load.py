@@ -142,3 +142,30 @@ def test_unsupported_type_and_missing_file(tmp_path):
     assert problems(txt) == ["Unsupported file type '.txt': use .csv, .xlsx or .parquet."]
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_pupils(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n",
+        "a,b\n\n1,2\n\n\n",  # blank lines keep their rows
+        "a,b\n1\n",  # a short row is padded
+        "a,b\n1,2,3\n",  # a wide row (pandas refuses it; the csv module reads it)
+        "\na,b\n1,2",  # a blank first line
+        'a,b\n"x\ny",2\r\n3,4\r\n',  # a quoted line break, Windows line ends
+        'a,b\n"1,5",2\n"x""y",3\n',  # quoted separators and quotes
+        'a,b\nab"c,d\n  ,\nNA,null\n#x,1\n',  # nothing is read as missing, a comment or a quote
+        'a,b\n1,"2\n',  # an unclosed quote
+    ],
+)
+def test_csv_cells_are_the_csv_modules(text):
+    """The fast reader (pandas' C parser) gives the cells the csv module gives, blank lines and short rows
+    included."""
+    import csv
+    import io
+
+    from toolkit.inputs.files import _grid
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    width = max(len(r) for r in rows)
+    assert _grid(text, ",").to_numpy().tolist() == [r + [""] * (width - len(r)) for r in rows]

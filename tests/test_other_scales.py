@@ -63,6 +63,43 @@ def test_temporary_upns():
     assert not is_temporary_upn("B801200005001")
 
 
+def test_upn_checked_by_column_agrees_with_stdnum_on_every_kind_of_mistake():
+    """``upn_valid`` checks compact UPNs with arrays and sends the rest to stdnum: its verdict is stdnum's."""
+    import random
+
+    from stdnum.gb import upn
+
+    from toolkit.scales.identifiers import upn_problems, upn_valid
+
+    rng = random.Random(7)
+    las = [201, 304, 800, 925, 938, 100, 999, 420, 555]  # known and unknown local authorities
+    typed = []
+    for i in range(4000):
+        u = make_upn(rng.choice(las), rng.randint(1000, 9999), 2019, rng.randint(0, 999))
+        kind = i % 8
+        if kind == 1:  # one character mistyped
+            j = rng.randrange(13)
+            u = u[:j] + rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ") + u[j + 1 :]
+        elif kind == 2:
+            u = u.lower()
+        elif kind == 3:
+            u = f"{u[:4]} {u[4:]}\u00a0"
+        elif kind == 4:
+            u = u[:12]
+        elif kind == 5:  # a temporary UPN: serial and a final letter
+            body = u[1:11] + rng.choice("ABCDEFGHJKLMNPQRTUVWXYZ")
+            u = upn.calc_check_digit(body) + body
+        typed.append(u)
+    typed += ["", "Ｂ801200005001", "B801200005001", "O801200005001"]
+    values = pd.Series(typed + [None], dtype="string")
+    expected = [upn.is_valid(u) for u in typed] + [False]
+    assert upn_valid(values).tolist() == expected
+    assert 0.2 < sum(expected) / len(expected) < 0.8  # both verdicts are exercised
+    problems = upn_problems(values)
+    assert problems.isna().tolist() == expected
+    assert problems.iloc[-4] == validate_upn("Ｂ801200005001")
+
+
 def test_make_upn_is_valid():
     assert validate_upn(make_upn(925, 2003, 2021, 17)) is None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit import parameters
@@ -62,9 +63,8 @@ def _known_strand(frame: pd.DataFrame) -> pd.Series:
     strands = {k.lower(): {x.lower() for x in v} | {"overall"} for k, v in foundation_subjects().items()}
     strand = frame["strand"].fillna("").str.strip().str.lower()
     subject = frame["subject"].fillna("").str.strip().str.lower()
-    return pd.Series(
-        [s == "" or subj not in strands or s in strands[subj] for subj, s in zip(subject, strand)], index=frame.index
-    )
+    known = lambda subj, s: s == "" or subj not in strands or s in strands[subj]  # noqa: E731
+    return pd.Series(_per_pair(known, subject, strand), index=frame.index, dtype=bool)
 
 
 def foundation_rules() -> list[Rule]:
@@ -95,11 +95,23 @@ def canonical_foundation(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["subject"] = out["subject"].str.strip().str.lower().map(by_lower)
     strand_names = {(k, x.lower()): x for k, v in subjects.items() for x in [*v, "Overall"]}
-    out["strand"] = [
-        strand_names.get((subj, str(st).strip().lower()), st) if isinstance(st, str) and st.strip() else st
-        for subj, st in zip(out["subject"], out["strand"])
-    ]
+    named = lambda subj, st: (
+        strand_names.get((subj, st.strip().lower()), st) if isinstance(st, str) and st.strip() else st
+    )  # noqa: E731
+    out["strand"] = list(_per_pair(named, out["subject"], out["strand"]))
     return out
+
+
+def _per_pair(f, first: pd.Series, second: pd.Series) -> np.ndarray:
+    """``f(a, b)`` for each row's pair of values, worked out once per distinct pair (a trust's file has hundreds of
+    thousands of rows and a few dozen subjects and strands); values, missing ones included, are passed as they are."""
+    a, b = first.to_numpy(dtype=object), second.to_numpy(dtype=object)
+    a_codes, _ = pd.factorize(a, use_na_sentinel=False)
+    b_codes, b_values = pd.factorize(b, use_na_sentinel=False)
+    _, row, rows = np.unique(a_codes.astype(np.int64) * len(b_values) + b_codes, return_index=True, return_inverse=True)
+    worked = np.empty(len(row), dtype=object)
+    worked[:] = [f(a[i], b[i]) for i in row]
+    return worked[rows.reshape(-1)]
 
 
 def tracking_rules() -> TableRules:

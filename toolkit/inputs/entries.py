@@ -28,7 +28,7 @@ from toolkit.inputs.load import read_long_table, read_normalised
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import Rule, TableRules, consistent, one_of, present, repeated
 from toolkit.scales.a_level import QUALIFICATIONS, grade_table
-from toolkit.scales.identifiers import upn_reason, validate_dfe_number
+from toolkit.scales.identifiers import upn_reason, upn_valid, validate_dfe_number
 
 REQUIRED = ("upn", "school_id", "qualification", "subject", "grade")
 STUDENT_COLUMNS = ("school_id", "ks4_aps", "gender", "fsm6", "forename", "surname")  # one value per student
@@ -40,10 +40,8 @@ def _qualification(values: pd.Series) -> pd.Series:
 
 
 def valid_upn(frame: pd.DataFrame, column: str = "upn") -> pd.Series:
-    """True where ``column`` holds a valid UPN (each distinct value checked once)."""
-    upn = frame[column].fillna("")
-    reasons = {u: upn_reason(u) is None for u in upn.unique()}
-    return upn.map(reasons).astype(bool)
+    """True where ``column`` holds a valid UPN (``identifiers.upn_valid``)."""
+    return pd.Series(upn_valid(frame[column]), index=frame.index)
 
 
 def upn_rule(column: str = "upn", explain=None) -> Rule:

@@ -96,10 +96,23 @@ def csv_cells(path: Path) -> Cells:
     sep = separator(text)
     if sep != ",":
         notices.append(f"read as {SEPARATORS[sep]}-separated values")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    width = max(len(r) for r in rows)
-    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object).fillna("")
-    return Cells(raw, notices=notices, separator=sep)
+    return Cells(_grid(text, sep), notices=notices, separator=sep)
+
+
+def _grid(text: str, sep: str) -> pd.DataFrame:
+    """The CSV's cells as text, one row per line (blank lines kept, short rows padded with ""), columns 0, 1, ...
+
+    pandas' C reader does it in one pass; a row wider than the first (or a blank first line, which it refuses) is read
+    by the csv module, which gives the same cells."""
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, dtype=object, na_filter=False, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        width = max(len(r) for r in rows)
+        raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    return raw.fillna("")
 
 
 def not_a_workbook(path: Path) -> str | None:

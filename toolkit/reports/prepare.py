@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
@@ -700,42 +701,59 @@ def _once(what: str, frame: pd.DataFrame, make):
     return _ONCE[what, id(frame)][1]
 
 
-def _split(frame: pd.DataFrame, owner: pd.Series) -> dict[str, pd.DataFrame]:
-    """school_id -> its rows of ``frame`` (``owner``: each row's school), one ``groupby``."""
-    return {str(k): g for k, g in frame.groupby(owner, sort=False, dropna=False)}
+def _split(frame: pd.DataFrame, owner: pd.Series) -> dict[str, np.ndarray]:
+    """school_id -> the positions of its rows in ``frame`` (``owner``: each row's school), one ``groupby``."""
+    return {str(k): rows for k, rows in frame.groupby(owner, sort=False, dropna=False).indices.items()}
 
 
-def _of(frame: pd.DataFrame | None, school_id: str) -> pd.DataFrame | None:
-    """The rows of ``frame`` belonging to one school; each trust-wide table is split by school once."""
+_NO_ROWS = np.array([], dtype=np.intp)
+
+
+def _rows(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> np.ndarray:
+    """The positions of one school's rows of a trust-wide ``frame``: by its ``school_id``, or for a table by ``upn``
+    without one (estimates, targets, results), by each UPN's school in ``pupils``. Each table is split once."""
+    if pupils is None:
+        parts = _once("by school", frame, lambda f: _split(f, f["school_id"].astype("string")))
+    else:
+
+        def by_pupil(f: pd.DataFrame) -> dict[str, np.ndarray]:
+            school = pupils.drop_duplicates("upn").set_index("upn")["school_id"].astype("string")
+            return _split(f, f["upn"].map(school))
+
+        parts = _once("by pupil", frame, by_pupil)
+    return parts.get(school_id, _NO_ROWS)
+
+
+def _of(frame: pd.DataFrame | None, school_id: str, pupils: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """The rows of ``frame`` belonging to one school (``_rows``)."""
     if frame is None or not len(frame):
         return frame
-    parts = _once("by school", frame, lambda f: _split(f, f["school_id"].astype("string")))
-    return parts.get(school_id, frame.iloc[:0])
+    return frame.iloc[_rows(frame, school_id, pupils)]
 
 
-def _of_pupils(frame: pd.DataFrame | None, pupils: pd.DataFrame, school_id: str) -> pd.DataFrame | None:
-    """The rows of ``frame`` (a table by ``upn`` without ``school_id``: estimates, targets, results) of one
-    school's pupils, each UPN placed by its school in ``pupils``; split once per table, as ``_of``."""
-    if frame is None or not len(frame):
-        return frame
-
-    def by_pupil(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        school = pupils.drop_duplicates("upn").set_index("upn")["school_id"].astype("string")
-        return _split(f, f["upn"].map(school))
-
-    parts = _once("by pupil", frame, by_pupil)
-    return parts.get(school_id, frame.iloc[:0])
+def _arrow(frame: pd.DataFrame) -> pa.Table | None:
+    """``frame`` as an Arrow table (as ``to_parquet`` makes it), or None where Arrow cannot type a column whole."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
-def _groups_of(frame: pd.DataFrame, school_id: str) -> pd.DataFrame:
+def _table(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> pa.Table:
+    """One school's slice table: its rows (``_rows``) taken from the trust-wide table, made an Arrow table once
+    (converting each school's rows apart cost more than writing them)."""
+    rows = _rows(frame, school_id, pupils) if len(frame) else _NO_ROWS
+    whole = _once("arrow", frame, _arrow)
+    return whole.take(rows) if whole is not None else pa.Table.from_pandas(frame.iloc[rows], preserve_index=False)
+
+
+def _groups(frame: pd.DataFrame, school_id: str) -> pa.Table:
     """The pupil-group labels (``pupil_groups`` + upn) of one school's rows of a trust-wide ``frame``. A pupil's
-    labels are their own, so each table is labelled once for every school and split like ``_of``."""
-    labels = _once(
-        "labels",
-        frame,
-        lambda f: pupil_groups(f).assign(upn=f["upn"].to_numpy(), school_id=f["school_id"].to_numpy()),
-    )
-    return _of(labels, school_id).drop(columns="school_id")
+    labels are their own, so each table is labelled once for every school, at the same positions."""
+    labels = _once("labels", frame, lambda f: pupil_groups(f).assign(upn=f["upn"].to_numpy()))
+    whole = _once("arrow", labels, _arrow)
+    rows = _rows(frame, school_id) if len(frame) else _NO_ROWS
+    return whole.take(rows) if whole is not None else pa.Table.from_pandas(labels.iloc[rows], preserve_index=False)
 
 
 def _school_info(
@@ -753,8 +771,8 @@ def _school_info(
             "own_past_progress": {r.subject: float(r.percentile) for r in _of(p.own, school_id).itertuples()},
             "own_past_years": {r.subject: r.years for r in _of(p.own, school_id).itertuples()},
             "past_years": sorted(y for y, c in p.past.items() if len(_of(c, school_id))),
-            "ks5_years": sorted(y for y, e in p.ks5_years.items() if (e["school_id"] == school_id).any()),
-            "baseline_years": sorted(y for y, b in p.baselines.items() if (b["school_id"] == school_id).any()),
+            "ks5_years": sorted(y for y, e in p.ks5_years.items() if len(_of(e, school_id))),
+            "baseline_years": sorted(y for y, b in p.baselines.items() if len(_of(b, school_id))),
             **_ks4_info(p.ks4, school_id),
         }
     )
@@ -783,52 +801,50 @@ def _ks4_info(k: Ks4Results | None, school_id: str) -> dict:
     }
 
 
-def _ks4_tables(k: Ks4Results | None, school_id: str, info: dict) -> dict[str, pd.DataFrame]:
+def _ks4_tables(k: Ks4Results | None, school_id: str, info: dict) -> dict[str, pa.Table]:
     """A school's KS4 tables: past Year 11 results and scores; Years 7-11 estimates and targets."""
     tables = {}
     if info["ks4_years"]:
-        tables |= {"ks4_pupils": _of(k.pupils, school_id), "ks4_scores": _of(k.schools, school_id)}
-        tables["ks4_results"] = _of_pupils(k.results, k.pupils, school_id)
-        tables["ks4_groups"] = _groups_of(k.pupils, school_id)
+        tables |= {"ks4_pupils": _table(k.pupils, school_id), "ks4_scores": _table(k.schools, school_id)}
+        tables["ks4_results"] = _table(k.results, school_id, k.pupils)
+        tables["ks4_groups"] = _groups(k.pupils, school_id)
     if info["ks4_estimates"]:
-        tables["ks4_current"] = _of(k.current, school_id)
+        tables["ks4_current"] = _table(k.current, school_id)
         for name in ("estimates", "attainment", "targets"):
             if getattr(k, name) is not None:
-                tables[f"ks4_{name}"] = _of_pupils(getattr(k, name), k.current, school_id)
-        tables["ks4_current_groups"] = _groups_of(k.current, school_id)
+                tables[f"ks4_{name}"] = _table(getattr(k, name), school_id, k.current)
+        tables["ks4_current_groups"] = _groups(k.current, school_id)
     return tables
 
 
-def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pd.DataFrame]:
+def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pa.Table]:
     """Past cohorts, their groups and value added; KS5 and KS2 baseline years."""
     tables = {}
     for year in info["past_years"]:
-        theirs = _of(p.past[year], school_id)
-        tables[f"ks2_{year}"] = theirs
-        tables[f"groups_ks2_{year}"] = _groups_of(p.past[year], school_id)
+        tables[f"ks2_{year}"] = _table(p.past[year], school_id)
+        tables[f"groups_ks2_{year}"] = _groups(p.past[year], school_id)
     if len(p.progress):
-        tables["va_pupils"], tables["va_scores"] = _of(p.progress, school_id), _of(p.scores, school_id)
+        tables["va_pupils"], tables["va_scores"] = _table(p.progress, school_id), _table(p.scores, school_id)
     for year in info["baseline_years"]:
-        tables[f"ks2_baseline_{year}"] = _of(p.baselines[year], school_id)
+        tables[f"ks2_baseline_{year}"] = _table(p.baselines[year], school_id)
     if info["ks5_years"]:
         for name in ("entries", "attainment", "progress", "scores"):
-            tables[f"ks5_{name}"] = _of(getattr(p.ks5, name), school_id)
+            tables[f"ks5_{name}"] = _table(getattr(p.ks5, name), school_id)
     return tables
 
 
-def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pd.DataFrame]]:
+def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pa.Table]]:
     """One school's facts (``school.json``) and tables (its pupils only; ``run_format.SLICE_TABLES``)."""
-    mine = _of(p.pupils, school_id)
-    my_progress = _of_pupils(p.progress_records, p.pupils, school_id)
+    my_progress = _of(p.progress_records, school_id, p.pupils)
     my_counts = _of(p.subject_counts, school_id)
-    info = _school_info(p, school_id, mine, my_progress, my_counts)
-    tables = {"pupils": mine, "groups": _groups_of(p.pupils, school_id)}
+    info = _school_info(p, school_id, _of(p.pupils, school_id), my_progress, my_counts)
+    tables = {"pupils": _table(p.pupils, school_id), "groups": _groups(p.pupils, school_id)}
     for stage, (rows, est) in p.estimates.items():
-        tables[f"estimates_{stage}"] = _of_pupils(est, rows, school_id)
+        tables[f"estimates_{stage}"] = _table(est, school_id, rows)
     if info["tracking_term"]:
-        tables["tracking"] = my_progress
+        tables["tracking"] = _table(p.progress_records, school_id, p.pupils)
     if info["subject_leader"]:
-        tables["subject_counts"] = my_counts
+        tables["subject_counts"] = _table(p.subject_counts, school_id)
     return info, tables | _past_tables(p, school_id, info) | _ks4_tables(p.ks4, school_id, info)
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from toolkit.scales.identifiers import school_id_for_path
 
@@ -170,14 +172,15 @@ class PreparedRun:
             return pickle.load(f)
 
     # -- one school
-    def write_school(self, school_id: str, info: dict, tables: dict[str, pd.DataFrame]) -> None:
+    def write_school(self, school_id: str, info: dict, tables: dict[str, pa.Table]) -> None:
+        """``school.json`` and one Parquet file per table (Arrow tables, as ``pa.Table.from_pandas`` makes them)."""
         d = self.slice_dir(school_id)
         d.mkdir(parents=True, exist_ok=True)
         for stale in (*d.glob("*.parquet"), d / "school.json"):  # a table the school no longer has goes too
             stale.unlink(missing_ok=True)
         (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
-        for name, frame in tables.items():
-            frame.to_parquet(d / f"{name}.parquet", index=False)
+        for name, table in tables.items():
+            pq.write_table(table, d / f"{name}.parquet")
 
     def school_info(self, school_id: str) -> dict:
         path = self.slice_dir(school_id) / "school.json"

@@ -6,6 +6,7 @@ a school data manager can act on.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from stdnum import exceptions as stdnum_errors
 from stdnum.gb import upn as stdnum_upn
@@ -52,7 +53,12 @@ def upn_reason(upn: object) -> tuple[str, str] | None:
 def normalise_upn(upns: pd.Series) -> pd.Series:
     """UPNs written the one way every loader uses: spaces (and non-breaking spaces) removed, upper case. The same
     pupil typed with and without a space is then one pupil, and a duplicate."""
-    return upns.str.replace(r"[\s\u00a0]+", "", regex=True).str.upper()
+    written = upns.str.fullmatch(r"[A-Z0-9]*").fillna(True).to_numpy(dtype=bool)  # nearly all: nothing to do
+    if written.all():
+        return upns.copy()
+    out = upns.copy()
+    out[~written] = upns[~written].str.replace(r"[\s\u00a0]+", "", regex=True).str.upper()
+    return out
 
 
 def validate_upn(upn: object) -> str | None:
@@ -67,11 +73,48 @@ def is_temporary_upn(upn: str) -> bool:
     return validate_upn(compact) is None and compact[-1].isalpha()
 
 
-def upn_problems(upns: pd.Series) -> pd.Series:
-    """Reason each UPN is invalid (``validate_upn``), <NA> for valid ones; checks each distinct value once."""
+_COMPACT_UPN = r"[A-HJ-NP-RT-Z][0-9]{11}[A-HJ-NP-RT-Z0-9]"  # already compact: 13 characters, nothing to clean
+_CHECK_ALPHABET = _ALPHABET + "0123456789"  # a character's value in the check letter's sum (DfE UPN guidance)
+_CHECK_VALUE = np.full(256, -1, dtype=np.int64)  # byte -> its value
+_CHECK_VALUE[np.frombuffer(_CHECK_ALPHABET.encode(), dtype=np.uint8)] = np.arange(len(_CHECK_ALPHABET))
+# local authority number -> one stdnum accepts (asked of stdnum itself, with a UPN whose check letter is right)
+_LA_BY_NUMBER = np.array(
+    [
+        stdnum_upn.is_valid(stdnum_upn.calc_check_digit(f"{la:03d}000000000") + f"{la:03d}000000000")
+        for la in range(1000)
+    ]
+)
+
+
+def upn_valid(upns: pd.Series) -> np.ndarray:
+    """True where a UPN is valid: ``upn_reason(u) is None``, worked out a column at a time. A UPN already written
+    compactly (13 characters, upper case, no spaces: nearly every one) is checked with arrays (stdnum's local
+    authority list and check letter); every other value goes through stdnum itself, so the verdict is stdnum's."""
     text = upns.astype("string").fillna("")
-    reasons = {u: validate_upn(u) for u in text.unique()}
-    return text.map(reasons).astype("string")
+    compact = text.str.fullmatch(_COMPACT_UPN).fillna(False).to_numpy(dtype=bool)
+    valid = np.zeros(len(text), dtype=bool)
+    if compact.any():
+        codes = np.frombuffer(text[compact].str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 13)
+        la = (codes[:, 1:4].astype(np.int64) - ord("0")) @ np.array([100, 10, 1])
+        check = (_CHECK_VALUE[codes[:, 1:]] @ np.arange(2, 14)) % 23
+        valid[compact] = _LA_BY_NUMBER[la] & (check == _CHECK_VALUE[codes[:, 0]])
+    rest = ~compact
+    if rest.any():
+        verdicts = {u: upn_reason(u) is None for u in text[rest].unique()}
+        valid[rest] = text[rest].map(verdicts).to_numpy(dtype=bool)
+    return valid
+
+
+def upn_problems(upns: pd.Series) -> pd.Series:
+    """Reason each UPN is invalid (``validate_upn``), <NA> for valid ones; the sentences are worked out once per
+    distinct invalid value."""
+    text = upns.astype("string").fillna("")
+    bad = ~upn_valid(text)
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    if bad.any():
+        reasons = {u: validate_upn(u) for u in text[bad].unique()}
+        out[bad] = text[bad].map(reasons).astype("string")
+    return out
 
 
 def make_upn(la: int, estab: int, year: int, serial: int) -> str:
