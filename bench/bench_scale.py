@@ -9,12 +9,20 @@ per-school part spread over N machines (prepare's per-school work partitions by 
 With ``--pack`` it also runs the whole report pack on each trust as a user does (``toolkit reports``: prepare,
 start-up, every report in HTML and PDF, 2 jobs; warm fit cache) and projects the pack's time the same way.
 
-Usage: python bench/bench_scale.py [--pack] [SCHOOLS ...]     (default 12 48 150; 1500 and 16800 run too, slowly)
+With ``--partitioned`` it also prepares one school alone, as a Dask worker does (``prepare.prepare_part``, in a
+fresh process, models from the fit cache), from the CSV files and from a copy partitioned by school
+(``toolkit partition``), and prints each one's time and peak memory: with CSV files the whole trust's rows are read,
+with the partitioned copy only that school's.
+
+Usage: python bench/bench_scale.py [--pack] [--partitioned] [SCHOOLS ...]   (default 12 48 150; 1500 and 16800
+run too, slowly)
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,11 +30,36 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.inputs.partitions import partition_folder
 from toolkit.reports.batch import run_batch
 from toolkit.reports.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 
 ENGLAND = 16_800
+ONE_SCHOOL = """
+import json, resource, sys, time
+from pathlib import Path
+from toolkit.reports.prepare import find_inputs, fit_national, prepare_part
+inputs = find_inputs(Path(sys.argv[1]), Path(sys.argv[2]))
+models = fit_national(inputs, lambda m: None)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+prepare_part(inputs, Path(sys.argv[3]), [sys.argv[4]], "FFT50", models)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak / 1024, "added_mb": (peak - before) / 1024}))
+"""
+
+
+def one_school(data: Path, reference: Path, out: Path, school_id: str) -> dict:
+    """Prepare one school alone in a fresh process (as a worker does): its time, peak memory and the memory it added
+    to the process that had loaded the models."""
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_SCHOOL, str(data), str(reference), str(out), school_id],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def line(seconds: dict[int, float], what: str) -> tuple[float, float]:
@@ -41,13 +74,15 @@ def line(seconds: dict[int, float], what: str) -> tuple[float, float]:
     return float(fixed), float(per_school)
 
 
-def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack: bool = False) -> dict:
+def main(
+    sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack: bool = False, partitioned: bool = False
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ.setdefault("TOOLKIT_CACHE", str(root / "cache"))
         national = synth.national_cohort(reference, 2026, seed=3)
         national.pupils.to_parquet(root / "national_2026.parquet", index=False)
-        seconds, packs, reports = {}, {}, {}
+        seconds, packs, reports, alone = {}, {}, {}, {}
         for n in sizes:
             data = root / f"trust_{n}"
             synth.write_trust(synth.demo_trust(n, 2027, seed=n, secondary=False), data, 2027)
@@ -57,6 +92,18 @@ def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack:
             prepare(inputs, root / f"run_{n}", say=lambda m: None)
             seconds[n] = time.perf_counter() - t
             print(f"prepare {n:>6,} schools       {seconds[n]:8.1f} s   ({seconds[n] / n:.3f} s a school)")
+            if partitioned:
+                school = inputs.school_ids()[0]
+                partition_folder(data, root / f"parts_{n}", say=lambda m: None)
+                alone[n] = {
+                    kind: one_school(folder, root / "national_2026.parquet", root / f"alone_{kind}_{n}", school)
+                    for kind, folder in (("csv", data), ("partitioned", root / f"parts_{n}"))
+                }
+                for kind, got in alone[n].items():
+                    print(
+                        f"one school of {n:>6,} from {kind:<11} {got['seconds']:8.2f} s   peak {got['peak_mb']:7.0f} MB "
+                        f"({got['added_mb']:6.0f} MB more than the fitted models)"
+                    )
             if pack:
                 t = time.perf_counter()
                 manifest = run_batch(inputs, root / f"pack_{n}", progress=False, say=lambda m: None)
@@ -68,7 +115,7 @@ def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack:
                     f"{packs[n] / reports[n]:.2f} s a report)"
                 )
     fixed, per_school = line(seconds, "prepare")
-    result = {"fixed": fixed, "per_school": per_school, "seconds": seconds}
+    result = {"fixed": fixed, "per_school": per_school, "seconds": seconds, "one_school": alone}
     if pack:
         result["pack"] = dict(zip(("fixed", "per_school"), line(packs, "pack (prepare and start-up included)")))
         result["pack_seconds"], result["reports"] = packs, reports
@@ -76,5 +123,6 @@ def main(sizes: tuple[int, ...] = (12, 48, 150), reference: int = 200_000, pack:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--pack"]
-    main(tuple(int(a) for a in args) or (12, 48, 150), pack="--pack" in sys.argv[1:])
+    flags = {"--pack", "--partitioned"}
+    sizes = tuple(int(a) for a in sys.argv[1:] if a not in flags) or (12, 48, 150)
+    main(sizes, pack="--pack" in sys.argv[1:], partitioned="--partitioned" in sys.argv[1:])

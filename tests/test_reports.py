@@ -527,6 +527,31 @@ def test_engine_is_found_through_its_entry_point_and_honours_execution_timeout(t
     assert done.cells[-1].outputs == []
 
 
+def test_a_cell_on_a_worker_thread_is_stopped_at_its_time_limit_and_no_later_cell_is_touched():
+    """Dask workers run reports in threads, where no timer signal can go: the limit is raised in the thread."""
+    import threading
+
+    shell, seen = engine._shell(), {}
+
+    def worker():
+        start = time.perf_counter()
+        seen["endless"] = engine.run_cell(shell, "n = 0\nwhile True:\n    n += 1", timeout=0.5)
+        seen["seconds"] = time.perf_counter() - start
+        seen["quick"] = engine.run_cell(shell, "sum(range(10))", timeout=0.2)
+        time.sleep(0.5)  # past the quick cell's limit: its timer must not fire into what follows
+        seen["after"] = engine.run_cell(shell, "n > 0", timeout=None)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(timeout=20)
+    outputs, failed = seen["endless"]
+    assert failed and outputs[-1]["ename"] == "CellTimeoutError"
+    assert "timed out after 0.5 s" in outputs[-1]["evalue"]
+    assert 0.5 <= seen["seconds"] < 3
+    assert seen["quick"][1] is False and seen["quick"][0][-1]["data"]["text/plain"] == "45"
+    assert seen["after"][1] is False and seen["after"][0][-1]["data"]["text/plain"] == "True"
+
+
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_notebooks_are_thin_parameterised_and_stored_without_outputs(name):
     nb = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / f"{name}.ipynb", as_version=4)

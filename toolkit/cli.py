@@ -25,6 +25,7 @@ Commands:
   estimates        estimates with chances of each band at a challenge level, one row per pupil
   va               school value added with 95% confidence intervals (DfE or FFT-style)
   ks4              Attainment 8, Progress 8 (the DfE's published model), EBacc, English and maths
+  partition        copy a school data folder with its files partitioned by school (Parquet)
 """
 
 
@@ -552,7 +553,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ups.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
     ups.set_defaults(run=_uploads)
+
+    part = sub.add_parser(
+        "partition",
+        help="copy a school data folder with its files partitioned by school (Parquet)",
+        description="Copy the school data folder DATA to OUT with every school data file (pupils, ks2_<year>, "
+        "tracking ...) as a Parquet table partitioned by school (<name>.parquet/school_id=<DfE number>/), the rest "
+        "copied as it is. A run on OUT (toolkit reports --data OUT) reads only the folders of the schools it "
+        "prepares: for inputs larger than one machine's memory, with --scheduler.",
+    )
+    part.add_argument("--data", required=True, help="school data folder (schools.csv, pupils.csv, ks2_<year>.csv)")
+    part.add_argument("--out", required=True, help="new folder for the partitioned copy")
+    part.set_defaults(run=_partition)
     return parser
+
+
+def _partition(args: argparse.Namespace) -> int:
+    from toolkit.inputs import PupilDataError
+    from toolkit.inputs.partitions import partition_folder
+
+    try:
+        written = partition_folder(Path(args.data), Path(args.out), say=_say)
+    except (PupilDataError, FileNotFoundError, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    _say(f"{len(written)} tables partitioned by school in {args.out}")
+    return 0
 
 
 def _template(args: argparse.Namespace) -> int:

@@ -73,21 +73,58 @@ class CellTimeoutError(TimeoutError):
 
 @contextlib.contextmanager
 def _deadline(seconds: float | None):
-    """Raise ``CellTimeoutError`` inside the running code after ``seconds`` (main thread only; else no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
+    """Raise ``CellTimeoutError`` inside the running code after ``seconds``. On the main thread a timer signal
+    interrupts it at once; on another thread (a Dask worker runs its tasks in threads, where signals cannot go) the
+    error is raised in that thread at its next Python instruction (a long call into C, such as a sleep, ends first)."""
+    if not seconds:
         yield
         return
+    message = f"Cell execution timed out after {seconds:g} s (papermill execution_timeout)"
+    if threading.current_thread() is threading.main_thread():
 
-    def stop(signum, frame):
-        raise CellTimeoutError(f"Cell execution timed out after {seconds:g} s (papermill execution_timeout)")
+        def stop(signum, frame):
+            raise CellTimeoutError(message)
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    with _thread_deadline(threading.get_ident(), seconds, message):
+        yield
+
+
+@contextlib.contextmanager
+def _thread_deadline(thread: int, seconds: float, message: str):
+    """``CellTimeoutError(message)`` raised in ``thread`` (this one) after ``seconds`` (CPython's
+    ``PyThreadState_SetAsyncExc``), unless the block has ended first; a raise still pending then is withdrawn."""
+    import ctypes
+
+    late = type(
+        "CellTimeoutError", (CellTimeoutError,), {"__init__": lambda self, *a: TimeoutError.__init__(self, message)}
+    )
+    lock, state = threading.Lock(), {"ended": False, "raised": False}
+
+    def fire():
+        with lock:
+            if not state["ended"]:
+                state["raised"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(late))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        timer.cancel()
+        with lock:
+            state["ended"] = True
+            if state["raised"]:  # not raised in the block: do not let it escape into the code after it
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), None)
 
 
 def run_cell(shell, source: str, timeout: float | None = None) -> tuple[list, bool]:

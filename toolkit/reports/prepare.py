@@ -27,6 +27,7 @@ from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
+from toolkit.inputs.partitions import by_school, content_files
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
 from toolkit.methods import challenge, ks2_baseline, ks4, ks4_estimates, ks5, subject_leader, tracking
 from toolkit.methods.attainment import headline_measures
@@ -105,9 +106,21 @@ def _find_reference(data: Path, stem: str, what: str) -> Path:
 
 
 def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
-    """Locate the input files of a school data folder; FileNotFoundError says exactly what is missing."""
+    """Locate the input files of a school data folder; FileNotFoundError says exactly what is missing. Each file
+    but schools.csv may be a CSV file or a Parquet table (``<name>.parquet``: a file, or a folder partitioned by
+    school, ``toolkit.inputs.partitions``)."""
     data = Path(data)
-    missing = [n for n in ("schools.csv", "pupils.csv") if not (data / n).exists()]
+
+    def one(name: str) -> Path | None:
+        found = [data / f"{name}{ext}" for ext in (".csv", ".parquet") if (data / f"{name}{ext}").exists()]
+        if len(found) > 1:
+            raise FileNotFoundError(f"{data}: both {found[0].name} and {found[1].name}; keep one")
+        return found[0] if found else None
+
+    pupils = one("pupils")
+    missing = [
+        n for n, there in (("schools.csv", (data / "schools.csv").exists()), ("pupils.csv", pupils)) if not there
+    ]
     if missing:
         raise FileNotFoundError(
             f"{data}: no {' or '.join(missing)} (a data folder holds schools.csv, pupils.csv and "
@@ -115,11 +128,14 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         )
 
     def by_year(stem: str) -> dict[int, Path]:
-        return {
-            int(m.group(1)): p
-            for p in sorted(data.glob(f"{stem}_*.csv"))
-            if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.csv", p.name))
-        }
+        years = sorted(
+            {
+                int(m.group(1))
+                for p in data.glob(f"{stem}_*")
+                if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.(csv|parquet)", p.name))
+            }
+        )
+        return {y: one(f"{stem}_{y}") for y in years}
 
     uploads = upload_files(data)
     ks5_files = by_year("ks5")
@@ -128,22 +144,19 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     reference_ks5 = None
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
-    optional = {
-        name: (data / f"{name}.csv" if (data / f"{name}.csv").exists() else None)
-        for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")
-    }
+    optional = {name: one(name) for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")}
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
     unpaired = sorted(set(ks4_pupils) ^ set(gcse))
     if unpaired:
         y = unpaired[0]
         have, lack = ("ks4", "gcse") if y in ks4_pupils else ("gcse", "ks4")
         raise FileNotFoundError(
-            f"{data}: {have}_{y}.csv has no {lack}_{y}.csv beside it (a past Year 11 needs both: ks4_<year>.csv "
+            f"{data}: {have}_{y} has no {lack}_{y}.csv beside it (a past Year 11 needs both: ks4_<year>.csv "
             "with the pupils and their KS2 results, gcse_<year>.csv with their GCSE results; docs/report_pack.md)"
         )
     return Inputs(
         data / "schools.csv",
-        data / "pupils.csv",
+        pupils,
         by_year("ks2"),
         Path(reference),
         uploads,
@@ -159,6 +172,10 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
 
 
 def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes; of a folder partitioned by school, of its files' names and hashes."""
+    if path.is_dir():
+        listing = [(str(p.relative_to(path)), file_hash(p)) for p in content_files(path)]
+        return hashlib.sha256(repr(listing).encode()).hexdigest()
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -324,21 +341,19 @@ def score_ks4_years(
     calendar: no P8 for 2025 and 2026)."""
     pupils, schools, results = [], [], []
     for year, (pupil_file, result_file) in sorted(files.items()):
-        cohort, gcse = load_pupils(pupil_file), load_gcse_results(result_file)
-        if ids is not None:
-            cohort, gcse = only(cohort, ids).reset_index(drop=True), only(gcse, ids).reset_index(drop=True)
-            if cohort.empty:
-                continue
+        cohort, gcse = by_school(load_pupils, pupil_file, ids), by_school(load_gcse_results, result_file, ids)
+        if ids is not None and cohort.empty:
+            continue
         missing = sorted(set(gcse["upn"]) - set(cohort["upn"]))
         if missing:
             raise ValueError(
                 f"{result_file}: {len(missing)} pupil(s) with results are not in {pupil_file.name} (first: "
                 f"{missing[0]}); every pupil needs a row there for their KS2 prior attainment"
             )
-        scored, by_school, _ = ks4.score_cohort(cohort, gcse, year)
+        scored, school_scores, _ = ks4.score_cohort(cohort, gcse, year)
         keep = [c for c in CHARACTERISTICS if c in cohort]
         pupils.append(scored.merge(cohort[keep], on="upn", how="left").assign(academic_year=year))
-        schools.append(by_school.assign(academic_year=year))
+        schools.append(school_scores.assign(academic_year=year))
         results.append(gcse.assign(academic_year=year))
     if not pupils:
         return pd.DataFrame(), pd.DataFrame(columns=["school_id", "p8", "academic_year"]), pd.DataFrame()
@@ -377,7 +392,7 @@ def prepare_ks4(
     has_ks2 = [c for c in ("ks2_reading", "ks2_maths") if c in current]
     if current.empty or not has_ks2 or current[has_ks2].isna().all().all():
         return out
-    targets = load_ks4_targets(inputs.ks4_targets) if inputs.ks4_targets else None
+    targets = by_school(load_ks4_targets, inputs.ks4_targets, ids) if inputs.ks4_targets else None
     targets = school_state.apply_saved_ks4_targets(targets, sorted(set(current["school_id"].astype(str))))
     # Years 10-11 have chosen their options: their targets name their subjects; the core for everyone else
     chosen_options = set(targets["upn"]) if targets is not None else set()
@@ -433,18 +448,15 @@ def prepare_assessments(
     (``subject_leader.collate``) for every school; None where the data folder has no such file."""
     progress = None
     if inputs.tracking:
-        records = load_tracking(inputs.tracking)
-        records = records if ids is None else only(records, ids)
+        records = by_school(load_tracking, inputs.tracking, ids)
         term = tracking.latest_term(records, year)
         progress = tracking.pupil_progress(records, pupils, year, term).assign(term=term) if term else None
     parts = []
     if inputs.judgements:
-        judged = load_judgements(inputs.judgements)
-        judged = judged if ids is None else only(judged, ids)
+        judged = by_school(load_judgements, inputs.judgements, ids)
         parts.append(subject_leader.counts_from_judgements(judged, pupils))
     if inputs.subject_counts:
-        counts = load_counts(inputs.subject_counts)
-        counts = counts if ids is None else only(counts, ids)
+        counts = by_school(load_counts, inputs.subject_counts, ids)
         parts.append(counts[subject_leader.KEY + subject_leader.spec()["categories"]])
     counts = subject_leader.collate(pd.concat(parts, ignore_index=True)) if parts else None
     return progress, counts
@@ -549,9 +561,8 @@ def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFram
     unknown = [s for s in ids if s not in known]
     if unknown:
         raise ValueError(f"{inputs.schools}: no school {', '.join(unknown)} (schools are {', '.join(sorted(known))})")
-    pupils = load_pupils(inputs.pupils)
+    pupils = by_school(load_pupils, inputs.pupils, ids)  # a run of some schools reads and computes theirs only
     pupils["school_id"] = pupils["school_id"].astype("string")
-    pupils = only(pupils, ids).reset_index(drop=True)  # a run of some schools computes theirs only
     return school_table, ids, school_state.apply_saved_targets(pupils)
 
 
@@ -620,16 +631,16 @@ def compute(
     """Every school's methodology at once (``schools`` from ``read_schools``): uploads applied, value added,
     estimates, KS5, baselines, assessments."""
     school_table, ids, pupils = schools
-    past = {year: only(load_pupils(path), ids).reset_index(drop=True) for year, path in inputs.past.items()}
+    past = {year: by_school(load_pupils, path, ids) for year, path in inputs.past.items()}
     past = {year: frame for year, frame in past.items() if len(frame)}
     pupils, past = apply_uploads(inputs.schools.parent, pupils, past, say)
-    ks5_files = {year: only(load_entries(path), ids).reset_index(drop=True) for year, path in inputs.ks5.items()}
+    ks5_files = {year: by_school(load_entries, path, ids) for year, path in inputs.ks5.items()}
     ks5_years = apply_ks5_uploads(inputs.schools.parent, pupils, {y: e for y, e in ks5_files.items() if len(e)}, say)
     ks5_years = {year: only(e, ids) for year, e in ks5_years.items()}
     ks5_results = prepare_ks5(models.ks5, ks5_years) if ks5_years else None
     baselines = {
         year: pd.concat([frame, ks2_baseline.baseline(frame).drop(columns="upn")], axis=1)
-        for year, frame in ((y, only(load_pupils(p), ids).reset_index(drop=True)) for y, p in inputs.ks2_levels.items())
+        for year, frame in ((y, by_school(load_pupils, p, ids)) for y, p in inputs.ks2_levels.items())
         if len(frame)
     }
     academic_year = academic_year_of(pupils)

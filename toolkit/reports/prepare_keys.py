@@ -1,7 +1,8 @@
 """What each school's prepared slice depends on, by content: the key that lets a run prepare only the schools whose
 own data changed.
 
-A school's key is the SHA-256 of: its own rows of every input file (by file name, header included, in file order),
+A school's key is the SHA-256 of: its own rows of every input file (by file name, header included, in file order;
+its folder's files for a table partitioned by school),
 its live uploads (key stage and file hash), its saved state (settings and targets), the national reference files,
 the code and the challenge. A run compares each school's key with the one its slice was written with
 (``prepare.json``) and prepares only the schools whose key differs or whose slice is missing. Rows a key cannot
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs import school_state
+from toolkit.inputs import partitions, school_state
 from toolkit.intake.uploads import AVAILABLE, UploadStore
 from toolkit.reports.prepare import Inputs, file_hash
 
@@ -106,7 +107,12 @@ def row_digests(inputs: Inputs, known: dict | None = None, hashes: dict[str, str
     pupils_hash = _sha(inputs.pupils, hashes)
     school_of_upn = None
     out = {}
-    for path in (p for p in inputs.files() if p.suffix.lower() == ".csv"):
+    references = {inputs.reference, inputs.reference_ks5}  # in the national key
+    for path in (p for p in inputs.files() if p not in references):
+        if path.suffix.lower() != ".csv":  # a Parquet table: by school where it is partitioned, else whole
+            found = partitions.parts(path) if partitions.is_dataset(path) else {EVERY: path}
+            out[path.name] = {"sha256": _sha(path, hashes), "rows": {s: file_hash(p) for s, p in found.items()}}
+            continue
         by_upn = not _has_school_id(path)
         entry = {"sha256": _sha(path, hashes), "pupils": pupils_hash if by_upn else None}
         cached = known.get(path.name) or {}

@@ -1,0 +1,103 @@
+"""Inputs partitioned by school (Parquet, ``<name>.parquet/school_id=<id>/``): the same slices as the CSV files, each
+school's folder read only when that school is prepared, problems named by folder and row."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit.cli import main
+from toolkit.inputs import PupilDataError, load_pupils
+from toolkit.inputs.partitions import by_school, partition_folder, write_partitioned
+from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.reports.prepare_keys import row_digests
+from toolkit.reports.run_format import PreparedRun
+
+HEADER = ["upn", "school_id", "forename", "surname", "dob", "gender", "year_group"]
+ROWS = [
+    ["B801200005001", "8012000", "Ann", "Mockford", "2015-03-04", "F", "6"],
+    ["L801200015001", "8012000", "Bob", "Sampleton", "01/09/2014", "M", "R"],
+    ["X", "8012000", "Cy", "Testwell", "2015-01-01", "M", "5"],
+    ["K801200105001", "8012001", "Dee", "Fakely", "2015-03-04", "F", "6"],
+]
+
+
+def _copy_with_references(pack_data: Path, root: Path) -> Path:
+    """The pack's data folder partitioned, with the national references beside it (as in the pack's folder)."""
+    for reference in pack_data.parent.glob("national*.parquet"):
+        (root / reference.name).symlink_to(reference)
+    partition_folder(pack_data, root / "trust", say=lambda m: None)
+    return root / "trust"
+
+
+def test_a_partitioned_folder_prepares_the_same_slices_reading_only_the_schools_asked(pack_data, tmp_path):
+    partitioned = _copy_with_references(pack_data, tmp_path)
+    assert (partitioned / "pupils.parquet").is_dir() and not (partitioned / "pupils.csv").exists()
+    assert (partitioned / "schools.csv").read_text() == (pack_data / "schools.csv").read_text()  # copied as it is
+    ids = sorted(p.name.split("=")[1] for p in (partitioned / "ks2_2026.parquet").iterdir())
+    asked, spoiled = ids[:2], ids[2]
+    # another school's folder no longer readable: a run of the schools asked never opens it
+    (partitioned / "pupils.parquet" / f"school_id={spoiled}" / "part-0.parquet").write_bytes(b"not parquet")
+
+    prepare(find_inputs(pack_data), tmp_path / "from_csv", schools=asked, say=lambda m: None)
+    prepare(find_inputs(partitioned), tmp_path / "partitioned", schools=asked, say=lambda m: None)
+    a, b = PreparedRun(tmp_path / "from_csv"), PreparedRun(tmp_path / "partitioned")
+    assert b.school_ids() == asked
+    for school_id in asked:
+        assert a.school_info(school_id) == b.school_info(school_id)
+        tables = sorted(p.stem for p in a.slice_dir(school_id).glob("*.parquet"))
+        assert tables == sorted(p.stem for p in b.slice_dir(school_id).glob("*.parquet")) and len(tables) > 8
+        for name in tables:
+            pd.testing.assert_frame_equal(a.table(school_id, name), b.table(school_id, name))
+
+    with pytest.raises(PupilDataError, match=f"(?s)pupils.parquet/school_id={spoiled}: .*not a readable Parquet"):
+        prepare(find_inputs(partitioned), tmp_path / "spoiled", schools=[spoiled], say=lambda m: None)
+
+
+def test_a_problem_is_named_by_the_schools_folder_and_its_row(tmp_path):
+    table = write_partitioned(pd.DataFrame(ROWS, columns=HEADER), tmp_path / "pupils.parquet")
+    assert sorted(p.name for p in table.iterdir()) == ["school_id=8012000", "school_id=8012001"]
+    with pytest.raises(PupilDataError) as err:
+        by_school(load_pupils, table, ["8012000"])
+    assert str(err.value).startswith(f"{table / 'school_id=8012000'}: 1 problem")
+    assert "UPN must be 13 characters long. Column: upn. Row: 4" in str(err.value)
+    other = by_school(load_pupils, table, ["8012001"])  # the other school's folder is fine on its own
+    assert other["forename"].tolist() == ["Dee"] and other["school_id"].tolist() == ["8012001"]
+    none = by_school(load_pupils, table, ["9999999"])  # a school with no folder: no rows, no other school read
+    assert none.empty and list(none.columns) == HEADER
+
+
+def test_a_row_without_a_school_cannot_be_partitioned(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [*ROWS[:2], ["K801200105001", "", "Dee", "Fakely", "2015-03-04", "F", "6"]]
+    pd.DataFrame(rows, columns=HEADER).to_csv(data / "pupils.csv", index=False)
+    (data / "schools.csv").write_text("school_id,name\n8012000,A school\n")
+    assert main(["partition", "--data", str(data), "--out", str(tmp_path / "out")]) == 1
+    with pytest.raises(PupilDataError, match="Rows without a school cannot be placed. Column: school_id. Row: 4"):
+        partition_folder(data, tmp_path / "out", say=lambda m: None)
+    pd.DataFrame(ROWS, columns=HEADER).to_csv(data / "pupils.csv", index=False)
+    assert main(["partition", "--data", str(data), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "pupils.parquet" / "school_id=8012001" / "part-0.parquet").exists()
+
+
+def test_each_schools_key_follows_its_own_folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "schools.csv").write_text("school_id,name\n8012000,A school\n8012001,Another\n")
+    write_partitioned(pd.DataFrame(ROWS, columns=HEADER), data / "pupils.parquet")
+    inputs = find_inputs(data, tmp_path / "national_2026.parquet")
+    before = row_digests(inputs)["pupils.parquet"]["rows"]
+    assert set(before) == {"8012000", "8012001"}
+    edited = [*ROWS[:3], [*ROWS[3][:2], "Deb", *ROWS[3][3:]]]
+    write_partitioned(pd.DataFrame(edited, columns=HEADER), data / "pupils.parquet")
+    after = row_digests(inputs)["pupils.parquet"]["rows"]
+    assert after["8012000"] == before["8012000"] and after["8012001"] != before["8012001"]
+
+
+def test_a_file_given_twice_is_refused(tmp_path):
+    (tmp_path / "schools.csv").write_text("school_id,name\n8012000,A school\n")
+    pd.DataFrame(ROWS, columns=HEADER).to_csv(tmp_path / "pupils.csv", index=False)
+    write_partitioned(pd.DataFrame(ROWS, columns=HEADER), tmp_path / "pupils.parquet")
+    with pytest.raises(FileNotFoundError, match="both pupils.csv and pupils.parquet; keep one"):
+        find_inputs(tmp_path, tmp_path / "national_2026.parquet")

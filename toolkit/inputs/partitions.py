@@ -1,0 +1,171 @@
+"""Input tables partitioned by school, for inputs larger than one machine's memory.
+
+Any school data file with a ``school_id`` column (``pupils``, ``ks2_<year>``, ``tracking`` ...) may be given as a
+Parquet dataset instead of a CSV file: a folder ``<name>.parquet/`` holding one folder per school,
+``school_id=<DfE number>/`` (hive partitioning, as ``pandas.to_parquet(partition_cols=["school_id"])``, Spark and
+Dask write it), each holding one or more Parquet files of that school's rows. ``toolkit partition`` makes such a
+data folder from an ordinary one.
+
+A run reads only the folders of the schools it prepares, so a worker holds its own schools' rows, never the whole
+country's. Each school's folder is checked as a file of its own: a problem is named by that folder and the row
+within it (its Parquet files in name order, the first row being row 2 as in a spreadsheet with its header). So a
+pupil listed in two schools' folders is not found as a duplicate, as no worker sees both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.inputs.problems import Problem, PupilDataError
+
+KEY = "school_id"
+SUFFIX = ".parquet"
+#: the school data files that may be partitioned (every one with a school_id column; ``<stem>_<year>`` for some)
+PARTITIONED = (
+    "pupils",
+    "ks2",
+    "ks2_levels",
+    "ks5",
+    "ks4",
+    "gcse",
+    "tracking",
+    "subject_judgements",
+    "subject_counts",
+    "ks4_targets",
+)
+YEARLY = ("ks2", "ks2_levels", "ks5", "ks4", "gcse")  # named <stem>_<year>
+
+
+def is_dataset(path: Path) -> bool:
+    """A folder named ``<name>.parquet``: a table partitioned by school."""
+    return path.suffix.lower() == SUFFIX and path.is_dir()
+
+
+def is_part(path: Path) -> bool:
+    """One school's folder of a partitioned table (``<name>.parquet/school_id=<id>/``)."""
+    return path.is_dir() and path.name.startswith(f"{KEY}=") and is_dataset(path.parent)
+
+
+def parts(path: Path) -> dict[str, Path]:
+    """school_id -> its folder, for every school in the partitioned table ``path``."""
+    found = {p.name.split("=", 1)[1]: p for p in sorted(path.iterdir()) if p.is_dir() and p.name.startswith(f"{KEY}=")}
+    if not found:
+        raise PupilDataError(
+            path,
+            [Problem(f"This Parquet folder has no school folders ({KEY}=<DfE number>/): see docs/report_pack.md")],
+        )
+    return found
+
+
+def read_part(path: Path) -> pd.DataFrame:
+    """One school's rows of a partitioned table, its ``school_id`` from the folder name where the files lack it."""
+    files = sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file())
+    if not files:
+        raise PupilDataError(path, [Problem("The school's folder holds no Parquet file")])
+    try:
+        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    except Exception:  # pyarrow raises several kinds for a file that is not Parquet
+        raise PupilDataError(
+            path, [Problem("A file here is not a readable Parquet file (damaged or renamed)")]
+        ) from None
+    if KEY not in frame:
+        frame.insert(0, KEY, path.name.split("=", 1)[1])
+    return frame
+
+
+def by_school(load: Callable[[Path], pd.DataFrame], path: Path, ids: list[str] | None) -> pd.DataFrame:
+    """``load`` (a loader: read, check, type) of the schools ``ids`` (default all) of ``path``: a partitioned table
+    read school by school, only the folders asked for; any other file read whole and its rows of ``ids`` kept."""
+    if not is_dataset(path):
+        frame = load(path)
+        if ids is None or KEY not in frame:
+            return frame
+        return frame[frame[KEY].astype("string").isin(ids)].reset_index(drop=True)
+    found = parts(path)
+    chosen = list(found) if ids is None else [s for s in ids if s in found]
+    frames = [load(found[s]) for s in chosen]
+    return pd.concat(frames, ignore_index=True) if frames else _no_rows(next(iter(found.values())))
+
+
+def _no_rows(part: Path) -> pd.DataFrame:
+    """A table with a school folder's columns (headers as the schema spells them) and no rows: what the schools
+    asked have where none has a folder (no other school's rows are read or checked for it)."""
+    import pyarrow.parquet as pq
+
+    from toolkit.inputs.schema import normalise_header
+
+    files = sorted(p for p in part.rglob(f"*{SUFFIX}") if p.is_file())
+    try:
+        names = pq.read_schema(files[0]).names if files else [KEY]
+    except Exception:  # not Parquet: said when that school's folder is read
+        names = [KEY]
+    return pd.DataFrame({normalise_header(n): pd.Series(dtype="string") for n in names})
+
+
+def content_files(path: Path) -> list[Path]:
+    """The files whose bytes make ``path``'s content: itself, or a partitioned table's Parquet files."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file())
+    return [path]
+
+
+def write_partitioned(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` (text cells) as a partitioned table ``path`` (``<name>.parquet/school_id=<id>/part-0.parquet``);
+    rows without a school are refused by row, as nothing may be left out."""
+    school = frame[KEY].astype("string").str.strip()
+    blank = school.isna() | (school == "")
+    if blank.any():
+        from toolkit.inputs.rules import spreadsheet_rows
+
+        raise PupilDataError(
+            path, [Problem("Rows without a school cannot be placed", KEY, spreadsheet_rows(frame.index[blank]))]
+        )
+    if path.exists():
+        shutil.rmtree(path)
+    for school_id, rows in frame.groupby(school, sort=True):
+        folder = path / f"{KEY}={school_id}"
+        folder.mkdir(parents=True)
+        rows.astype("string").to_parquet(folder / f"part-0{SUFFIX}", index=False)  # school_id kept in its place
+    return path
+
+
+def partitionable(path: Path) -> bool:
+    """A school data file that may be partitioned: ``<stem>.csv`` or ``<stem>_<year>.csv`` of ``PARTITIONED``."""
+    stem = re.sub(r"_\d{4}$", "", path.stem)
+    return (
+        path.is_file()
+        and path.suffix.lower() == ".csv"
+        and stem in PARTITIONED
+        and (stem != path.stem) == (stem in YEARLY)
+    )
+
+
+def partition_folder(data: Path, out: Path, say=print) -> list[Path]:
+    """A copy of the school data folder ``data`` in ``out`` with every school data file partitioned by school
+    (``<name>.parquet/school_id=<id>/part-0.parquet``, cells as text, headers as the schema spells them); every
+    other file and folder copied as it is. Returns the tables written."""
+    from toolkit.inputs.load import read_table
+    from toolkit.inputs.schema import normalise_header
+
+    if out.resolve() == data.resolve():
+        raise ValueError(f"{out}: give a new folder for the partitioned copy, not the data folder itself")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(data.iterdir()):
+        if partitionable(path):
+            frame = read_table(path, ("upn", KEY))
+            frame.columns = [normalise_header(c) for c in frame.columns]
+            if KEY not in frame:
+                raise PupilDataError(path, [Problem(f"Required column '{KEY}' is missing: rows are placed by it", KEY)])
+            written.append(write_partitioned(frame, out / f"{path.stem}{SUFFIX}"))
+            say(f"{path.name}: {len(frame):,} rows in {frame[KEY].nunique():,} school folders -> {written[-1].name}")
+        elif path.is_dir():
+            shutil.copytree(path, out / path.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, out / path.name)
+    return written
