@@ -11,8 +11,9 @@ start-up, every report in HTML and PDF, 2 jobs; warm fit cache) and projects the
 
 With ``--partitioned`` it also prepares one school alone, as a Dask worker does (``prepare.prepare_part``, in a
 fresh process, models from the fit cache), from the CSV files and from a copy partitioned by school
-(``toolkit partition``), and prints each one's time and peak memory: with CSV files the whole trust's rows are read,
-with the partitioned copy only that school's.
+(``toolkit partition``), and prints each one's time and peak memory (the process holds the fitted models without
+the national pupils, as a worker does): with CSV files the whole trust's rows are read, with the partitioned copy
+only that school's.
 
 Usage: python bench/bench_scale.py [--pack] [--partitioned] [SCHOOLS ...]   (default 12 48 150; 1500 and 16800
 run too, slowly)
@@ -22,39 +23,51 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from toolkit.inputs.partitions import partition_folder
 from toolkit.reports.batch import run_batch
-from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.reports.prepare import find_inputs, fit_national, prepare
 from toolkit.synth import cohorts as synth
 
 ENGLAND = 16_800
 ONE_SCHOOL = """
-import json, resource, sys, time
+import json, pickle, sys, time
 from pathlib import Path
-from toolkit.reports.prepare import find_inputs, fit_national, prepare_part
+from toolkit.reports.prepare import find_inputs, prepare_part
+
+def status(field):  # kB, from /proc/self/status
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith(field))
+    return int(line.split()[1])
+
 inputs = find_inputs(Path(sys.argv[1]), Path(sys.argv[2]))
-models = fit_national(inputs, lambda m: None)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+models = pickle.loads(Path(sys.argv[5]).read_bytes())
+Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from here (Linux)
+before = status("VmRSS:")
 start = time.perf_counter()
 prepare_part(inputs, Path(sys.argv[3]), [sys.argv[4]], "FFT50", models)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status("VmHWM:")
 print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak / 1024, "added_mb": (peak - before) / 1024}))
 """
 
 
 def one_school(data: Path, reference: Path, out: Path, school_id: str) -> dict:
-    """Prepare one school alone in a fresh process (as a worker does): its time, peak memory and the memory it added
-    to the process that had loaded the models."""
+    """Prepare one school alone in a fresh process as a Dask worker does (``prepare.prepare_part``, given the fitted
+    models without the national pupils): its time, peak memory and what it added to the process's peak."""
+    inputs = find_inputs(data, reference)
+    models = fit_national(inputs, lambda m: None)
+    shipped = out.with_suffix(".models.pkl")
+    shipped.write_bytes(pickle.dumps(replace(models, reference=models.reference.iloc[:0])))
     done = subprocess.run(
-        [sys.executable, "-c", ONE_SCHOOL, str(data), str(reference), str(out), school_id],
+        [sys.executable, "-c", ONE_SCHOOL, str(data), str(reference), str(out), school_id, str(shipped)],
         capture_output=True,
         text=True,
         check=True,
@@ -102,7 +115,7 @@ def main(
                 for kind, got in alone[n].items():
                     print(
                         f"one school of {n:>6,} from {kind:<11} {got['seconds']:8.2f} s   peak {got['peak_mb']:7.0f} MB "
-                        f"({got['added_mb']:6.0f} MB more than the fitted models)"
+                        f"({got['added_mb']:6.0f} MB above the worker's models and imports)"
                     )
             if pack:
                 t = time.perf_counter()

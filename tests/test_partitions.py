@@ -72,13 +72,25 @@ def test_a_row_without_a_school_cannot_be_partitioned(tmp_path):
     data.mkdir()
     rows = [*ROWS[:2], ["K801200105001", "", "Dee", "Fakely", "2015-03-04", "F", "6"]]
     pd.DataFrame(rows, columns=HEADER).to_csv(data / "pupils.csv", index=False)
-    (data / "schools.csv").write_text("school_id,name\n8012000,A school\n")
+    (data / "schools.csv").write_text("school_id,school_name\n8012000,A school\n8012001,Another\n")
     assert main(["partition", "--data", str(data), "--out", str(tmp_path / "out")]) == 1
-    with pytest.raises(PupilDataError, match="Rows without a school cannot be placed. Column: school_id. Row: 4"):
+    with pytest.raises(
+        PupilDataError, match="Rows without a school cannot be placed. Column: school_id. Row: 4"
+    ) as err:
         partition_folder(data, tmp_path / "out", say=lambda m: None)
+    assert str(err.value).startswith(str(data / "pupils.csv"))  # the row named in the file the user gave
     pd.DataFrame(ROWS, columns=HEADER).to_csv(data / "pupils.csv", index=False)
     assert main(["partition", "--data", str(data), "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "pupils.parquet" / "school_id=8012001" / "part-0.parquet").exists()
+    # a results template of one school reads that school's folder only
+    out = tmp_path / "ks2.xlsx"
+    assert (
+        main(
+            ["template", "--school", "8012001", "--keystage", "ks2", "--data", str(tmp_path / "out"), "--out", str(out)]
+        )
+        == 0
+    )
+    assert out.exists()
 
 
 def test_each_schools_key_follows_its_own_folder(tmp_path):

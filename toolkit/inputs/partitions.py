@@ -114,17 +114,17 @@ def content_files(path: Path) -> list[Path]:
     return [path]
 
 
-def write_partitioned(frame: pd.DataFrame, path: Path) -> Path:
-    """``frame`` (text cells) as a partitioned table ``path`` (``<name>.parquet/school_id=<id>/part-0.parquet``);
-    rows without a school are refused by row, as nothing may be left out."""
+def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = None) -> Path:
+    """``frame`` (text cells, read from ``source``) as a partitioned table ``path``
+    (``<name>.parquet/school_id=<id>/part-0.parquet``); rows without a school are refused by their row of ``source``,
+    as nothing may be left out."""
     school = frame[KEY].astype("string").str.strip()
     blank = school.isna() | (school == "")
     if blank.any():
         from toolkit.inputs.rules import spreadsheet_rows
 
-        raise PupilDataError(
-            path, [Problem("Rows without a school cannot be placed", KEY, spreadsheet_rows(frame.index[blank]))]
-        )
+        rows = spreadsheet_rows(frame.index[blank])
+        raise PupilDataError(source or path, [Problem("Rows without a school cannot be placed", KEY, rows)])
     if path.exists():
         shutil.rmtree(path)
     for school_id, rows in frame.groupby(school, sort=True):
@@ -162,7 +162,7 @@ def partition_folder(data: Path, out: Path, say=print) -> list[Path]:
             frame.columns = [normalise_header(c) for c in frame.columns]
             if KEY not in frame:
                 raise PupilDataError(path, [Problem(f"Required column '{KEY}' is missing: rows are placed by it", KEY)])
-            written.append(write_partitioned(frame, out / f"{path.stem}{SUFFIX}"))
+            written.append(write_partitioned(frame, out / f"{path.stem}{SUFFIX}", path))
             say(f"{path.name}: {len(frame):,} rows in {frame[KEY].nunique():,} school folders -> {written[-1].name}")
         elif path.is_dir():
             shutil.copytree(path, out / path.name, dirs_exist_ok=True)
