@@ -35,7 +35,8 @@ import numpy as np
 
 from toolkit.inputs.partitions import partition_folder
 from toolkit.reports.batch import run_batch
-from toolkit.reports.prepare import find_inputs, fit_national, prepare
+from toolkit.reports.national import fit_national
+from toolkit.reports.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 
 ENGLAND = 16_800
@@ -63,7 +64,7 @@ def one_school(data: Path, reference: Path, out: Path, school_id: str) -> dict:
     """Prepare one school alone in a fresh process as a Dask worker does (``prepare.prepare_part``, given the fitted
     models without the national pupils): its time, peak memory and what it added to the process's peak."""
     inputs = find_inputs(data, reference)
-    models = fit_national(inputs, lambda m: None)
+    models = fit_national(inputs.reference, say=lambda m: None)
     shipped = out.with_suffix(".models.pkl")
     shipped.write_bytes(pickle.dumps(replace(models, reference=models.reference.iloc[:0])))
     done = subprocess.run(

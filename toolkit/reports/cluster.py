@@ -26,7 +26,8 @@ import numpy as np
 
 from toolkit.reports import REPORTS
 from toolkit.reports.batch import Outcome, Task, footer_name, journal, run_task
-from toolkit.reports.prepare import Inputs, fit_national, prepare_part, write_national
+from toolkit.reports.national import fit_national
+from toolkit.reports.prepare import Inputs, prepare_part, write_national
 from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import percentile_of
 
@@ -126,7 +127,7 @@ def prepare_on_cluster(
     percentile_of(challenge)  # refuse a bad level before any work
     inputs = inputs.resolved()
     run = PreparedRun(out)
-    models = fit_national(inputs, say, refit)
+    models = fit_national(inputs.reference, inputs.reference_ks5, say, refit)
     run.start()
     write_national(run, inputs, models)
     # what a worker needs: the fitted models, not the national pupils they were fitted on

@@ -156,7 +156,14 @@ def theme() -> None:
         style="whitegrid",
         palette=PALETTE,
         context="paper",
-        rc={"figure.dpi": 100, "savefig.dpi": 100, "font.family": "DejaVu Sans", "axes.titleweight": "bold"},
+        rc={
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "font.family": "DejaVu Sans",
+            "axes.titleweight": "bold",
+            "axes.titley": 1.0,  # titles just above their axes, as matplotlib places them with nothing on top, without
+            # working out (for every draw) whether anything on top needs them higher
+        },
     )
 
 

@@ -17,7 +17,8 @@ from typing import TypeVar
 from toolkit import locations
 
 T = TypeVar("T")
-FIT_CODE = ("methods", "scales", "inputs", "parameters.py", "vocabulary.py")  # what a fit's result depends on
+# what a fit's result depends on: the fitting functions (reports/national.py) and the code they call
+FIT_CODE = ("reports/national.py", "methods", "scales", "inputs", "parameters.py", "vocabulary.py")
 
 
 def hash_tree(h, path: Path) -> None:

@@ -30,12 +30,11 @@ from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.inputs.partitions import by_school, content_files
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
 from toolkit.methods import challenge, ks2_baseline, ks4, ks4_estimates, ks5, subject_leader, tracking
-from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import chance_of_target
-from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded, own_past_progress
-from toolkit.reports.fit_cache import cached_fit
+from toolkit.methods.value_added import own_past_progress
+from toolkit.reports.national import Ks5National, NationalModels, fit_national
 from toolkit.reports.run_format import PreparedRun
 from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
@@ -271,37 +270,11 @@ def apply_ks5_uploads(
 
 
 @dataclass
-class Ks5National:
-    """Level 3 value added for every school: A levels on the DfE's published model, the rest on bands fitted on the
-    national KS5 reference (``Level3ValueAdded.with_fallback``), and the reference's attainment."""
-
-    attainment: pd.DataFrame  # the reference cohort's attainment
-    va: Level3ValueAdded
-    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
-
-
-@dataclass
 class Ks5Results:
     entries: pd.DataFrame  # every school's entries, all years (academic_year)
     attainment: pd.DataFrame  # school_id, academic_year, subject, entries, students, aps_per_entry, pct_*
     progress: pd.DataFrame  # entry-level value added (Level3ValueAdded.transform) + academic_year
     scores: pd.DataFrame  # school_id, academic_year, subject, pupils, size, score, ci_low, ci_high
-
-
-def _fit_ks5(reference: Path, say=print) -> tuple[pd.DataFrame, Level3ValueAdded]:
-    say(f"KS5 reference cohort {reference.name}: fitting level 3 value added")
-    ref = load_entries(reference)
-    return ks5.attainment(ref), Level3ValueAdded().fit(ref)
-
-
-def fit_ks5(reference: Path, say=print, refit: bool = False) -> Ks5National:
-    """The national KS5 reference's attainment and level 3 value added, the fitted part cached by content
-    (``fit_cache``)."""
-    (national, fitted), cache = cached_fit("ks5", [reference], lambda: _fit_ks5(reference, say), refit)
-    if cache["hit"]:
-        say(f"KS5 reference cohort {reference.name}: level 3 value added from the fit cache ({cache['seconds']} s)")
-    # A level value added on the DfE's own published model; the fitted reference where it has no curve (AS ...)
-    return Ks5National(national, Level3ValueAdded.with_fallback(Level3ValueAdded.published(), fitted), cache)
 
 
 def prepare_ks5(national: Ks5National, ks5_years: dict[int, pd.DataFrame]) -> Ks5Results:
@@ -463,24 +436,6 @@ def prepare_assessments(
 
 
 @dataclass
-class NationalModels:
-    """Everything fitted once on the national reference."""
-
-    reference: pd.DataFrame
-    ks2: EstimateModel
-    ks1: EstimateModel
-    dfe: DfeProgress
-    fft: FftValueAdded
-    cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
-    ks5: Ks5National | None = None  # where the data folder has a KS5 reference
-
-    @property
-    def reference_year(self) -> int | None:
-        ref = self.reference
-        return int(ref["academic_year"].dropna().max()) if "academic_year" in ref else None
-
-
-@dataclass
 class Prepared:
     """The methodology computed for every school at once, before it is split into slices."""
 
@@ -501,42 +456,6 @@ class Prepared:
     progress_records: pd.DataFrame | None  # steps-and-points progress
     subject_counts: pd.DataFrame | None
     ks4: Ks4Results | None = None
-
-
-def fit_national(inputs: Inputs, say=print, refit: bool = False) -> NationalModels:
-    """Estimate models (KS1 -> KS2, EYFS -> KS1), DfE / FFT value added and, with a KS5 reference, level 3 value
-    added, fitted on the reference cohorts once for all schools (whichever schools a run prepares), and cached by
-    content (``fit_cache``): an unchanged reference, code and parameters load in well under a second. ``refit``
-    fits again and replaces the cache entries."""
-    reference_file = inputs.reference
-    models, cache = cached_fit("national", [reference_file], lambda: _fit_national(reference_file, say), refit)
-    if cache["hit"]:
-        say(
-            f"Reference cohort {reference_file.name}: estimates and value added from the fit cache ({cache['seconds']} s)"
-        )
-    models.cache = cache
-    models.ks5 = fit_ks5(inputs.reference_ks5, say, refit) if inputs.reference_ks5 else None
-    return models
-
-
-def _fit_national(reference_file: Path, say=print) -> NationalModels:
-    say(f"Reference cohort {reference_file.name}: fitting estimates and value added once for all schools")
-    reference = load_pupils(reference_file)
-    with_ks2 = int(reference["ks2_reading"].notna().sum()) if "ks2_reading" in reference else 0
-    if with_ks2 < len(reference) / 2 or with_ks2 == 0:
-        raise ValueError(
-            f"{reference_file}: this is not a national reference cohort: {with_ks2:,} of its {len(reference):,} pupils "
-            "have a KS2 result (a school's pupil file?). Give national KS2 results, e.g. national_<year>.parquet "
-            "from `toolkit synth national`, with --reference"
-        )
-    ks2_model = EstimateModel("ks2").fit(reference)
-    return NationalModels(
-        reference,
-        ks2_model,
-        EstimateModel("ks1").fit(reference),
-        DfeProgress().fit(reference),
-        FftValueAdded(ks2_model).fit(reference),
-    )
 
 
 def _names_a_folder(school_id: str) -> bool:
@@ -678,7 +597,7 @@ def _entry(cache: dict) -> dict:
 
 def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels) -> None:
     """National figures (no pupils) and the fitted models: the same whichever schools the run prepares."""
-    tables = {"headline": headline_measures(models.reference), "pag_means": models.dfe.national_}
+    tables = {"headline": models.headline, "pag_means": models.dfe.national_}
     info = {
         "reference_file": inputs.reference.name,
         "reference_year": models.reference_year,
@@ -745,9 +664,10 @@ def _of(frame: pd.DataFrame | None, school_id: str, pupils: pd.DataFrame | None 
 def _arrow(frame: pd.DataFrame) -> pa.Table | None:
     """``frame`` as an Arrow table (as ``to_parquet`` makes it), or None where Arrow cannot type a column whole."""
     try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    return table.combine_chunks()  # one chunk a column: a take from many chunks costs more with every chunk
 
 
 def _table(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> pa.Table:
@@ -883,7 +803,7 @@ def prepare(
     run = PreparedRun(out)
     percentile_of(challenge)  # refuse a bad level before any work
     chosen_schools = read_schools(inputs, schools)
-    models = fit_national(inputs, say, refit)
+    models = fit_national(inputs.reference, inputs.reference_ks5, say, refit)
     prepared = compute(inputs, models, chosen_schools, challenge, say)
     run.start()
     write_national(run, inputs, models)
