@@ -67,6 +67,19 @@ def test_a_problem_is_named_by_the_schools_folder_and_its_row(tmp_path):
     assert none.empty and list(none.columns) == HEADER
 
 
+def test_a_pupil_in_two_schools_folders_read_together_is_named_in_each(tmp_path):
+    rows = [ROWS[0], ROWS[1], [ROWS[1][0], "8012001", "Bob", "Sampleton", "01/09/2014", "M", "R"], ROWS[3]]
+    table = write_partitioned(pd.DataFrame(rows, columns=HEADER), tmp_path / "pupils.parquet")
+    assert len(by_school(load_pupils, table, ["8012001"])) == 2  # each folder alone is fine
+    with pytest.raises(PupilDataError) as err:
+        by_school(load_pupils, table, None)  # every school read together, as one file would be
+    text = str(err.value)
+    assert text.startswith(f"{table}: 2 problems")
+    assert (
+        "(in school_id=8012000). Column: upn. Row: 3" in text and "(in school_id=8012001). Column: upn. Row: 2" in text
+    )
+
+
 def test_a_row_without_a_school_cannot_be_partitioned(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

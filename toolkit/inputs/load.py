@@ -22,18 +22,19 @@ CODE_COLUMNS_UPPER = ("gender", "sen", "upn")
 
 
 def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file (or one school's folder of a partitioned table) with every cell as text (blank cells as <NA>), headers as written, the index
-    the spreadsheet row minus 2 (``toolkit.inputs.files``: encodings, separators, header row, blank lines; a
-    sentence for a file that is not what its name says). How it was read is in ``frame.attrs["notices"]``."""
+    """Read a CSV, XLSX or Parquet file (or a table partitioned by school, or one school's folder of it) with every
+    cell as text (blank cells as <NA>), headers as written, the index the spreadsheet row minus 2
+    (``toolkit.inputs.files``: encodings, separators, header row, blank lines; a sentence for a file that is not what
+    its name says). How it was read is in ``frame.attrs["notices"]``."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir() and not partitions.is_part(path):
-        if partitions.is_dataset(path):
-            raise PupilDataError(path, [Problem("A table partitioned by school is read a school at a time")])
+    if path.is_dir() and not (partitions.is_part(path) or partitions.is_dataset(path)):
         raise PupilDataError(path, [Problem("This is a folder, not a file: give the pupil file inside it")])
     notices: list[str] = []
-    if path.is_dir():
+    if partitions.is_dataset(path):
+        frame = partitions.read_parts(path)
+    elif path.is_dir():
         frame = partitions.read_part(path)
     elif path.suffix.lower() == ".parquet":
         try:

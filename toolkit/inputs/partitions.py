@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit.inputs.problems import Problem, PupilDataError
@@ -62,25 +64,58 @@ def parts(path: Path) -> dict[str, Path]:
     return found
 
 
-def read_part(path: Path) -> pd.DataFrame:
-    """One school's rows of a partitioned table, its ``school_id`` from the folder name where the files lack it."""
-    files = sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file())
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob(f"*{SUFFIX}") if p.is_file())
+
+
+def _arrow_part(path: Path):
+    """One school's folder as an Arrow table (its files in name order), ``school_id`` from the folder name where the
+    files lack it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = _files(path)
     if not files:
         raise PupilDataError(path, [Problem("The school's folder holds no Parquet file")])
     try:
-        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
     except Exception:  # pyarrow raises several kinds for a file that is not Parquet
         raise PupilDataError(
             path, [Problem("A file here is not a readable Parquet file (damaged or renamed)")]
         ) from None
-    if KEY not in frame:
-        frame.insert(0, KEY, path.name.split("=", 1)[1])
-    return frame
+    if KEY not in table.column_names:
+        table = table.add_column(0, KEY, pa.array([path.name.split("=", 1)[1]] * len(table), pa.string()))
+    return table
+
+
+def _frame(tables: list) -> pd.DataFrame:
+    """Arrow tables one after another as one frame, each column in one piece (a take from a column in many
+    pieces costs more with every piece)."""
+    import pyarrow as pa
+
+    return pa.concat_tables(tables, promote_options="default").combine_chunks().to_pandas()
+
+
+def read_part(path: Path) -> pd.DataFrame:
+    """One school's rows of a partitioned table."""
+    return _frame([_arrow_part(path)])
+
+
+_CHOSEN: ContextVar[list[str] | None] = ContextVar("chosen_schools", default=None)  # set by ``by_school``
+
+
+def read_parts(path: Path) -> pd.DataFrame:
+    """The folders of a partitioned table that ``by_school`` asked for (every one otherwise), one after another."""
+    found = parts(path)
+    chosen = _CHOSEN.get()
+    tables = [_arrow_part(found[s]) for s in (found if chosen is None else chosen) if s in found]
+    return _frame(tables) if tables else _no_rows(next(iter(found.values())))
 
 
 def by_school(load: Callable[[Path], pd.DataFrame], path: Path, ids: list[str] | None) -> pd.DataFrame:
-    """``load`` (a loader: read, check, type) of the schools ``ids`` (default all) of ``path``: a partitioned table
-    read school by school, only the folders asked for; any other file read whole and its rows of ``ids`` kept."""
+    """``load`` (a loader: read, check, type) of the schools ``ids`` (default all) of ``path``: of a partitioned
+    table only the folders asked for, read and checked together; any other file read whole and its rows of ``ids``
+    kept. A problem is named by the school's folder and its row there."""
     if not is_dataset(path):
         frame = load(path)
         if ids is None or KEY not in frame:
@@ -88,8 +123,34 @@ def by_school(load: Callable[[Path], pd.DataFrame], path: Path, ids: list[str] |
         return frame[frame[KEY].astype("string").isin(ids)].reset_index(drop=True)
     found = parts(path)
     chosen = list(found) if ids is None else [s for s in ids if s in found]
-    frames = [load(found[s]) for s in chosen]
-    return pd.concat(frames, ignore_index=True) if frames else _no_rows(next(iter(found.values())))
+    if not chosen:
+        return _no_rows(next(iter(found.values())))
+    token = _CHOSEN.set(chosen)
+    try:
+        return load(path).reset_index(drop=True)  # one read and one check for all the folders asked
+    except PupilDataError as err:
+        whole = err
+    finally:
+        _CHOSEN.reset(token)
+    sizes = [len(load(found[s])) for s in chosen]  # the first folder with a problem of its own raises, by its rows
+    raise _by_folder(whole, path, chosen, sizes)  # a problem across folders (a pupil in two schools)
+
+
+def _by_folder(err: PupilDataError, path: Path, chosen: list[str], sizes: list[int]) -> PupilDataError:
+    """``err`` (rows counted through the folders ``chosen`` read one after another) with each row named by its
+    school's folder and its row there."""
+    ends = np.cumsum(sizes)
+    problems = []
+    for problem in err.problems:
+        by_part: dict[int, list[int]] = {}
+        for row in problem.rows:
+            part = int(np.searchsorted(ends, row - 2, side="right"))
+            by_part.setdefault(part, []).append(row - int(ends[part] - sizes[part]))
+        problems += [
+            Problem(f"{problem.message} (in {KEY}={chosen[part]})", problem.column, rows)
+            for part, rows in sorted(by_part.items())
+        ] or [problem]
+    return PupilDataError(path, problems)
 
 
 def _no_rows(part: Path) -> pd.DataFrame:
@@ -99,7 +160,7 @@ def _no_rows(part: Path) -> pd.DataFrame:
 
     from toolkit.inputs.schema import normalise_header
 
-    files = sorted(p for p in part.rglob(f"*{SUFFIX}") if p.is_file())
+    files = _files(part)
     try:
         names = pq.read_schema(files[0]).names if files else [KEY]
     except Exception:  # not Parquet: said when that school's folder is read
@@ -109,9 +170,7 @@ def _no_rows(part: Path) -> pd.DataFrame:
 
 def content_files(path: Path) -> list[Path]:
     """The files whose bytes make ``path``'s content: itself, or a partitioned table's Parquet files."""
-    if path.is_dir():
-        return sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file())
-    return [path]
+    return _files(path) if path.is_dir() else [path]
 
 
 def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = None) -> Path:
