@@ -126,3 +126,16 @@ def test_a_file_given_twice_is_refused(tmp_path):
     write_partitioned(pd.DataFrame(ROWS, columns=HEADER), tmp_path / "pupils.parquet")
     with pytest.raises(FileNotFoundError, match="both pupils.csv and pupils.parquet; keep one"):
         find_inputs(tmp_path, tmp_path / "national_2026.parquet")
+
+
+def test_on_a_cluster_partitioned_inputs_are_prepared_in_small_parts(pack_data, tmp_path):
+    from toolkit.reports.cluster import PART_SCHOOLS, prepare_parts
+
+    schools = [f"80120{i:02d}" for i in range(60)]
+    small = prepare_parts(schools, 2, partitioned=True)  # a task's memory: the models and at most 25 schools
+    assert [len(p) for p in small] == [20, 20, 20] and max(map(len, small)) <= PART_SCHOOLS
+    assert sum(small, []) == schools
+    assert [len(p) for p in prepare_parts(schools, 2, partitioned=False)] == [30, 30]  # CSV: a part a worker
+    assert prepare_parts(schools[:1], 4, partitioned=True) == [schools[:1]]
+    assert not find_inputs(pack_data).partitioned()
+    assert find_inputs(_copy_with_references(pack_data, tmp_path)).partitioned()

@@ -119,10 +119,23 @@ def close_client(client) -> None:
         cluster.close()
 
 
+PART_SCHOOLS = 25  # schools a task prepares at most, with inputs partitioned by school
+
+
+def prepare_parts(schools: list[str], workers: int, partitioned: bool) -> list[list[str]]:
+    """The schools in parts, a task each. With every school input partitioned by school, parts of at most
+    ``PART_SCHOOLS`` (a task reads only its schools' folders: a worker's memory is the models plus one part); with
+    CSV files, one part a worker (each task reads the whole files, so fewer parts cost less)."""
+    n = min(workers, len(schools))
+    if partitioned:
+        n = max(n, -(-len(schools) // PART_SCHOOLS))
+    return [list(p) for p in np.array_split(np.array(schools, dtype=object), max(1, n))]
+
+
 def prepare_on_cluster(
     client, inputs: Inputs, out: Path, schools: list[str], challenge: str, say=print, refit: bool = False
 ) -> list[str]:
-    """The slices of ``schools`` prepared in parts, one per worker, on the cluster (the national figures written
+    """The slices of ``schools`` prepared in parts (``prepare_parts``) on the cluster (the national figures written
     here); the ids. An input problem found by a worker is raised here as it was raised there."""
     percentile_of(challenge)  # refuse a bad level before any work
     inputs = inputs.resolved()
@@ -133,7 +146,7 @@ def prepare_on_cluster(
     # what a worker needs: the fitted models, not the national pupils they were fitted on
     shared = client.scatter(replace(models, reference=models.reference.iloc[:0]), broadcast=True)
     workers = max(1, len(client.scheduler_info()["workers"]))
-    parts = [list(p) for p in np.array_split(np.array(schools, dtype=object), min(workers, len(schools)))]
+    parts = prepare_parts(schools, workers, inputs.partitioned())
     futures = [
         client.submit(prepare_part, inputs, run.root, part, challenge, shared, pure=False, retries=1) for part in parts
     ]

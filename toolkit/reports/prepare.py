@@ -27,7 +27,7 @@ from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
-from toolkit.inputs.partitions import by_school, content_files
+from toolkit.inputs.partitions import by_school, content_files, is_dataset
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
 from toolkit.methods import challenge, ks2_baseline, ks4, ks4_estimates, ks5, subject_leader, tracking
 from toolkit.methods.estimates import EstimateModel
@@ -70,6 +70,13 @@ class Inputs:
             return value
 
         return Inputs(**{f.name: absolute(getattr(self, f.name)) for f in fields(self)})
+
+    def partitioned(self) -> bool:
+        """Every school data file is a table partitioned by school (``toolkit.inputs.partitions``)."""
+        optional = [self.tracking, self.judgements, self.subject_counts, self.ks4_targets]
+        own = [self.pupils, *self.past.values(), *self.ks5.values(), *self.ks2_levels.values(), *optional]
+        own += [p for pair in self.ks4.values() for p in pair]
+        return all(is_dataset(p) for p in own if p)
 
     def school_ids(self) -> list[str]:
         """The DfE numbers listed in schools.csv."""
