@@ -7,9 +7,10 @@ Dask write it), each holding one or more Parquet files of that school's rows. ``
 data folder from an ordinary one.
 
 A run reads only the folders of the schools it prepares, so a worker holds its own schools' rows, never the whole
-country's. Each school's folder is checked as a file of its own: a problem is named by that folder and the row
-within it (its Parquet files in name order, the first row being row 2 as in a spreadsheet with its header). So a
-pupil listed in two schools' folders is not found as a duplicate, as no worker sees both.
+country's. The folders read are checked together, as one file would be; a problem is named by the school's folder
+and its row there (its Parquet files in name order, the first row being row 2 as in a spreadsheet with its header).
+A pupil listed in two schools' folders is found where both are read together (every school on one machine), not by
+two workers that each read one.
 """
 
 from __future__ import annotations
