@@ -585,14 +585,13 @@ def _template(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from toolkit.inputs import PupilDataError, layout, load_pupils
-    from toolkit.inputs.partitions import by_school
+    from toolkit.inputs.partitions import by_school, data_file
     from toolkit.intake.template import write_template
 
     data = Path(args.data)
     try:
         schools = pd.read_csv(data / "schools.csv", dtype={"school_id": "string"})
-        given = [data / name for name in ("pupils.csv", "pupils.parquet") if (data / name).exists()]
-        pupils = by_school(load_pupils, given[0] if given else data / "pupils.csv", [args.school])
+        pupils = by_school(load_pupils, data_file(data, "pupils") or data / "pupils.csv", [args.school])
     except (FileNotFoundError, PupilDataError) as err:
         print(err, file=sys.stderr)
         return 1

@@ -113,15 +113,29 @@ def read_parts(path: Path) -> pd.DataFrame:
     return _frame(tables) if tables else _no_rows(next(iter(found.values())))
 
 
+def data_file(data: Path, name: str) -> Path | None:
+    """A data folder's ``<name>.csv`` or ``<name>.parquet`` (a file, or a table partitioned by school); None where
+    it has neither. Both at once are refused: which one counts would be a guess."""
+    found = [data / f"{name}{ext}" for ext in (".csv", SUFFIX) if (data / f"{name}{ext}").exists()]
+    if len(found) > 1:
+        raise FileNotFoundError(f"{data}: both {found[0].name} and {found[1].name}; keep one")
+    return found[0] if found else None
+
+
+def only(frame: pd.DataFrame | None, ids: list[str]) -> pd.DataFrame | None:
+    """The rows of ``frame`` of the schools ``ids`` (a frame without ``school_id`` as it is)."""
+    if frame is None or KEY not in frame:
+        return frame
+    return frame[frame[KEY].astype("string").isin(ids)]
+
+
 def by_school(load: Callable[[Path], pd.DataFrame], path: Path, ids: list[str] | None) -> pd.DataFrame:
     """``load`` (a loader: read, check, type) of the schools ``ids`` (default all) of ``path``: of a partitioned
     table only the folders asked for, read and checked together; any other file read whole and its rows of ``ids``
     kept. A problem is named by the school's folder and its row there."""
     if not is_dataset(path):
         frame = load(path)
-        if ids is None or KEY not in frame:
-            return frame
-        return frame[frame[KEY].astype("string").isin(ids)].reset_index(drop=True)
+        return frame if ids is None else only(frame, ids).reset_index(drop=True)
     found = parts(path)
     chosen = list(found) if ids is None else [s for s in ids if s in found]
     if not chosen:

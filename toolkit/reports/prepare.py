@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from toolkit.inputs import load_pupils, school_state
+from toolkit.inputs import load_pupils, partitions, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
-from toolkit.inputs.partitions import by_school, content_files, is_dataset
+from toolkit.inputs.partitions import by_school, content_files, data_file, only
 from toolkit.intake.uploads import accepted_keystages, accepted_results, upload_files
 from toolkit.methods import challenge, ks2_baseline, ks4, ks4_estimates, ks5, subject_leader, tracking
 from toolkit.methods.estimates import EstimateModel
@@ -72,11 +72,10 @@ class Inputs:
         return Inputs(**{f.name: absolute(getattr(self, f.name)) for f in fields(self)})
 
     def partitioned(self) -> bool:
-        """Every school data file is a table partitioned by school (``toolkit.inputs.partitions``)."""
-        optional = [self.tracking, self.judgements, self.subject_counts, self.ks4_targets]
-        own = [self.pupils, *self.past.values(), *self.ks5.values(), *self.ks2_levels.values(), *optional]
-        own += [p for pair in self.ks4.values() for p in pair]
-        return all(is_dataset(p) for p in own if p)
+        """Every school data file (all but schools.csv, the references and uploads) is a table partitioned by
+        school (``toolkit.inputs.partitions``)."""
+        shared = {self.schools, self.reference, self.reference_ks5, *self.uploads}
+        return all(partitions.is_dataset(p) for p in self.files() if p not in shared)
 
     def school_ids(self) -> list[str]:
         """The DfE numbers listed in schools.csv."""
@@ -116,14 +115,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     but schools.csv may be a CSV file or a Parquet table (``<name>.parquet``: a file, or a folder partitioned by
     school, ``toolkit.inputs.partitions``)."""
     data = Path(data)
-
-    def one(name: str) -> Path | None:
-        found = [data / f"{name}{ext}" for ext in (".csv", ".parquet") if (data / f"{name}{ext}").exists()]
-        if len(found) > 1:
-            raise FileNotFoundError(f"{data}: both {found[0].name} and {found[1].name}; keep one")
-        return found[0] if found else None
-
-    pupils = one("pupils")
+    pupils = data_file(data, "pupils")
     missing = [
         n for n, there in (("schools.csv", (data / "schools.csv").exists()), ("pupils.csv", pupils)) if not there
     ]
@@ -141,7 +133,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
                 if (m := re.fullmatch(rf"{stem}_(\d{{4}})\.(csv|parquet)", p.name))
             }
         )
-        return {y: one(f"{stem}_{y}") for y in years}
+        return {y: data_file(data, f"{stem}_{y}") for y in years}
 
     uploads = upload_files(data)
     ks5_files = by_year("ks5")
@@ -150,7 +142,9 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     reference_ks5 = None
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
-    optional = {name: one(name) for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")}
+    optional = {
+        name: data_file(data, name) for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")
+    }
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
     unpaired = sorted(set(ks4_pupils) ^ set(gcse))
     if unpaired:
@@ -492,13 +486,6 @@ def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFram
     return school_table, ids, school_state.apply_saved_targets(pupils)
 
 
-def only(frame: pd.DataFrame | None, ids: list[str]) -> pd.DataFrame | None:
-    """The rows of ``frame`` of the schools ``ids`` (a frame without ``school_id`` as it is)."""
-    if frame is None or "school_id" not in frame:
-        return frame
-    return frame[frame["school_id"].astype("string").isin(ids)]
-
-
 def past_value_added(
     past: dict[int, pd.DataFrame], models: NationalModels
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -649,6 +636,8 @@ _NO_ROWS = np.array([], dtype=np.intp)
 def _rows(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> np.ndarray:
     """The positions of one school's rows of a trust-wide ``frame``: by its ``school_id``, or for a table by ``upn``
     without one (estimates, targets, results), by each UPN's school in ``pupils``. Each table is split once."""
+    if not len(frame):
+        return _NO_ROWS
     if pupils is None:
         parts = _once("by school", frame, lambda f: _split(f, f["school_id"].astype("string")))
     else:
@@ -677,21 +666,23 @@ def _arrow(frame: pd.DataFrame) -> pa.Table | None:
     return table.combine_chunks()  # one chunk a column: a take from many chunks costs more with every chunk
 
 
-def _table(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> pa.Table:
-    """One school's slice table: its rows (``_rows``) taken from the trust-wide table, made an Arrow table once
+def _take(frame: pd.DataFrame, rows: np.ndarray) -> pa.Table:
+    """Rows of a trust-wide table as an Arrow table, taken from the whole table made an Arrow table once
     (converting each school's rows apart cost more than writing them)."""
-    rows = _rows(frame, school_id, pupils) if len(frame) else _NO_ROWS
     whole = _once("arrow", frame, _arrow)
     return whole.take(rows) if whole is not None else pa.Table.from_pandas(frame.iloc[rows], preserve_index=False)
+
+
+def _table(frame: pd.DataFrame, school_id: str, pupils: pd.DataFrame | None = None) -> pa.Table:
+    """One school's slice table: its rows (``_rows``) of the trust-wide ``frame``."""
+    return _take(frame, _rows(frame, school_id, pupils))
 
 
 def _groups(frame: pd.DataFrame, school_id: str) -> pa.Table:
     """The pupil-group labels (``pupil_groups`` + upn) of one school's rows of a trust-wide ``frame``. A pupil's
     labels are their own, so each table is labelled once for every school, at the same positions."""
     labels = _once("labels", frame, lambda f: pupil_groups(f).assign(upn=f["upn"].to_numpy()))
-    whole = _once("arrow", labels, _arrow)
-    rows = _rows(frame, school_id) if len(frame) else _NO_ROWS
-    return whole.take(rows) if whole is not None else pa.Table.from_pandas(labels.iloc[rows], preserve_index=False)
+    return _take(labels, _rows(frame, school_id))
 
 
 def _school_info(

@@ -99,25 +99,26 @@ def _school_of_upn(pupils_file: Path) -> pd.Series | None:
 
 
 def row_digests(inputs: Inputs, known: dict | None = None, hashes: dict[str, str] | None = None) -> dict[str, dict]:
-    """File name -> ``{"sha256", "pupils", "rows"}``: each CSV input's rows by school (``rows_by_school``), with
-    what they were worked out from (the file's hash, and pupils.csv's hash where UPNs placed the rows). An entry
-    of ``known`` (the last run's) whose file is unchanged is reused without reading the file. ``hashes``: the
-    files' hashes where the run has made them already."""
+    """File name -> ``{"sha256", "pupils", "rows"}``: each input's rows by school (a CSV's by ``rows_by_school``, a
+    partitioned table's by each school folder's files), with what they were worked out from (the file's hash, and
+    pupils.csv's hash where UPNs placed the rows). An entry of ``known`` (the last run's) whose file is unchanged is
+    reused without reading the file again. ``hashes``: the files' hashes where the run has made them already."""
     known = known or {}
     pupils_hash = _sha(inputs.pupils, hashes)
     school_of_upn = None
     out = {}
     references = {inputs.reference, inputs.reference_ks5}  # in the national key
     for path in (p for p in inputs.files() if p not in references):
-        if path.suffix.lower() != ".csv":  # a Parquet table: by school where it is partitioned, else whole
-            found = partitions.parts(path) if partitions.is_dataset(path) else {EVERY: path}
-            out[path.name] = {"sha256": _sha(path, hashes), "rows": {s: file_hash(p) for s, p in found.items()}}
-            continue
-        by_upn = not _has_school_id(path)
+        csv = path.suffix.lower() == ".csv"
+        by_upn = csv and not _has_school_id(path)
         entry = {"sha256": _sha(path, hashes), "pupils": pupils_hash if by_upn else None}
         cached = known.get(path.name) or {}
         if all(cached.get(k) == v for k, v in entry.items()) and "rows" in cached:
             out[path.name] = cached
+            continue
+        if not csv:  # a Parquet table: by school where it is partitioned (each folder's files), else whole
+            found = partitions.parts(path) if partitions.is_dataset(path) else {EVERY: path}
+            out[path.name] = entry | {"rows": {s: file_hash(p) for s, p in found.items()}}
             continue
         if by_upn and school_of_upn is None:
             school_of_upn = _school_of_upn(inputs.pupils)

@@ -53,11 +53,10 @@ def upn_reason(upn: object) -> tuple[str, str] | None:
 def normalise_upn(upns: pd.Series) -> pd.Series:
     """UPNs written the one way every loader uses: spaces (and non-breaking spaces) removed, upper case. The same
     pupil typed with and without a space is then one pupil, and a duplicate."""
-    written = upns.str.fullmatch(r"[A-Z0-9]*").fillna(True).to_numpy(dtype=bool)  # nearly all: nothing to do
-    if written.all():
-        return upns.copy()
     out = upns.copy()
-    out[~written] = upns[~written].str.replace(r"[\s\u00a0]+", "", regex=True).str.upper()
+    written = upns.str.fullmatch(r"[A-Z0-9]*").fillna(True).to_numpy(dtype=bool)  # nearly all: nothing to do
+    if not written.all():
+        out[~written] = upns[~written].str.replace(r"[\s\u00a0]+", "", regex=True).str.upper()
     return out
 
 
