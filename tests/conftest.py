@@ -60,3 +60,28 @@ def pack_data(national_200k, national_ks5, trust, tmp_path_factory):
     national_ks5.entries.to_parquet(root / "national_ks5_2026.parquet", index=False)
     synth.write_trust(trust, root / "trust", 2027)
     return root / "trust"
+
+
+@pytest.fixture(scope="session")
+def two(trust) -> list[str]:
+    """Two primaries of the trust."""
+    return list(trust.schools["school_id"].iloc[:2])
+
+
+@pytest.fixture(scope="session")
+def secondary(trust) -> str:
+    """The trust's secondary school (with a sixth form)."""
+    return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
+
+
+@pytest.fixture(scope="session")
+def pack(pack_data, two, secondary, tmp_path_factory):
+    """The report pack of two primaries and the secondary, rendered once for the session: (out folder, manifest)."""
+    from toolkit.reports.batch import run_batch
+    from toolkit.reports.prepare import find_inputs
+
+    out = tmp_path_factory.mktemp("pack")
+    manifest = run_batch(
+        find_inputs(pack_data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None
+    )
+    return out, manifest

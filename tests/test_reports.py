@@ -23,22 +23,6 @@ from toolkit.reports.prepare import find_inputs
 YEAR = 2027
 
 
-@pytest.fixture(scope="module")
-def data(pack_data):
-    return pack_data
-
-
-@pytest.fixture(scope="module")
-def two(trust):
-    """Two primaries."""
-    return list(trust.schools["school_id"].iloc[:2])
-
-
-@pytest.fixture(scope="module")
-def secondary(trust):
-    return trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"].iloc[0]
-
-
 PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader", "appendix"]
 
 
@@ -50,10 +34,8 @@ def reports_of(school: str, secondary: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pack(data, two, secondary, tmp_path_factory):
-    out = tmp_path_factory.mktemp("pack")
-    manifest = run_batch(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
-    return out, manifest
+def data(pack_data):
+    return pack_data
 
 
 def report_file(out: Path, school: str, report: str, fmt: str) -> Path:

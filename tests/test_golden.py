@@ -1,0 +1,58 @@
+"""Golden backtests (``tests/golden.py``): the trust's prepared slices, national figures and every report's text are
+what they were when the snapshot was taken, from the CSV files and from the copy partitioned by school."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from golden import compare_prepared, compare_reports, frame_difference, report_text
+
+from toolkit.inputs.partitions import partition_folder
+from toolkit.reports.prepare import find_inputs, prepare
+
+
+@pytest.fixture(scope="module")
+def schools(trust) -> list[str]:
+    return list(trust.schools["school_id"])
+
+
+@pytest.fixture(scope="module")
+def from_csv(pack_data, schools, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("golden_csv")
+    prepare(find_inputs(pack_data), out, say=lambda m: None)
+    return out
+
+
+def test_every_slice_and_national_table_is_unchanged_from_csv(from_csv, schools):
+    problems = compare_prepared(from_csv, schools)
+    assert not problems, "\n\n".join(problems)
+
+
+def test_every_slice_is_unchanged_from_the_partitioned_copy(pack_data, schools, tmp_path):
+    for reference in pack_data.parent.glob("national*.parquet"):
+        (tmp_path / reference.name).symlink_to(reference)
+    partition_folder(pack_data, tmp_path / "trust", say=lambda m: None)
+    prepare(find_inputs(tmp_path / "trust"), tmp_path / "run", say=lambda m: None)
+    problems = compare_prepared(tmp_path / "run", schools, snapshot="prepared", update=False)
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.slow
+def test_every_reports_text_is_unchanged(pack):
+    out, manifest = pack
+    reports = {}
+    for row in manifest["reports"]:
+        reports[f"{row['school_id']}_{row['report']}"] = (out / row["outputs"]["html"]).read_text()
+    assert len(reports) >= 15
+    problems = compare_reports(reports)
+    assert not problems, "\n\n".join(problems)
+
+
+def test_a_difference_is_named_by_table_column_and_row():
+    before = pd.DataFrame({"upn": ["A", "B"], "score": [101.0, 99.5]})
+    assert frame_difference("t", before, before.copy()) is None
+    said = frame_difference("ks2_2026", before, before.assign(score=[101.0, 99.25]))
+    assert "ks2_2026" in said and "'score': 1 of 2 rows differ" in said and "99.25" in said
+    assert "lost ['score']" in frame_difference("t", before, before[["upn"]])
+    html = "<style>p{}</style><h1>VA</h1><table><tr><td>Made</td><td>4 December 2026, 22:10 UTC</td></tr></table>"
+    assert report_text(html) == "VA\n| Made | <date>\n"
