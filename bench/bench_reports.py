@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 from toolkit import locations
-from toolkit.reports.batch import run_batch
-from toolkit.reports.prepare import find_inputs
-from toolkit.reports.render import chromium_path
-from toolkit.reports.run_format import PreparedRun
+from toolkit.pack.batch import run_batch
+from toolkit.pack.render import chromium_path
+from toolkit.pipeline.prepare import find_inputs
+from toolkit.pipeline.store import PreparedRun
 from toolkit.synth import cohorts as synth
 
 BIN = Path(sys.executable).parent
@@ -97,9 +97,9 @@ def naive(prepared: Path, plan: list[tuple[str, str]], out: Path, year: int) -> 
 def floor(run: PreparedRun, plan: list[tuple[str, str]], out: Path) -> float:
     """Seconds for the plan in one warm process: each notebook executed and rendered to HTML, each PDF printed by one
     Chromium, one after the other (imports and the browser start are outside the clock)."""
-    import toolkit.reports.warm  # noqa: F401  (the report imports, as a warm worker has them)
-    from toolkit.reports import batch
-    from toolkit.reports.render import PdfPrinter
+    import toolkit.pack.warm  # noqa: F401  (the report imports, as a warm worker has them)
+    from toolkit.pack import batch
+    from toolkit.pack.render import PdfPrinter
 
     code = batch.code_version()
     tasks = []

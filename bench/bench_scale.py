@@ -34,16 +34,16 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.inputs.partitions import partition_folder
-from toolkit.reports.batch import run_batch
-from toolkit.reports.national import fit_national
-from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.pack.batch import run_batch
+from toolkit.pipeline.national import fit_national
+from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 
 ENGLAND = 16_800
 ONE_SCHOOL = """
 import json, pickle, sys, time
 from pathlib import Path
-from toolkit.reports.prepare import find_inputs, prepare_part
+from toolkit.pipeline.prepare import find_inputs, prepare_part
 
 def status(field):  # kB, from /proc/self/status
     line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith(field))

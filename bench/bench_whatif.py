@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 from toolkit.synth import ks5 as synth_ks5
 from toolkit.whatif import WhatIfApp

@@ -77,8 +77,8 @@ def secondary(trust) -> str:
 @pytest.fixture(scope="session")
 def pack(pack_data, two, secondary, tmp_path_factory):
     """The report pack of two primaries and the secondary, rendered once for the session: (out folder, manifest)."""
-    from toolkit.reports.batch import run_batch
-    from toolkit.reports.prepare import find_inputs
+    from toolkit.pack.batch import run_batch
+    from toolkit.pipeline.prepare import find_inputs
 
     out = tmp_path_factory.mktemp("pack")
     manifest = run_batch(

@@ -1,7 +1,7 @@
 """Fitted models cached by content: a hit skips the fit, any change to the input file or the parameters refits,
 a damaged entry is refitted, and a prepared run records which entry it used (tests/test_reports.py)."""
 
-from toolkit.reports.fit_cache import cached_fit, fit_key
+from toolkit.pipeline.fit_cache import cached_fit, fit_key
 
 
 def test_a_fit_is_redone_only_when_its_content_changes(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from golden import compare_prepared, compare_reports, frame_difference, report_text
 
 from toolkit.inputs.partitions import partition_folder
-from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.pipeline.prepare import find_inputs, prepare
 
 
 @pytest.fixture(scope="module")

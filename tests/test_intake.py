@@ -261,7 +261,7 @@ def test_accepted_uploads_feed_the_report_pack(pack_data, tmp_path):
 
     import pandas as pd
 
-    from toolkit.reports.prepare import find_inputs, prepare
+    from toolkit.pipeline.prepare import find_inputs, prepare
 
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)

@@ -173,8 +173,8 @@ def test_entries_loader_names_every_problem(tmp_path):
 @pytest.mark.slow
 def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     """A sixth form's Year 13: template -> fill (programmatically) -> validate -> upload -> KS5 report for 2027."""
-    from toolkit.reports.batch import run_batch
-    from toolkit.reports.prepare import find_inputs
+    from toolkit.pack.batch import run_batch
+    from toolkit.pipeline.prepare import find_inputs
 
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)

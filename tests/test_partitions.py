@@ -9,9 +9,9 @@ import pytest
 from toolkit.cli import main
 from toolkit.inputs import PupilDataError, load_pupils
 from toolkit.inputs.partitions import by_school, partition_folder, write_partitioned
-from toolkit.reports.prepare import find_inputs, prepare
-from toolkit.reports.prepare_keys import row_digests
-from toolkit.reports.run_format import PreparedRun
+from toolkit.pipeline.keys import row_digests
+from toolkit.pipeline.prepare import find_inputs, prepare
+from toolkit.pipeline.store import PreparedRun
 
 HEADER = ["upn", "school_id", "forename", "surname", "dob", "gender", "year_group"]
 ROWS = [
@@ -129,7 +129,7 @@ def test_a_file_given_twice_is_refused(tmp_path):
 
 
 def test_on_a_cluster_partitioned_inputs_are_prepared_in_small_parts(pack_data, tmp_path):
-    from toolkit.reports.cluster import PART_SCHOOLS, prepare_parts
+    from toolkit.pack.cluster import PART_SCHOOLS, prepare_parts
 
     schools = [f"80120{i:02d}" for i in range(60)]
     small = prepare_parts(schools, 2, partitioned=True)  # a task's memory: the models and at most 25 schools

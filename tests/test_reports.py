@@ -16,9 +16,9 @@ from PIL import Image
 from toolkit.inputs import load_pupils
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress
-from toolkit.reports import engine
-from toolkit.reports.batch import REPORTS, run_batch
-from toolkit.reports.prepare import find_inputs
+from toolkit.pack import engine
+from toolkit.pack.batch import REPORTS, run_batch
+from toolkit.pipeline.prepare import find_inputs
 
 YEAR = 2027
 
@@ -360,7 +360,7 @@ def test_the_same_data_by_a_relative_path_reuses_the_prepared_run(pack, two, sec
 def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, two, secondary, data):
     """A run killed before its manifest left a journal of finished reports: the next run skips those whose files
     are whole, and redoes the unfinished ones and any file truncated since."""
-    from toolkit.reports.batch import JOURNAL
+    from toolkit.pack.batch import JOURNAL
 
     out, _ = pack
     schools = two + [secondary]
@@ -392,7 +392,7 @@ def test_kill_9_mid_run_then_the_next_run_redoes_only_what_did_not_finish(data, 
     import signal
     import sys
 
-    from toolkit.reports.batch import JOURNAL, read_journal
+    from toolkit.pack.batch import JOURNAL, read_journal
 
     out = tmp_path / "killed"
     argv = [sys.executable, "-m", "toolkit", "reports", "--data", str(data), "--out", str(out), "--schools", *two]
@@ -545,7 +545,7 @@ def test_notebooks_are_thin_parameterised_and_stored_without_outputs(name):
     words = [c for c in nb.cells if c.cell_type == "markdown"]
     assert words and "What the reader sees" in words[0].source
     assert all("notebook-only" in c.metadata.get("tags", []) for c in words)
-    from toolkit.reports import render
+    from toolkit.pack import render
 
     page, _ = render.html_of(nb)
     assert "What the reader sees" not in page
@@ -611,7 +611,7 @@ def test_each_notebook_runs_with_its_own_defaults(report, pack, tmp_path):
 
 @pytest.mark.slow
 def test_page_one_of_every_report_holds_its_key_and_provenance(pack, two, secondary):
-    from toolkit.reports import keys
+    from toolkit.reports import glossary
 
     out, _ = pack
     for school in two + [secondary]:
@@ -620,7 +620,7 @@ def test_page_one_of_every_report_holds_its_key_and_provenance(pack, two, second
             page1 = subprocess.run(
                 ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
             ).stdout
-            first_term = keys.key(report, reports_of(school, secondary))[0][0]
+            first_term = glossary.terms(report, reports_of(school, secondary))[0][0]
             assert "Key" in page1 and first_term.split()[0] in page1, (report, first_term)
             assert "Comparisons" in page1 and "toolkit 0." in page1, report
     outline = subprocess.run(["pdfinfo", str(report_file(out, two[0], "va", "pdf"))], capture_output=True, text=True)

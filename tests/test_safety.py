@@ -10,7 +10,7 @@ from toolkit.inputs.cells import inert
 from toolkit.inputs.results import validate
 from toolkit.intake.error_list import write_error_list
 from toolkit.intake.template import write_template
-from toolkit.reports.run_format import PreparedRun
+from toolkit.pipeline.store import PreparedRun
 from toolkit.reports.subject_leader_workbook import write_workbook
 from toolkit.scales import make_upn
 from toolkit.scales.identifiers import school_id_for_path
@@ -107,7 +107,7 @@ def test_a_school_id_never_leaves_its_folder(bad, tmp_path):
 def test_schools_csv_with_a_path_for_an_id_is_refused_before_anything_is_written(pack_data, tmp_path):
     import shutil
 
-    from toolkit.reports.prepare import find_inputs, prepare
+    from toolkit.pipeline.prepare import find_inputs, prepare
 
     data = tmp_path / "trust"
     shutil.copytree(pack_data, data)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit.reports.prepare import find_inputs, prepare
+from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.whatif import WhatIf, WhatIfApp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,8 +105,8 @@ def test_a_secondary_sets_gcse_challenge_and_targets_and_the_next_pack_uses_them
 
 
 def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
-    from toolkit.reports.batch import code_version, plan_tasks
-    from toolkit.reports.run_format import PreparedRun
+    from toolkit.pack.batch import code_version, plan_tasks
+    from toolkit.pipeline.store import PreparedRun
 
     run = PreparedRun(run_dir)
     tasks = plan_tasks(
@@ -227,7 +227,7 @@ def opened(url: str, width: int, height: int):
     """A page of Debian's Chromium (through Playwright) at ``url`` in a ``width`` x ``height`` window."""
     from playwright.sync_api import sync_playwright
 
-    from toolkit.reports.render import chromium_path
+    from toolkit.pack.render import chromium_path
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
@@ -290,7 +290,7 @@ def test_presenter_mode_suits_a_webinar_at_1280_by_720(dashboard, tmp_path):
 
 def test_presenter_mode_on_real_data_is_refused_in_a_sentence(run, capsys, monkeypatch):
     from toolkit.cli import main
-    from toolkit.reports.run_format import PreparedRun
+    from toolkit.pipeline.store import PreparedRun
     from toolkit.whatif import app
 
     prepared = PreparedRun(run)

@@ -671,7 +671,7 @@ def _uploads(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     from toolkit import locations
-    from toolkit.reports.run_format import PreparedRun
+    from toolkit.pipeline.store import PreparedRun
 
     run = Path(args.run_dir) if args.run_dir else locations.demo_run()
     if not PreparedRun(run).has_models():
@@ -750,8 +750,8 @@ def presenter_refusal(run, school: str | None) -> str:
 
 def _reports(args: argparse.Namespace) -> int:
     from toolkit.inputs import PupilDataError
-    from toolkit.reports.batch import run_batch
-    from toolkit.reports.prepare import find_inputs
+    from toolkit.pack.batch import run_batch
+    from toolkit.pipeline.prepare import find_inputs
     from toolkit.vocabulary import percentile_of
 
     try:

@@ -21,8 +21,8 @@ from toolkit import locations
 from toolkit.inputs import school_state
 from toolkit.methods import challenge, ks4_estimates
 from toolkit.methods.targets import aggregate_targets, target_cut
+from toolkit.pipeline.store import PreparedRun
 from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html, whole
-from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import (
     COMBINED,
     OWN,

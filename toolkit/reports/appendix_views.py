@@ -18,9 +18,9 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review
 from toolkit.methods.targets import spec as targets_spec
+from toolkit.pipeline.store import written_whole
 from toolkit.reports import baseline_views, ks4_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
-from toolkit.reports.run_format import written_whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 

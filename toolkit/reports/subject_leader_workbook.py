@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from toolkit.inputs.cells import inert
 from toolkit.methods import subject_leader
-from toolkit.reports.run_format import written_whole
+from toolkit.pipeline.store import written_whole
 
 HEADER = [
     "Year",

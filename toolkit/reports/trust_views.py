@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
-from toolkit.reports import keys, summary_views, views
+from toolkit.pipeline.store import PreparedRun
+from toolkit.reports import glossary, summary_views, views
 from toolkit.reports.display import (
     PALETTE,
     heading,
@@ -25,7 +26,6 @@ from toolkit.reports.display import (
     title_block,
     whole,
 )
-from toolkit.reports.run_format import PreparedRun
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
 
 VA_SUBJECTS = ("reading", "writing", "maths")
@@ -61,8 +61,8 @@ def title(run_dir: str | Path) -> None:
         "FFT50 for the estimates; each school's saved settings for its targets",
         f"each school's pupil data; national reference {national['reference_file']}",
         any(i.get("synthetic") for i in infos),
-        key=keys.key("trust_overview"),
-        provenance=keys.provenance("trust_overview", national),
+        key=glossary.terms("trust_overview"),
+        provenance=glossary.provenance("trust_overview", national),
     )
 
 

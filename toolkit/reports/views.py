@@ -18,7 +18,8 @@ from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
 from toolkit.methods.targets import aggregate_targets, review_counts, review_targets
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
-from toolkit.reports import REPORTS, charts, keys
+from toolkit.pipeline.store import PreparedRun
+from toolkit.reports import REPORTS, charts, glossary
 from toolkit.reports.display import (
     heading,
     note,
@@ -33,7 +34,6 @@ from toolkit.reports.display import (
     title_block,
     whole,
 )
-from toolkit.reports.run_format import PreparedRun
 from toolkit.scales import eyfs, ks2
 from toolkit.vocabulary import (
     COMBINED,
@@ -73,7 +73,7 @@ class School:
     run: PreparedRun | None = None
 
     def table(self, name: str) -> pd.DataFrame:
-        """A further table of the school's slice (``run_format.SLICE_TABLES``), read when a report asks for it."""
+        """A further table of the school's slice (``store.SLICE_TABLES``), read when a report asks for it."""
         return self.run.table(self.info["school_id"], name)
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
@@ -180,9 +180,9 @@ def parse_year_groups(text: str | list) -> list[int]:
 def title(school: School, report: str, challenge: str | None, cohort: str, source: str | None = None) -> None:
     """The report's title block. ``challenge`` None for reports that use no challenge level; ``source`` names the
     data behind the report after the school's own (default: the national reference cohort). The key holds the
-    terms of the report (``keys.key``), for the reports the school has."""
+    terms of the report (``glossary.terms``), for the reports the school has."""
     reports = school.info.get("reports")
-    if source is None and keys.secondary_only(reports):
+    if source is None and glossary.secondary_only(reports):
         source = (
             "the DfE's published Progress 8 model 2023/24 and KS2-KS4 transition matrices 2023/24 (parameters/ks4/)"
         )
@@ -202,8 +202,8 @@ def title(school: School, report: str, challenge: str | None, cohort: str, sourc
         level,
         source,
         bool(school.info.get("synthetic")),
-        key=keys.key(name, reports) if name else [],
-        provenance=keys.provenance(name, school.national, reports) if name else "",
+        key=glossary.terms(name, reports) if name else [],
+        provenance=glossary.provenance(name, school.national, reports) if name else "",
     )
 
 

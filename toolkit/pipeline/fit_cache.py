@@ -18,7 +18,7 @@ from toolkit import locations
 
 T = TypeVar("T")
 # what a fit's result depends on: the fitting functions (reports/national.py) and the code they call
-FIT_CODE = ("reports/national.py", "methods", "scales", "inputs", "parameters.py", "vocabulary.py")
+FIT_CODE = ("pipeline/national.py", "methods", "scales", "inputs", "parameters.py", "vocabulary.py")
 
 
 def hash_tree(h, path: Path) -> None:

@@ -28,10 +28,11 @@ from pathlib import Path
 
 from toolkit import __version__, locations
 from toolkit.inputs import school_state
-from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT, prepare_keys
-from toolkit.reports.fit_cache import hash_tree
-from toolkit.reports.prepare import Inputs, file_hash, prepare
-from toolkit.reports.run_format import PARTIAL, PreparedRun, written_whole
+from toolkit.pipeline import keys as content_keys
+from toolkit.pipeline.fit_cache import hash_tree
+from toolkit.pipeline.prepare import Inputs, file_hash, prepare
+from toolkit.pipeline.store import PARTIAL, PreparedRun, written_whole
+from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT
 from toolkit.scales.identifiers import school_id_for_path
 
 FORMATS = ("html", "pdf")
@@ -141,7 +142,7 @@ def run_task(task: Task) -> Outcome:
     import nbformat
     import papermill
 
-    from toolkit.reports import engine, render
+    from toolkit.pack import engine, render
 
     start = time.perf_counter()
     Path(task.executed).parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +206,7 @@ def output_files(task: Task, out: Path) -> dict:
     return {_rel(getattr(task, f), out): output_record(Path(getattr(task, f))) for f in task.formats}
 
 
-WARM = ["toolkit.reports.warm"]  # what the fork server imports once for every report process
+WARM = ["toolkit.pack.warm"]  # what the fork server imports once for every report process
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -240,7 +241,7 @@ def warm_up_while_preparing(pdf_jobs: int = 0) -> WarmUp:
         multiprocessing.get_context("forkserver").set_forkserver_preload(WARM)
         forkserver.ensure_running()
         if pdf_jobs:
-            from toolkit.reports.render import PdfPrinter
+            from toolkit.pack.render import PdfPrinter
 
             try:
                 warm.printer.append(PdfPrinter(parallel=pdf_jobs).__enter__())
@@ -377,18 +378,18 @@ def prepare_once(
     client=None,
     hashes: dict[str, str] | None = None,
 ) -> list[str]:
-    """Prepare only the schools whose own data changed since their slice was written (``prepare_keys``: each
+    """Prepare only the schools whose own data changed since their slice was written (``pipeline.keys``: each
     school's rows of each file by content and file name, so `--data trust` and `--data /abs/trust` are the same
     data), or every school asked with ``force`` or ``refit`` (which also fits the national models again); the ids.
     With a Dask ``client``, the schools are prepared in parts on its workers (``cluster.prepare_on_cluster``).
     ``hashes``: the input files' hashes the run has made already (path -> SHA-256)."""
     ids = [str(s) for s in schools] if schools else inputs.school_ids()
-    national = prepare_keys.national_key(inputs, code["code_hash"], challenge, hashes)
+    national = content_keys.national_key(inputs, code["code_hash"], challenge, hashes)
     known = run.row_digests()
-    rows = prepare_keys.row_digests(inputs, known, hashes)  # files unchanged since the last run are not read
-    keys = prepare_keys.school_keys(inputs, ids, national, rows, hashes)
+    rows = content_keys.row_digests(inputs, known, hashes)  # files unchanged since the last run are not read
+    keys = content_keys.school_keys(inputs, ids, national, rows, hashes)
     recorded = {} if force or refit else run.slice_keys()
-    todo = prepare_keys.to_prepare(keys, recorded, run.has_slice)
+    todo = content_keys.to_prepare(keys, recorded, run.has_slice)
     if not todo:
         if rows != known:
             run.write_slice_keys({}, rows)
@@ -396,7 +397,7 @@ def prepare_once(
         return ids
     t = time.perf_counter()
     if client is not None:
-        from toolkit.reports.cluster import prepare_on_cluster
+        from toolkit.pack.cluster import prepare_on_cluster
 
         done = prepare_on_cluster(client, inputs, run.root, todo, challenge, say, refit)
     else:
@@ -535,7 +536,7 @@ def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Pat
     outcomes: list[Outcome] = []
     try:
         if "pdf" in formats and todo and printer is None:
-            from toolkit.reports.render import PdfPrinter
+            from toolkit.pack.render import PdfPrinter
 
             printer = PdfPrinter(parallel=max(1, jobs)).__enter__()
         with _pool(max(1, jobs)) as pool:
@@ -624,7 +625,7 @@ def run_batch(
     warming = warm_up_while_preparing(max(1, jobs) if "pdf" in formats else 0) if local else None
     client = None
     if not local:
-        from toolkit.reports.cluster import close_client, execute_on_cluster, start_client
+        from toolkit.pack.cluster import close_client, execute_on_cluster, start_client
 
         client = start_client(scheduler, jobs)  # prepare and the reports both run on its workers
     try:

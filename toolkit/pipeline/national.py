@@ -16,7 +16,7 @@ from toolkit.methods import ks5
 from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded
-from toolkit.reports.fit_cache import cached_fit
+from toolkit.pipeline.fit_cache import cached_fit
 
 
 @dataclass

@@ -1,12 +1,12 @@
 """The in-process engine as papermill sees it, registered through the ``papermill.engine`` entry point.
 
 Papermill imports this module while it starts up, so import papermill (never this module) to use the engine:
-``papermill.execute_notebook(..., engine_name="toolkit")``. The machinery is in ``toolkit.reports.engine``.
+``papermill.execute_notebook(..., engine_name="toolkit")``. The machinery is in ``toolkit.pack.engine``.
 """
 
 from papermill.engines import Engine
 
-from toolkit.reports.engine import execute_cells
+from toolkit.pack.engine import execute_cells
 
 
 class InProcessEngine(Engine):

@@ -34,8 +34,8 @@ from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.groups import pupil_groups
 from toolkit.methods.targets import chance_of_target
 from toolkit.methods.value_added import own_past_progress
-from toolkit.reports.national import Ks5National, NationalModels, fit_national
-from toolkit.reports.run_format import PreparedRun
+from toolkit.pipeline.national import Ks5National, NationalModels, fit_national
+from toolkit.pipeline.store import PreparedRun
 from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
 
@@ -763,7 +763,7 @@ def _past_tables(p: Prepared, school_id: str, info: dict) -> dict[str, pa.Table]
 
 
 def school_slice(p: Prepared, school_id: str) -> tuple[dict, dict[str, pa.Table]]:
-    """One school's facts (``school.json``) and tables (its pupils only; ``run_format.SLICE_TABLES``)."""
+    """One school's facts (``school.json``) and tables (its pupils only; ``store.SLICE_TABLES``)."""
     my_progress = _of(p.progress_records, school_id, p.pupils)
     my_counts = _of(p.subject_counts, school_id)
     info = _school_info(p, school_id, _of(p.pupils, school_id), my_progress, my_counts)

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.pack.batch import Outcome, Task, footer_name, journal, run_task
+from toolkit.pipeline.national import fit_national
+from toolkit.pipeline.prepare import Inputs, prepare_part, write_national
+from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import REPORTS
-from toolkit.reports.batch import Outcome, Task, footer_name, journal, run_task
-from toolkit.reports.national import fit_national
-from toolkit.reports.prepare import Inputs, prepare_part, write_national
-from toolkit.reports.run_format import PreparedRun
 from toolkit.vocabulary import percentile_of
 
 PLUGIN = "toolkit-warm"
@@ -69,19 +69,19 @@ except ImportError:  # dask not installed: start_client says so
 
 
 class WarmWorker(WorkerPlugin):
-    """Per worker: the report imports once (``toolkit.reports.warm``) and one Chromium, started on first use and
+    """Per worker: the report imports once (``toolkit.pack.warm``) and one Chromium, started on first use and
     closed with the worker."""
 
     name = PLUGIN
 
     def setup(self, worker=None) -> None:
-        import toolkit.reports.warm  # noqa: F401
+        import toolkit.pack.warm  # noqa: F401
 
         self._printer = None
 
     def printer(self):
         if self._printer is None:
-            from toolkit.reports.render import PdfPrinter
+            from toolkit.pack.render import PdfPrinter
 
             self._printer = PdfPrinter(parallel=1).__enter__()
         return self._printer

@@ -74,10 +74,10 @@ def secondary_only(reports: list[str] | None) -> bool:
     return bool({"ks4_results", "ks4_estimates"} & r) and not ({"estimates", "targets"} & r)
 
 
-def key(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
+def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
     """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key). ``reports``: the school's reports;
     the appendix explains only the terms of the tables it holds (primary, KS4)."""
-    keys = {
+    by_report = {
         "summary": [
             VA,
             CI,
@@ -227,8 +227,8 @@ def key(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
         ],
     }
     if report == "summary" and secondary_only(reports):
-        return keys["ks4_results"] + [CHALLENGE]
-    rows = keys.get(report, [])
+        return by_report["ks4_results"] + [CHALLENGE]
+    rows = by_report.get(report, [])
     if report == "appendix" and reports is not None:
         primary = bool({"estimates", "targets"} & set(reports))
         if not primary:

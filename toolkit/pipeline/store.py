@@ -130,7 +130,7 @@ class PreparedRun:
         return self._record().get("schools", {})
 
     def row_digests(self) -> dict:
-        """The input files' rows by school as the last run worked them out (``prepare_keys.row_digests``)."""
+        """The input files' rows by school as the last run worked them out (``keys.row_digests``)."""
         return self._record().get("rows", {})
 
     def write_slice_keys(self, keys: dict[str, str], rows: dict) -> None:

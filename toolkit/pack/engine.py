@@ -1,13 +1,13 @@
 """A papermill engine that runs a notebook's cells in the current process with a fresh IPython shell.
 
 The batch runs every report in its own worker process, forked from a server that has already imported pandas,
-seaborn, nbconvert and the toolkit (``toolkit.reports.warm``). A report therefore pays neither kernel start-up
+seaborn, nbconvert and the toolkit (``toolkit.pack.warm``). A report therefore pays neither kernel start-up
 nor imports, yet shares no state with any other report: its process starts as a copy of the clean server and ends
 with the report. Papermill does the rest as usual (parameters cell, metadata, error reporting), so the executed
 notebook is an ordinary papermill notebook.
 
 Papermill finds it through the ``papermill.engine`` entry point in ``pyproject.toml``
-(``toolkit.reports.papermill_engine``, which papermill imports while it starts); select it with
+(``toolkit.pack.papermill_engine``, which papermill imports while it starts); select it with
 ``engine_name="toolkit"``. ``execution_timeout`` (seconds per cell) is honoured: a cell that runs longer is stopped
 with a ``CellTimeoutError`` and the notebook fails like any other. ``--engine kernel`` in the batch uses
 papermill's standard Jupyter-kernel engine instead.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.reports.prepare_keys import EVERY, rows_by_school, to_prepare
+from toolkit.pipeline.keys import EVERY, rows_by_school, to_prepare
 
 
 def write(path: Path, rows: list[dict]) -> Path:
@@ -61,8 +61,8 @@ def test_the_schools_to_prepare():
 def test_a_file_unchanged_since_the_last_run_is_not_read_again(tmp_path, monkeypatch):
     """row_digests reuses the last run's rows by school for every file whose bytes (and, for a file placed by
     UPN, pupils.csv's) are unchanged; a changed file is read again."""
-    from toolkit.reports import prepare_keys
-    from toolkit.reports.prepare import Inputs
+    from toolkit.pipeline import keys as prepare_keys
+    from toolkit.pipeline.prepare import Inputs
 
     pupils = write(tmp_path / "pupils.csv", PUPILS)
     schools = write(tmp_path / "schools.csv", [{"school_id": "1000001"}, {"school_id": "1000002"}])
