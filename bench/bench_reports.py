@@ -29,6 +29,7 @@ from toolkit.pack.batch import run_batch
 from toolkit.pack.render import chromium_path
 from toolkit.pipeline.prepare import find_inputs
 from toolkit.pipeline.store import PreparedRun
+from toolkit.reports import catalogue
 from toolkit.synth import cohorts as synth
 
 BIN = Path(sys.executable).parent
@@ -131,7 +132,12 @@ def main(
         run_batch(inputs, root / "run", reports=["va"], formats=("html",), progress=False, say=lambda m: None)
         prepare_s = time.perf_counter() - t
         run = PreparedRun(root / "run" / "prepared")
-        plan = [(s, r) for s in run.school_ids() for r in run.school_info(s)["reports"] if not reports or r in reports]
+        plan = [
+            (s, r)
+            for s in run.school_ids()
+            for r in catalogue.applicable(run.school_info(s))
+            if not reports or r in reports
+        ]
         asked = reports or sorted({r for _, r in plan})
         batch_s = {}
         for jobs in (1, 2):

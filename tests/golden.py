@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.reports import catalogue
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
 #: Facts that name the code or the moment, not the data: left out of the comparison.
@@ -70,7 +72,9 @@ def prepared_snapshot(prepared: Path, schools: list[str]) -> tuple[dict[str, dic
     tables = {f"national/{p.stem}": pd.read_parquet(p) for p in sorted((prepared / "national").glob("*.parquet"))}
     for school in schools:
         folder = prepared / "slices" / school
-        facts[school] = _comparable(json.loads((folder / "school.json").read_text()))
+        info = json.loads((folder / "school.json").read_text())
+        info["reports"] = catalogue.applicable(info)  # the catalogue decides from the facts
+        facts[school] = _comparable(info)
         tables |= {f"{school}/{p.stem}": pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     return facts, tables
 

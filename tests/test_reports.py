@@ -17,10 +17,12 @@ from toolkit.inputs import load_pupils
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress
 from toolkit.pack import engine
-from toolkit.pack.batch import REPORTS, run_batch
+from toolkit.pack.batch import run_batch
 from toolkit.pipeline.prepare import find_inputs
+from toolkit.reports import catalogue
 
 YEAR = 2027
+REPORTS = {r.name: r.title for r in catalogue.reports()}
 
 
 PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader", "appendix"]

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from toolkit.reports import REPORTS
+from toolkit.reports import catalogue
 
 DESCRIPTION = """Open pupil-tracking analyses for English schools.
 
@@ -452,7 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--schools", nargs="+", default=["all"], help="'all' (default) or DfE numbers")
     rep.add_argument(
-        "--reports", default=",".join(REPORTS), help=f"comma-separated, from {', '.join(REPORTS)} (default: all)"
+        "--reports",
+        default=",".join(catalogue.names()),
+        help=f"comma-separated, from {', '.join(catalogue.names())} (default: all)",
     )
     rep.add_argument("--formats", default="html,pdf", help="html, pdf or both (default html,pdf)")
     rep.add_argument(

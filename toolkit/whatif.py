@@ -22,6 +22,7 @@ from toolkit.inputs import school_state
 from toolkit.methods import challenge, ks4_estimates
 from toolkit.methods.targets import aggregate_targets, target_cut
 from toolkit.pipeline.store import PreparedRun
+from toolkit.reports import catalogue
 from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html, whole
 from toolkit.vocabulary import (
     COMBINED,
@@ -100,7 +101,7 @@ class WhatIf:
         out = {}
         for school_id in run.school_ids():
             info = run.school_info(school_id)
-            if {"estimates", "ks4_estimates"} & set(info.get("reports", ["estimates"])):
+            if {"estimates", "ks4_estimates"} & set(catalogue.applicable(info)):
                 out[school_id] = info.get("school_name") or school_id
         return out
 
@@ -578,7 +579,7 @@ class WhatIfApp:
     # state changes
     def _load(self) -> None:
         info = PreparedRun(self.run_dir).school_info(self.school.value)
-        kind = Ks4WhatIf if "estimates" not in info.get("reports", []) else WhatIf
+        kind = Ks4WhatIf if "estimates" not in catalogue.applicable(info) else WhatIf
         self.state = kind.open(self.run_dir, self.school.value, self.presenter)
         self._busy = True
         self.year.options = [(f"Year {y}", y) for y in self.state.year_groups()]

@@ -228,3 +228,16 @@ def targets_against_estimates(targets: pd.DataFrame, chosen: pd.DataFrame) -> pd
         [reach < t["unlikely_below"], reach > t["unambitious_above"]], ["looks unlikely", "looks unambitious"], ""
     )
     return merged[["upn", "subject", "target", "target_points", "estimate", "difference", "chance", "review"]]
+
+
+def own_past_progress(schools: pd.DataFrame) -> pd.DataFrame:
+    """Each school's own past progress at KS4: the pupil-weighted mean P8 of its official years (``school_id,
+    academic_year, p8, p8_pupils``), as a percentile of school Progress 8 (``percentile_of_p8``)."""
+    official = schools.dropna(subset=["p8"]) if "p8" in schools else schools.iloc[:0]
+    if official.empty:
+        return pd.DataFrame(columns=["school_id", "p8", "years", "percentile"])
+    g = official.assign(w=official["p8"] * official["p8_pupils"]).groupby("school_id")
+    out = (g["w"].sum() / g["p8_pupils"].sum()).rename("p8").reset_index()
+    out["years"] = g["academic_year"].apply(lambda y: ", ".join(str(int(v)) for v in sorted(y))).to_numpy()
+    out["percentile"] = percentile_of_p8(out["p8"].to_numpy())
+    return out

@@ -32,7 +32,7 @@ from toolkit.pipeline import keys as content_keys
 from toolkit.pipeline.fit_cache import hash_tree
 from toolkit.pipeline.prepare import Inputs, file_hash, prepare
 from toolkit.pipeline.store import PARTIAL, PreparedRun, written_whole
-from toolkit.reports import REPORTS, SPREADSHEETS, TRUST_REPORT
+from toolkit.reports import catalogue
 from toolkit.scales.identifiers import school_id_for_path
 
 FORMATS = ("html", "pdf")
@@ -54,7 +54,8 @@ class Task:
     formats: tuple[str, ...]
     engine: str
     key: str = ""
-    xlsx: str = ""  # the spreadsheet beside the report (``SPREADSHEETS``), else ""
+    xlsx: str = ""  # the spreadsheet beside the report (``catalogue.Report.spreadsheet``), else ""
+    title: str = ""  # the report's title (``catalogue``), carried to the worker
 
 
 @dataclass
@@ -168,7 +169,7 @@ def run_task(task: Task) -> Outcome:
         )
     warnings: list[str] = []
     if "html" in task.formats or "pdf" in task.formats:
-        body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {REPORTS[task.report]}")
+        body, warnings = render.html_of(nbformat.from_dict(nb), f"{task.school_name}: {task.title}")
         write_whole(Path(task.html), body)
     if task.xlsx:
         write_spreadsheet(task)
@@ -176,7 +177,7 @@ def run_task(task: Task) -> Outcome:
 
 
 def write_spreadsheet(task: Task) -> None:
-    """The spreadsheet beside a report (``SPREADSHEETS``): the appendix's tables, or the subject leaders' counts
+    """The spreadsheet beside a report (``catalogue.Report.spreadsheet``): the appendix's tables, or the subject leaders' counts
     with formulas. Written by the report's own task, so a run that does not ask for the report pays nothing."""
     from toolkit.reports import appendix_views, views
 
@@ -358,9 +359,9 @@ def report_stem(school_id: str, school_name: str | None, report: str) -> str:
 
 def check_choices(reports: list[str], formats: tuple[str, ...]) -> None:
     """Refuse unknown report names and formats before any work."""
-    unknown = [r for r in reports if r not in REPORTS]
+    unknown = [r for r in reports if r not in catalogue.names()]
     if unknown:
-        raise ValueError(f"Unknown report(s) {unknown}; reports are {', '.join(REPORTS)}")
+        raise ValueError(f"Unknown report(s) {unknown}; reports are {', '.join(catalogue.names())}")
     bad_formats = [f for f in formats if f not in FORMATS]
     if bad_formats:
         raise ValueError(f"Unknown format(s) {bad_formats}; formats are {', '.join(FORMATS)}")
@@ -429,7 +430,8 @@ def plan_tasks(
         info = run.school_info(school_id)
         slice_hash = slice_hashes[school_id] = folder_hash(run.slice_dir(school_id))
         state = state_hashes([school_id])
-        for report in (r for r in reports if r in info.get("reports", REPORTS)):  # what the school's data supports
+        for report in (r for r in reports if r in catalogue.applicable(info)):  # what the school's data supports
+            entry = catalogue.get(report)
             params = {
                 "run_dir": str(run.root),
                 "school_id": school_id,
@@ -443,19 +445,20 @@ def plan_tasks(
                 school_id,
                 info.get("school_name") or school_id,
                 report,
-                str(locations.notebooks_dir() / f"{report}.ipynb"),
+                str(entry.notebook_path()),
                 params,
                 str(out / "notebooks" / school_id / f"{report}.ipynb"),
                 str(base / f"{stem}.html"),
                 str(base / f"{stem}.pdf"),
-                tuple(formats) + (("xlsx",) if report in SPREADSHEETS else ()),
+                tuple(formats) + (("xlsx",) if entry.spreadsheet else ()),
                 engine_name,
-                xlsx=str(base / spreadsheet_name(report, stem)) if report in SPREADSHEETS else "",
+                xlsx=str(base / spreadsheet_name(report, stem)) if entry.spreadsheet else "",
+                title=entry.title,
             )
             task.key = report_key(task, slice_hash, national_hash, code, state)
             tasks.append(task)
-    if TRUST_REPORT in reports and len(ids) > 1:
-        tasks.append(trust_task(run, out, slice_hashes, formats, engine_name, code, national_hash))
+    for report in (r for r in catalogue.whole_run() if r in reports and len(ids) > 1):
+        tasks.append(trust_task(run, out, report, slice_hashes, formats, engine_name, code, national_hash))
     return tasks
 
 
@@ -467,6 +470,7 @@ def spreadsheet_name(report: str, stem: str) -> str:
 def trust_task(
     run: PreparedRun,
     out: Path,
+    report: str,
     slice_hashes: dict[str, str],
     formats: tuple[str, ...],
     engine_name: str,
@@ -479,14 +483,15 @@ def trust_task(
     task = Task(
         TRUST,
         next((n for n in names if n), None) or "All schools",
-        TRUST_REPORT,
-        str(locations.notebooks_dir() / f"{TRUST_REPORT}.ipynb"),
+        report,
+        str(catalogue.get(report).notebook_path()),
         {"run_dir": str(run.root)},
-        str(out / "notebooks" / TRUST / f"{TRUST_REPORT}.ipynb"),
-        str(out / f"{TRUST_REPORT}.html"),
-        str(out / f"{TRUST_REPORT}.pdf"),
+        str(out / "notebooks" / TRUST / f"{report}.ipynb"),
+        str(out / f"{report}.html"),
+        str(out / f"{report}.pdf"),
         tuple(formats),
         engine_name,
+        title=catalogue.title(report),
     )
     every = hashlib.sha256("".join(sorted(slice_hashes.values())).encode()).hexdigest()
     task.key = report_key(task, every, national_hash, code, state_hashes(list(slice_hashes)))
@@ -519,14 +524,11 @@ def reusable(tasks: list[Task], out: Path, force: bool) -> tuple[list[Outcome], 
     return skipped, todo
 
 
-# The longest reports (measured on the demo pack: docs/performance.md) start first, so that no long report is left
-# running alone at the end of a run.
-LONGEST_FIRST = ("appendix", "subject_leader", "trust_overview", "targets", "groups")
-
-
 def longest_first(todo: list[Task]) -> list[Task]:
-    rank = {r: i for i, r in enumerate(LONGEST_FIRST)}
-    return sorted(todo, key=lambda t: rank.get(t.report, len(rank)))
+    """The longest reports (measured on the demo pack: docs/performance.md) start first (``catalogue.Report.starts``),
+    so that no long report is left running alone at the end of a run."""
+    starts = {r.name: r.starts for r in catalogue.reports()}
+    return sorted(todo, key=lambda t: starts.get(t.report, 50))
 
 
 def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Path, printer=None) -> list[Outcome]:
@@ -552,7 +554,7 @@ def execute(todo: list[Task], formats: tuple[str, ...], jobs: int, bar, out: Pat
                             pdf = printer.submit(
                                 Path(task.html),
                                 Path(task.pdf),
-                                f"{footer_name(task)} · {REPORTS[task.report]}",
+                                f"{footer_name(task)} · {task.title}",
                             )
                             running[pdf] = (task, outcome)
                             continue
@@ -612,7 +614,7 @@ def run_batch(
     again (the fit cache is otherwise trusted)."""
     from tqdm import tqdm
 
-    reports = list(reports or REPORTS)
+    reports = list(reports or catalogue.names())
     check_choices(reports, formats)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -679,7 +681,7 @@ def schools_without_reports(run: PreparedRun, ids: list[str]) -> list[dict]:
     idle = []
     for school_id in ids:
         info = run.school_info(school_id)
-        if info.get("reports"):
+        if catalogue.applicable(info):
             continue
         pupils = len(run.table(school_id, "pupils")) if run.has_table(school_id, "pupils") else 0
         reason = (
@@ -724,7 +726,7 @@ def write_manifest(
     versions = package_versions()
     settings = {}
     rows = []
-    for o in sorted(outcomes, key=lambda o: (o.task.school_id, list(REPORTS).index(o.task.report))):
+    for o in sorted(outcomes, key=lambda o: (o.task.school_id, catalogue.names().index(o.task.report))):
         t = o.task
         if t.school_id not in settings:
             settings[t.school_id] = (
@@ -751,7 +753,7 @@ def write_manifest(
                 "settings": settings[t.school_id] or None,
             }
         )
-    order = list(REPORTS)
+    order = catalogue.names()
     rows = sorted([*rows, *earlier], key=lambda r: (r["school_id"], order.index(r["report"])))
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -806,8 +808,11 @@ def write_index(out: Path, manifest: dict) -> None:
         names[r["school_id"]] = r["school_name"]
     run = PreparedRun(out / "prepared")
     synthetic = any(run.school_info(s).get("synthetic") for s in run.school_ids())
-    columns = [r for r in REPORTS if r != TRUST_REPORT and any(x["report"] == r for x in manifest["reports"])]
-    head = "".join(f"<th>{html.escape(REPORTS[r])}</th>" for r in columns)
+    whole_run = catalogue.whole_run()
+    columns = [
+        r for r in catalogue.names() if r not in whole_run and any(x["report"] == r for x in manifest["reports"])
+    ]
+    head = "".join(f"<th>{html.escape(catalogue.title(r))}</th>" for r in columns)
     rows = [
         f"<tr><td>{html.escape(names[school_id])}</td><td>{school_id}</td>"
         + "".join(_index_cell(reports.get(r)) for r in columns)

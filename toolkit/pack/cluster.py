@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.pack.batch import Outcome, Task, footer_name, journal, run_task
-from toolkit.pipeline.national import fit_national
-from toolkit.pipeline.prepare import Inputs, prepare_part, write_national
+from toolkit.pipeline.data_folder import Inputs
+from toolkit.pipeline.national import fit_national, write_national
+from toolkit.pipeline.prepare import prepare_part
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import REPORTS
 from toolkit.vocabulary import percentile_of
 
 PLUGIN = "toolkit-warm"
@@ -53,7 +53,7 @@ def report_on_worker(task: Task) -> Outcome:
     if outcome.status == "done" and "pdf" in task.formats:
         started = time.perf_counter()
         try:
-            _printer().submit(Path(task.html), Path(task.pdf), f"{footer_name(task)} · {REPORTS[task.report]}").result(
+            _printer().submit(Path(task.html), Path(task.pdf), f"{footer_name(task)} · {task.title}").result(
                 timeout=300
             )
         except Exception as err:

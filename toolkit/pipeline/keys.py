@@ -20,7 +20,7 @@ import pandas as pd
 
 from toolkit.inputs import partitions, school_state
 from toolkit.intake.uploads import AVAILABLE, UploadStore
-from toolkit.pipeline.prepare import Inputs, file_hash
+from toolkit.pipeline.data_folder import Inputs, file_hash
 
 EVERY = "*"  # rows no school owns: part of every school's key
 UNREADABLE = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError)

@@ -16,7 +16,9 @@ from toolkit.methods import ks5
 from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded
+from toolkit.pipeline.data_folder import Inputs
 from toolkit.pipeline.fit_cache import cached_fit
+from toolkit.pipeline.store import PreparedRun
 
 
 @dataclass
@@ -96,3 +98,34 @@ def _fit_national(reference_file: Path, say=print) -> NationalModels:
         FftValueAdded(ks2_model).fit(reference),
         headline=headline_measures(reference),  # a national aggregate: cached with the fits
     )
+
+
+def _entry(cache: dict) -> dict:
+    """Which fit cache entry was used (its content key): deterministic, so an unchanged run keeps its report keys
+    (whether it was a hit, and how long it took, are said on the terminal, not recorded)."""
+    return {"what": cache.get("what"), "key": cache.get("key")}
+
+
+def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels) -> None:
+    """National figures (no pupils) and the fitted models: the same whichever schools the run prepares."""
+    tables = {"headline": models.headline, "pag_means": models.dfe.national_}
+    info = {
+        "reference_file": inputs.reference.name,
+        "reference_year": models.reference_year,
+        "reference_pupils": len(models.reference),
+        "dfe_sd": models.dfe.national_sd_,
+        "fft_sd": models.fft.national_sd_,
+        "fit_cache": [_entry(models.cache)],
+    }
+    if models.ks5:
+        tables.update({"ks5_attainment": models.ks5.attainment, "ks5_bands": models.ks5.va.bands_})
+        info.update(
+            {
+                "ks5_reference_file": inputs.reference_ks5.name,
+                "ks5_sd": models.ks5.va.national_sd_,
+                "ks5_sources": models.ks5.va.sources_,
+                "ks5_published_year": int(ks5.spec()["value_added"]["published_model_year"]),
+            }
+        )
+        info["fit_cache"].append(_entry(models.ks5.cache))
+    run.write_national(info, tables, {"ks2": models.ks2, "ks1": models.ks1})

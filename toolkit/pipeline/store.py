@@ -8,7 +8,8 @@ batch and the dashboard. A run folder holds::
     national/<table>.parquet      headline, pag_means, ks5_attainment, ks5_bands
     national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
     slices/<school_id>/school.json                    the school's facts and which reports its data supports
-    slices/<school_id>/<table>.parquet                that school's pupils only (see ``SLICE_TABLES``)
+    slices/<school_id>/<table>.parquet                that school's pupils only (each declared by the stage
+                                                      that makes it: ``declared``)
 
 A run written with another ``FORMAT`` is refused with a sentence saying to prepare it again.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from toolkit.pipeline.stages import declared_tables
 from toolkit.scales.identifiers import school_id_for_path
 
 PARTIAL = ".part"  # a file being written; a run removes any it finds (left by a run that was killed)
@@ -45,33 +48,16 @@ def written_whole(path: Path) -> Iterator[Path]:
 
 
 FORMAT = 1
-#: Slice tables, by name: what each holds (``<name>.parquet``; names with a year end in ``_<year>``).
-SLICE_TABLES = {
-    "pupils": "the school's pupils on roll (pupil table columns, saved targets applied)",
-    "groups": "pupil-group labels of current pupils (toolkit.methods.groups.GROUPS + upn)",
-    "estimates_ks2": "estimates of Years 3-6 at every challenge (long, with a challenge column)",
-    "estimates_ks1": "estimates of Years 1-2 at every challenge",
-    "ks2_<year>": "a past Year 6 cohort with its KS2 results",
-    "groups_ks2_<year>": "its pupil-group labels",
-    "va_pupils": "pupil value added of every past cohort (DfE and FFT)",
-    "va_scores": "school value added of every past cohort with confidence intervals",
-    "tracking": "steps-and-points progress of the latest term",
-    "subject_counts": "collated foundation-subject counts",
-    "ks2_baseline_<year>": "old-style KS2 fine points and P8 baseline of a year's Years 7-11",
-    "ks4_pupils": "past Year 11 pupils scored: Attainment 8, Progress 8 (official years), EBacc, English and maths",
-    "ks4_scores": "school KS4 measures per year with Progress 8 intervals",
-    "ks4_results": "past Year 11 GCSE results",
-    "ks4_groups": "pupil-group labels of past Year 11 pupils",
-    "ks4_current": "Years 7-11 on roll with KS2 results",
-    "ks4_estimates": "Years 7-11 GCSE grade estimates per subject and challenge (long)",
-    "ks4_attainment": "Years 7-11 estimated Attainment 8 and Progress 8 per challenge",
-    "ks4_current_groups": "pupil-group labels of Years 7-11",
-    "ks4_targets": "Years 7-11 GCSE targets beside the chosen estimates",
-    "ks5_entries": "A level / AS entries",
-    "ks5_attainment": "KS5 attainment",
-    "ks5_progress": "KS5 entry value added",
-    "ks5_scores": "KS5 school value added",
-}
+
+
+def declared(name: str) -> tuple[str, str]:
+    """(what the slice table ``name`` holds, the stage that makes it), from the stages' declarations (a name with
+    a year matches its ``<name>_<year>`` pattern); a ValueError naming the tables there are."""
+    from_stages = {pattern: (what, stage) for pattern, what, stage in declared_tables()}
+    for pattern, found in from_stages.items():
+        if name == pattern or re.fullmatch(re.escape(pattern).replace(re.escape("<year>"), r"\d{4}"), name):
+            return found
+    raise ValueError(f"no slice table called {name!r}; the stages make {', '.join(sorted(from_stages))}")
 
 
 class RunFormatError(RuntimeError):
@@ -191,10 +177,19 @@ class PreparedRun:
         return json.loads(path.read_text())
 
     def has_table(self, school_id: str, name: str) -> bool:
+        declared(name)
         return (self.slice_dir(school_id) / f"{name}.parquet").exists()
 
     def table(self, school_id: str, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.slice_dir(school_id) / f"{name}.parquet")
+        """A slice table by name (``declared``); a missing one is a sentence saying which stage makes it."""
+        path = self.slice_dir(school_id) / f"{name}.parquet"
+        if not path.exists():
+            what, stage = declared(name)
+            raise FileNotFoundError(
+                f"school {school_id} has no table {name!r} ({what}) in {self.root}: the {stage!r} stage made none "
+                "for it (its data has none), or the run was prepared before that stage existed"
+            )
+        return pd.read_parquet(path)
 
     def table_or_none(self, school_id: str, name: str) -> pd.DataFrame | None:
         return self.table(school_id, name) if self.has_table(school_id, name) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from toolkit import __version__
 from toolkit.methods import targets
+from toolkit.reports import catalogue
 
 CHALLENGE = (
     "FFT50 / FFT20 / FFT5",
@@ -75,8 +76,11 @@ def secondary_only(reports: list[str] | None) -> bool:
 
 
 def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
-    """(term, meaning) rows for a report (``toolkit.reports.REPORTS`` key). ``reports``: the school's reports;
-    the appendix explains only the terms of the tables it holds (primary, KS4)."""
+    """(term, meaning) rows for a report (a ``catalogue`` name). ``reports``: the school's reports; the appendix
+    explains only the terms of the tables it holds (primary, KS4). A report that brings its own terms keeps them."""
+    own = catalogue.get(report).terms
+    if own is not None:
+        return list(own)
     by_report = {
         "summary": [
             VA,
@@ -244,6 +248,9 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
 def provenance(report: str, national: dict, reports: list[str] | None = None) -> str:
     """Where the report's comparisons come from (a published DfE table, or a model fitted on the reference cohort),
     the national reference and the toolkit version."""
+    own = catalogue.get(report).provenance
+    if own is not None:
+        return f"{own}; toolkit {__version__}"
     reference = f"{national.get('reference_file')} (KS2 {national.get('reference_year')})"
     fitted = {
         "summary": f"DfE progress with national means fitted on {reference}; estimates fitted on the same cohort; "

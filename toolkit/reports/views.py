@@ -19,7 +19,7 @@ from toolkit.methods.targets import aggregate_targets, review_counts, review_tar
 from toolkit.methods.targets import spec as targets_spec
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import REPORTS, charts, glossary
+from toolkit.reports import catalogue, charts, glossary
 from toolkit.reports.display import (
     heading,
     note,
@@ -73,7 +73,7 @@ class School:
     run: PreparedRun | None = None
 
     def table(self, name: str) -> pd.DataFrame:
-        """A further table of the school's slice (``store.SLICE_TABLES``), read when a report asks for it."""
+        """A further table of the school's slice (declared by the stage that makes it: ``store.declared``), read when a report asks for it."""
         return self.run.table(self.info["school_id"], name)
 
     def eyfs_areas(self, year_group: int) -> pd.DataFrame:
@@ -144,6 +144,7 @@ def load(run_dir: str | Path, school_id: str) -> School:
     run = PreparedRun(run_dir)
     run.check()
     info = run.school_info(school_id)
+    info["reports"] = catalogue.applicable(info)  # what the school's data supports (the catalogue decides)
     school = School(info, run.national_info(), run.table(school_id, "pupils"), run=run)
     for stage in ("ks2", "ks1"):
         if run.has_table(school_id, f"estimates_{stage}"):
@@ -194,7 +195,7 @@ def title(school: School, report: str, challenge: str | None, cohort: str, sourc
         level = "not used in this report"
     else:
         level = challenge_label(challenge) + _settings_note(school)
-    name = next((k for k, v in REPORTS.items() if v == report), None)
+    name = next((r.name for r in catalogue.reports() if r.title == report), None)
     title_block(
         school.info,
         report,

@@ -1,0 +1,127 @@
+"""The report catalogue: one declaration per report. The batch plans its tasks from it (which schools get a report,
+in which order reports start, which write a spreadsheet), the index takes its headings from it, and a notebook's
+title and key follow from its entry.
+
+Adding a report is a notebook, a view module and one ``Report`` here (or, from outside the package, one
+``register`` call naming its notebook).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit import locations
+from toolkit.vocabulary import KS1_YEARS, KS2_YEARS
+
+
+def _primary(facts: dict) -> bool:
+    """Pupils in Years 1-6."""
+    return bool(set(facts.get("year_groups") or ()) & set(KS1_YEARS + KS2_YEARS))
+
+
+def _secondary(facts: dict) -> bool:
+    """Past Year 11 results, or Years 7-11 with estimates."""
+    return bool(facts.get("ks4_years") or facts.get("ks4_estimates"))
+
+
+def _summary(facts: dict) -> bool:
+    primary = _primary(facts)
+    return (primary and bool(facts.get("past_years") or 6 in (facts.get("year_groups") or ()))) or (
+        _secondary(facts) and not primary
+    )
+
+
+def _has(fact: str) -> Callable[[dict], bool]:
+    return lambda facts: bool(facts.get(fact))
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: its name (the notebook's stem), its title, which schools get it (``applies``, from the school's
+    facts in ``school.json``), when it starts in a batch (``starts``: lower first; the longest reports start first
+    so none runs alone at the end), whether it writes a spreadsheet beside its PDF, whether it covers the whole run
+    rather than one school, its notebook (default ``notebooks/<name>.ipynb``) and, for a report the glossary does
+    not describe itself, the key's terms and the provenance line."""
+
+    name: str
+    title: str
+    applies: Callable[[dict], bool] = lambda facts: False
+    starts: int = 50
+    spreadsheet: bool = False
+    whole_run: bool = False
+    notebook: Path | None = None
+    terms: tuple[tuple[str, str], ...] | None = None
+    provenance: str | None = None
+
+    def notebook_path(self) -> Path:
+        return self.notebook or locations.notebooks_dir() / f"{self.name}.ipynb"
+
+
+_BUILT_IN = (
+    Report("summary", "Summary", _summary),
+    Report("estimates", "Estimates", _primary),
+    Report("targets", "Targets versus estimates", _primary, starts=3),
+    Report("groups", "Pupil groups", _primary, starts=4),
+    Report("va", "Value added", _has("past_years")),
+    Report("ks4_results", "KS4 results", _has("ks4_years")),
+    Report("ks4_estimates", "KS4 estimates and targets", _has("ks4_estimates")),
+    Report("ks5_results", "KS5 results", _has("ks5_years")),
+    Report("ks2_baseline", "KS2 fine points and P8 baseline", _has("baseline_years")),
+    Report("tracking", "Tracking: steps and points", _has("tracking_term")),
+    Report("subject_leader", "Subject leader analysis", _has("subject_leader"), starts=1, spreadsheet=True),
+    Report(
+        "appendix",
+        "Per-pupil appendix",
+        lambda f: _primary(f) or any(f.get(x) for x in ("tracking_term", "baseline_years", "ks4_estimates")),
+        starts=0,
+        spreadsheet=True,
+    ),
+    Report("trust_overview", "Trust overview", starts=2, whole_run=True),
+)
+_ADDED: list[Report] = []
+
+
+def reports() -> list[Report]:
+    """Every report in pack order (the index's columns): the built-in ones, then those registered."""
+    return [*_BUILT_IN, *_ADDED]
+
+
+def names() -> list[str]:
+    return [r.name for r in reports()]
+
+
+def get(name: str) -> Report:
+    """The report called ``name``; a ValueError naming the reports there are."""
+    for r in reports():
+        if r.name == name:
+            return r
+    raise ValueError(f"Unknown report {name!r}; reports are {', '.join(names())}")
+
+
+def title(name: str) -> str:
+    return get(name).title
+
+
+def applicable(facts: dict) -> list[str]:
+    """The reports a school's data supports, in pack order."""
+    return [r.name for r in reports() if not r.whole_run and r.applies(facts)]
+
+
+def whole_run() -> list[str]:
+    """The reports of a whole run rather than of a school (``<out>/<name>.*``, linked above the index table)."""
+    return [r.name for r in reports() if r.whole_run]
+
+
+def register(report: Report) -> Report:
+    """Add a report after the built-in ones (its name unique)."""
+    if report.name in names():
+        raise ValueError(f"a report called {report.name!r} exists already")
+    _ADDED.append(report)
+    return report
+
+
+def unregister(name: str) -> None:
+    """Remove a report added with ``register``."""
+    _ADDED[:] = [r for r in _ADDED if r.name != name]
