@@ -177,11 +177,16 @@ class PreparedRun:
         return json.loads(path.read_text())
 
     def has_table(self, school_id: str, name: str) -> bool:
+        """Whether the school's slice has table ``name``; a name no stage declares is an error."""
+        if (self.slice_dir(school_id) / f"{name}.parquet").exists():
+            return True
         declared(name)
-        return (self.slice_dir(school_id) / f"{name}.parquet").exists()
+        return False
 
     def table(self, school_id: str, name: str) -> pd.DataFrame:
-        """A slice table by name (``declared``); a missing one is a sentence saying which stage makes it."""
+        """A slice table by name; a missing one is a sentence saying which stage makes it (``declared``), a name no
+        stage declares an error. (A table on disk is read whatever declared it: a report process knows only the
+        stages of its own package.)"""
         path = self.slice_dir(school_id) / f"{name}.parquet"
         if not path.exists():
             what, stage = declared(name)
