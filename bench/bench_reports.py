@@ -4,7 +4,7 @@ slices in the same run.
 - Naive loop, per (school, report): the `papermill` CLI (a Jupyter kernel per report), then `jupyter nbconvert
   --to html --no-input`, then `chromium --headless --print-to-pdf`.
 - One-process floor: the same work with nothing around it: one warm Python executes each notebook in turn
-  (``batch.run_task``: papermill with the in-process engine, HTML) and one Chromium prints each PDF; imports and
+  (``tasks.run_task``: papermill with the in-process engine, HTML) and one Chromium prints each PDF; imports and
   the browser start are not counted. No pack can do the same reports faster on one core.
 - The batch: `toolkit reports` as a user runs it, start-up included (fork server, Chromium, planning, index and
   manifest; the prepared slices are reused), with ``--jobs 1`` (to compare with the floor: what the pack adds) and
@@ -99,18 +99,19 @@ def floor(run: PreparedRun, plan: list[tuple[str, str]], out: Path) -> float:
     """Seconds for the plan in one warm process: each notebook executed and rendered to HTML, each PDF printed by one
     Chromium, one after the other (imports and the browser start are outside the clock)."""
     import toolkit.pack.warm  # noqa: F401  (the report imports, as a warm worker has them)
-    from toolkit.pack import batch
+    from toolkit.pack import plan as planning
+    from toolkit.pack import tasks, versions
     from toolkit.pack.render import PdfPrinter
 
-    code = batch.code_version()
-    tasks = []
+    code = versions.code_version()
+    todo = []
     for school in dict.fromkeys(s for s, _ in plan):
         reports = [r for s, r in plan if s == school]
-        tasks += batch.plan_tasks(run, out, [school], reports, ("html", "pdf"), "FFT50", "toolkit", code)
+        todo += planning.plan_tasks(run, out, [school], reports, ("html", "pdf"), "FFT50", "toolkit", code)
     with PdfPrinter(parallel=1) as printer:
         start = time.perf_counter()
-        for task in tasks:
-            assert batch.run_task(task).status == "done", task.report
+        for task in todo:
+            assert tasks.run_task(task).status == "done", task.report
             printer.submit(Path(task.html), Path(task.pdf), task.report).result()
         return time.perf_counter() - start
 

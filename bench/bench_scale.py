@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.inputs.partitions import partition_folder
+from toolkit.inputs.partitioned_copy import partition_folder
 from toolkit.pack.batch import run_batch
 from toolkit.pipeline.national import fit_national
 from toolkit.pipeline.prepare import find_inputs, prepare

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from golden import compare_prepared, compare_reports, frame_difference, report_text
 
-from toolkit.inputs.partitions import partition_folder
+from toolkit.inputs.partitioned_copy import partition_folder
 from toolkit.pipeline.prepare import find_inputs, prepare
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from toolkit.cli import main
 from toolkit.inputs import PupilDataError, load_pupils
-from toolkit.inputs.partitions import by_school, partition_folder, write_partitioned
+from toolkit.inputs.partitioned_copy import partition_folder, write_partitioned
+from toolkit.inputs.partitions import by_school
 from toolkit.pipeline.keys import row_digests
 from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.pipeline.store import PreparedRun

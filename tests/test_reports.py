@@ -362,7 +362,7 @@ def test_the_same_data_by_a_relative_path_reuses_the_prepared_run(pack, two, sec
 def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, two, secondary, data):
     """A run killed before its manifest left a journal of finished reports: the next run skips those whose files
     are whole, and redoes the unfinished ones and any file truncated since."""
-    from toolkit.pack.batch import JOURNAL
+    from toolkit.pack.manifest import JOURNAL
 
     out, _ = pack
     schools = two + [secondary]
@@ -394,7 +394,7 @@ def test_kill_9_mid_run_then_the_next_run_redoes_only_what_did_not_finish(data, 
     import signal
     import sys
 
-    from toolkit.pack.batch import JOURNAL, read_journal
+    from toolkit.pack.manifest import JOURNAL, read_journal
 
     out = tmp_path / "killed"
     argv = [sys.executable, "-m", "toolkit", "reports", "--data", str(data), "--out", str(out), "--schools", *two]

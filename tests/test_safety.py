@@ -10,8 +10,8 @@ from toolkit.inputs.cells import inert
 from toolkit.inputs.results import validate
 from toolkit.intake.error_list import write_error_list
 from toolkit.intake.template import write_template
+from toolkit.pack.workbooks import write_subject_leader_workbook as write_workbook
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports.subject_leader_workbook import write_workbook
 from toolkit.scales import make_upn
 from toolkit.scales.identifiers import school_id_for_path
 

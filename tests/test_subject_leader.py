@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from toolkit.inputs import PupilDataError
 from toolkit.inputs.assessments import load_counts
 from toolkit.methods import subject_leader
-from toolkit.reports.subject_leader_workbook import layout, sheet_name, write_workbook
+from toolkit.pack.workbooks import layout, sheet_name
+from toolkit.pack.workbooks import write_subject_leader_workbook as write_workbook
 
 CATS = ["emerging", "expected", "exceeding"]
 

@@ -105,7 +105,8 @@ def test_a_secondary_sets_gcse_challenge_and_targets_and_the_next_pack_uses_them
 
 
 def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
-    from toolkit.pack.batch import code_version, plan_tasks
+    from toolkit.pack.plan import plan_tasks
+    from toolkit.pack.versions import code_version
     from toolkit.pipeline.store import PreparedRun
 
     run = PreparedRun(run_dir)

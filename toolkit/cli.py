@@ -572,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _partition(args: argparse.Namespace) -> int:
     from toolkit.inputs import PupilDataError
-    from toolkit.inputs.partitions import partition_folder
+    from toolkit.inputs.partitioned_copy import partition_folder
 
     try:
         written = partition_folder(Path(args.data), Path(args.out), say=_say)

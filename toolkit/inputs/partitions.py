@@ -15,16 +15,17 @@ two workers that each read one.
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from toolkit.inputs.problems import Problem, PupilDataError
+from toolkit.inputs.schema import normalise_header
 
 KEY = "school_id"
 SUFFIX = ".parquet"
@@ -72,9 +73,6 @@ def _files(folder: Path) -> list[Path]:
 def _arrow_part(path: Path):
     """One school's folder as an Arrow table (its files in name order), ``school_id`` from the folder name where the
     files lack it."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     files = _files(path)
     if not files:
         raise PupilDataError(path, [Problem("The school's folder holds no Parquet file")])
@@ -92,8 +90,6 @@ def _arrow_part(path: Path):
 def _frame(tables: list) -> pd.DataFrame:
     """Arrow tables one after another as one frame, each column in one piece (a take from a column in many
     pieces costs more with every piece)."""
-    import pyarrow as pa
-
     return pa.concat_tables(tables, promote_options="default").combine_chunks().to_pandas()
 
 
@@ -171,10 +167,6 @@ def _by_folder(err: PupilDataError, path: Path, chosen: list[str], sizes: list[i
 def _no_rows(part: Path) -> pd.DataFrame:
     """A table with a school folder's columns (headers as the schema spells them) and no rows: what the schools
     asked have where none has a folder (no other school's rows are read or checked for it)."""
-    import pyarrow.parquet as pq
-
-    from toolkit.inputs.schema import normalise_header
-
     files = _files(part)
     try:
         names = pq.read_schema(files[0]).names if files else [KEY]
@@ -186,60 +178,3 @@ def _no_rows(part: Path) -> pd.DataFrame:
 def content_files(path: Path) -> list[Path]:
     """The files whose bytes make ``path``'s content: itself, or a partitioned table's Parquet files."""
     return _files(path) if path.is_dir() else [path]
-
-
-def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = None) -> Path:
-    """``frame`` (text cells, read from ``source``) as a partitioned table ``path``
-    (``<name>.parquet/school_id=<id>/part-0.parquet``); rows without a school are refused by their row of ``source``,
-    as nothing may be left out."""
-    school = frame[KEY].astype("string").str.strip()
-    blank = school.isna() | (school == "")
-    if blank.any():
-        from toolkit.inputs.rules import spreadsheet_rows
-
-        rows = spreadsheet_rows(frame.index[blank])
-        raise PupilDataError(source or path, [Problem("Rows without a school cannot be placed", KEY, rows)])
-    if path.exists():
-        shutil.rmtree(path)
-    for school_id, rows in frame.groupby(school, sort=True):
-        folder = path / f"{KEY}={school_id}"
-        folder.mkdir(parents=True)
-        rows.astype("string").to_parquet(folder / f"part-0{SUFFIX}", index=False)  # school_id kept in its place
-    return path
-
-
-def partitionable(path: Path) -> bool:
-    """A school data file that may be partitioned: ``<stem>.csv`` or ``<stem>_<year>.csv`` of ``PARTITIONED``."""
-    stem = re.sub(r"_\d{4}$", "", path.stem)
-    return (
-        path.is_file()
-        and path.suffix.lower() == ".csv"
-        and stem in PARTITIONED
-        and (stem != path.stem) == (stem in YEARLY)
-    )
-
-
-def partition_folder(data: Path, out: Path, say=print) -> list[Path]:
-    """A copy of the school data folder ``data`` in ``out`` with every school data file partitioned by school
-    (``<name>.parquet/school_id=<id>/part-0.parquet``, cells as text, headers as the schema spells them); every
-    other file and folder copied as it is. Returns the tables written."""
-    from toolkit.inputs.load import read_table
-    from toolkit.inputs.schema import normalise_header
-
-    if out.resolve() == data.resolve():
-        raise ValueError(f"{out}: give a new folder for the partitioned copy, not the data folder itself")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted(data.iterdir()):
-        if partitionable(path):
-            frame = read_table(path, ("upn", KEY))
-            frame.columns = [normalise_header(c) for c in frame.columns]
-            if KEY not in frame:
-                raise PupilDataError(path, [Problem(f"Required column '{KEY}' is missing: rows are placed by it", KEY)])
-            written.append(write_partitioned(frame, out / f"{path.stem}{SUFFIX}", path))
-            say(f"{path.name}: {len(frame):,} rows in {frame[KEY].nunique():,} school folders -> {written[-1].name}")
-        elif path.is_dir():
-            shutil.copytree(path, out / path.name, dirs_exist_ok=True)
-        else:
-            shutil.copy2(path, out / path.name)
-    return written

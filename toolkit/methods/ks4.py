@@ -269,23 +269,3 @@ def national_figures() -> pd.DataFrame:
     numeric = [c for c in t if c.startswith("pct_") or c == "pupils"]
     t[numeric] = t[numeric].apply(pd.to_numeric)
     return t
-
-
-def expected_grades(results: pd.DataFrame, ks2_groups: pd.Series) -> pd.DataFrame:
-    """Each result beside the national mean grade of pupils in the same KS2 group and subject (the DfE's transition
-    matrices; combined science per result): ``results`` with ``points`` and ``expected``. ``ks2_groups``: UPN ->
-    the matrices' KS2 group. Results with no result code are left out."""
-    from toolkit.methods import ks4_estimates
-
-    r = results.merge(gcse.subjects()[["subject", "area"]], on="subject", how="inner")
-    combos = r[["grade", "area"]].drop_duplicates()
-    scored = {
-        (g, a): sum(gcse.double_award(g)) / 2 if a == "combined_science" else gcse.grade_points(g)
-        for g, a in zip(combos["grade"], combos["area"])
-    }
-    points = pd.MultiIndex.from_frame(r[["grade", "area"]]).map(scored)
-    r = r.assign(points=pd.to_numeric(pd.Series(points, index=r.index), errors="coerce")).dropna(subset=["points"])
-    r = r.assign(ks2_group=r["upn"].map(ks2_groups).fillna(ks4_estimates.NO_SCORE))
-    dist = ks4_estimates.distributions(sorted(set(r["subject"])))
-    r["expected"] = [dist[(g, s)] @ ks4_estimates.POINTS for g, s in zip(r["ks2_group"], r["subject"])]
-    return r

@@ -22,6 +22,7 @@ from scipy.stats import norm
 
 from toolkit import parameters
 from toolkit.methods import ks4
+from toolkit.scales import gcse
 from toolkit.vocabulary import year_group_number
 
 GRADES = ("U", "1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -241,3 +242,21 @@ def own_past_progress(schools: pd.DataFrame) -> pd.DataFrame:
     out["years"] = g["academic_year"].apply(lambda y: ", ".join(str(int(v)) for v in sorted(y))).to_numpy()
     out["percentile"] = percentile_of_p8(out["p8"].to_numpy())
     return out
+
+
+def expected_grades(results: pd.DataFrame, ks2_groups: pd.Series) -> pd.DataFrame:
+    """Each result beside the national mean grade of pupils in the same KS2 group and subject (the DfE's transition
+    matrices; combined science per result): ``results`` with ``points`` and ``expected``. ``ks2_groups``: UPN ->
+    the matrices' KS2 group. Results with no result code are left out."""
+    r = results.merge(gcse.subjects()[["subject", "area"]], on="subject", how="inner")
+    combos = r[["grade", "area"]].drop_duplicates()
+    scored = {
+        (g, a): sum(gcse.double_award(g)) / 2 if a == "combined_science" else gcse.grade_points(g)
+        for g, a in zip(combos["grade"], combos["area"])
+    }
+    points = pd.MultiIndex.from_frame(r[["grade", "area"]]).map(scored)
+    r = r.assign(points=pd.to_numeric(pd.Series(points, index=r.index), errors="coerce")).dropna(subset=["points"])
+    r = r.assign(ks2_group=r["upn"].map(ks2_groups).fillna(NO_SCORE))
+    dist = distributions(sorted(set(r["subject"])))
+    r["expected"] = [dist[(g, s)] @ POINTS for g, s in zip(r["ks2_group"], r["subject"])]
+    return r

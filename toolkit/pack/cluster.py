@@ -6,7 +6,7 @@ Prepare is partitioned by school (``prepare_on_cluster``): the national models a
 cache) once where the command runs and sent to every worker; each worker prepares a part of the schools
 (``prepare.prepare_part``: it reads the input files, keeps its schools' rows and writes their slices).
 
-Each (school, report) is one task: ``report_on_worker`` runs the notebook (``batch.run_task``: the in-process engine,
+Each (school, report) is one task: ``report_on_worker`` runs the notebook (``tasks.run_task``: the in-process engine,
 a fresh IPython namespace per report, so reports share no state) and prints its PDF. A worker plugin
 (``WarmWorker``) imports what reports use once per worker and keeps one headless Chromium per worker for its
 tasks. The prepared run and the outputs live on storage every worker sees (a shared folder): a task carries only
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.pack.batch import Outcome, Task, footer_name, journal, run_task
+from toolkit.pack.manifest import journal
+from toolkit.pack.tasks import Outcome, Task, footer_name, run_task
 from toolkit.pipeline.data_folder import Inputs
 from toolkit.pipeline.national import fit_national, write_national
 from toolkit.pipeline.prepare import prepare_part

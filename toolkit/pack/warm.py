@@ -17,14 +17,13 @@ import papermill  # noqa: E402,F401
 import pyarrow.parquet  # noqa: E402,F401  (pandas imports it at the first slice table read)
 import seaborn  # noqa: E402,F401
 
-from toolkit.pack import engine, render  # noqa: E402,F401
+from toolkit.pack import engine, render, workbooks  # noqa: E402,F401
 from toolkit.reports import (  # noqa: E402,F401
     appendix_views,
     baseline_views,
     ks4_views,
     ks5_views,
     subject_leader_views,
-    subject_leader_workbook,
     summary_views,
     tracking_views,
     trust_views,

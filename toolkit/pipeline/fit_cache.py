@@ -23,7 +23,7 @@ FIT_CODE = ("pipeline/national.py", "methods", "scales", "inputs", "parameters.p
 
 def hash_tree(h, path: Path) -> None:
     """Feed ``h`` every file under ``path`` (or the file itself): its name from ``path``'s folder, then its bytes;
-    ``__pycache__`` left out. The code hash of a run (``batch.code_version``) and the fit keys both use it."""
+    ``__pycache__`` left out. The code hash of a run (``pack.versions.code_version``) and the fit keys both use it."""
     files = (
         sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -18,7 +17,6 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review
 from toolkit.methods.targets import spec as targets_spec
-from toolkit.pipeline.store import written_whole
 from toolkit.reports import baseline_views, ks4_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
 from toolkit.reports.views import School
@@ -228,37 +226,3 @@ def appendix_report(school: School, year_groups: list[int]) -> None:
             )
         same = [c for c in ("Subject", "Year group") if c in table and table[c].nunique() <= 1]  # in the heading
         show_table(table.drop(columns=same), section.formats, long=True, caption=section.title)
-
-
-def write_workbook(school: School, year_groups: list[int], path: str | Path) -> Path:
-    """The appendix as a spreadsheet: one sheet per ``Section.sheet``, every row (nothing capped), numbers as
-    numbers, each cell inert (``inputs.cells``: text never runs as a formula), the header row frozen."""
-    from openpyxl.utils import get_column_letter
-
-    from toolkit.inputs.cells import inert_frame
-
-    path = Path(path)
-    by_sheet: dict[str, list[pd.DataFrame]] = {}
-    for section in sections(school, year_groups):
-        by_sheet.setdefault(section.sheet, []).append(section.table)
-    with written_whole(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        about = pd.DataFrame(
-            {
-                "About": [
-                    f"{school.name}: per-pupil appendix",
-                    "SYNTHETIC DATA: every pupil here is generated." if school.info.get("synthetic") else "",
-                    "Percentages are 0-100; chances at the school's challenge level; see the report's key.",
-                ]
-            }
-        )
-        about.to_excel(writer, sheet_name="About", index=False)
-        for sheet, tables in by_sheet.items():
-            frame = inert_frame(pd.concat(tables, ignore_index=True)).round(2)
-            front = [c for c in ("Year group", "Subject") if c in frame]
-            frame = frame[front + [c for c in frame if c not in front]]
-            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-            ws = writer.sheets[sheet[:31]]
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(frame.columns, start=1):
-                ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, len(str(col)) + 2))
-    return path

@@ -127,7 +127,7 @@ def subject_residuals(school: School, year: int) -> pd.DataFrame:
     groups = pd.Series(ks4_estimates.ks2_group(pupils["ks2_prior"]).to_numpy(), index=pupils["upn"])
     results = school.table("ks4_results")
     results = results[results["academic_year"].astype(int) == year]
-    scored = ks4.expected_grades(results, groups)
+    scored = ks4_estimates.expected_grades(results, groups)
     scored = scored[scored["subject"] != "Other approved qualifications"]
     g = scored.groupby("subject")
     out = pd.DataFrame({"Entries": g.size(), "School": g["points"].mean(), "National": g["expected"].mean()})
@@ -188,7 +188,7 @@ def transition_table(school: School, year: int, subject: str) -> pd.DataFrame:
     groups = pd.Series(ks4_estimates.ks2_group(pupils["ks2_prior"]).to_numpy(), index=pupils["upn"])
     results = school.table("ks4_results")
     results = results[(results["academic_year"].astype(int) == year) & (results["subject"] == subject)]
-    scored = ks4.expected_grades(results, groups)
+    scored = ks4_estimates.expected_grades(results, groups)
     dist = ks4_estimates.distributions([subject])
     order = list(ks4_estimates.transition_groups()["ks2_group"])
     rows = []

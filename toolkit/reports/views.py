@@ -140,7 +140,7 @@ class School:
 
 
 def load(run_dir: str | Path, school_id: str) -> School:
-    """Read a school's slice and the run's national figures (``run_format``)."""
+    """Read a school's slice and the run's national figures (``pipeline.store``)."""
     run = PreparedRun(run_dir)
     run.check()
     info = run.school_info(school_id)

@@ -1,6 +1,9 @@
-"""The subject leader's spreadsheet (seed 003): one sheet per subject (and per programme of study), where typing the
-counts recalculates percentages, averages and "high" with real Excel formulas; a subject's Overall sheet adds up
-its programme-of-study sheets with formulas too. Written with openpyxl; charts are openpyxl bar charts."""
+"""The spreadsheets beside a report, written with openpyxl (every cell inert: text never runs as a formula).
+
+- The subject leader's (seed 003): one sheet per subject (and per programme of study), where typing the counts
+  recalculates percentages, averages and "high" with real Excel formulas; a subject's Overall sheet adds up its
+  programme-of-study sheets with formulas too; charts are openpyxl bar charts.
+- The per-pupil appendix: one sheet per section of the report, every row."""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from toolkit.inputs.cells import inert
+from toolkit.inputs.cells import inert, inert_frame
 from toolkit.methods import subject_leader
 from toolkit.pipeline.store import written_whole
+from toolkit.reports import appendix_views
+from toolkit.reports.views import School
 
 HEADER = [
     "Year",
@@ -122,7 +127,7 @@ def _sheet(
     ws.add_chart(chart, "N16")
 
 
-def write_workbook(
+def write_subject_leader_workbook(
     counts: pd.DataFrame, school_name: str, out: Path | str, scores: dict[str, float] | None = None
 ) -> Path:
     """The workbook for one school's counts (``subject_leader`` counts table, programmes of study as strands; an
@@ -151,3 +156,33 @@ def write_workbook(
     with written_whole(out) as partial:  # never a half-written workbook beside the report
         wb.save(partial)
     return out
+
+
+def write_appendix_workbook(school: School, year_groups: list[int], path: str | Path) -> Path:
+    """The appendix as a spreadsheet: one sheet per ``Section.sheet``, every row (nothing capped), numbers as
+    numbers, each cell inert (``inputs.cells``: text never runs as a formula), the header row frozen."""
+    path = Path(path)
+    by_sheet: dict[str, list[pd.DataFrame]] = {}
+    for section in appendix_views.sections(school, year_groups):
+        by_sheet.setdefault(section.sheet, []).append(section.table)
+    with written_whole(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        about = pd.DataFrame(
+            {
+                "About": [
+                    f"{school.name}: per-pupil appendix",
+                    "SYNTHETIC DATA: every pupil here is generated." if school.info.get("synthetic") else "",
+                    "Percentages are 0-100; chances at the school's challenge level; see the report's key.",
+                ]
+            }
+        )
+        about.to_excel(writer, sheet_name="About", index=False)
+        for sheet, tables in by_sheet.items():
+            frame = inert_frame(pd.concat(tables, ignore_index=True)).round(2)
+            front = [c for c in ("Year group", "Subject") if c in frame]
+            frame = frame[front + [c for c in frame if c not in front]]
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+            ws = writer.sheets[sheet[:31]]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(frame.columns, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, len(str(col)) + 2))
+    return path
