@@ -31,6 +31,7 @@ from toolkit.pipeline.prepare import find_inputs
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue
 from toolkit.synth import cohorts as synth
+from toolkit.synth import trust as synth_trust
 
 BIN = Path(sys.executable).parent
 
@@ -126,8 +127,8 @@ def main(
         synth.national_cohort(reference, year - 1, seed=3).pupils.to_parquet(
             root / f"national_{year - 1}.parquet", index=False
         )
-        trust = synth.demo_trust(n_schools, year, seed=5, secondary=False)
-        synth.write_trust(trust, root / "trust", year)
+        trust = synth_trust.demo_trust(n_schools, year, seed=5, secondary=False)
+        synth_trust.write_trust(trust, root / "trust", year)
         inputs = find_inputs(root / "trust")
         t = time.perf_counter()
         run_batch(inputs, root / "run", reports=["va"], formats=("html",), progress=False, say=lambda m: None)

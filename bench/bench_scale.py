@@ -38,6 +38,7 @@ from toolkit.pack.batch import run_batch
 from toolkit.pipeline.national import fit_national
 from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
+from toolkit.synth import trust as synth_trust
 
 ENGLAND = 16_800
 ONE_SCHOOL = """
@@ -99,7 +100,7 @@ def main(
         seconds, packs, reports, alone = {}, {}, {}, {}
         for n in sizes:
             data = root / f"trust_{n}"
-            synth.write_trust(synth.demo_trust(n, 2027, seed=n, secondary=False), data, 2027)
+            synth_trust.write_trust(synth_trust.demo_trust(n, 2027, seed=n, secondary=False), data, 2027)
             inputs = find_inputs(data, root / "national_2026.parquet")
             prepare(inputs, root / f"run_{n}", say=lambda m: None)  # fills the fit cache
             t = time.perf_counter()

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 from toolkit.inputs import load_pupils
+from toolkit.synth import calibration as synth_calibration
 from toolkit.synth import cohorts as synth
 
 
 def main(pupils: int = 600_000) -> None:
     t0 = time.perf_counter()
-    synth.calibrate(2026)
+    synth_calibration.calibrate(2026)
     t1 = time.perf_counter()
     cohort = synth.national_cohort(pupils, 2026, seed=1)
     t2 = time.perf_counter()

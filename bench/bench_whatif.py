@@ -14,6 +14,7 @@ from pathlib import Path
 from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
 from toolkit.synth import ks5 as synth_ks5
+from toolkit.synth import trust as synth_trust
 from toolkit.whatif import WhatIfApp
 
 
@@ -28,8 +29,8 @@ def main(reference: int = 60_000, schools: int = 8) -> float:
         synth_ks5.national_ks5(max(reference // 4, 2_000), year - 1, seed=3).entries.to_parquet(
             root / f"national_ks5_{year - 1}.parquet", index=False
         )  # the demo trust has a sixth form
-        trust = synth.demo_trust(schools, year, seed=7)  # with 8 schools its largest Year 6 has 90 pupils
-        synth.write_trust(trust, root / "trust", year)
+        trust = synth_trust.demo_trust(schools, year, seed=7)  # with 8 schools its largest Year 6 has 90 pupils
+        synth_trust.write_trust(trust, root / "trust", year)
         prepare(find_inputs(root / "trust"), root / "run", say=lambda m: None)
         # The school with the largest Year 6 (three forms of entry make about 90 pupils).
         sizes = trust.pupils[trust.pupils["year_group"] == 6].groupby("school_id").size()

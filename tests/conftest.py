@@ -7,6 +7,7 @@ import pytest
 from toolkit.methods.estimates import EstimateModel
 from toolkit.synth import cohorts as synth
 from toolkit.synth import ks5 as synth_ks5
+from toolkit.synth import trust as synth_trust
 
 CALIBRATION_YEAR = 2026
 
@@ -41,8 +42,8 @@ def ks1_model(national_200k) -> EstimateModel:
 
 
 @pytest.fixture(scope="session")
-def trust() -> synth.DemoTrust:
-    return synth.demo_trust(4, 2027, seed=11)
+def trust() -> synth_trust.DemoTrust:
+    return synth_trust.demo_trust(4, 2027, seed=11)
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +59,7 @@ def pack_data(national_200k, national_ks5, trust, tmp_path_factory):
     root = tmp_path_factory.mktemp("pack_data")
     national_200k.pupils.head(60_000).to_parquet(root / "national_2026.parquet", index=False)
     national_ks5.entries.to_parquet(root / "national_ks5_2026.parquet", index=False)
-    synth.write_trust(trust, root / "trust", 2027)
+    synth_trust.write_trust(trust, root / "trust", 2027)
     return root / "trust"
 
 

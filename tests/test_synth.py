@@ -11,6 +11,7 @@ from toolkit.inputs.load import check_pupils
 from toolkit.scales import ks1_aps, upn_problems
 from toolkit.studies.tables import generator_calibration
 from toolkit.synth import cohorts as synth
+from toolkit.synth import trust as synth_trust
 from toolkit.synth.names import surnames
 
 # Tolerances of the calibration test: percentages within 1 point, average scaled scores within 0.3. Progress scores
@@ -156,7 +157,7 @@ def test_demo_trust_ages_match_year_groups(trust):
 
 
 def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
-    files = synth.write_trust(trust, tmp_path, 2027)
+    files = synth_trust.write_trust(trust, tmp_path, 2027)
     assert "NOT REAL PUPILS" in (tmp_path / "README.md").read_text()
     pupils = load_pupils(tmp_path / "pupils.csv")
     assert len(pupils) == len(trust.pupils)

@@ -152,27 +152,6 @@ def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, 
         assert (after[(school, report)] != key) == (school == state.school_id), (school, report)
 
 
-def test_settings_saved_under_parameters_move_to_the_state_folder_once(tmp_path, monkeypatch, capsys):
-    from toolkit.inputs import school_state
-
-    legacy = tmp_path / "params" / "schools"
-    legacy.mkdir(parents=True)
-    (legacy / "9252000.yaml").write_text("school_id: '9252000'\nchallenge: {default: FFT20}\n")
-    (legacy / "9252000_targets.csv").write_text("upn,target_maths\nA123,EXS\n")
-    (legacy / "9253000.yaml").write_text("school_id: '9253000'\nchallenge: {default: FFT5}\n")
-    state = Path(os.environ["TOOLKIT_STATE"]) / "schools"
-    state.mkdir(parents=True)
-    (state / "9253000.yaml").write_text("school_id: '9253000'\nchallenge: {default: 70}\n")  # newer, kept
-    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path / "params"))
-    assert school_state.load("9252000")["challenge"]["default"] == "FFT20"
-    said = capsys.readouterr().err
-    assert "Moved 2 saved school setting file(s)" in said and "not moved" in said
-    assert (state / "9252000_targets.csv").read_text() == "upn,target_maths\nA123,EXS\n"
-    assert not (legacy / "9252000.yaml").exists() and (legacy / "9253000.yaml").exists()  # nothing lost
-    assert school_state.load("9253000")["challenge"]["default"] == 70
-    assert school_state.load("9252000") is not None and capsys.readouterr().err == ""  # once
-
-
 def test_presenter_mode_hides_identifiers(run):
     state = WhatIf.open(run, presenter=True)
     table = state.pupil_table(6, "reading")

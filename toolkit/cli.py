@@ -34,11 +34,12 @@ def _say(message: str) -> None:
 
 
 def _synth_national(args: argparse.Namespace) -> int:
+    from toolkit.synth import calibration as synth_calibration
     from toolkit.synth import cohorts as synth
 
     start = time.perf_counter()
     _say(f"Calibrating the generator to the published figures for KS2 {args.year} ...")
-    synth.calibrate(args.year)
+    synth_calibration.calibrate(args.year)
     _say(f"  done in {time.perf_counter() - start:.1f} s; generating {args.pupils:,} pupils (seed {args.seed}) ...")
     cohort = synth.national_cohort(args.pupils, args.year, args.seed)
     files = synth.write_national(cohort, Path(args.out))
@@ -93,15 +94,15 @@ def _synth_ks5(args: argparse.Namespace) -> int:
 
 
 def _synth_schools(args: argparse.Namespace) -> int:
-    from toolkit.synth import cohorts as synth
+    from toolkit.synth import trust as synth_trust
 
     start = time.perf_counter()
     _say(
         f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
         f"(seed {args.seed}) ..."
     )
-    trust = synth.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
-    files = synth.write_trust(trust, Path(args.out), args.year)
+    trust = synth_trust.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
+    files = synth_trust.write_trust(trust, Path(args.out), args.year)
     past = sum(len(f) for f in trust.past.values())
     entries = sum(len(f) for f in trust.ks5.values())
     _say(

@@ -14,13 +14,11 @@ dashboard. This is state (what people chose), not methodology, so it lives in th
 
 ``<school_id>_targets.csv``: ``upn`` and ``target_<subject>`` columns; they replace the targets in the pupil file
 for those pupils. The report pack reads both, so what a school decides in the what-if dashboard is what its PDF
-shows. Settings saved by earlier versions under ``parameters/schools/`` are moved here once, with a message.
+shows.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -30,42 +28,11 @@ from toolkit import locations
 from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import TARGET_SUBJECTS, percentile_of
 
-LEGACY_FOLDER = "schools"  # parameters/schools/, where versions before 0.2 kept school state
-_checked: set[tuple[Path, Path]] = set()  # (legacy folder, state folder) pairs already looked at in this process
-
-
-def migrate_legacy(say=None) -> list[Path]:
-    """Move school state saved under ``parameters/schools/`` (the bundled folder or ``TOOLKIT_PARAMETERS``) to
-    the state folder, once per process. A file already in the state folder is never overwritten: the old one is then left in
-    place and named. Returns the files moved."""
-    say = say or (lambda text: print(text, file=sys.stderr))
-    target = locations.school_state_dir()
-    moved = []
-    for legacy in {locations.bundled_parameters() / LEGACY_FOLDER, locations.parameters_dir() / LEGACY_FOLDER}:
-        if (legacy, target) in _checked or not legacy.is_dir() or legacy.resolve() == target.resolve():
-            continue
-        _checked.add((legacy, target))
-        for path in sorted(p for p in legacy.iterdir() if p.is_file()):
-            destination = target / path.name
-            if destination.exists():
-                say(f"{path}: not moved, because {destination} already exists; delete whichever is out of date")
-                continue
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), destination)
-            moved.append(destination)
-        if moved:
-            say(
-                f"Moved {len(moved)} saved school setting file(s) from {legacy} to {target} (school state is kept "
-                "outside parameters/ from now on; TOOLKIT_STATE moves it)"
-            )
-    return moved
-
 
 def folder(override: Path | None = None) -> Path:
     """The folder school state is read from and written to (``override`` for tests and exports)."""
     if override is not None:
         return Path(override)
-    migrate_legacy()
     return locations.school_state_dir()
 
 

@@ -337,7 +337,6 @@ class EstimateModel:
                     rows = rng.choice(rows, s["joint_samples"], replace=False)
                 tuples.append(R[rows])
             self.joint_[name] = _Joint(subjects, bins, tuples)
-        self.reference_pupils_ = len(reference)
         self.eyfs_ = self._fit_eyfs_model(reference)
         return self
 

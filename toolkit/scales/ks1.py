@@ -49,12 +49,6 @@ def allowed_codes() -> set[str]:
     return set(ta_codes()["code"]) | set(p_scale_codes()["code"]) | set(level_codes()["code"])
 
 
-def non_result_codes() -> set[str]:
-    """Codes that are not an assessment result (absent, disapplied, missing ...): no points, no group."""
-    t = ta_codes()
-    return set(t.loc[t["kind"] == "non_result", "code"])
-
-
 def ks1_points(codes: pd.Series) -> pd.Series:
     """Point score of each KS1 code (float); NaN for blanks, non-result codes and BLW without a P-scale.
 

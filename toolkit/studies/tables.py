@@ -12,6 +12,7 @@ import pandas as pd
 
 from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
+from toolkit.synth import calibration as synth_calibration
 from toolkit.synth import cohorts as synth
 from toolkit.vocabulary import KS2_SUBJECTS
 
@@ -24,7 +25,7 @@ PUPILS = 200_000
 def generator_calibration(cohort: synth.NationalCohort, year: int = YEAR) -> pd.DataFrame:
     """``figure, published, year, generated, difference`` for every published figure the generator targets."""
     measured = headline_measures(cohort.pupils).set_index(["keystage", "measure", "subject"])["value"]
-    targets = synth.national_targets(year)
+    targets = synth_calibration.national_targets(year)
     rows = []
     for key, value in measured.items():
         if key in targets:

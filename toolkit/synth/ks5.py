@@ -43,14 +43,6 @@ def grade_targets() -> dict[str, float]:
     return {g: share[g] for g in A_LEVEL_GRADES[1:]}
 
 
-@dataclass
-class Sixth:
-    """Drawn students of some schools: one row per student."""
-
-    students: pd.DataFrame  # school (index), prior (latent), ks4_aps, female, disadvantaged
-    school_va: np.ndarray  # planted common value added per school (latent SD units)
-
-
 def draw_students(rng: np.random.Generator, school: np.ndarray, intake: np.ndarray, m: dict) -> pd.DataFrame:
     n = len(school)
     prior = intake[school] + rng.normal(0, np.sqrt(max(1 - m["intake_sd"] ** 2, 0.1)), n)
