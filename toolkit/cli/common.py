@@ -1,0 +1,50 @@
+"""What every command shares: how it speaks, how it refuses, where its outputs may go."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+class CommandError(Exception):
+    """A sentence for the user and the exit code (1: a problem with what they gave; 2: a usage problem); printed
+    as it is by ``toolkit.cli.main``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def say(message: str) -> None:
+    """Progress and results for the person at the terminal (standard error; standard output stays for data)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def load(path: str):
+    """A pupil file, checked (``toolkit.inputs.load_pupils``)."""
+    from toolkit.inputs import load_pupils
+
+    return load_pupils(path)
+
+
+def output_folder(path: Path, option: str = "--out") -> Path:
+    """Refuse, in one sentence, an output folder that is a file, sits under a file, or cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path} is a file, not a folder: give a folder for the output")
+    above = path
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise ValueError(f"{option} {path} sits under {above}, which is a file, not a folder")
+    if not os.access(above, os.W_OK):
+        raise ValueError(f"{option} {path}: {above} is read-only, so nothing can be written there")
+    return path
+
+
+def output_file(path: Path, option: str = "--out") -> Path:
+    """Refuse an output file that is a folder or whose folder cannot be made or written."""
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder: give a file name, e.g. {path / 'out.csv'}")
+    output_folder(path.parent, option)
+    return path

@@ -1,0 +1,154 @@
+"""`toolkit synth ...`: synthetic national cohorts and the demo trust (never real pupils)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from toolkit.cli.common import output_folder, say
+
+
+def add(sub) -> None:
+    """The commands of this module, on the `toolkit` parser's sub-parsers."""
+    synth = sub.add_parser(
+        "synth",
+        help="generate synthetic data (never real pupils)",
+        description="Generate synthetic pupils. Deterministic for a seed; calibrated to the "
+        "published national figures in parameters/national/.",
+    )
+    synth_sub = synth.add_subparsers(dest="what", metavar="WHAT")
+    synth_sub.required = True
+    nat = synth_sub.add_parser(
+        "national",
+        help="a national reference cohort (Parquet)",
+        description="A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv "
+        "(the school effects planted in it) and FILE_calibration.json (targets and what was achieved).",
+    )
+    nat.add_argument("--pupils", type=int, default=600_000, help="number of pupils (default 600000)")
+    nat.add_argument(
+        "--year", type=int, required=True, help="year the cohort finished KS2, by its summer (2026 = 2025/26)"
+    )
+    nat.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    nat.add_argument("--out", required=True, help="output Parquet file")
+    nat.set_defaults(run=_synth_national)
+    ks5 = synth_sub.add_parser(
+        "ks5",
+        help="a national KS4 -> A level reference cohort (Parquet)",
+        description="A national cohort of A level students: one row per entry with the student's KS4 average point "
+        "score and grade, calibrated to the published A level grade shares (parameters/national/"
+        "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).",
+    )
+    ks5.add_argument("--students", type=int, default=150_000, help="number of students (default 150000)")
+    ks5.add_argument("--year", type=int, required=True, help="year the students finished 16-18 study, by its summer")
+    ks5.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ks5.add_argument("--out", required=True, help="output Parquet file, e.g. national_ks5_2026.parquet")
+    ks5.set_defaults(run=_synth_ks5)
+    k4s = synth_sub.add_parser(
+        "ks4",
+        help="a national KS4 cohort: pupils with KS2 results and their GCSE results (Parquet)",
+        description="A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE "
+        "results, drawn from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes "
+        "DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet.",
+    )
+    k4s.add_argument("--pupils", type=int, default=100_000, help="number of pupils (default 100000)")
+    k4s.add_argument("--year", type=int, required=True, help="the summer the pupils finish KS4")
+    k4s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    k4s.add_argument("--out", required=True, help="output folder")
+    k4s.set_defaults(run=_synth_ks4)
+    sch = synth_sub.add_parser(
+        "schools",
+        help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
+        description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, "
+        "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
+        "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.",
+    )
+    sch.add_argument("--schools", type=int, default=12, help="number of schools (default 12)")
+    sch.add_argument(
+        "--year", type=int, default=2027, help="current academic year by its summer (default 2027 = 2026/27)"
+    )
+    sch.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    sch.add_argument("--out", required=True, help="output folder")
+    sch.add_argument("--no-secondary", action="store_true", help="primaries only")
+    sch.set_defaults(run=_synth_schools)
+
+
+def _synth_national(args: argparse.Namespace) -> int:
+    from toolkit.synth import calibration as synth_calibration
+    from toolkit.synth import cohorts as synth
+
+    start = time.perf_counter()
+    say(f"Calibrating the generator to the published figures for KS2 {args.year} ...")
+    synth_calibration.calibrate(args.year)
+    say(f"  done in {time.perf_counter() - start:.1f} s; generating {args.pupils:,} pupils (seed {args.seed}) ...")
+    cohort = synth.national_cohort(args.pupils, args.year, args.seed)
+    files = synth.write_national(cohort, Path(args.out))
+    say(
+        f"Wrote {len(cohort.pupils):,} synthetic pupils in {len(cohort.schools):,} schools "
+        f"in {time.perf_counter() - start:.1f} s:"
+    )
+    for f in files:
+        print(f)
+    return 0
+
+
+def _synth_ks4(args: argparse.Namespace) -> int:
+    from toolkit.synth import ks4 as synth_ks4
+
+    start = time.perf_counter()
+    out = output_folder(Path(args.out))
+    say(f"Generating {args.pupils:,} synthetic pupils finishing KS4 in {args.year} (seed {args.seed}) ...")
+    cohort = synth_ks4.national_ks4(args.pupils, args.year, args.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    pupils, results = (
+        out / f"national_ks4_{args.year}_pupils.parquet",
+        out / f"national_ks4_{args.year}_results.parquet",
+    )
+    cohort.pupils.to_parquet(pupils, index=False)
+    cohort.results.to_parquet(results, index=False)
+    say(
+        f"Wrote {len(cohort.pupils):,} pupils and {len(cohort.results):,} GCSE (and other) results in "
+        f"{time.perf_counter() - start:.1f} s: {pupils}, {results}"
+    )
+    return 0
+
+
+def _synth_ks5(args: argparse.Namespace) -> int:
+    from toolkit.synth import ks5 as synth_ks5
+
+    start = time.perf_counter()
+    say(f"Generating {args.students:,} synthetic A level students finishing in {args.year} (seed {args.seed}) ...")
+    cohort = synth_ks5.national_ks5(args.students, args.year, args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cohort.entries.to_parquet(out, index=False)
+    schools = out.with_name(out.stem + "_schools.csv")
+    cohort.schools.to_csv(schools, index=False, float_format="%.5f")
+    say(
+        f"Wrote {len(cohort.entries):,} entries of {cohort.entries['upn'].nunique():,} students in "
+        f"{len(cohort.schools):,} schools in {time.perf_counter() - start:.1f} s:"
+    )
+    print(out)
+    print(schools)
+    return 0
+
+
+def _synth_schools(args: argparse.Namespace) -> int:
+    from toolkit.synth import trust as synth_trust
+
+    start = time.perf_counter()
+    say(
+        f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
+        f"(seed {args.seed}) ..."
+    )
+    trust = synth_trust.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
+    files = synth_trust.write_trust(trust, Path(args.out), args.year)
+    past = sum(len(f) for f in trust.past.values())
+    entries = sum(len(f) for f in trust.ks5.values())
+    say(
+        f"Wrote {len(trust.pupils):,} current pupils, {past:,} past Year 6 pupils and {entries:,} past A level "
+        f"entries in {time.perf_counter() - start:.1f} s:"
+    )
+    for f in files:
+        print(f)
+    return 0
