@@ -56,3 +56,19 @@ def test_a_difference_is_named_by_table_column_and_row():
     assert "lost ['score']" in frame_difference("t", before, before[["upn"]])
     html = "<style>p{}</style><h1>VA</h1><table><tr><td>Made</td><td>4 December 2026, 22:10 UTC</td></tr></table>"
     assert report_text(html) == "VA\n| Made | <date>\n"
+
+
+@pytest.mark.slow
+def test_the_trust_overview_shows_each_schools_own_rwm_targets(pack, two):
+    """Each school's Year 6 row in the trust overview is the RWM row of its own summary (it once took the first row:
+    reading)."""
+    out, _ = pack
+    overview = report_text((out / "trust_overview.html").read_text())
+    for school in two:
+        summary = report_text(next((out / "reports" / school).glob(f"{school}_*summary.html")).read_text())
+        rwm = next(line for line in summary.splitlines() if line.startswith("| Reading, writing and maths | "))
+        pupils, fft50, fft20, fft5, _own, _with, target, _diff, position = rwm.split(" | ")[1:]
+        name = next(line for line in summary.splitlines() if line.startswith("| School | ")).split(" | ")[1]
+        short = name.split(" (")[0]
+        row = next(line for line in overview.splitlines() if line.startswith(f"| {short} | ") and "%" in line)
+        assert row == f"| {short} | {pupils} | {fft50} | {fft20} | {fft5} | {target} | {position}", (row, rwm)

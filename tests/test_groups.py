@@ -61,3 +61,20 @@ def test_va_by_group(six):
     assert boys["score"] == pytest.approx(-4 / 3)
     assert boys["gap"] == pytest.approx(-4 / 3 - 7 / 3)
     assert boys["ci_high"] - boys["score"] == pytest.approx(1.96 * 6 / np.sqrt(3))
+
+
+def test_attainment_gaps_hand_worked():
+    """10 pupils, 4 disadvantaged of whom 1 reaches the standard, 6 others of whom 4 do: 25% - 66.7% = -41.7 points,
+    -1.67 pupils of the group; one pupil of the smaller side is 100/4 = 25 points, so the gap reads "behind"."""
+    from toolkit.methods.groups import attainment_gaps, gap_reads
+
+    labels = pd.DataFrame({"Disadvantage": ["Disadvantaged"] * 4 + ["Not disadvantaged"] * 6, "EAL": [pd.NA] * 10})
+    reached = [1, 0, 0, 0, 1, 1, 1, 1, 0, 0]
+    gaps = attainment_gaps(reached, labels, {"Disadvantage": "Disadvantaged", "EAL": "EAL", "SEN": "SEN"}, 3)
+    assert list(gaps["group"]) == ["Disadvantage"]  # EAL: nobody in the group; SEN: no such column
+    row = gaps.iloc[0]
+    assert (row["pupils"], row["rest"]) == (4, 6)
+    assert row["gap"] == pytest.approx(25 - 400 / 6) and row["gap_pupils"] == pytest.approx((25 - 400 / 6) * 4 / 100)
+    assert row["reads"] == "behind"
+    assert gap_reads(-20.0, 4, 6, 3) == "in line" and gap_reads(30.0, 4, 6, 3) == "ahead"
+    assert gap_reads(-60.0, 2, 8, 3) == "too few pupils to say"

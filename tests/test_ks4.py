@@ -328,3 +328,36 @@ def test_no_other_approved_qualification_is_discounted_against_another():
     )
     a8 = ks4.attainment8(results).iloc[0]
     assert a8["open"] == 18 and a8["open_slots"] == 3 and a8["open_lowest"] == 5
+
+
+def test_disadvantaged_comparison_hand_worked():
+    """Two disadvantaged pupils (one with English and maths 9-4) and two others (both): 50% against 100% others and
+    75% all; national figures come from the published table; A8 means; P8 left out when no pupil has one."""
+    from toolkit.methods.ks4 import disadvantaged_comparison
+
+    pupils = pd.DataFrame(
+        {
+            "fsm6": [True, True, False, False],
+            "eng_maths_4": [1.0, 0.0, 1.0, 1.0],
+            "eng_maths_5": [0.0, 0.0, 1.0, 0.0],
+            "ebacc_entered": [0.0, 0.0, 1.0, 1.0],
+            "ebacc_4": [0.0, 0.0, 1.0, 0.0],
+            "a8": [40.0, 20.0, 60.0, 50.0],
+            "p8": [np.nan] * 4,
+        }
+    )
+    national = pd.DataFrame(
+        {
+            "breakdown": ["Disadvantaged", "Not disadvantaged"],
+            "pct_eng_maths_4": [43.0, 73.0],
+            "pct_eng_maths_5": [25.0, 52.0],
+            "pct_ebacc_entered": [27.0, 45.0],
+            "pct_ebacc_4": [12.0, 32.0],
+        }
+    )
+    out = disadvantaged_comparison(pupils, national).set_index("measure")
+    assert list(out.index) == ["pct_eng_maths_4", "pct_eng_maths_5", "pct_ebacc_entered", "pct_ebacc_4", "a8"]
+    assert out.loc["pct_eng_maths_4", ["disadvantaged", "all", "other"]].tolist() == [50.0, 75.0, 100.0]
+    assert out.loc["pct_eng_maths_4", ["national_other", "national_disadvantaged"]].tolist() == [73.0, 43.0]
+    assert out.loc["a8", ["disadvantaged", "all", "other"]].tolist() == [30.0, 42.5, 55.0]
+    assert np.isnan(out.loc["a8", "national_other"]) and (out["disadvantaged_pupils"] == 2).all()

@@ -326,3 +326,22 @@ def test_the_dfes_ready_reckoner_upload_layout_is_read_as_ks5_entries(tmp_path):
     with pytest.raises(PupilDataError) as err:
         load_entries(path)
     assert "Column: Actual points (new points). Row: 2 (found '55 points')" in str(err.value)
+
+
+def test_level3_value_added_by_group_hand_worked():
+    """Three A level entries: two by girls (VA +1 and -1 grade), one by a disadvantaged boy (+0.5): girls 0.0 over 2
+    entries, boys +0.5 over 1; disadvantaged +0.5, not disadvantaged 0.0."""
+    import pandas as pd
+
+    from toolkit.methods.value_added import level3_va_by_group
+
+    progress = pd.DataFrame(
+        {"upn": ["A", "B", "C"], "subject": ["All A levels"] * 3, "progress": [1.0, -1.0, 0.5], "size": [1.0] * 3}
+    )
+    students = pd.DataFrame({"gender": ["F", "F", "M"], "fsm6": [False, False, True]}, index=["A", "B", "C"])
+    out = level3_va_by_group(progress, students, {"All A levels": 1.0}).set_index(["group", "label"])
+    assert out.loc[("Gender", "Female"), "score"] == pytest.approx(0.0) and out.loc[("Gender", "Female"), "pupils"] == 2
+    assert out.loc[("Gender", "Male"), "score"] == pytest.approx(0.5)
+    assert out.loc[("Disadvantage", "Disadvantaged"), "score"] == pytest.approx(0.5)
+    assert out.loc[("Disadvantage", "Not disadvantaged"), "score"] == pytest.approx(0.0)
+    assert level3_va_by_group(progress, students[[]], {"All A levels": 1.0}).empty

@@ -187,3 +187,42 @@ def target_gaps(
         "narrows",
     ]
     return table[keep]
+
+
+def gap_reads(gap: float, pupils: int, rest: int, min_group: int) -> str:
+    """A group's gap to the rest in words: too few pupils to judge under ``min_group``; "in line" when smaller than
+    one pupil of the smaller side (100 / its size, in percentage points); else behind or ahead."""
+    if pupils < min_group:
+        return "too few pupils to say"
+    if abs(gap) < 100 / min(pupils, rest):
+        return "in line"
+    return "behind" if gap < 0 else "ahead"
+
+
+def attainment_gaps(reached: np.ndarray, labels: pd.DataFrame, groups: dict[str, str], min_group: int) -> pd.DataFrame:
+    """Each group's rate minus the rest's for one yes/no outcome of a cohort (``reached``, aligned with
+    ``labels``: ``pupil_groups``), for the groups ``{group: label}`` asked (e.g. ``{"Disadvantage":
+    "Disadvantaged"}``): ``group, label, pupils, rest, gap`` (percentage points), ``gap_pupils`` (the gap as pupils
+    of the group: gap x pupils / 100) and ``reads`` (``gap_reads``). Groups with nobody in or out are left out."""
+    reached = np.asarray(reached, dtype=bool)
+    rows = []
+    for group, wanted in groups.items():
+        if group not in labels:
+            continue
+        inside = (labels[group] == wanted).fillna(False).to_numpy(dtype=bool)
+        n_in, n_out = int(inside.sum()), int((~inside).sum())
+        if n_in == 0 or n_out == 0:
+            continue
+        gap = 100 * (reached[inside].mean() - reached[~inside].mean())
+        rows.append(
+            {
+                "group": group,
+                "label": wanted,
+                "pupils": n_in,
+                "rest": n_out,
+                "gap": gap,
+                "gap_pupils": gap * n_in / 100,
+                "reads": gap_reads(gap, n_in, n_out, min_group),
+            }
+        )
+    return pd.DataFrame(rows, columns=["group", "label", "pupils", "rest", "gap", "gap_pupils", "reads"])

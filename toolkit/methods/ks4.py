@@ -269,3 +269,34 @@ def national_figures() -> pd.DataFrame:
     numeric = [c for c in t if c.startswith("pct_") or c == "pupils"]
     t[numeric] = t[numeric].apply(pd.to_numeric)
     return t
+
+
+def disadvantaged_comparison(pupils: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
+    """Disadvantaged pupils (``fsm6``) against all the school's pupils, its other pupils and national other pupils
+    (the ASP "switch comparator": the DfE compares disadvantaged pupils with non-disadvantaged pupils nationally),
+    per measure of a scored cohort (``score_cohort``): the percentages of ``national`` (``national_figures``) with
+    their national figures, Attainment 8 and, where any pupil has one, Progress 8. Columns ``measure,
+    disadvantaged, all, other, national_other, national_disadvantaged`` (percentages in percent) and
+    ``disadvantaged_pupils``."""
+    by_breakdown = national.set_index("breakdown")
+    dis = pupils["fsm6"].astype("boolean")
+    mine, others = dis.fillna(False), ~dis.fillna(True)
+    measures = [("pct_eng_maths_4", 100), ("pct_eng_maths_5", 100), ("pct_ebacc_entered", 100), ("pct_ebacc_4", 100)]
+    measures += [("a8", 1)] + ([("p8", 1)] if pupils["p8"].notna().any() else [])
+    rows = []
+    for measure, scale in measures:
+        column = measure.removeprefix("pct_")
+        published = measure in by_breakdown.columns
+        rows.append(
+            {
+                "measure": measure,
+                "disadvantaged": scale * pupils.loc[mine, column].mean(),
+                "all": scale * pupils[column].mean(),
+                "other": scale * pupils.loc[others, column].mean(),
+                "national_other": by_breakdown.loc["Not disadvantaged", measure] if published else np.nan,
+                "national_disadvantaged": by_breakdown.loc["Disadvantaged", measure] if published else np.nan,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.insert(1, "disadvantaged_pupils", int(mine.sum()))
+    return out

@@ -434,3 +434,27 @@ def own_past_progress(school_va: pd.DataFrame, model: EstimateModel) -> pd.DataF
 
 def spec_weights() -> list[int]:
     return list(parameters.load_yaml("estimates.yaml")["own_past_weights"])
+
+
+#: The student groups an entries file carries, for level 3 value added by group: (group, column, value -> label).
+LEVEL3_GROUPS = (
+    ("Gender", "gender", {"F": "Female", "M": "Male"}),
+    ("Disadvantage", "fsm6", {True: "Disadvantaged", False: "Not disadvantaged"}),
+)
+
+
+def level3_va_by_group(progress: pd.DataFrame, students: pd.DataFrame, national_sd: dict[str, float]) -> pd.DataFrame:
+    """Level 3 value added of one subject line (e.g. all A levels) by student group (``LEVEL3_GROUPS``, where
+    ``students``, indexed by upn, has the column): ``group, label, pupils, score, ci_low, ci_high`` (entries, VA in
+    grades, 95% interval; size-weighted as ``Level3ValueAdded.school_scores``)."""
+    parts = []
+    for group, col, labels in LEVEL3_GROUPS:
+        if col not in students:
+            continue
+        labelled = progress.assign(group=group, label=progress["upn"].map(students[col]).map(labels))
+        parts.append(
+            school_scores(labelled.dropna(subset=["label"]), national_sd, by=["group", "label"], weight="size")
+        )
+    if not parts:
+        return pd.DataFrame(columns=["group", "label", "pupils", "score", "ci_low", "ci_high"])
+    return pd.concat(parts, ignore_index=True)[["group", "label", "pupils", "score", "ci_low", "ci_high"]]

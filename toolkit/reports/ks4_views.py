@@ -4,7 +4,6 @@ selects, compares with the DfE's published national figures and formats."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from toolkit.methods import groups as group_method
@@ -137,48 +136,19 @@ def subject_residuals(school: School, year: int) -> pd.DataFrame:
 
 
 def disadvantaged_table(school: School, year: int) -> pd.DataFrame:
-    """Disadvantaged pupils against all the school's pupils, the school's other pupils and national other pupils
-    (the ASP "switch comparator": the DfE compares disadvantaged pupils with non-disadvantaged pupils nationally)."""
-    p = _pupils(school, year)
-    national = ks4.national_figures().set_index("breakdown")
-    dis = p["fsm6"].astype("boolean")
-    rows = []
-    for m in ("pct_eng_maths_4", "pct_eng_maths_5", "pct_ebacc_entered", "pct_ebacc_4"):
-        flag = m.removeprefix("pct_")
-        rows.append(
-            {
-                "Measure": HEADLINES[m],
-                "Disadvantaged": 100 * p.loc[dis.fillna(False), flag].mean(),
-                "All pupils": 100 * p[flag].mean(),
-                "Other pupils": 100 * p.loc[~dis.fillna(True), flag].mean(),
-                "National other pupils": national.loc["Not disadvantaged", m],
-                "National disadvantaged": national.loc["Disadvantaged", m],
-            }
-        )
-    rows.append(
+    """``ks4.disadvantaged_comparison`` of a year's pupils, as the report shows it."""
+    out = ks4.disadvantaged_comparison(_pupils(school, year), ks4.national_figures())
+    return pd.DataFrame(
         {
-            "Measure": HEADLINES["a8"],
-            "Disadvantaged": p.loc[dis.fillna(False), "a8"].mean(),
-            "All pupils": p["a8"].mean(),
-            "Other pupils": p.loc[~dis.fillna(True), "a8"].mean(),
-            "National other pupils": np.nan,
-            "National disadvantaged": np.nan,
+            "Measure": out["measure"].map({**HEADLINES, "p8": "Progress 8"}),
+            "Pupils (disadvantaged)": out["disadvantaged_pupils"],
+            "Disadvantaged": out["disadvantaged"],
+            "All pupils": out["all"],
+            "Other pupils": out["other"],
+            "National other pupils": out["national_other"],
+            "National disadvantaged": out["national_disadvantaged"],
         }
     )
-    if p["p8"].notna().any():
-        rows.append(
-            {
-                "Measure": "Progress 8",
-                "Disadvantaged": p.loc[dis.fillna(False), "p8"].mean(),
-                "All pupils": p["p8"].mean(),
-                "Other pupils": p.loc[~dis.fillna(True), "p8"].mean(),
-                "National other pupils": np.nan,
-                "National disadvantaged": np.nan,
-            }
-        )
-    out = pd.DataFrame(rows)
-    out.insert(1, "Pupils (disadvantaged)", int(dis.fillna(False).sum()))
-    return out
 
 
 def transition_table(school: School, year: int, subject: str) -> pd.DataFrame:

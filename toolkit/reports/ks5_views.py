@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.methods import ks5
-from toolkit.methods.value_added import school_scores
+from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
 from toolkit.reports.display import (
     heading,
@@ -121,25 +121,14 @@ def va_table(school: School, year: int) -> pd.DataFrame:
 
 
 def va_by_group(school: School, year: int) -> pd.DataFrame:
-    """Overall A level value added by gender and disadvantage (the groups an entries file carries)."""
+    """Overall A level value added by gender and disadvantage (``value_added.level3_va_by_group``)."""
     progress = _year(school.ks5["progress"], year)
     progress = progress[progress["subject"] == ks5.overall_label()]
     students = _year(school.ks5["entries"], year).drop_duplicates("upn").set_index("upn")
-    parts = []
-    for group, col, labels in (
-        ("Gender", "gender", {"F": "Female", "M": "Male"}),
-        ("Disadvantage", "fsm6", {True: "Disadvantaged", False: "Not disadvantaged"}),
-    ):
-        if col not in students:
-            continue
-        labelled = progress.assign(group=group, label=progress["upn"].map(students[col]).map(labels)).dropna(
-            subset=["label"]
-        )
-        parts.append(school_scores(labelled, school.national["ks5_sd"], by=["group", "label"], weight="size"))
-    if not parts:
+    out = level3_va_by_group(progress, students, school.national["ks5_sd"])
+    if out.empty:
         return pd.DataFrame()
-    out = pd.concat(parts, ignore_index=True)
-    return out[["group", "label", "pupils", "score", "ci_low", "ci_high"]].rename(
+    return out.rename(
         columns={
             "group": "Group",
             "label": "Students",

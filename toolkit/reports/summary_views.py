@@ -10,6 +10,7 @@ import pandas as pd
 
 from toolkit import parameters
 from toolkit.methods import attainment, policy
+from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports import ks4_views, views
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
@@ -58,9 +59,10 @@ def change_words(gap: float, before: float, same: float = 0.5) -> str:
     return f"{arrow} {'closer to' if abs(gap) < abs(before) else 'further ' + side} national"
 
 
-def attainment_rows(school: School) -> pd.DataFrame:
-    """Latest KS2 cohort against national, with the previous cohort's gap to national and the change
-    (``change_words``)."""
+def attainment_measures(school: School) -> pd.DataFrame:
+    """The latest KS2 cohort's headline measures against national (``HEADLINE``, by ``measure`` and ``subject``):
+    ``school``, ``national``, ``gap`` (percentage points), ``gap_before`` (the previous cohort's) and ``change``
+    (``change_words``); ``previous`` is the previous cohort's year (or None)."""
     years = sorted(school.past)
     latest, previous = years[-1], (years[-2] if len(years) > 1 else None)
     nat = school.headline.set_index(["keystage", "measure", "subject"])["value"]
@@ -71,19 +73,38 @@ def attainment_rows(school: School) -> pd.DataFrame:
         national = float(nat.get(("KS2", measure, subject), np.nan))
         gap = mine - national
         before = float(then.get((measure, subject), np.nan)) - national if then is not None else np.nan
-        arrow = change_words(gap, before)
         rows.append(
             {
-                "Measure": f"% {'expected' if measure == 'expected_standard' else 'higher'} standard, "
-                f"{SUBJECT_LABELS[subject]}",
-                "School (%)": mine,
-                "National (%)": national,
-                "Gap (points)": gap,
-                f"Gap in {previous} (points)": before,
-                "Change": arrow,
+                "measure": measure,
+                "subject": subject,
+                "school": mine,
+                "national": national,
+                "gap": gap,
+                "gap_before": before,
+                "change": change_words(gap, before),
+                "previous": previous,
             }
         )
     return pd.DataFrame(rows)
+
+
+def attainment_rows(school: School) -> pd.DataFrame:
+    """``attainment_measures`` as the summary shows them."""
+    a = attainment_measures(school)
+    previous = a["previous"].iloc[0]
+    return pd.DataFrame(
+        {
+            "Measure": [
+                f"% {'expected' if m == 'expected_standard' else 'higher'} standard, {SUBJECT_LABELS[s]}"
+                for m, s in zip(a["measure"], a["subject"])
+            ],
+            "School (%)": a["school"],
+            "National (%)": a["national"],
+            "Gap (points)": a["gap"],
+            f"Gap in {previous} (points)": a["gap_before"],
+            "Change": a["change"],
+        }
+    )
 
 
 def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
@@ -107,44 +128,28 @@ def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
     return table, year, status
 
 
-def group_gaps(school: School) -> pd.DataFrame:
-    """Gaps in the RWM expected standard between each group and the rest of the latest cohort, in percentage points
-    and in pupils; a gap smaller than one pupil of the smaller group reads "in line"."""
+def rwm_gaps(school: School) -> pd.DataFrame:
+    """The RWM expected standard's group gaps in the latest KS2 cohort (``groups.attainment_gaps``; the groups of
+    ``parameters/summary.yaml``)."""
     year = max(school.past)
     cohort = school.past[year]
     labels = school.labels_for(cohort, year)  # as prepared for the school's reports
     rwm = attainment.reached(cohort)["rwm"].to_numpy(dtype=bool)
-    rows = []
-    min_group = spec()["min_group_pupils"]
-    for group, wanted in spec()["gap_groups"].items():
-        if group not in labels:
-            continue
-        inside = (labels[group] == wanted).fillna(False).to_numpy(dtype=bool)
-        n_in, n_out = int(inside.sum()), int((~inside).sum())
-        if n_in == 0 or n_out == 0:
-            continue
-        gap = 100 * (rwm[inside].mean() - rwm[~inside].mean())
-        smaller = min(n_in, n_out)
-        in_pupils = gap * n_in / 100
-        rows.append(
-            {
-                "Group": f"{wanted} ({group})",
-                "Pupils": n_in,
-                "Rest": n_out,
-                "Gap (points)": gap,
-                "Gap (pupils of the group)": in_pupils,
-                "Reads": (
-                    "too few pupils to say"
-                    if n_in < min_group
-                    else "in line"
-                    if abs(gap) < 100 / smaller
-                    else "behind"
-                    if gap < 0
-                    else "ahead"
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+    return attainment_gaps(rwm, labels, spec()["gap_groups"], spec()["min_group_pupils"])
+
+
+def gap_rows(gaps: pd.DataFrame) -> pd.DataFrame:
+    """``rwm_gaps`` as the summary shows them."""
+    return pd.DataFrame(
+        {
+            "Group": [f"{label} ({group})" for group, label in zip(gaps["group"], gaps["label"])],
+            "Pupils": gaps["pupils"],
+            "Rest": gaps["rest"],
+            "Gap (points)": gaps["gap"],
+            "Gap (pupils of the group)": gaps["gap_pupils"],
+            "Reads": gaps["reads"],
+        }
+    )
 
 
 def target_position(target: float, fft50: float, fft20: float, fft5: float) -> str:
@@ -160,16 +165,22 @@ def target_position(target: float, fft50: float, fft20: float, fft5: float) -> s
     return "at or above FFT5"
 
 
-def target_rows(school: School) -> pd.DataFrame:
-    """Year 6's estimated % expected standard at FFT50 / FFT20 / FFT5 (and own past progress) against the
-    aggregated target (the targets report's first table), and where the target sits among them."""
+def target_measures(school: School) -> pd.DataFrame:
+    """Year 6's estimated % expected standard at FFT50 / FFT20 / FFT5 (and own past progress) against the aggregated
+    target, by ``subject`` (``targets.aggregate_targets``), and where the target sits among them (``position``)."""
     pupils, estimates = school.year_pupils(6), school.challenge_estimates(6)
     if pupils.empty or not estimates:
         return pd.DataFrame()
-    table = _target_table(aggregate_targets(estimates, pupils, "ks2", "expected"))
-    fft = [table.get(CHALLENGE_COLUMNS[c], pd.Series(np.nan, index=table.index)) for c in ("FFT50", "FFT20", "FFT5")]
-    table["Targets are"] = [target_position(t, *f) for t, *f in zip(table["Aggregated target"], *fft)]
+    table = aggregate_targets(estimates, pupils, "ks2", "expected")
+    fft = [table.get(c, pd.Series(np.nan, index=table.index)) for c in ("FFT50", "FFT20", "FFT5")]
+    table["position"] = [target_position(t, *f) for t, *f in zip(table["aggregated_target"], *fft)]
     return table
+
+
+def target_rows(school: School) -> pd.DataFrame:
+    """``target_measures`` as the summary shows them (the targets report's first table)."""
+    table = target_measures(school)
+    return _target_table(table).rename(columns={"position": "Targets are"}) if len(table) else table
 
 
 def target_sentence(targets: pd.DataFrame) -> str:
@@ -294,7 +305,7 @@ def summary_report(school: School) -> None:
         if year != latest:
             entry = policy.status(policy.KS1_KS2, latest)
             note(f"KS2 {latest} has no progress measure: {entry.reason or 'no pupil has a KS1 result'}.")
-    gaps = group_gaps(school)
+    gaps = gap_rows(rwm_gaps(school))
     if len(gaps):
         heading(f"Largest group gaps: RWM expected standard, KS2 {max(school.past)}", 3)
         show_table(

@@ -67,21 +67,22 @@ def title(run_dir: str | Path) -> None:
 
 
 def attainment(loaded: list[School]) -> pd.DataFrame:
-    """Per school: the latest KS2 cohort's % RWM expected standard, national, the gap and its change."""
+    """Per school: the latest KS2 cohort's % RWM expected standard, national, the gap and its change, and the % RWM
+    higher standard (each picked by its measure, as the school's summary has it)."""
     rows = []
     for school in loaded:
-        a = summary_views.attainment_rows(school)
-        rwm = a.iloc[0]  # HEADLINE starts with the RWM expected standard
+        a = summary_views.attainment_measures(school).set_index(["measure", "subject"])
+        rwm, higher = a.loc[("expected_standard", "rwm")], a.loc[("higher_standard", "rwm")]
         rows.append(
             {
                 "School": short_name(school),
                 "KS2": max(school.past),
                 "Pupils": len(school.past[max(school.past)]),
-                "RWM expected (%)": rwm["School (%)"],
-                "National (%)": rwm["National (%)"],
-                "Gap (points)": rwm["Gap (points)"],
-                "Change since last year": rwm["Change"],
-                "RWM higher (%)": a.iloc[-1]["School (%)"],
+                "RWM expected (%)": rwm["school"],
+                "National (%)": rwm["national"],
+                "Gap (points)": rwm["gap"],
+                "Change since last year": rwm["change"],
+                "RWM higher (%)": higher["school"],
             }
         )
     return pd.DataFrame(rows)
@@ -128,20 +129,20 @@ def disadvantaged_gaps(loaded: list[School], smallest: int) -> pd.DataFrame:
     ``smallest`` pupils."""
     rows = []
     for school in loaded:
-        gaps = summary_views.group_gaps(school)
-        row = gaps[gaps["Group"].str.endswith("(Disadvantage)")] if len(gaps) else gaps
+        gaps = summary_views.rwm_gaps(school)
+        row = gaps[gaps["group"] == "Disadvantage"]
         if row.empty:
             rows.append({"School": short_name(school), "Disadvantaged pupils": 0, "Reads": "no disadvantaged pupils"})
             continue
         r = row.iloc[0]
-        small = r["Pupils"] < smallest
+        small = r["pupils"] < smallest
         rows.append(
             {
                 "School": short_name(school),
-                "Disadvantaged pupils": r["Pupils"],
-                "Gap (points)": np.nan if small else r["Gap (points)"],
-                "Gap (pupils)": np.nan if small else r["Gap (pupils of the group)"],
-                "Reads": f"fewer than {smallest} pupils: not shown" if small else r["Reads"],
+                "Disadvantaged pupils": r["pupils"],
+                "Gap (points)": np.nan if small else r["gap"],
+                "Gap (pupils)": np.nan if small else r["gap_pupils"],
+                "Reads": f"fewer than {smallest} pupils: not shown" if small else r["reads"],
             }
         )
     return pd.DataFrame(rows)
@@ -161,20 +162,22 @@ def trend(loaded: list[School]) -> pd.DataFrame:
 
 
 def targets(loaded: list[School]) -> pd.DataFrame:
-    """Per school: Year 6's RWM expected standard estimated at FFT50 / FFT20 / FFT5 and the aggregated target."""
+    """Per school: Year 6's RWM expected standard estimated at FFT50 / FFT20 / FFT5 and the aggregated target (the
+    RWM row of the school's summary, picked by its subject)."""
     rows = []
     for school in loaded:
-        t = summary_views.target_rows(school)
-        if t.empty:
+        t = summary_views.target_measures(school)
+        rwm = t[t["subject"] == "rwm"] if len(t) else t
+        if rwm.empty:
             continue
-        r = t.iloc[0]  # the aggregated-target table starts with RWM
+        r = rwm.iloc[0]
         rows.append(
             {
                 "School": short_name(school),
-                "Year 6 pupils": r["Pupils"],
-                **{CHALLENGE_COLUMNS[c]: r.get(CHALLENGE_COLUMNS[c], np.nan) for c in ("FFT50", "FFT20", "FFT5")},
-                "Aggregated target": r["Aggregated target"],
-                "Targets are": r["Targets are"],
+                "Year 6 pupils": r["pupils"],
+                **{CHALLENGE_COLUMNS[c]: r.get(c, np.nan) for c in ("FFT50", "FFT20", "FFT5")},
+                "Aggregated target": r["aggregated_target"],
+                "Targets are": r["position"],
             }
         )
     return pd.DataFrame(rows)

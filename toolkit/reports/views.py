@@ -494,7 +494,7 @@ GAP_COLUMNS = {
 }
 
 
-def group_gaps(school: School, year_group: int) -> pd.DataFrame:
+def target_gap_rows(school: School, year_group: int) -> pd.DataFrame:
     """One row per pupil group of a year group: pupils, the % estimated to reach the standard in the combined
     measure at FFT50, its gap to the rest of the year group, the gap in aggregated targets, whether targets narrow
     it, and the estimated gap in each subject (percentage points; ``groups.target_gaps``)."""
@@ -515,7 +515,7 @@ def groups_report(school: School, year_groups: list[int]) -> None:
     gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
     smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
     for yg, _pupils, _estimates, _stage in _year_groups_with_estimates(school, year_groups, new_page=True):
-        gaps = group_gaps(school, yg)
+        gaps = target_gap_rows(school, yg)
         shown = gaps[(gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()]
         if len(shown):
             show_figure(charts.gap_chart(shown, f"Year {yg}: RWM gaps by pupil group (groups of {smallest}+ pupils)"))
