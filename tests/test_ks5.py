@@ -106,7 +106,7 @@ def test_bands_are_equal_sized_and_ordered():
     )
     va = Level3ValueAdded().fit(ref)
     b = va.bands_
-    assert len(b) == ks5.spec()["value_added"]["bands"] and (b["entries"] == n / len(b)).all()
+    assert len(b) == ks5.ks5_parameters()["value_added"]["bands"] and (b["entries"] == n / len(b)).all()
     assert b["prior"].is_monotonic_increasing and b["outcome"].is_monotonic_increasing
 
 

@@ -11,7 +11,7 @@ from toolkit.scales import (
     validate_dfe_number,
     validate_upn,
 )
-from toolkit.scales.eyfs import area_scores, goal_columns, spec
+from toolkit.scales.eyfs import area_scores, eyfs_scale, goal_columns
 
 
 def test_gld_needs_every_prime_literacy_and_maths_goal():
@@ -24,7 +24,7 @@ def test_gld_needs_every_prime_literacy_and_maths_goal():
     gld = good_level_of_development(pd.DataFrame([all_expected, one_short, only_outside, absent, blank]))
     assert gld.tolist()[:4] == [True, False, True, False]
     assert pd.isna(gld.iloc[4])
-    assert len(cols) == 17 and len(spec()["gld_areas"]) == 5
+    assert len(cols) == 17 and len(eyfs_scale()["gld_areas"]) == 5
 
 
 def test_area_scores_average_the_goals():

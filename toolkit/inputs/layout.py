@@ -38,18 +38,20 @@ class Subject:
         return list(grades.loc[grades["qualification"] == self.kind, "grade"])
 
 
-def spec() -> dict:
+def template_subjects() -> dict:
     return parameters.load_yaml("intake/subjects.yaml")
 
 
 def pupil_columns() -> list[str]:
-    return list(spec()["pupil_columns"])
+    return list(template_subjects()["pupil_columns"])
 
 
 def subjects(keystage: str) -> list[Subject]:
     if keystage not in KEYSTAGES:
         raise ValueError(f"Unknown key stage {keystage!r}; templates exist for {', '.join(KEYSTAGES)}")
-    return [Subject(s["column"], s["kind"], s.get("field")) for s in spec()["keystages"][keystage]["subjects"]]
+    return [
+        Subject(s["column"], s["kind"], s.get("field")) for s in template_subjects()["keystages"][keystage]["subjects"]
+    ]
 
 
 def columns(keystage: str) -> list[str]:
@@ -57,7 +59,7 @@ def columns(keystage: str) -> list[str]:
 
 
 def year_of(keystage: str) -> int:
-    return int(spec()["keystages"][keystage]["year"])
+    return int(template_subjects()["keystages"][keystage]["year"])
 
 
 def fingerprint(rows: list[list]) -> str:

@@ -36,7 +36,7 @@ from toolkit.vocabulary import COMBINED, SUBJECTS
 STAGES = ("ks2", "ks1")
 
 
-def spec() -> dict:
+def model_parameters() -> dict:
     return parameters.load_yaml("estimates.yaml")
 
 
@@ -74,7 +74,7 @@ def outcome_scale(stage: str, subject: str) -> OutcomeScale:
 
 @functools.lru_cache(maxsize=64)
 def _outcome_scale(stage: str, subject: str, stamp: tuple) -> OutcomeScale:
-    s = spec()
+    s = model_parameters()
     if stage == "ks2" and subject != "writing":
         t = ks2.band_table()
         cuts = tuple(float(m) - 0.5 for m in t["min_score"].iloc[1:])
@@ -125,7 +125,7 @@ def outcome_values(pupils: pd.DataFrame, stage: str, subject: str) -> np.ndarray
         return attainment.writing_progress_points(pupils[col])
     score = ks2.scaled_score(pupils[col]).to_numpy()
     below = pupils[col].astype("string").str.upper().isin(["B", "N"]).fillna(False).to_numpy()
-    return np.where(below, spec()["below_test_score"], score)
+    return np.where(below, model_parameters()["below_test_score"], score)
 
 
 # ----------------------------------------------------------------------------------------------- features
@@ -288,7 +288,7 @@ class EstimateModel:
     # -- fit
     def fit(self, reference: pd.DataFrame) -> EstimateModel:
         """Learn from a reference cohort (a pupil table with the prior attainment and outcome columns)."""
-        s = spec()
+        s = model_parameters()
         X = features(reference, self.stage, self.contextual, self.prior)
         known = prior_known(reference, self.stage, self.prior).astype(int)
         school = reference["school_id"].astype("string").to_numpy()
@@ -345,10 +345,10 @@ class EstimateModel:
         prior attainment, fitted on the reference pupils who have it (``ks2_without_ks1`` in
         parameters/estimates.yaml). No real national cohort has both the 2021 EYFS profile and KS2 results before
         2028, so on the toolkit's data this model is fitted on the synthetic cohort, and reports say so."""
-        if self.stage != "ks2" or self.prior != "ks1" or spec().get("ks2_without_ks1") != "eyfs":
+        if self.stage != "ks2" or self.prior != "ks1" or model_parameters().get("ks2_without_ks1") != "eyfs":
             return None
         has_eyfs = prior_known(reference, "ks2", "eyfs")
-        if has_eyfs.sum() < spec()["bins"] * spec()["min_bin_pupils"]:
+        if has_eyfs.sum() < model_parameters()["bins"] * model_parameters()["min_bin_pupils"]:
             return None
         return EstimateModel("ks2", self.contextual, prior="eyfs").fit(reference[has_eyfs])
 
@@ -408,7 +408,7 @@ class EstimateModel:
 
     def _interval(self, subject: str, b: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, ...]:
         f = self.fitted_[subject]
-        half = spec()["interval"] / 2
+        half = model_parameters()["interval"] / 2
         key = ("interval", half)
         cache = f.__dict__.setdefault("cache", {})
         if key not in cache:  # per bin: mean residual and half the central interval's width

@@ -35,13 +35,9 @@ ELEMENTS = ("english", "maths", "ebacc", "open")
 SCIENCES = ("Biology", "Chemistry", "Physics", "Computer Science")
 
 
-def spec() -> dict:
-    return gcse.spec()
-
-
 def model(table: str | None = None) -> pd.DataFrame:
     """The Progress 8 model: ``group, ks2_low, ks2_high, a8`` and the element estimates (numbers)."""
-    t = parameters.load_csv(table or spec()["model"])
+    t = parameters.load_csv(table or gcse.ks4_parameters()["model"])
     return t.drop(columns=["status", "source"], errors="ignore").apply(pd.to_numeric)
 
 
@@ -138,7 +134,10 @@ def headline_flags(
     out["ebacc_entered"] = (
         lang.notna() & lit.notna() & maths.notna() & entered_science & humanity.notna() & language.notna()
     ).to_numpy()
-    for name, grade in (("4", spec()["thresholds"]["standard_pass"]), ("5", spec()["thresholds"]["strong_pass"])):
+    for name, grade in (
+        ("4", gcse.ks4_parameters()["thresholds"]["standard_pass"]),
+        ("5", gcse.ks4_parameters()["thresholds"]["strong_pass"]),
+    ):
         two_sciences = separate[separate["points"] >= grade].groupby("upn").size().reindex(upns).fillna(0) >= 2
         science = (combined >= grade) | two_sciences
         out[f"eng_maths_{name}"] = ((english >= grade) & (maths >= grade)).to_numpy()
@@ -181,7 +180,7 @@ def progress8(attainment: pd.DataFrame, prior: pd.Series, table: pd.DataFrame | 
     """Per pupil (``attainment`` from ``attainment8``, ``prior`` aligned with it): ``ks2_prior, p8_group``, the
     estimates ``p8_estimate`` and ``est_<element>``, ``p8`` and ``p8_<element>``, ``included`` and ``reason``."""
     t = model() if table is None else table
-    divisors = spec()["divisors"]
+    divisors = gcse.ks4_parameters()["divisors"]
     out = attainment.copy()
     out["ks2_prior"] = prior.to_numpy()
     out["p8_group"] = prior_group(pd.Series(out["ks2_prior"].to_numpy()), t).to_numpy()
@@ -199,7 +198,7 @@ def progress8(attainment: pd.DataFrame, prior: pd.Series, table: pd.DataFrame | 
 def school_scores(pupils: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
     """Per school (``by``): included ``pupils``, mean ``a8``, ``p8`` and each ``p8_<element>`` with 95% intervals
     (``<score>_low``, ``<score>_high``) from the published pupil-level SDs."""
-    sd, z = spec()["sd"], spec()["z"]
+    sd, z = gcse.ks4_parameters()["sd"], gcse.ks4_parameters()["z"]
     included = pupils[pupils["included"]]
     g = included.groupby(by)
     out = g.size().rename("pupils").to_frame()
@@ -265,7 +264,7 @@ def national_figures() -> pd.DataFrame:
     """Published national headline percentages by pupil breakdown (``parameters/ks4/national_2024.csv``: 2023/24
     revised, all state-funded): ``breakdown, pupils, pct_ebacc_entered, pct_ebacc_4, pct_ebacc_5,
     pct_eng_maths_4, pct_eng_maths_5``, plus ``source``."""
-    t = parameters.load_csv(spec()["national"])
+    t = parameters.load_csv(gcse.ks4_parameters()["national"])
     numeric = [c for c in t if c.startswith("pct_") or c == "pupils"]
     t[numeric] = t[numeric].apply(pd.to_numeric)
     return t

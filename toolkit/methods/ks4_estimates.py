@@ -32,13 +32,13 @@ PAIRS = ("UU", "11", "21", "22", "32", "33", "43", "44", "54", "55", "65", "66",
 NO_SCORE = "No scaled score"
 
 
-def spec() -> dict:
+def estimate_parameters() -> dict:
     return parameters.load_yaml("ks4.yaml")["estimates"]
 
 
 def core_subjects() -> list[str]:
     """Subjects every pupil is estimated in (the rest where they have a target): ``estimates.core``."""
-    return list(spec()["core"])
+    return list(estimate_parameters()["core"])
 
 
 def transition_groups() -> pd.DataFrame:
@@ -100,7 +100,7 @@ def distributions(subjects: list[str]) -> dict[tuple[str, str], np.ndarray]:
 
 
 def school_sd() -> float:
-    return float(spec()["school_p8_sd"])
+    return float(estimate_parameters()["school_p8_sd"])
 
 
 def p8_at(percentile: np.ndarray | float) -> np.ndarray:
@@ -198,7 +198,7 @@ def attainment_estimates(pupils: pd.DataFrame, challenges: dict[str, object]) ->
                     "percentile": percentile,
                     "ks2_prior": prior.to_numpy(),
                     "p8_group": group.to_numpy(),
-                    "est_a8": model_a8 + spec()["divisor"] * p8,
+                    "est_a8": model_a8 + estimate_parameters()["divisor"] * p8,
                     "est_p8": p8,
                 }
             )

@@ -19,12 +19,12 @@ ENTRY_COLUMNS = ["upn", "school_id", "qualification", "subject", "grade"]
 MEASURES = ("pct_a_star_a", "pct_a_star_b", "pct_a_star_c", "pct_a_star_e")
 
 
-def spec() -> dict:
+def ks5_parameters() -> dict:
     return parameters.load_yaml("ks5.yaml")
 
 
 def overall_label() -> str:
-    return spec()["overall_label"]
+    return ks5_parameters()["overall_label"]
 
 
 def label(qualification: pd.Series, subject: pd.Series) -> pd.Series:
@@ -48,13 +48,13 @@ def scored(entries: pd.DataFrame) -> pd.DataFrame:
         rows = out["qualification"] == q
         if rows.any():
             out.loc[rows, "points"] = a_level_points(out.loc[rows, "grade"], q).to_numpy()
-    out["size"] = out["qualification"].map(spec()["entry_size"]).astype(float)
+    out["size"] = out["qualification"].map(ks5_parameters()["entry_size"]).astype(float)
     out["label"] = label(out["qualification"], out["subject"])
     return out
 
 
 def _share(frame: pd.DataFrame, measure: str) -> pd.Series:
-    grades = spec()["measures"][measure]
+    grades = ks5_parameters()["measures"][measure]
     return pd.Series(
         [g in grades.get(q, ()) for q, g in zip(frame["qualification"], frame["grade"])], index=frame.index, dtype=bool
     )

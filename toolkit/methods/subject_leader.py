@@ -21,14 +21,14 @@ KEY = ["school_id", "subject", "strand", "year_group", "group"]
 OVERALL = "Overall"
 
 
-def spec() -> dict:
+def subject_leader_parameters() -> dict:
     return parameters.load_yaml("subject_leader.yaml")
 
 
 def category_scores(scores: dict[str, float] | None = None) -> dict[str, float]:
     """The score of each category (default -1, 0, +1); ValueError unless the steps are equal and increasing."""
-    cats = spec()["categories"]
-    scores = dict(scores or spec()["scores"])
+    cats = subject_leader_parameters()["categories"]
+    scores = dict(scores or subject_leader_parameters()["scores"])
     values = [float(scores[c]) for c in cats]
     steps = np.diff(values)
     if not (steps > 0).all() or not np.allclose(steps, steps[0]):
@@ -39,7 +39,7 @@ def category_scores(scores: dict[str, float] | None = None) -> dict[str, float]:
 def high_threshold(scores: dict[str, float] | None = None) -> float:
     """Average score from which attainment is "high": expected + 25% of one step (+0.25 on -1..+1)."""
     s = category_scores(scores)
-    return s["expected"] + spec()["high_share_of_step"] * (s["exceeding"] - s["expected"])
+    return s["expected"] + subject_leader_parameters()["high_share_of_step"] * (s["exceeding"] - s["expected"])
 
 
 def counts_from_judgements(judgements: pd.DataFrame, pupils: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def counts_from_judgements(judgements: pd.DataFrame, pupils: pd.DataFrame) -> pd
         year_group=year_group_number(judgements["upn"].map(info["year_group"])).astype(int),
         sex=judgements["upn"].map(info["gender"]).map({"M": "Boys", "F": "Girls"}),
     )
-    cats = spec()["categories"]
+    cats = subject_leader_parameters()["categories"]
     parts = [j.assign(group=OVERALL), j.assign(group=j["sex"])]
     long = pd.concat(parts, ignore_index=True)
     table = long.groupby(KEY)["judgement"].value_counts().unstack(fill_value=0).reindex(columns=cats, fill_value=0)
@@ -65,7 +65,7 @@ def counts_from_judgements(judgements: pd.DataFrame, pupils: pd.DataFrame) -> pd
 
 def collate(counts: pd.DataFrame) -> pd.DataFrame:
     """Add each subject's ``Overall`` strand (sum over its programmes of study) where it has strands."""
-    cats = spec()["categories"]
+    cats = subject_leader_parameters()["categories"]
     with_strands = counts[counts["strand"].fillna("") != ""]
     overall = with_strands.groupby(["school_id", "subject", "year_group", "group"])[cats].sum().reset_index()
     overall["strand"] = OVERALL
@@ -74,7 +74,7 @@ def collate(counts: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(counts: pd.DataFrame, scores: dict[str, float] | None = None) -> pd.DataFrame:
     """Counts plus ``pupils``, ``pct_<category>`` (0-100), ``average`` score and ``high`` (True / False)."""
-    cats = spec()["categories"]
+    cats = subject_leader_parameters()["categories"]
     s = category_scores(scores)
     out = counts.copy()
     out["pupils"] = out[cats].sum(axis=1)
@@ -83,16 +83,19 @@ def summarise(counts: pd.DataFrame, scores: dict[str, float] | None = None) -> p
         out[f"pct_{c}"] = 100 * out[c] / n
     out["average"] = sum(out[c] * s[c] for c in cats) / n
     out["high"] = (out["average"] >= high_threshold(scores) - 1e-12) & (
-        out["pct_emerging"] <= 100 * spec()["high_max_emerging"]
+        out["pct_emerging"] <= 100 * subject_leader_parameters()["high_max_emerging"]
     )
     return out
 
 
 def by_key_stage(counts: pd.DataFrame, scores: dict[str, float] | None = None) -> pd.DataFrame:
     """The same measures for each key stage and the whole school (``phase``: KS1, KS2, Whole school)."""
-    cats = spec()["categories"]
+    cats = subject_leader_parameters()["categories"]
     parts = []
-    for phase, years in [*spec()["key_stages"].items(), ("Whole school", spec()["year_groups"])]:
+    for phase, years in [
+        *subject_leader_parameters()["key_stages"].items(),
+        ("Whole school", subject_leader_parameters()["year_groups"]),
+    ]:
         rows = counts[counts["year_group"].isin(years)]
         parts.append(
             rows.groupby(["school_id", "subject", "strand", "group"])[cats].sum().reset_index().assign(phase=phase)
@@ -103,7 +106,7 @@ def by_key_stage(counts: pd.DataFrame, scores: dict[str, float] | None = None) -
 def peaks_and_troughs(summary: pd.DataFrame, whole: pd.DataFrame) -> pd.DataFrame:
     """Year groups (overall group) whose average is at least ``peak_margin`` above (peak) or below (trough) the
     whole school's, per subject and strand: ``subject, strand, year_group, average, whole_school, kind``."""
-    margin = spec()["peak_margin"]
+    margin = subject_leader_parameters()["peak_margin"]
     s = summary[summary["group"] == OVERALL]
     w = whole[(whole["group"] == OVERALL) & (whole["phase"] == "Whole school")]
     m = s.merge(

@@ -20,7 +20,7 @@ from toolkit.scales import ks1, ks2
 from toolkit.vocabulary import COMBINED, SUBJECT_LABELS, named_challenges
 
 
-def spec() -> dict:
+def target_parameters() -> dict:
     return parameters.load_yaml("targets.yaml")
 
 
@@ -90,7 +90,7 @@ def review_targets(
     ``<subject>_estimate`` in ``chances``, else NaN). Ranked within each subject by distance, largest first. A
     target below the standard of the test (B, pre-key-stage codes) is never "unambitious": such a pupil is working
     below the standard, and a realistic target there is not a lack of ambition."""
-    s = spec()
+    s = target_parameters()
     rows = []
     for subject in subjects:
         col = f"{subject}_p_target"
@@ -184,8 +184,8 @@ def aggregate_targets(
     aggregated_target, difference`` (aggregated target minus FFT50). Percentages in percent; for ``"average"``
     scaled scores (test subjects only). Own past progress is empty when ``estimates`` has no such entry.
     """
-    if indicator not in spec()["indicators"]:
-        raise ValueError(f"indicator must be one of {list(spec()['indicators'])}")
+    if indicator not in target_parameters()["indicators"]:
+        raise ValueError(f"indicator must be one of {list(target_parameters()['indicators'])}")
     subjects = [c[: -len("_p_expected")] for c in next(iter(estimates.values())).columns if c.endswith("_p_expected")]
     rows = []
     for subject in subjects:
@@ -209,6 +209,6 @@ def target_summary(
     model: EstimateModel, pupils: pd.DataFrame, indicator: str = "expected", own_challenge: dict | None = None
 ) -> pd.DataFrame:
     """``aggregate_targets`` for pupils estimated by ``model`` at FFT50, FFT20, FFT5 (and own past progress)."""
-    if indicator not in spec()["indicators"]:
-        raise ValueError(f"indicator must be one of {list(spec()['indicators'])}")
+    if indicator not in target_parameters()["indicators"]:
+        raise ValueError(f"indicator must be one of {list(target_parameters()['indicators'])}")
     return aggregate_targets(estimates_at_challenges(model, pupils, own_challenge), pupils, model.stage, indicator)

@@ -17,7 +17,7 @@ from toolkit.vocabulary import year_group_number
 STATUS = ("Below ARE", "At ARE", "Above ARE")
 
 
-def spec() -> dict:
+def tracking_parameters() -> dict:
     return parameters.load_yaml("tracking.yaml")
 
 
@@ -29,14 +29,14 @@ def expectations() -> tuple[int, int]:
 
 def latest_term(records: pd.DataFrame, year: int) -> str | None:
     """The last term of ``year`` with any grade."""
-    terms = spec()["terms"]
+    terms = tracking_parameters()["terms"]
     present = set(records.loc[records["academic_year"] == year, "term"])
     return next((t for t in reversed(terms) if t in present), None)
 
 
 def are_points(year_group: pd.Series, term: str) -> pd.Series:
     """Points of the step a pupil in ``year_group`` is expected to have reached at ``term``'s assessment."""
-    step = spec()["are_step_by_term"][term]
+    step = tracking_parameters()["are_step_by_term"][term]
     points = {g: grade_points(f"{int(g)}{step}") for g in year_group.dropna().unique() if 1 <= g <= 6}
     return year_group.map(points).astype(float)  # each year group's points worked out once
 
@@ -50,7 +50,7 @@ def pupil_progress(records: pd.DataFrame, pupils: pd.DataFrame, year: int, term:
     grade last year) and ``flag`` (True below 6 points).
     """
     term = term or latest_term(records, year)
-    terms = spec()["terms"]
+    terms = tracking_parameters()["terms"]
     yg = pd.Series(year_group_number(pupils["year_group"]).to_numpy(), index=pupils["upn"].to_numpy())
     yg = yg[yg.between(1, 6)]
     now = records[(records["academic_year"] == year) & (records["term"] == term) & records["upn"].isin(yg.index)]
@@ -70,7 +70,7 @@ def pupil_progress(records: pd.DataFrame, pupils: pd.DataFrame, year: int, term:
     out["last_year_grade"] = last["grade"].reindex(key).to_numpy()
     out["since_last_year"] = out["points"] - last["points"].reindex(key).to_numpy()
     expected, good = expectations()
-    bands = spec()["progress_bands"]
+    bands = tracking_parameters()["progress_bands"]
     known = out["since_last_year"].notna()
     out["band"] = (
         pd.Series(
@@ -106,5 +106,5 @@ def progress_by_year(progress: pd.DataFrame) -> pd.DataFrame:
         how="right",
     )
     bands = have.groupby(["year_group", "subject"])["band"].value_counts(normalize=True).unstack(fill_value=0) * 100
-    bands = bands.reindex(columns=spec()["progress_bands"], fill_value=0).add_prefix("% ").reset_index()
+    bands = bands.reindex(columns=tracking_parameters()["progress_bands"], fill_value=0).add_prefix("% ").reset_index()
     return out.merge(bands, on=["year_group", "subject"], how="left")

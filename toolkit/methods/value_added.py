@@ -19,7 +19,7 @@ from toolkit.scales import ks1, ks2
 PROGRESS_COLUMNS = ["upn", "school_id", "subject", "actual", "estimate", "progress", "outlier"]
 
 
-def spec() -> dict:
+def va_parameters() -> dict:
     return parameters.load_yaml("value_added.yaml")
 
 
@@ -35,7 +35,7 @@ def school_scores(
     ``size``, the total weight, when weighted).
     """
     by = [by] if isinstance(by, str) else list(by)
-    z = spec()["confidence_z"]
+    z = va_parameters()["confidence_z"]
     ok = progress.dropna(subset=["progress"])
     if weight is None:
         out = ok.groupby(by + ["subject"], sort=True)["progress"].agg(pupils="size", score="mean").reset_index()
@@ -56,7 +56,7 @@ def school_scores(
 
 
 def _flag_outliers(frame: pd.DataFrame, national_sd: dict[str, float]) -> pd.DataFrame:
-    limit = spec()["outlier_sd"] * frame["subject"].map(national_sd).astype(float)
+    limit = va_parameters()["outlier_sd"] * frame["subject"].map(national_sd).astype(float)
     frame["outlier"] = (frame["progress"].abs() > limit).fillna(False)
     return frame
 
@@ -66,7 +66,7 @@ def dfe_outcome(pupils: pd.DataFrame, subject: str) -> np.ndarray:
     """KS2 points for DfE progress: scaled scores, nominal scores for B and N, writing TA points; NaN otherwise."""
     if subject == "writing":
         return attainment.writing_progress_points(pupils["ks2_writing"])
-    dfe = spec()["dfe"]
+    dfe = va_parameters()["dfe"]
     col = pupils[f"ks2_{subject}"].astype("string").str.upper()
     score = ks2.scaled_score(col).to_numpy()
     for code, nominal_code in dfe["test_code_nominal"].items():
@@ -81,7 +81,7 @@ def ks1_prior_attainment(pupils: pd.DataFrame, missing_subject: str | None = Non
 
     ``missing_subject``: ``exclude`` (the DfE's rule: no group without all three subjects) or ``renormalise``
     (average the subjects the pupil has); default ``parameters/value_added.yaml`` ``dfe.ks1_missing_subject``."""
-    rule = missing_subject or spec()["dfe"]["ks1_missing_subject"]
+    rule = missing_subject or va_parameters()["dfe"]["ks1_missing_subject"]
     if rule not in ("exclude", "renormalise"):
         raise ValueError(f"ks1_missing_subject must be 'exclude' or 'renormalise', not {rule!r}")
     blank = pd.Series(pd.NA, index=pupils.index, dtype="string")
@@ -125,7 +125,7 @@ class DfeProgress:
         """National means, caps and pupil-level SDs from the national cohort (the reference)."""
         pa = self.prior_groups(reference)
         rows, self.cap_sd_ = [], {}
-        for subject in spec()["dfe"]["subjects"]:
+        for subject in va_parameters()["dfe"]["subjects"]:
             y = dfe_outcome(reference, subject)
             frame = pd.DataFrame({"framework": pa["framework"], "pag": pa["pag"], "y": y}).dropna()
             grouped = frame.groupby(["framework", "pag"])["y"]
@@ -133,7 +133,7 @@ class DfeProgress:
             means["subject"] = subject
             raw = frame["y"] - grouped.transform("mean")
             caps, self.cap_sd_[subject] = progress_caps(
-                raw, [frame["framework"], frame["pag"]], spec()["dfe"]["cap_share"]
+                raw, [frame["framework"], frame["pag"]], va_parameters()["dfe"]["cap_share"]
             )
             means = means.merge(caps.drop(columns="sd"), on=["framework", "pag"])
             means["cap_sd"] = self.cap_sd_[subject]
@@ -149,7 +149,7 @@ class DfeProgress:
         """Pupil-level progress (long format, ``PROGRESS_COLUMNS`` plus ``framework, pag, capped``)."""
         pa = self.prior_groups(pupils)
         parts = []
-        for subject in spec()["dfe"]["subjects"]:
+        for subject in va_parameters()["dfe"]["subjects"]:
             frame = pd.DataFrame(
                 {
                     "upn": pupils["upn"],
@@ -288,7 +288,7 @@ class Level3ValueAdded:
         the national curve, 22 points of KS4 prior attainment and the estimated points there, read as the bands,
         and the DfE's pupil-level SD per subject. The overall SD is the entries-weighted root mean square of the
         subjects' (derived). A school's VA from it is the DfE's figure for the model's year."""
-        p = ks5.spec()["value_added"]
+        p = ks5.ks5_parameters()["value_added"]
         t = parameters.load_csv(table or p["published_model"])
         names = parameters.load_csv(p["published_names"])
         ours = dict(zip(names["dfe_subject"], names["subject"]))
@@ -334,7 +334,7 @@ class Level3ValueAdded:
 
     def fit(self, reference: pd.DataFrame) -> Level3ValueAdded:
         """The national bands, and pupil-level SDs per subject, from a reference entries table."""
-        p = ks5.spec()["value_added"]
+        p = ks5.ks5_parameters()["value_added"]
         e = ks5.scored(reference).dropna(subset=[p["prior"], "points"])
         e = e.assign(prior=e[p["prior"]].astype(float))
         rows = []
@@ -367,7 +367,7 @@ class Level3ValueAdded:
     def transform(self, entries: pd.DataFrame, flag: bool = True) -> pd.DataFrame:
         """Entry-level VA (``PROGRESS_COLUMNS`` plus ``qualification, size, prior``); ``subject`` is the label
         ("A level Mathematics"), and every A level entry is repeated under the overall label."""
-        p = ks5.spec()["value_added"]
+        p = ks5.ks5_parameters()["value_added"]
         e = ks5.scored(entries).reset_index(drop=True)
         prior = e[p["prior"]].astype(float).to_numpy() if p["prior"] in e else np.full(len(e), np.nan)
         expected = np.full(len(e), np.nan)

@@ -48,7 +48,7 @@ def sheet_name(subject: str, strand: str) -> str:
 
 def layout() -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
     """Rows of a sheet: (label, group) and the row of each; year groups first, then key stages and whole school."""
-    spec = subject_leader.spec()
+    spec = subject_leader.subject_leader_parameters()
     labels = [f"Year {y}" for y in spec["year_groups"]] + list(spec["key_stages"]) + ["Whole school"]
     rows, where = [], {}
     for label in labels:
@@ -62,7 +62,7 @@ def _sheet(
     wb: Workbook, title: str, heading: str, counts: pd.DataFrame | None, sources: list[str], scores: dict[str, float]
 ) -> None:
     """One sheet; counts typed in (``counts``) or added up from the ``sources`` sheets (formulas)."""
-    spec = subject_leader.spec()
+    spec = subject_leader.subject_leader_parameters()
     ws = wb.create_sheet(title)
     ws["A1"] = inert(heading)
     ws["A1"].font = Font(bold=True, size=13)
@@ -135,7 +135,7 @@ def write_subject_leader_workbook(
     scores = subject_leader.category_scores(scores)
     wb = Workbook()
     wb.remove(wb.active)
-    spec = subject_leader.spec()
+    spec = subject_leader.subject_leader_parameters()
     subjects = [s for s in spec["subjects"] if s in set(counts["subject"])] + sorted(
         set(counts["subject"]) - set(spec["subjects"])
     )

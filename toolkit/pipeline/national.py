@@ -124,7 +124,7 @@ def write_national(run: PreparedRun, inputs: Inputs, models: NationalModels) -> 
                 "ks5_reference_file": inputs.reference_ks5.name,
                 "ks5_sd": models.ks5.va.national_sd_,
                 "ks5_sources": models.ks5.va.sources_,
-                "ks5_published_year": int(ks5.spec()["value_added"]["published_model_year"]),
+                "ks5_published_year": int(ks5.ks5_parameters()["value_added"]["published_model_year"]),
             }
         )
         info["fit_cache"].append(_entry(models.ks5.cache))

@@ -15,8 +15,7 @@ import pandas as pd
 
 from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
-from toolkit.methods.targets import cap_review
-from toolkit.methods.targets import spec as targets_spec
+from toolkit.methods.targets import cap_review, target_parameters
 from toolkit.reports import baseline_views, ks4_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
 from toolkit.reports.views import School
@@ -202,7 +201,7 @@ def title(school: School, challenge: str, year_groups: list[int]) -> None:
 
 def appendix_report(school: School, year_groups: list[int]) -> None:
     """The PDF/HTML appendix: each per-pupil section under its heading; the review list capped per subject."""
-    per_subject = targets_spec()["review_per_subject"]
+    per_subject = target_parameters()["review_per_subject"]
     shown = [s for s in sections(school, year_groups) if s.pdf]
     if not shown:
         note("This school's reports have no per-pupil tables.")

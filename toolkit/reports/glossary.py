@@ -53,7 +53,7 @@ STATUS = (
 
 
 def _review() -> tuple[str, str]:
-    spec = targets.spec()
+    spec = targets.target_parameters()
     return (
         "Unlikely / unambitious",
         f"a target fewer than {100 * spec['unlikely_below']:.0f}% of similar pupils reach at the school's challenge "

@@ -21,6 +21,7 @@ from toolkit.reports.display import (
     whole,
 )
 from toolkit.reports.views import School
+from toolkit.scales import gcse
 from toolkit.vocabulary import challenge_label, year_group_number
 
 HEADLINES = {
@@ -87,7 +88,7 @@ def headline_table(school: School) -> pd.DataFrame:
     """Each headline measure for every past Year 11 beside the published national figure."""
     scores = _scores(school)
     national = ks4.national_figures().set_index("breakdown").loc["Total"]
-    a8 = float(ks4.spec()["national_a8"])
+    a8 = float(gcse.ks4_parameters()["national_a8"])
     out = pd.DataFrame({"Measure": list(HEADLINES.values())})
     for row in scores.itertuples():
         out[str(int(row.academic_year))] = [getattr(row, m) for m in HEADLINES]
@@ -234,7 +235,7 @@ def ks4_results_report(school: School) -> None:
     )
     note(
         f"National: all state-funded schools in England, 2023/24 revised (the DfE's transition matrices; Attainment "
-        f"8 {ks4.spec()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
+        f"8 {gcse.ks4_parameters()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
         "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
         "twice (points 9 to 1, U 0; maximum 90)."
     )
@@ -249,7 +250,7 @@ def ks4_results_report(school: School) -> None:
         )
         show_figure(charts.va_intervals(chart, f"Progress 8 {year} with 95% confidence intervals", "grades per slot"))
         note(
-            f"Progress 8 on the DfE's published {ks4.spec()['model_year'] - 1}/{str(ks4.spec()['model_year'])[2:]} "
+            f"Progress 8 on the DfE's published {gcse.ks4_parameters()['model_year'] - 1}/{str(gcse.ks4_parameters()['model_year'])[2:]} "
             "model (parameters/ks4/progress8_model_2023-24.csv): each pupil's Attainment 8 minus the national "
             "average of pupils with the same KS2 prior attainment, divided by 10; elements likewise (English and "
             "maths / 2, EBacc and open / 3). Intervals from the DfE's published pupil-level standard deviations. "

@@ -51,7 +51,7 @@ def percent_charts(charts: list[tuple[pd.DataFrame, str]], label: str, width: fl
         box = [left / width, 1 - (top + TOP + inner) / sum(heights), 1 - (left + RIGHT) / width, inner / sum(heights)]
         ax = fig.add_axes(box)
         start = pd.Series(0.0, index=rows.index)
-        for cat in subject_leader.spec()["categories"]:
+        for cat in subject_leader.subject_leader_parameters()["categories"]:
             share = rows[f"pct_{cat}"].fillna(0)
             ax.barh(rows[label], share, left=start, color=COLOURS[cat], label=cat.capitalize())
             start = start + share
@@ -112,12 +112,12 @@ def subject_leader_report(school: School) -> None:
         f"Scores: emerging {scores['emerging']:+g}, expected {scores['expected']:+g}, exceeding "
         f"{scores['exceeding']:+g}; average score: the mean of pupils' scores; 'high' = average at least "
         f"{subject_leader.high_threshold():+.2f} with no more than "
-        f"{100 * subject_leader.spec()['high_max_emerging']:.0f}% emerging (seed 003; parameters/subject_leader.yaml). "
+        f"{100 * subject_leader.subject_leader_parameters()['high_max_emerging']:.0f}% emerging (seed 003; parameters/subject_leader.yaml). "
         "Boys, Girls: their average scores. The spreadsheet subject_leader.xlsx beside this report holds the counts "
         "for boys and girls with Excel formulas (type the counts and everything recalculates) and a column for the "
         "subject leader's analysis."
     )
-    order = [s for s in subject_leader.spec()["subjects"] if s in set(counts["subject"])]
+    order = [s for s in subject_leader.subject_leader_parameters()["subjects"] if s in set(counts["subject"])]
     sections = []
     for subject in order:
         strands = [s for s in dict.fromkeys(counts.loc[counts["subject"] == subject, "strand"]) if s]

@@ -33,7 +33,7 @@ HEADLINE = [
 ]
 
 
-def spec() -> dict:
+def summary_parameters() -> dict:
     return parameters.load_yaml("summary.yaml")
 
 
@@ -135,7 +135,7 @@ def rwm_gaps(school: School) -> pd.DataFrame:
     cohort = school.past[year]
     labels = school.labels_for(cohort, year)  # as prepared for the school's reports
     rwm = attainment.reached(cohort)["rwm"].to_numpy(dtype=bool)
-    return attainment_gaps(rwm, labels, spec()["gap_groups"], spec()["min_group_pupils"])
+    return attainment_gaps(rwm, labels, summary_parameters()["gap_groups"], summary_parameters()["min_group_pupils"])
 
 
 def gap_rows(gaps: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +203,7 @@ def areas_to_look_at(
 ) -> list[str]:
     """Three to five sentences chosen by the rules of parameters/summary.yaml, each naming where to look; the
     largest first."""
-    rules = spec()["areas"]
+    rules = summary_parameters()["areas"]
     found: list[tuple[float, str]] = []
     for _, row in va.iterrows():
         score, subject = row["VA score (points)"], row["Subject"].lower()
@@ -319,7 +319,7 @@ def summary_report(school: School) -> None:
         )
         note(
             f"A gap smaller than one pupil of the smaller group (100 / its size, in points) reads 'in line'; groups "
-            f"of fewer than {spec()['min_group_pupils']} pupils are not judged."
+            f"of fewer than {summary_parameters()['min_group_pupils']} pupils are not judged."
         )
     targets = target_rows(school)
     if len(targets):

@@ -74,14 +74,14 @@ def tracking_report(school: School) -> None:
     )
     note(
         f"The age-related expectation is the third step of the pupil's own year (3A in Year 3) by the end of the "
-        f"year; at each term's assessment the expected step is {', '.join(f'{t} {s}' for t, s in tracking.spec()['are_step_by_term'].items())}. "
+        f"year; at each term's assessment the expected step is {', '.join(f'{t} {s}' for t, s in tracking.tracking_parameters()['are_step_by_term'].items())}. "
         "'At ARE' is the expected step or between it and the next; 'above' is the next step or higher."
     )
 
     heading("Progress in points", 2, new_page=True)
     by_year = tracking.progress_by_year(progress)
     show_figure(progress_chart(by_year, f"Progress since {term} last year, by year group"))
-    bands = tracking.spec()["progress_bands"]
+    bands = tracking.tracking_parameters()["progress_bands"]
     show_table(
         by_year.assign(subject=by_year["subject"].map(SUBJECTS)).rename(
             columns={

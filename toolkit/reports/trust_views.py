@@ -188,7 +188,7 @@ def trust_report(run_dir: str | Path) -> None:
     if not loaded:
         note("No school in this run has past KS2 results; the overview compares primaries' KS2 figures.")
         return
-    smallest = summary_views.spec()["min_group_pupils"]
+    smallest = summary_views.summary_parameters()["min_group_pupils"]
     heading("Attainment: reading, writing and maths (RWM) at the expected standard", 3)
     show_table(
         attainment(loaded),

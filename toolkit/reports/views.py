@@ -15,8 +15,7 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.estimates import outcome_scale
 from toolkit.methods.groups import GROUPS, target_gaps, va_by_group
-from toolkit.methods.targets import aggregate_targets, review_counts, review_targets
-from toolkit.methods.targets import spec as targets_spec
+from toolkit.methods.targets import aggregate_targets, review_counts, review_targets, target_parameters
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue, charts, glossary
@@ -458,7 +457,7 @@ def review_list(school: School, year_group: int, challenge: str = "chosen") -> t
 
 def review_summary(school: School, year_group: int, challenge: str = "chosen") -> None:
     """How many targets look unlikely or unambitious, per subject; the list itself is in the per-pupil appendix."""
-    review = targets_spec()
+    review = target_parameters()
     heading("Targets to review", 3)
     _table, counts = review_list(school, year_group, challenge)
     if counts.empty:

@@ -11,13 +11,13 @@ from toolkit import parameters
 from toolkit.scales.codes import points_of
 
 
-def spec() -> dict:
+def eyfs_scale() -> dict:
     return parameters.load_yaml("scales/eyfs.yaml")
 
 
 def goals() -> list[str]:
     """All early learning goals, in area order."""
-    return [g for area in spec()["areas"].values() for g in area]
+    return [g for area in eyfs_scale()["areas"].values() for g in area]
 
 
 def goal_columns() -> list[str]:
@@ -27,11 +27,11 @@ def goal_columns() -> list[str]:
 
 def outcome_codes() -> set[str]:
     """Outcomes a goal column may hold (plus ``A`` for absent and blank for not assessed)."""
-    return set(spec()["outcomes"]) | {"A"}
+    return set(eyfs_scale()["outcomes"]) | {"A"}
 
 
 def _points(col: pd.Series) -> pd.Series:
-    return points_of(col, spec()["outcomes"], case="lower")
+    return points_of(col, eyfs_scale()["outcomes"], case="lower")
 
 
 def area_scores(pupils: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def area_scores(pupils: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             area: pd.concat([_points(pupils[f"eyfs_{g}"]) for g in gs], axis=1).mean(axis=1)
-            for area, gs in spec()["areas"].items()
+            for area, gs in eyfs_scale()["areas"].items()
         },
         index=pupils.index,
     )
@@ -48,7 +48,7 @@ def area_scores(pupils: pd.DataFrame) -> pd.DataFrame:
 def good_level_of_development(pupils: pd.DataFrame) -> pd.Series:
     """True where every goal of the GLD areas is expected (or exceeding); False otherwise, absent (A) included;
     <NA> where no goal was recorded at all."""
-    s = spec()
+    s = eyfs_scale()
     cols = [f"eyfs_{g}" for a in s["gld_areas"] for g in s["areas"][a]]
     pts = pd.concat([_points(pupils[c]) for c in cols], axis=1)
     gld = pts.ge(s["outcomes"]["expected"]).all(axis=1)

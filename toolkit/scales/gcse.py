@@ -26,13 +26,13 @@ AREAS = (
 EBACC_AREAS = ("science", "combined_science", "humanities", "languages")
 
 
-def spec() -> dict:
+def ks4_parameters() -> dict:
     return parameters.load_yaml("ks4.yaml")
 
 
 def subjects() -> pd.DataFrame:
     """``subject, area, discount_code`` of every counted GCSE subject (names as the DfE spells them)."""
-    return parameters.load_csv(spec()["subjects"])[["subject", "area", "discount_code"]]
+    return parameters.load_csv(ks4_parameters()["subjects"])[["subject", "area", "discount_code"]]
 
 
 def grade_points(grade: object) -> float:
@@ -40,7 +40,7 @@ def grade_points(grade: object) -> float:
     if grade is None or (isinstance(grade, float) and np.isnan(grade)):
         return np.nan
     text = str(grade).strip().upper()
-    if text in ("",) or text in {c.upper() for c in spec()["no_result_codes"]}:
+    if text in ("",) or text in {c.upper() for c in ks4_parameters()["no_result_codes"]}:
         return np.nan
     if text == "U":
         return 0.0

@@ -23,13 +23,13 @@ def tracking_records(rng: np.random.Generator, pupils: pd.DataFrame, year: int) 
     or above) and this year's autumn. A pupil's points follow the age-related path (one step a term) plus a
     lasting offset and their own rate of progress, with noise."""
     m = model()
-    terms = tracking.spec()["terms"]
+    terms = tracking.tracking_parameters()["terms"]
     yg = year_group_number(pupils["year_group"])
     roll = pupils[yg.between(1, 6)].reset_index(drop=True)
     g = year_group_number(roll["year_group"]).to_numpy().astype(int)
     general = rng.normal(0, 1, len(roll))
     rows = []
-    for subject in tracking.spec()["subjects"]:
+    for subject in tracking.tracking_parameters()["subjects"]:
         offset = m["offset_mean"] + m["offset_sd"] * (0.8 * general + 0.6 * rng.normal(0, 1, len(roll)))
         rate = rng.normal(m["rate_mean"], m["rate_sd"], len(roll))  # points a year beyond the expected 6
         for ay, grade_year, term_list in ((year - 1, g - 1, terms), (year, g, terms[:1])):
@@ -70,7 +70,7 @@ def judgements(rng: np.random.Generator, pupils: pd.DataFrame, year: int) -> pd.
     schools = {s: rng.normal(0, m["school_sd"]) for s in roll["school_id"].unique()}
     lo, hi = np.quantile(rng.normal(0, 1, 100_000), [m["emerging"], 1 - m["exceeding"]])
     parts = []
-    for subject, strands in subject_leader.spec()["subjects"].items():
+    for subject, strands in subject_leader.subject_leader_parameters()["subjects"].items():
         year_effect = {y: rng.normal(0, m["year_sd"]) for y in range(1, 7)}
         for strand in strands or [""]:
             z = (

@@ -357,7 +357,7 @@ def cohort_statistics(c: Cohort, lat: dict, cal: Calibration, model: dict) -> di
 
 
 def _gld_columns() -> list[int]:
-    spec = eyfs.spec()
+    spec = eyfs.eyfs_scale()
     gld_goals = {g for a in spec["gld_areas"] for g in spec["areas"][a]}
     return [i for i, g in enumerate(eyfs.goals()) if g in gld_goals]
 

@@ -20,7 +20,9 @@ def run(given: Given) -> dict[str, SliceTable]:
     if loaded.judgements is not None:
         parts.append(subject_leader.counts_from_judgements(loaded.judgements, loaded.pupils))
     if loaded.subject_counts is not None:
-        parts.append(loaded.subject_counts[subject_leader.KEY + subject_leader.spec()["categories"]])
+        parts.append(
+            loaded.subject_counts[subject_leader.KEY + subject_leader.subject_leader_parameters()["categories"]]
+        )
     if parts:
         counts = subject_leader.collate(pd.concat(parts, ignore_index=True))
         tables["subject_counts"] = of_schools(counts, when="subject_counts")
