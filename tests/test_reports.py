@@ -170,7 +170,7 @@ def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, tw
     in the appendix spreadsheet, and its review sheet holds every flagged target, more than the PDF shows."""
     from openpyxl import load_workbook
 
-    from toolkit.reports import views
+    from toolkit.reports import target_views, views
 
     out, _ = pack
     for school in two:
@@ -200,7 +200,7 @@ def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, tw
         groups = list(book["Pupil groups"].iter_rows(values_only=True))
         assert groups[0][:2] == ("Year group", "Subject") and {r[0] for r in groups[1:]} >= {6, 5}
         review = list(book["Targets to review"].iter_rows(values_only=True))
-        table, counts = views.review_list(school_view, 6)
+        table, counts = target_views.review_list(school_view, 6)
         assert sum(1 for r in review[1:] if r[0] == 6) == len(table) == counts["targets"].sum() > 0
         appendix = pdf_text(report_file(out, school, "appendix", "pdf"))
         shown = appendix.count("unlikely") + appendix.count("unambitious")

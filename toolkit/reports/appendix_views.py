@@ -16,7 +16,7 @@ import pandas as pd
 from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review, target_parameters
-from toolkit.reports import baseline_views, ks4_views, tracking_views, views
+from toolkit.reports import baseline_views, estimate_views, ks4_views, target_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
@@ -48,7 +48,7 @@ def estimate_sections(school: School, year_groups: list[int]) -> Iterator[Sectio
             yield Section(
                 f"{views.year_label(school, yg)}: {SUBJECT_LABELS[subject]}",
                 f"Estimates Y{yg}",
-                views.subject_dashboard(school, yg, subject).assign(Subject=SUBJECT_LABELS[subject]),
+                estimate_views.subject_dashboard(school, yg, subject).assign(Subject=SUBJECT_LABELS[subject]),
                 formats,
             )
 
@@ -57,13 +57,13 @@ def review_sections(school: School, year_groups: list[int]) -> Iterator[Section]
     for yg in year_groups:
         if school.year_pupils(yg).empty or not school.challenge_estimates(yg):
             continue
-        table, _counts = views.review_list(school, yg)
+        table, _counts = target_views.review_list(school, yg)
         if len(table):
             yield Section(
                 f"{views.year_label(school, yg)}: targets to review",
                 "Targets to review",
                 table.assign(**{"Year group": yg}),
-                views.REVIEW_FORMATS,
+                target_views.REVIEW_FORMATS,
             )
 
 
@@ -80,7 +80,7 @@ def group_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
             yield Section(
                 f"Year {yg}: {SUBJECT_LABELS[subject]} by pupil group",
                 "Pupil groups",
-                views._target_table(table)
+                target_views._target_table(table)
                 .rename(
                     columns={
                         "estimated_gap": "Estimated gap",
@@ -193,7 +193,7 @@ def title(school: School, challenge: str, year_groups: list[int]) -> None:
     uses_challenge = bool({"estimates", "targets", "ks4_estimates"} & _reports(school))
     views.title(
         school,
-        "Per-pupil appendix",
+        "appendix",
         challenge if uses_challenge else None,
         "; ".join(cohorts) or tracking_views.cohort_label(school),
     )

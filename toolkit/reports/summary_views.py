@@ -12,16 +12,11 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
-from toolkit.reports import ks4_views, views
+from toolkit.reports import ks4_views, va_views
 from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
-from toolkit.reports.views import (
-    CHALLENGE_COLUMNS,
-    TARGET_FORMATS,
-    School,
-    _target_table,
-    latest_measured,
-    measure_years,
-)
+from toolkit.reports.target_views import TARGET_FORMATS, _target_table
+from toolkit.reports.va_views import latest_measured, measure_years
+from toolkit.reports.views import CHALLENGE_COLUMNS, School
 from toolkit.vocabulary import SUBJECT_LABELS
 
 HEADLINE = [
@@ -270,7 +265,7 @@ def cohort_label(school: School) -> str:
         ks4_years = school.info.get("ks4_years") or []
         latest = f"Year 11 of {max(ks4_years)} and " if ks4_years else ""
         return f"{latest}Years 7-11 in {year - 1}/{str(year)[2:]}"
-    return f"KS2 {views.latest_year(school)} and Year 6 in {year - 1}/{str(year)[2:]}"
+    return f"KS2 {va_views.latest_year(school)} and Year 6 in {year - 1}/{str(year)[2:]}"
 
 
 def summary_report(school: School) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import glossary, summary_views, views
+from toolkit.reports import glossary, summary_views, va_views, views
 from toolkit.reports.display import (
     PALETTE,
     heading,
@@ -92,7 +92,7 @@ def value_added(loaded: list[School]) -> pd.DataFrame:
     """Per school and subject: DfE value added of the latest cohort with a measure, interval and significance."""
     frames = []
     for school in loaded:
-        measured = views.latest_measured(views.measure_years(school))
+        measured = va_views.latest_measured(va_views.measure_years(school))
         if measured is None or school.va_scores is None:
             continue
         year, status = measured

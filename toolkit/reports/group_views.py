@@ -1,0 +1,76 @@
+"""The pupil groups report: each group's estimated gap to the rest and whether the targets narrow it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit import parameters
+from toolkit.methods.groups import target_gaps
+from toolkit.reports import charts
+from toolkit.reports.display import (
+    note,
+    percent,
+    show_figure,
+    show_table,
+    signed_percent,
+    whole,
+)
+from toolkit.reports.views import School, _measures, _year_groups_with_estimates
+from toolkit.vocabulary import (
+    STAGE_OF_YEAR,
+    SUBJECT_LABELS,
+)
+
+# ----------------------------------------------------------------------------------------------- pupil groups
+GAP_COLUMNS = {
+    "group": "Group",
+    "label": "Pupils in",
+    "pupils": "Pupils",
+    "FFT50": "RWM FFT50",
+    "estimated_gap": "RWM gap",
+    "target_gap": "RWM target gap",
+    "narrows": "Targets narrow the gap?",
+}
+
+
+def target_gap_rows(school: School, year_group: int) -> pd.DataFrame:
+    """One row per pupil group of a year group: pupils, the % estimated to reach the standard in the combined
+    measure at FFT50, its gap to the rest of the year group, the gap in aggregated targets, whether targets narrow
+    it, and the estimated gap in each subject (percentage points; ``groups.target_gaps``)."""
+    pupils = school.year_pupils(year_group)
+    estimates = school.challenge_estimates(year_group)
+    stage = STAGE_OF_YEAR[year_group]
+    labels = school.labels_for(pupils)
+    measures = _measures(stage)
+    table = target_gaps(estimates, pupils, stage, measures[0], labels)[list(GAP_COLUMNS)]
+    for subject in measures[1:]:
+        gaps = target_gaps(estimates, pupils, stage, subject, labels)
+        table[f"{SUBJECT_LABELS[subject]} gap"] = gaps["estimated_gap"].to_numpy()
+    return table
+
+
+def groups_report(school: School, year_groups: list[int]) -> None:
+    """Per year group: the gap chart (groups of at least ``min_group_pupils``) and one table of every group's
+    gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
+    smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
+    for yg, _pupils, _estimates, _stage in _year_groups_with_estimates(school, year_groups, new_page=True):
+        gaps = target_gap_rows(school, yg)
+        shown = gaps[(gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()]
+        if len(shown):
+            show_figure(charts.gap_chart(shown, f"Year {yg}: RWM gaps by pupil group (groups of {smallest}+ pupils)"))
+        table = gaps.rename(columns=GAP_COLUMNS)
+        table["Pupils in"] = np.where(table["Pupils"] < smallest, table["Pupils in"] + " *", table["Pupils in"])
+        gap_columns = [c for c in table if c.endswith("gap")]
+        show_table(
+            table,
+            {"Pupils": whole, "RWM FFT50": percent, **{c: signed_percent for c in gap_columns}},
+            long=True,
+        )
+    note(
+        "RWM FFT50: the % of the group estimated to reach the expected standard in reading, writing and maths "
+        "combined (Years 1-2: the KS1 combined measure). Gap: the group's % minus the rest of the year group's, in "
+        "percentage points; 'RWM target gap' the same for aggregated targets, and 'Targets narrow the gap?' compares "
+        f"the two. * fewer than {smallest} pupils (parameters/summary.yaml): too few to read a gap into; the chart "
+        "leaves them out. Every challenge level for every group and subject: the appendix spreadsheet."
+    )
