@@ -4,6 +4,9 @@ Importing this module has one purpose, side effects included: load the libraries
 nbconvert HTML template (by converting an empty notebook), so report processes forked from it pay neither.
 """
 
+import importlib
+import pkgutil
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,18 +20,11 @@ import papermill  # noqa: E402,F401
 import pyarrow.parquet  # noqa: E402,F401  (pandas imports it at the first slice table read)
 import seaborn  # noqa: E402,F401
 
+import toolkit.reports  # noqa: E402
 from toolkit.pack import engine, render, workbooks  # noqa: E402,F401
-from toolkit.reports import (  # noqa: E402,F401
-    appendix_views,
-    baseline_views,
-    ks4_views,
-    ks5_views,
-    subject_leader_views,
-    summary_views,
-    tracking_views,
-    trust_views,
-    views,
-)
+
+for view in pkgutil.iter_modules(toolkit.reports.__path__):  # every report view, whatever the catalogue holds
+    importlib.import_module(f"toolkit.reports.{view.name}")
 
 render.html_of(nbformat.v4.new_notebook())
 

@@ -16,7 +16,7 @@ import pandas as pd
 from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review, target_parameters
-from toolkit.reports import baseline_views, estimate_views, ks4_views, target_views, tracking_views, views
+from toolkit.reports import baseline_views, estimate_views, ks4_estimate_views, target_views, tracking_views, views
 from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
@@ -123,16 +123,16 @@ def baseline_sections(school: School) -> Iterator[Section]:
 def ks4_sections(school: School) -> Iterator[Section]:
     """Years 11-7: each pupil's estimated A8, P8, English and maths; the GCSE targets to review; every subject
     estimate (spreadsheet only)."""
-    years = ks4_views.year_groups(school) if "ks4_estimates" in _reports(school) else []
+    years = ks4_estimate_views.year_groups(school) if "ks4_estimates" in _reports(school) else []
     for yg in years:
         yield Section(
             f"Year {yg}: estimated Attainment 8, English and maths per pupil",
             f"KS4 estimates Y{yg}",
-            ks4_views.pupil_estimates(school, yg),
-            ks4_views.PUPIL_FORMATS,
+            ks4_estimate_views.pupil_estimates(school, yg),
+            ks4_estimate_views.PUPIL_FORMATS,
         )
     for yg in years:
-        review = ks4_views.targets_to_review(school, yg)
+        review = ks4_estimate_views.targets_to_review(school, yg)
         if len(review):
             yield Section(
                 f"Year {yg}: GCSE targets to review",
@@ -142,7 +142,7 @@ def ks4_sections(school: School) -> Iterator[Section]:
             )
     if years:
         yield Section(
-            "Every GCSE estimate", "KS4 subject estimates", ks4_views.all_subject_estimates(school), pdf=False
+            "Every GCSE estimate", "KS4 subject estimates", ks4_estimate_views.all_subject_estimates(school), pdf=False
         )
 
 
