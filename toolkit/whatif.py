@@ -23,7 +23,8 @@ from toolkit.methods import challenge, ks4_estimates
 from toolkit.methods.targets import aggregate_targets, target_cut
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue
-from toolkit.reports.display import one_decimal, percent, signed, signed_percent, table_html, whole
+from toolkit.reports.display import table_html
+from toolkit.reports.formats import one_decimal, percent, signed, signed_percent, whole
 from toolkit.vocabulary import (
     COMBINED,
     OWN,

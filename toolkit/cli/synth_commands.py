@@ -9,6 +9,21 @@ from pathlib import Path
 from toolkit.cli.common import output_folder, say
 
 
+def _generator(
+    sub, name: str, run, size: tuple[str, int, str], year: dict, out: str, **text
+) -> argparse.ArgumentParser:
+    """One `toolkit synth NAME` command: how many to draw (``size``: option, default, what), ``--year`` (its
+    argparse settings), ``--seed`` and ``--out``; ``text``: the parser's help and description."""
+    parser = sub.add_parser(name, **text)
+    option, default, what = size
+    parser.add_argument(option, type=int, default=default, help=f"number of {what} (default {default})")
+    parser.add_argument("--year", type=int, **year)
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--out", required=True, help=out)
+    parser.set_defaults(run=run)
+    return parser
+
+
 def add(sub) -> None:
     """The commands of this module, on the `toolkit` parser's sub-parsers."""
     synth = sub.add_parser(
@@ -17,60 +32,56 @@ def add(sub) -> None:
         description="Generate synthetic pupils. Deterministic for a seed; calibrated to the "
         "published national figures in parameters/national/.",
     )
-    synth_sub = synth.add_subparsers(dest="what", metavar="WHAT")
-    synth_sub.required = True
-    nat = synth_sub.add_parser(
+    generators = synth.add_subparsers(dest="what", metavar="WHAT")
+    generators.required = True
+    _generator(
+        generators,
         "national",
+        _synth_national,
+        ("--pupils", 600_000, "pupils"),
+        {"required": True, "help": "year the cohort finished KS2, by its summer (2026 = 2025/26)"},
+        "output Parquet file",
         help="a national reference cohort (Parquet)",
         description="A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv "
         "(the school effects planted in it) and FILE_calibration.json (targets and what was achieved).",
     )
-    nat.add_argument("--pupils", type=int, default=600_000, help="number of pupils (default 600000)")
-    nat.add_argument(
-        "--year", type=int, required=True, help="year the cohort finished KS2, by its summer (2026 = 2025/26)"
-    )
-    nat.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    nat.add_argument("--out", required=True, help="output Parquet file")
-    nat.set_defaults(run=_synth_national)
-    ks5 = synth_sub.add_parser(
+    _generator(
+        generators,
         "ks5",
+        _synth_ks5,
+        ("--students", 150_000, "students"),
+        {"required": True, "help": "year the students finished 16-18 study, by its summer"},
+        "output Parquet file, e.g. national_ks5_2026.parquet",
         help="a national KS4 -> A level reference cohort (Parquet)",
         description="A national cohort of A level students: one row per entry with the student's KS4 average point "
         "score and grade, calibrated to the published A level grade shares (parameters/national/"
         "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).",
     )
-    ks5.add_argument("--students", type=int, default=150_000, help="number of students (default 150000)")
-    ks5.add_argument("--year", type=int, required=True, help="year the students finished 16-18 study, by its summer")
-    ks5.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    ks5.add_argument("--out", required=True, help="output Parquet file, e.g. national_ks5_2026.parquet")
-    ks5.set_defaults(run=_synth_ks5)
-    k4s = synth_sub.add_parser(
+    _generator(
+        generators,
         "ks4",
+        _synth_ks4,
+        ("--pupils", 100_000, "pupils"),
+        {"required": True, "help": "the summer the pupils finish KS4"},
+        "output folder",
         help="a national KS4 cohort: pupils with KS2 results and their GCSE results (Parquet)",
         description="A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE "
         "results, drawn from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes "
         "DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet.",
     )
-    k4s.add_argument("--pupils", type=int, default=100_000, help="number of pupils (default 100000)")
-    k4s.add_argument("--year", type=int, required=True, help="the summer the pupils finish KS4")
-    k4s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    k4s.add_argument("--out", required=True, help="output folder")
-    k4s.set_defaults(run=_synth_ks4)
-    sch = synth_sub.add_parser(
+    schools = _generator(
+        generators,
         "schools",
+        _synth_schools,
+        ("--schools", 12, "schools"),
+        {"default": 2027, "help": "current academic year by its summer (default 2027 = 2026/27)"},
+        "output folder",
         help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
         description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, "
         "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
         "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.",
     )
-    sch.add_argument("--schools", type=int, default=12, help="number of schools (default 12)")
-    sch.add_argument(
-        "--year", type=int, default=2027, help="current academic year by its summer (default 2027 = 2026/27)"
-    )
-    sch.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    sch.add_argument("--out", required=True, help="output folder")
-    sch.add_argument("--no-secondary", action="store_true", help="primaries only")
-    sch.set_defaults(run=_synth_schools)
+    schools.add_argument("--no-secondary", action="store_true", help="primaries only")
 
 
 def _synth_national(args: argparse.Namespace) -> int:

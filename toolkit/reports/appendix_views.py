@@ -17,7 +17,8 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review, target_parameters
 from toolkit.reports import baseline_views, estimate_views, ks4_estimate_views, target_views, tracking_views, views
-from toolkit.reports.display import heading, note, one_decimal, percent, show_table, two_decimals, whole
+from toolkit.reports.display import heading, note, show_table
+from toolkit.reports.formats import one_decimal, percent, two_decimals, whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.reports import charts
-from toolkit.reports.display import heading, note, one_decimal, show_figure, show_table, two_decimals, whole
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, two_decimals, whole
 from toolkit.reports.views import School
 
 

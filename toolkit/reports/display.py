@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import html
 import io
-import math
-import re
 from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from toolkit.reports.formats import _missing, _number
 
 # Okabe-Ito colour-blind-safe palette (also seaborn's "colorblind").
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -63,50 +63,6 @@ def show_html(text: str) -> None:
     from IPython.display import HTML
 
     display(HTML(text))
-
-
-NEGATIVE_ZERO = re.compile(r"^[+\-\u2212](0(?:\.0+)?)(%?)$")
-
-
-def _number(text: str) -> str:
-    """A formatted number as a reader should see it: no sign on a value that rounds to zero (never "-0", "-0.00"
-    or "+0%")."""
-    return NEGATIVE_ZERO.sub(r"\1\2", text)
-
-
-def _missing(value) -> bool:
-    try:
-        return pd.isna(value) or not math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return pd.isna(value)
-
-
-def percent(value: float, digits: int = 0) -> str:
-    return "" if _missing(value) else _number(f"{value:.{digits}f}%")
-
-
-def signed_percent(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:+.0f}%")
-
-
-def one_decimal(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:.1f}")
-
-
-def signed(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:+.2f}")
-
-
-def signed_one_decimal(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:+.1f}")
-
-
-def two_decimals(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:.2f}")
-
-
-def whole(value) -> str:
-    return "" if _missing(value) else f"{int(value)}"
 
 
 def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False, caption: str = "") -> str:

@@ -7,24 +7,11 @@ import pandas as pd
 
 from toolkit.methods.estimates import outcome_scale
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, percent, whole
 from toolkit.reports.views import School, _measures, year_label
 from toolkit.scales import ks2
-from toolkit.vocabulary import (
-    COMBINED,
-    KS1_SUBJECTS,
-    STAGE_OF_YEAR,
-    SUBJECT_LABELS,
-    challenge_label,
-)
+from toolkit.vocabulary import COMBINED, KS1_SUBJECTS, STAGE_OF_YEAR, SUBJECT_LABELS, challenge_label
 
 
 def _flags(pupils: pd.DataFrame) -> pd.Series:

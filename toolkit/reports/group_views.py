@@ -8,19 +8,10 @@ import pandas as pd
 from toolkit import parameters
 from toolkit.methods.groups import target_gaps
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    note,
-    percent,
-    show_figure,
-    show_table,
-    signed_percent,
-    whole,
-)
+from toolkit.reports.display import note, show_figure, show_table
+from toolkit.reports.formats import percent, signed_percent, whole
 from toolkit.reports.views import School, _measures, _year_groups_with_estimates
-from toolkit.vocabulary import (
-    STAGE_OF_YEAR,
-    SUBJECT_LABELS,
-)
+from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 
 # ----------------------------------------------------------------------------------------------- pupil groups
 GAP_COLUMNS = {

@@ -7,16 +7,8 @@ import pandas as pd
 
 from toolkit.methods import groups as group_method
 from toolkit.methods import ks4_estimates
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_table,
-    signed,
-    signed_one_decimal,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_table
+from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
 from toolkit.reports.views import School
 from toolkit.vocabulary import challenge_label, year_group_number
 

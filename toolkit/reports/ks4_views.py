@@ -10,17 +10,8 @@ import pandas as pd
 from toolkit.methods import groups as group_method
 from toolkit.methods import ks4, ks4_estimates, policy
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    signed,
-    signed_one_decimal,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
 from toolkit.reports.ks4_estimate_views import EM, show_a8_estimates, subject_estimates, year_groups
 from toolkit.reports.views import School
 from toolkit.scales import gcse

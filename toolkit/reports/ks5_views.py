@@ -10,17 +10,8 @@ import pandas as pd
 from toolkit.methods import ks5
 from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    signed,
-    two_decimals,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, percent, signed, two_decimals, whole
 from toolkit.reports.views import School
 
 MEASURE_LABELS = {

@@ -9,17 +9,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from toolkit.methods import subject_leader
-from toolkit.reports.display import (
-    PALETTE,
-    bands_html,
-    heading,
-    note,
-    percent,
-    show_side_by_side,
-    signed,
-    table_html,
-    whole,
-)
+from toolkit.reports.display import PALETTE, bands_html, heading, note, show_side_by_side, table_html
+from toolkit.reports.formats import percent, signed, whole
 from toolkit.reports.views import School
 
 COLOURS = dict(zip(("emerging", "expected", "exceeding"), (PALETTE[5], PALETTE[0], PALETTE[2])))

@@ -13,7 +13,8 @@ from toolkit.methods import attainment, policy
 from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports import ks4_views, va_views
-from toolkit.reports.display import heading, note, one_decimal, show_table, signed, signed_one_decimal, whole
+from toolkit.reports.display import heading, note, show_table
+from toolkit.reports.formats import one_decimal, signed, signed_one_decimal, whole
 from toolkit.reports.target_views import TARGET_FORMATS, _target_table
 from toolkit.reports.va_views import latest_measured, measure_years
 from toolkit.reports.views import CHALLENGE_COLUMNS, School

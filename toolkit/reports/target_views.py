@@ -6,25 +6,10 @@ import pandas as pd
 
 from toolkit.methods.targets import aggregate_targets, review_counts, review_targets, target_parameters
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    signed,
-    signed_one_decimal,
-    signed_percent,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, signed_percent, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School, _year_groups_with_estimates
-from toolkit.vocabulary import (
-    KS2_SUBJECTS,
-    STAGE_OF_YEAR,
-    SUBJECT_LABELS,
-    challenge_label,
-)
+from toolkit.vocabulary import KS2_SUBJECTS, STAGE_OF_YEAR, SUBJECT_LABELS, challenge_label
 
 # ----------------------------------------------------------------------------------------------- targets
 TARGET_FORMATS = {

@@ -9,17 +9,8 @@ import seaborn as sns
 
 from toolkit.methods import tracking
 from toolkit.methods.groups import breakdown
-from toolkit.reports.display import (
-    PALETTE,
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    signed_one_decimal,
-    whole,
-)
+from toolkit.reports.display import PALETTE, heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, percent, signed_one_decimal, whole
 from toolkit.reports.views import School
 
 SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}

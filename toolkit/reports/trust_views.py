@@ -14,18 +14,8 @@ import pandas as pd
 from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import glossary, summary_views, va_views, views
-from toolkit.reports.display import (
-    PALETTE,
-    heading,
-    note,
-    one_decimal,
-    percent,
-    show_figure,
-    show_table,
-    signed_one_decimal,
-    title_block,
-    whole,
-)
+from toolkit.reports.display import PALETTE, heading, note, show_figure, show_table, title_block
+from toolkit.reports.formats import one_decimal, percent, signed_one_decimal, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
 
 VA_SUBJECTS = ("reading", "writing", "maths")

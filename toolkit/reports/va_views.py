@@ -11,21 +11,10 @@ from toolkit.methods import attainment, policy
 from toolkit.methods.groups import GROUPS, va_by_group
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import charts
-from toolkit.reports.display import (
-    heading,
-    note,
-    one_decimal,
-    show_figure,
-    show_table,
-    signed,
-    whole,
-)
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import one_decimal, signed, whole
 from toolkit.reports.views import School
-from toolkit.vocabulary import (
-    COMBINED,
-    KS2_SUBJECTS,
-    SUBJECT_LABELS,
-)
+from toolkit.vocabulary import COMBINED, KS2_SUBJECTS, SUBJECT_LABELS
 
 
 # ----------------------------------------------------------------------------------------------- value added

@@ -13,20 +13,9 @@ import pandas as pd
 from toolkit.methods.groups import GROUPS
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue, glossary
-from toolkit.reports.display import (
-    heading,
-    note,
-    theme,
-    title_block,
-)
+from toolkit.reports.display import heading, note, theme, title_block
 from toolkit.scales import eyfs
-from toolkit.vocabulary import (
-    KS1_SUBJECTS,
-    KS2_SUBJECTS,
-    STAGE_OF_YEAR,
-    challenge_label,
-    year_group_number,
-)
+from toolkit.vocabulary import KS1_SUBJECTS, KS2_SUBJECTS, STAGE_OF_YEAR, challenge_label, year_group_number
 
 CHALLENGE_COLUMNS = {
     "FFT50": "FFT50 (average)",

@@ -37,13 +37,8 @@ def facts(mine: Mine) -> dict:
     }
 
 
-STAGE = Stage(
-    "assessments",
-    needs=("tracking", "judgements", "subject_counts"),
-    makes={
-        "tracking": "steps-and-points progress of the latest term",
-        "subject_counts": "collated foundation-subject counts",
-    },
-    run=run,
-    facts=facts,
-)
+MAKES = {
+    "tracking": "steps-and-points progress of the latest term",
+    "subject_counts": "collated foundation-subject counts",
+}
+STAGE = Stage("assessments", needs=("tracking", "judgements", "subject_counts"), makes=MAKES, run=run, facts=facts)

@@ -73,12 +73,8 @@ def run(given: Given) -> dict[str, SliceTable]:
     return {f"estimates_{stage}": of_pupils(est, rows) for stage, (rows, est) in found.items()}
 
 
-STAGE = Stage(
-    "estimates",
-    needs=("pupils", "settings", "own_past_progress"),
-    makes={
-        "estimates_ks2": "estimates of Years 3-6 at every challenge (long, with a challenge column)",
-        "estimates_ks1": "estimates of Years 1-2 at every challenge",
-    },
-    run=run,
-)
+MAKES = {
+    "estimates_ks2": "estimates of Years 3-6 at every challenge (long, with a challenge column)",
+    "estimates_ks1": "estimates of Years 1-2 at every challenge",
+}
+STAGE = Stage("estimates", needs=("pupils", "settings", "own_past_progress"), makes=MAKES, run=run)

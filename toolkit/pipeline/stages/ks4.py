@@ -105,20 +105,15 @@ def facts(mine: Mine) -> dict:
     }
 
 
-STAGE = Stage(
-    "ks4",
-    needs=("pupils", "ks4", "ks4_targets", "settings"),
-    makes={
-        "ks4_pupils": "past Year 11 pupils scored: Attainment 8, Progress 8 (official years), EBacc, English and maths",
-        "ks4_scores": "school KS4 measures per year with Progress 8 intervals",
-        "ks4_results": "past Year 11 GCSE results",
-        "ks4_groups": "pupil-group labels of past Year 11 pupils",
-        "ks4_current": "Years 7-11 on roll with KS2 results",
-        "ks4_estimates": "Years 7-11 GCSE grade estimates per subject and challenge (long)",
-        "ks4_attainment": "Years 7-11 estimated Attainment 8 and Progress 8 per challenge",
-        "ks4_current_groups": "pupil-group labels of Years 7-11",
-        "ks4_targets": "Years 7-11 GCSE targets beside the chosen estimates",
-    },
-    run=run,
-    facts=facts,
-)
+MAKES = {
+    "ks4_pupils": "past Year 11 pupils scored: Attainment 8, Progress 8 (official years), EBacc, English and maths",
+    "ks4_scores": "school KS4 measures per year with Progress 8 intervals",
+    "ks4_results": "past Year 11 GCSE results",
+    "ks4_groups": "pupil-group labels of past Year 11 pupils",
+    "ks4_current": "Years 7-11 on roll with KS2 results",
+    "ks4_estimates": "Years 7-11 GCSE grade estimates per subject and challenge (long)",
+    "ks4_attainment": "Years 7-11 estimated Attainment 8 and Progress 8 per challenge",
+    "ks4_current_groups": "pupil-group labels of Years 7-11",
+    "ks4_targets": "Years 7-11 GCSE targets beside the chosen estimates",
+}
+STAGE = Stage("ks4", needs=("pupils", "ks4", "ks4_targets", "settings"), makes=MAKES, run=run, facts=facts)

@@ -36,15 +36,10 @@ def facts(mine: Mine) -> dict:
     return {"ks5_years": [] if entries is None else sorted(int(y) for y in entries["academic_year"].unique())}
 
 
-STAGE = Stage(
-    "ks5",
-    needs=("ks5",),
-    makes={
-        "ks5_entries": "A level / AS entries",
-        "ks5_attainment": "KS5 attainment",
-        "ks5_progress": "KS5 entry value added",
-        "ks5_scores": "KS5 school value added",
-    },
-    run=run,
-    facts=facts,
-)
+MAKES = {
+    "ks5_entries": "A level / AS entries",
+    "ks5_attainment": "KS5 attainment",
+    "ks5_progress": "KS5 entry value added",
+    "ks5_scores": "KS5 school value added",
+}
+STAGE = Stage("ks5", needs=("ks5",), makes=MAKES, run=run, facts=facts)

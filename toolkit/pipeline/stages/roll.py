@@ -24,13 +24,8 @@ def facts(mine: Mine) -> dict:
     return {"year_groups": sorted(set(int(y) for y in years))}
 
 
-STAGE = Stage(
-    "roll",
-    needs=("pupils",),
-    makes={
-        "pupils": "the school's pupils on roll (pupil table columns, saved targets applied)",
-        "groups": "pupil-group labels of current pupils (toolkit.methods.groups.GROUPS + upn)",
-    },
-    run=run,
-    facts=facts,
-)
+MAKES = {
+    "pupils": "the school's pupils on roll (pupil table columns, saved targets applied)",
+    "groups": "pupil-group labels of current pupils (toolkit.methods.groups.GROUPS + upn)",
+}
+STAGE = Stage("roll", needs=("pupils",), makes=MAKES, run=run, facts=facts)

@@ -50,15 +50,10 @@ def facts(mine: Mine) -> dict:
     }
 
 
-STAGE = Stage(
-    "value_added",
-    needs=("past",),
-    makes={
-        "ks2_<year>": "a past Year 6 cohort with its KS2 results",
-        "groups_ks2_<year>": "its pupil-group labels",
-        "va_pupils": "pupil value added of every past cohort (DfE and FFT)",
-        "va_scores": "school value added of every past cohort with confidence intervals",
-    },
-    run=run,
-    facts=facts,
-)
+MAKES = {
+    "ks2_<year>": "a past Year 6 cohort with its KS2 results",
+    "groups_ks2_<year>": "its pupil-group labels",
+    "va_pupils": "pupil value added of every past cohort (DfE and FFT)",
+    "va_scores": "school value added of every past cohort with confidence intervals",
+}
+STAGE = Stage("value_added", needs=("past",), makes=MAKES, run=run, facts=facts)
