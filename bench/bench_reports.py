@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from toolkit import locations
-from toolkit.pack.batch import run_batch
+from toolkit.pack.batch import PackRequest, run_batch
 from toolkit.pack.render import chromium_path
 from toolkit.pipeline.prepare import find_inputs
 from toolkit.pipeline.store import PreparedRun
@@ -131,7 +131,9 @@ def main(
         synth_trust.write_trust(trust, root / "trust", year)
         inputs = find_inputs(root / "trust")
         t = time.perf_counter()
-        run_batch(inputs, root / "run", reports=["va"], formats=("html",), progress=False, say=lambda m: None)
+        run_batch(
+            PackRequest(inputs, root / "run", reports=["va"], formats=("html",), progress=False, say=lambda m: None)
+        )
         prepare_s = time.perf_counter() - t
         run = PreparedRun(root / "run" / "prepared")
         plan = [
@@ -147,7 +149,7 @@ def main(
             out.mkdir()
             (out / "prepared").symlink_to(run.root)  # the same slices: nothing is prepared again
             t = time.perf_counter()
-            manifest = run_batch(inputs, out, reports=asked, jobs=jobs, progress=False, say=lambda m: None)
+            manifest = run_batch(PackRequest(inputs, out, reports=asked, jobs=jobs, progress=False, say=lambda m: None))
             batch_s[jobs] = time.perf_counter() - t
             assert all(r["status"] == "done" for r in manifest["reports"]), "the batch had failures"
             assert len(manifest["reports"]) == len(plan), (len(manifest["reports"]), len(plan))

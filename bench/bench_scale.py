@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.inputs.partitioned_copy import partition_folder
-from toolkit.pack.batch import run_batch
+from toolkit.pack.batch import PackRequest, run_batch
 from toolkit.pipeline.national import fit_national
 from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.synth import cohorts as synth
@@ -121,7 +121,7 @@ def main(
                     )
             if pack:
                 t = time.perf_counter()
-                manifest = run_batch(inputs, root / f"pack_{n}", progress=False, say=lambda m: None)
+                manifest = run_batch(PackRequest(inputs, root / f"pack_{n}", progress=False, say=lambda m: None))
                 packs[n] = time.perf_counter() - t
                 reports[n] = len(manifest["reports"])
                 failed = sum(r["status"] == "failed" for r in manifest["reports"])

@@ -78,11 +78,11 @@ def secondary(trust) -> str:
 @pytest.fixture(scope="session")
 def pack(pack_data, two, secondary, tmp_path_factory):
     """The report pack of two primaries and the secondary, rendered once for the session: (out folder, manifest)."""
-    from toolkit.pack.batch import run_batch
+    from toolkit.pack.batch import PackRequest, run_batch
     from toolkit.pipeline.prepare import find_inputs
 
     out = tmp_path_factory.mktemp("pack")
     manifest = run_batch(
-        find_inputs(pack_data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None
+        PackRequest(find_inputs(pack_data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
     )
     return out, manifest

@@ -7,7 +7,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from toolkit.pack.batch import run_batch
+from toolkit.pack.batch import PackRequest, run_batch
 from toolkit.pipeline import stages
 from toolkit.pipeline.prepare import find_inputs, prepare
 from toolkit.pipeline.stage import Given, Stage, of_schools
@@ -88,7 +88,9 @@ def test_a_toy_stage_makes_a_declared_table_and_a_fact(toy, pack_data, two, tmp_
 def test_a_toy_report_appears_in_the_pack_and_its_index(toy, pack_data, two, tmp_path):
     out = tmp_path / "pack"
     manifest = run_batch(
-        find_inputs(pack_data), out, schools=two[:1], reports=["toy", "va"], progress=False, say=lambda m: None
+        PackRequest(
+            find_inputs(pack_data), out, schools=two[:1], reports=["toy", "va"], progress=False, say=lambda m: None
+        )
     )
     rows = {r["report"]: r for r in manifest["reports"]}
     assert set(rows) == {"toy", "va"} and {r["status"] for r in rows.values()} == {"done"}, manifest["reports"]

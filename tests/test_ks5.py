@@ -173,7 +173,7 @@ def test_entries_loader_names_every_problem(tmp_path):
 @pytest.mark.slow
 def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     """A sixth form's Year 13: template -> fill (programmatically) -> validate -> upload -> KS5 report for 2027."""
-    from toolkit.pack.batch import run_batch
+    from toolkit.pack.batch import PackRequest, run_batch
     from toolkit.pipeline.prepare import find_inputs
 
     data = tmp_path / "trust"
@@ -199,14 +199,16 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
 
     out = tmp_path / "run"
     manifest = run_batch(
-        find_inputs(data),
-        out,
-        schools=[school],
-        reports=["ks5_results"],
-        formats=("html",),
-        jobs=1,
-        progress=False,
-        say=lambda m: None,
+        PackRequest(
+            find_inputs(data),
+            out,
+            schools=[school],
+            reports=["ks5_results"],
+            formats=("html",),
+            jobs=1,
+            progress=False,
+            say=lambda m: None,
+        )
     )
     assert [r["status"] for r in manifest["reports"]] == ["done"]
     slice_dir = out / "prepared" / "slices" / school

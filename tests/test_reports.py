@@ -17,7 +17,7 @@ from toolkit.inputs import load_pupils
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress
 from toolkit.pack import engine
-from toolkit.pack.batch import run_batch
+from toolkit.pack.batch import PackRequest, run_batch
 from toolkit.pipeline.prepare import find_inputs
 from toolkit.reports import catalogue
 
@@ -320,7 +320,9 @@ def test_manifest_records_provenance(pack, two):
 def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, two, secondary, data):
     out, _ = pack
     first = json.loads((out / "manifest.json").read_text())
-    again = run_batch(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
+    again = run_batch(
+        PackRequest(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
+    )
     assert {r["status"] for r in again["reports"]} == {"skipped"}, (
         first["code"],
         again["code"],
@@ -333,7 +335,7 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
     table.write_bytes(b"not parquet")
     try:
         broken = run_batch(
-            find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None
+            PackRequest(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
         )
     finally:
         table.write_bytes(good)  # the other tests of this module read the same pack
@@ -352,7 +354,9 @@ def test_the_same_data_by_a_relative_path_reuses_the_prepared_run(pack, two, sec
     monkeypatch.chdir(data.parent)
     said = []
     again = run_batch(
-        find_inputs(Path(data.name)), out, schools=two + [secondary], jobs=2, progress=False, say=said.append
+        PackRequest(
+            find_inputs(Path(data.name)), out, schools=two + [secondary], jobs=2, progress=False, say=said.append
+        )
     )
     assert any(m.startswith("Methodology unchanged since the last run") for m in said), said
     assert "failed" not in {r["status"] for r in again["reports"]}
@@ -366,7 +370,7 @@ def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, tw
 
     out, _ = pack
     schools = two + [secondary]
-    whole = run_batch(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None)
+    whole = run_batch(PackRequest(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None))
     rows = whole["reports"]
     assert all(r["files"] and all(f["bytes"] > 0 for f in r["files"].values()) for r in rows)
     finished, unfinished = rows[:-3], rows[-3:]
@@ -377,7 +381,7 @@ def test_a_killed_run_resumes_from_its_journal_and_redoes_damaged_files(pack, tw
     damaged = next(r for r in finished if r["report"] == "va")
     pdf = out / damaged["outputs"]["pdf"]
     pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
-    again = run_batch(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None)
+    again = run_batch(PackRequest(find_inputs(data), out, schools=schools, jobs=2, progress=False, say=lambda m: None))
     status = {(r["school_id"], r["report"]): r["status"] for r in again["reports"]}
     assert all(status[(r["school_id"], r["report"])] == "done" for r in unfinished)
     assert status[(damaged["school_id"], "va")] == "done"
@@ -408,13 +412,15 @@ def test_kill_9_mid_run_then_the_next_run_redoes_only_what_did_not_finish(data, 
     finished = {(r["school_id"], r["report"]) for r in read_journal(out)}
     assert 2 <= len(finished) < 10 and not (out / "manifest.json").exists()
     again = run_batch(
-        find_inputs(data),
-        out,
-        schools=two,
-        reports=["summary", "estimates", "targets", "groups", "va"],
-        jobs=2,
-        progress=False,
-        say=lambda m: None,
+        PackRequest(
+            find_inputs(data),
+            out,
+            schools=two,
+            reports=["summary", "estimates", "targets", "groups", "va"],
+            jobs=2,
+            progress=False,
+            say=lambda m: None,
+        )
     )
     status = {(r["school_id"], r["report"]): r["status"] for r in again["reports"]}
     assert {k for k, s in status.items() if s == "skipped"} == finished
@@ -660,14 +666,16 @@ def test_two_schools_on_a_dask_local_cluster_match_the_local_engine(pack, two, d
     shared = tmp_path / "shared"
     said = []
     manifest = run_batch(
-        find_inputs(data),
-        shared,
-        schools=two,
-        reports=["summary", "va"],
-        jobs=2,
-        progress=False,
-        say=said.append,
-        scheduler="local",
+        PackRequest(
+            find_inputs(data),
+            shared,
+            schools=two,
+            reports=["summary", "va"],
+            jobs=2,
+            progress=False,
+            say=said.append,
+            scheduler="local",
+        )
     )
     assert any(m.startswith("Prepared 2 schools") for m in said), said
     for school in two:
@@ -695,7 +703,7 @@ def test_a_run_of_one_school_computes_that_schools_data_only_with_the_same_slice
     the one a run of several schools writes for it."""
     out, _ = pack
     one = tmp_path / "one"
-    run_batch(find_inputs(data), one, schools=[two[1]], reports=["va"], progress=False, say=lambda m: None)
+    run_batch(PackRequest(find_inputs(data), one, schools=[two[1]], reports=["va"], progress=False, say=lambda m: None))
     mine, theirs = one / "prepared" / "slices" / two[1], out / "prepared" / "slices" / two[1]
     assert sorted(p.name for p in mine.iterdir()) == sorted(p.name for p in theirs.iterdir())
     for table in sorted(mine.glob("*.parquet")):
@@ -719,8 +727,8 @@ def test_only_the_school_whose_data_changed_is_prepared_again(data, two, tmp_pat
 
     def run(schools):
         said = []
-        run_batch(find_inputs(trust), out, schools=schools, reports=["va"], formats=("html",), progress=False,
-                  say=said.append)  # fmt: skip
+        run_batch(PackRequest(find_inputs(trust), out, schools=schools, reports=["va"], formats=("html",), progress=False,
+                  say=said.append))  # fmt: skip
         return next(m for m in said if m.startswith(("Prepared", "Methodology unchanged")))
 
     x, y = two
@@ -745,10 +753,14 @@ def test_a_run_of_one_schools_report_keeps_the_rest_of_the_pack(pack, two, secon
     index still list every report, and the next full run skips them all."""
     out, _ = pack
     everything = {(r["school_id"], r["report"]) for r in json.loads((out / "manifest.json").read_text())["reports"]}
-    one = run_batch(find_inputs(data), out, schools=[two[0]], reports=["va"], progress=False, say=lambda m: None)
+    one = run_batch(
+        PackRequest(find_inputs(data), out, schools=[two[0]], reports=["va"], progress=False, say=lambda m: None)
+    )
     assert {(r["school_id"], r["report"]) for r in one["reports"]} == everything
     kept = [r for r in one["reports"] if (r["school_id"], r["report"]) != (two[0], "va")]
     assert kept and all(r["status"] == "skipped" and r["made"] for r in kept)
     assert (out / "index.html").read_text().count('.pdf">PDF</a>') == len(everything)
-    again = run_batch(find_inputs(data), out, schools=two + [secondary], progress=False, say=lambda m: None)
+    again = run_batch(
+        PackRequest(find_inputs(data), out, schools=two + [secondary], progress=False, say=lambda m: None)
+    )
     assert {r["status"] for r in again["reports"]} == {"skipped"}

@@ -3,6 +3,8 @@ and the named challenge levels. Everything else imports these rather than typing
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from toolkit import parameters
@@ -84,3 +86,33 @@ def challenge_label(level) -> str:
         return "own past progress"
     named = {float(v): k for k, v in named_challenges().items()}
     return named.get(p, f"percentile {p:g}")
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A challenge level, parsed once where it enters (a command's option, the batch, a prepared run): the
+    ``percentile`` of school value added it stands for (FFT50 = 50, FFT20 = 80, FFT5 = 95, or 1-99), or None for the
+    school's own past progress (``own``). ``text`` is the level as given ("FFT20", "70", "own_past_progress"): what
+    a report's parameters and facts record."""
+
+    text: str
+    percentile: float | None
+
+    @classmethod
+    def parse(cls, level) -> Challenge:
+        """The level as a Challenge; a ValueError in one sentence for anything that is not one."""
+        if isinstance(level, Challenge):
+            return level
+        p = percentile_of(level)
+        return cls(str(level).strip(), None if p == OWN else float(p))
+
+    @property
+    def own(self) -> bool:
+        return self.percentile is None
+
+    @property
+    def label(self) -> str:
+        return challenge_label(self.text)
+
+    def __str__(self) -> str:
+        return self.text

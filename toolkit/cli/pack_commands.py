@@ -105,28 +105,27 @@ def add(sub) -> None:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    from toolkit.pack.batch import run_batch
+    from toolkit.pack.batch import PackRequest, run_batch
     from toolkit.pipeline.prepare import find_inputs
-    from toolkit.vocabulary import percentile_of
+    from toolkit.vocabulary import Challenge
 
-    percentile_of(args.challenge)
+    challenge = Challenge.parse(args.challenge)  # a bad level refused before any work
     output_folder(Path(args.out))
-    inputs = find_inputs(Path(args.data), Path(args.reference) if args.reference else None)
-    schools = None if args.schools == ["all"] else args.schools
-    manifest = run_batch(
-        inputs,
+    request = PackRequest(
+        find_inputs(Path(args.data), Path(args.reference) if args.reference else None),
         Path(args.out),
-        schools,
+        None if args.schools == ["all"] else args.schools,
         [r.strip() for r in args.reports.split(",") if r.strip()],
         tuple(f.strip() for f in args.formats.split(",") if f.strip()),
         args.jobs,
-        args.challenge,
+        challenge,
         args.engine,
         args.force,
         say=say,
         scheduler=args.scheduler,
         refit=args.refit,
     )
+    manifest = run_batch(request)
     failed = any(r["status"] == "failed" for r in manifest["reports"]) or manifest.get("schools_without_reports")
     return 1 if failed else 0
 

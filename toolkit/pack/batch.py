@@ -12,6 +12,7 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from toolkit.pipeline import keys as content_keys
 from toolkit.pipeline.prepare import Inputs, file_hash, prepare
 from toolkit.pipeline.store import PARTIAL, PreparedRun
 from toolkit.reports import catalogue
+from toolkit.vocabulary import Challenge
 
 WARM = ["toolkit.pack.warm"]  # what the fork server imports once for every report process
 
@@ -76,7 +78,7 @@ def prepare_once(
     inputs: Inputs,
     run: PreparedRun,
     schools: list[str] | None,
-    challenge: str,
+    challenge: Challenge,
     code: dict,
     force: bool = False,
     say=print,
@@ -179,46 +181,68 @@ def _printed(outcome: Outcome, future) -> None:
     outcome.seconds += time.perf_counter() - outcome.pdf_started
 
 
-def run_batch(
-    inputs: Inputs,
-    out: Path,
-    schools: list[str] | None = None,
-    reports: list[str] | None = None,
-    formats: tuple[str, ...] = FORMATS,
-    jobs: int = 2,
-    challenge: str = "FFT50",
-    engine_name: str = "toolkit",
-    force: bool = False,
-    progress: bool = True,
-    say=print,
-    scheduler: str | None = None,
-    refit: bool = False,
-) -> dict:
-    """Prepare, execute and render the pack into ``out``; return the manifest (also written to manifest.json).
-    ``scheduler``: a Dask scheduler's address, or "local", to run the reports on a cluster (``cluster``).
-    ``force`` prepares the schools asked again and redoes their reports; ``refit`` also fits the national models
-    again (the fit cache is otherwise trusted)."""
+@dataclass
+class PackRequest:
+    """What a pack run is asked to do: the data folder's inputs, the output folder, which schools (default all),
+    reports (default all the catalogue holds) and formats, how many report processes, the challenge level (parsed
+    here once), the notebook engine, ``force`` (prepare the schools asked again and redo their reports),
+    ``refit`` (also fit the national models again; the fit cache is otherwise trusted), ``scheduler`` (a Dask
+    scheduler's address, or "local", to run on a cluster: ``cluster``), a progress bar, and where to say things."""
+
+    inputs: Inputs
+    out: Path
+    schools: list[str] | None = None
+    reports: list[str] | None = None
+    formats: tuple[str, ...] = FORMATS
+    jobs: int = 2
+    challenge: Challenge | str = "FFT50"
+    engine_name: str = "toolkit"
+    force: bool = False
+    progress: bool = True
+    say: Callable[[str], None] = print
+    scheduler: str | None = None
+    refit: bool = False
+
+    def __post_init__(self):
+        self.challenge = Challenge.parse(self.challenge)
+        self.reports = list(self.reports or catalogue.names())
+        self.formats = tuple(self.formats)
+        check_choices(self.reports, self.formats)
+        self.out = Path(self.out).resolve()
+
+
+def run_batch(request: PackRequest) -> dict:
+    """Prepare, execute and render the pack into ``request.out``; return the manifest (also written to
+    manifest.json)."""
     from tqdm import tqdm
 
-    reports = list(reports or catalogue.names())
-    check_choices(reports, formats)
-    out = Path(out).resolve()
+    r = request
+    inputs, out, schools, reports, formats, jobs, challenge, say = (
+        r.inputs,
+        r.out,
+        r.schools,
+        r.reports,
+        r.formats,
+        r.jobs,
+        r.challenge,
+        r.say,
+    )
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     code = code_version()
     run = PreparedRun(out / "prepared")
     all_schools = inputs.school_ids()
     input_hashes = {str(p): file_hash(p) for p in inputs.files()} | state_hashes(all_schools)
-    local = scheduler is None
+    local = r.scheduler is None
     warming = warm_up_while_preparing(max(1, jobs) if "pdf" in formats else 0) if local else None
     client = None
     if not local:
         from toolkit.pack.cluster import close_client, execute_on_cluster, start_client
 
-        client = start_client(scheduler, jobs)  # prepare and the reports both run on its workers
+        client = start_client(r.scheduler, jobs)  # prepare and the reports both run on its workers
     try:
         try:
-            ids = prepare_once(inputs, run, schools, challenge, code, force, say, refit, client, input_hashes)
+            ids = prepare_once(inputs, run, schools, challenge, code, r.force, say, r.refit, client, input_hashes)
         except BaseException:  # a bad input: close the Chromium started meanwhile, then say what is wrong
             chromium = warming.join() if warming is not None else None
             if chromium is not None:
@@ -227,13 +251,13 @@ def run_batch(
         printer = warming.join() if warming is not None else None
         for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
             stale.unlink(missing_ok=True)
-        tasks = plan_tasks(run, out, ids, reports, formats, challenge, engine_name, code)
-        outcomes, todo = reusable(tasks, out, force)
+        tasks = plan_tasks(run, out, ids, reports, formats, challenge, r.engine_name, code)
+        outcomes, todo = reusable(tasks, out, r.force)
         bar = tqdm(
             total=len(tasks),
             desc="Reports",
             unit="report",
-            disable=not progress,
+            disable=not r.progress,
             file=sys.stderr,
             initial=len(outcomes),
         )

@@ -30,7 +30,7 @@ from toolkit.pipeline.data_folder import Inputs
 from toolkit.pipeline.national import fit_national, write_national
 from toolkit.pipeline.prepare import prepare_part
 from toolkit.pipeline.store import PreparedRun
-from toolkit.vocabulary import percentile_of
+from toolkit.vocabulary import Challenge
 
 PLUGIN = "toolkit-warm"
 
@@ -138,7 +138,7 @@ def prepare_on_cluster(
 ) -> list[str]:
     """The slices of ``schools`` prepared in parts (``prepare_parts``) on the cluster (the national figures written
     here); the ids. An input problem found by a worker is raised here as it was raised there."""
-    percentile_of(challenge)  # refuse a bad level before any work
+    challenge = Challenge.parse(challenge)  # a bad level refused before any work
     inputs = inputs.resolved()
     run = PreparedRun(out)
     models = fit_national(inputs.reference, inputs.reference_ks5, say, refit)

@@ -76,7 +76,7 @@ def _uploads(inputs: Inputs) -> dict[str, list]:
     return out
 
 
-def national_key(inputs: Inputs, code_hash: str, challenge: str, hashes: dict[str, str] | None = None) -> str:
+def national_key(inputs: Inputs, code_hash: str, challenge, hashes: dict[str, str] | None = None) -> str:
     """What every school's slice shares: the national reference files, the code and the challenge."""
     references = [(p.name, _sha(p, hashes)) for p in (inputs.reference, inputs.reference_ks5) if p]
     return hashlib.sha256(json.dumps([references, code_hash, str(challenge)]).encode()).hexdigest()

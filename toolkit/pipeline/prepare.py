@@ -15,12 +15,12 @@ from toolkit.pipeline.slices import Slicer
 from toolkit.pipeline.stage import Given
 from toolkit.pipeline.stages import all_stages
 from toolkit.pipeline.store import PreparedRun
-from toolkit.vocabulary import percentile_of
+from toolkit.vocabulary import Challenge
 
 __all__ = ["Inputs", "file_hash", "find_inputs", "compute", "prepare", "prepare_part"]
 
 
-def compute(loaded: Loaded, models: NationalModels, challenge: str | float) -> Slicer:
+def compute(loaded: Loaded, models: NationalModels, challenge: Challenge) -> Slicer:
     """Every stage in order on the loaded inputs: the trust-wide tables, ready to slice."""
     stages = all_stages()
     given = Given(loaded, models, challenge)
@@ -40,7 +40,7 @@ def prepare(
     inputs: Inputs,
     out: Path,
     schools: list[str] | None = None,
-    challenge: str | float = "FFT50",
+    challenge: Challenge | str = "FFT50",
     say=print,
     refit: bool = False,
 ) -> list[str]:
@@ -48,7 +48,7 @@ def prepare(
     slices of other schools already there are kept); return the ids. ``refit`` fits the national models again
     instead of loading them from the fit cache."""
     run = PreparedRun(out)
-    percentile_of(challenge)  # refuse a bad level before any work
+    challenge = Challenge.parse(challenge)  # a bad level refused before any work
     loaded = load(inputs, schools, say)
     models = fit_national(inputs.reference, inputs.reference_ks5, say, refit)
     slicer = compute(loaded, models, challenge)
@@ -58,11 +58,11 @@ def prepare(
 
 
 def prepare_part(
-    inputs: Inputs, out: Path, schools: list[str], challenge: str | float, models: NationalModels
+    inputs: Inputs, out: Path, schools: list[str], challenge: Challenge | str, models: NationalModels
 ) -> tuple[list[str], list[str]]:
     """The slices of some schools with national models fitted elsewhere (no fitting, no national figures): the
     unit of work when prepare is partitioned by school (``pack.cluster.prepare_on_cluster``). Returns the ids and
     what was said."""
     said: list[str] = []
-    slicer = compute(load(inputs, schools, said.append), models, challenge)
+    slicer = compute(load(inputs, schools, said.append), models, Challenge.parse(challenge))
     return write_slices(PreparedRun(out), slicer), said

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from toolkit.pipeline.load import Loaded
 from toolkit.pipeline.stage import SliceTable, Stage
+from toolkit.vocabulary import Challenge
 
 _NO_ROWS = np.array([], dtype=np.intp)
 
@@ -81,7 +82,7 @@ def _plain(value):
 class Slicer:
     """Every school's slice of one run's tables."""
 
-    def __init__(self, loaded: Loaded, challenge: str | float, stages: list[Stage], tables: dict[str, SliceTable]):
+    def __init__(self, loaded: Loaded, challenge: Challenge, stages: list[Stage], tables: dict[str, SliceTable]):
         self.loaded, self.challenge, self.stages = loaded, challenge, stages
         self.splits = {name: _Split.of(t) for name, t in tables.items()}
 

@@ -20,6 +20,7 @@ from typing import Protocol
 import pandas as pd
 
 from toolkit.pipeline.load import Loaded
+from toolkit.vocabulary import Challenge
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Given:
 
     loaded: Loaded
     models: object  # national.NationalModels
-    challenge: str | float
+    challenge: Challenge
     tables: dict[str, SliceTable] = field(default_factory=dict)
 
     def frame(self, name: str) -> pd.DataFrame | None:

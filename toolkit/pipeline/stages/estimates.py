@@ -10,7 +10,7 @@ from toolkit.methods import challenge
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.targets import chance_of_target
 from toolkit.pipeline.stage import Given, SliceTable, Stage, of_pupils
-from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, named_challenges, percentile_of, year_group_number
+from toolkit.vocabulary import KS1_YEARS, KS2_YEARS, OWN, Challenge, named_challenges, year_group_number
 
 
 def _estimates(model: EstimateModel, pupils: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _per_pupil(
 
 
 def current_estimates(
-    pupils: pd.DataFrame, models, own: pd.DataFrame, settings: dict[str, dict], chosen: str | float
+    pupils: pd.DataFrame, models, own: pd.DataFrame, settings: dict[str, dict], chosen: Challenge
 ) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """Key stage -> (its pupils, their long estimates at every challenge)."""
     yg = year_group_number(pupils["year_group"])
@@ -54,7 +54,7 @@ def current_estimates(
         labels: dict[str, object] = named_challenges()
         labels[OWN] = _per_pupil(rows["school_id"], own, model.subjects, None) if stage == "ks2" else None
         # KS1 has no own past progress (it is KS2 value added): a school-wide "own" falls back to FFT50 there.
-        default = "FFT50" if stage == "ks1" and percentile_of(chosen) == OWN else chosen
+        default = "FFT50" if stage == "ks1" and chosen.own else chosen
         labels["chosen"] = challenge.per_pupil(settings, rows, model.subjects, default, labels[OWN])
         est = _estimates(model, rows, labels)
         # "How likely, my school": each pupil's chance of their target at the school's chosen challenge.

@@ -8,7 +8,7 @@ import pandas as pd
 from toolkit.methods import challenge, ks4, ks4_estimates
 from toolkit.pipeline.stage import Given, Mine, SliceTable, Stage, of_pupils, of_schools
 from toolkit.pipeline.stages.roll import labels
-from toolkit.vocabulary import OWN, named_challenges, percentile_of, year_group_number
+from toolkit.vocabulary import OWN, named_challenges, year_group_number
 
 CHARACTERISTICS = ("upn", "gender", "fsm6", "fsm", "eal", "sen", "dob", "year_group", "forename", "surname")
 
@@ -45,7 +45,7 @@ def estimates(given: Given, current: pd.DataFrame, own: pd.DataFrame) -> dict[st
     has_own = not np.isnan(own_by_pupil).all()
     levels: dict[str, object] = dict(named_challenges())
     levels[OWN] = own_by_pupil if not np.isnan(own_by_pupil).any() else None
-    default = "FFT50" if percentile_of(chosen) == OWN and not has_own else chosen
+    default = "FFT50" if chosen.own and not has_own else chosen
     names = tuple(sorted(set(subjects["subject"]))) + ("Attainment 8",)
     own_dict = {s: np.nan_to_num(own_by_pupil, nan=50.0) for s in names} if has_own else None
     per_subject = challenge.per_pupil(settings, current, names, default, own_dict)
