@@ -169,3 +169,28 @@ def test_csv_cells_are_the_csv_modules(text):
     rows = list(csv.reader(io.StringIO(text, newline="")))
     width = max(len(r) for r in rows)
     assert _grid(text, ",").to_numpy().tolist() == [r + [""] * (width - len(r)) for r in rows]
+
+
+def test_schools_csv_goes_through_the_input_rules(tmp_path):
+    """schools.csv is read like every input table: a semicolon-separated export reads; a repeated or malformed
+    school_id is a sentence naming file, column and row; other columns are typed as the whole column allows."""
+    from toolkit.inputs import PupilDataError
+    from toolkit.inputs.schools import load_schools
+
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "school_id;school_name;la;synthetic;intake\n9252000;Oakfield;925;True;0.25\n9252001;Willow;925;False;\n"
+    )
+    schools = load_schools(path)
+    assert list(schools["school_id"]) == ["9252000", "9252001"]
+    assert schools["la"].tolist() == [925, 925] and schools["synthetic"].tolist() == [True, False]
+    assert schools["intake"].iloc[0] == 0.25 and pd.isna(schools["intake"].iloc[1])
+    path.write_text("school_id,school_name\n9252000,Oakfield\n925/2001,Willow\n9252000,Again\n")
+    with pytest.raises(PupilDataError) as err:
+        load_schools(path)
+    said = str(err.value)
+    assert "school_id must be a 7-digit DfE number (it names each school's folder). Column: school_id. Row: 3" in said
+    assert "School 9252000 is listed twice" in said and "Rows: 2, 4" in said
+    path.write_text("name\nOakfield\n")
+    with pytest.raises(PupilDataError, match="Required column 'school_id' is missing"):
+        load_schools(path)

@@ -59,14 +59,13 @@ def add(sub) -> None:
 
 
 def _template(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from toolkit.inputs import layout, load_pupils
     from toolkit.inputs.partitions import by_school, data_file
+    from toolkit.inputs.schools import load_schools
     from toolkit.intake.template import write_template
 
     data = Path(args.data)
-    schools = pd.read_csv(data / "schools.csv", dtype={"school_id": "string"})
+    schools = load_schools(data / "schools.csv")
     pupils = by_school(load_pupils, data_file(data, "pupils") or data / "pupils.csv", [args.school])
     school = schools[schools["school_id"] == args.school]
     if school.empty:

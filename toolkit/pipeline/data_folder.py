@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import pandas as pd
-
 from toolkit.inputs import partitions
 from toolkit.inputs.partitions import content_files, data_file
+from toolkit.inputs.schools import load_schools
 from toolkit.intake.uploads import accepted_keystages, upload_files
 
 
@@ -62,7 +61,7 @@ class Inputs:
 
     def school_ids(self) -> list[str]:
         """The DfE numbers listed in schools.csv."""
-        return [str(s) for s in pd.read_csv(self.schools, dtype={"school_id": "string"})["school_id"].dropna()]
+        return [str(s) for s in load_schools(self.schools)["school_id"]]
 
     def files(self) -> list[Path]:
         optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts, self.ks4_targets]

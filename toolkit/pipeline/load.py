@@ -14,9 +14,9 @@ from toolkit.inputs.assessments import load_counts, load_judgements, load_tracki
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.inputs.partitions import by_school, only
+from toolkit.inputs.schools import load_schools
 from toolkit.intake.uploads import accepted_results
 from toolkit.pipeline.data_folder import Inputs
-from toolkit.scales.identifiers import school_id_for_path
 from toolkit.vocabulary import year_group_number
 
 
@@ -45,23 +45,9 @@ def academic_year_of(pupils: pd.DataFrame) -> int | None:
     return int(pupils["academic_year"].dropna().max()) if "academic_year" in pupils else None
 
 
-def _names_a_folder(school_id: str) -> bool:
-    try:
-        school_id_for_path(school_id)
-        return True
-    except ValueError:
-        return False
-
-
 def read_schools(inputs: Inputs, schools: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
     """The schools table and the ids asked for (default all; unknown ids refused)."""
-    school_table = pd.read_csv(inputs.schools, dtype={"school_id": "string"})
-    bad = [i + 2 for i, s in enumerate(school_table["school_id"].fillna("")) if not _names_a_folder(s)]
-    if bad:
-        raise ValueError(
-            f"{inputs.schools}: school_id must be a 7-digit DfE number (it names each school's folder). Column: "
-            f"school_id. Row{'s' if len(bad) > 1 else ''}: {', '.join(map(str, bad))}"
-        )
+    school_table = load_schools(inputs.schools)
     known = set(school_table["school_id"])
     ids = list(school_table["school_id"]) if not schools else [str(s) for s in schools]
     unknown = [s for s in ids if s not in known]
