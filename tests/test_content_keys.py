@@ -61,18 +61,18 @@ def test_the_schools_to_prepare():
 def test_a_file_unchanged_since_the_last_run_is_not_read_again(tmp_path, monkeypatch):
     """row_digests reuses the last run's rows by school for every file whose bytes (and, for a file placed by
     UPN, pupils.csv's) are unchanged; a changed file is read again."""
-    from toolkit.pipeline import keys as prepare_keys
+    from toolkit.pipeline import keys as content_keys
     from toolkit.pipeline.prepare import Inputs
 
     pupils = write(tmp_path / "pupils.csv", PUPILS)
     schools = write(tmp_path / "schools.csv", [{"school_id": "1000001"}, {"school_id": "1000002"}])
     targets = write(tmp_path / "ks4_targets.csv", [{"upn": "B1", "subject": "Art", "target": "5"}])
     inputs = Inputs(schools, pupils, {}, tmp_path / "national_2026.parquet", ks4_targets=targets)
-    first = prepare_keys.row_digests(inputs)
+    first = content_keys.row_digests(inputs)
     assert first["ks4_targets.csv"]["rows"].keys() == {"1000002"} and first["ks4_targets.csv"]["pupils"]
     read = []
-    monkeypatch.setattr(prepare_keys, "rows_by_school", lambda path, by=None: read.append(path.name) or {EVERY: ""})
-    assert prepare_keys.row_digests(inputs, first) == first and read == []
+    monkeypatch.setattr(content_keys, "rows_by_school", lambda path, by=None: read.append(path.name) or {EVERY: ""})
+    assert content_keys.row_digests(inputs, first) == first and read == []
     write(tmp_path / "pupils.csv", [*PUPILS, {"upn": "C1", "school_id": "1000001", "forename": "Di"}])
-    prepare_keys.row_digests(inputs, first)
+    content_keys.row_digests(inputs, first)
     assert sorted(read) == ["ks4_targets.csv", "pupils.csv"]  # placed by UPN: read again when pupils.csv changes

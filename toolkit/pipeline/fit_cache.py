@@ -17,7 +17,7 @@ from typing import TypeVar
 from toolkit import locations
 
 T = TypeVar("T")
-# what a fit's result depends on: the fitting functions (reports/national.py) and the code they call
+# what a fit's result depends on: the fitting functions (pipeline/national.py) and the code they call
 FIT_CODE = ("pipeline/national.py", "methods", "scales", "inputs", "parameters.py", "vocabulary.py")
 
 

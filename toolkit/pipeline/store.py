@@ -3,7 +3,7 @@ batch and the dashboard. A run folder holds::
 
     run.json                      {"format": FORMAT}: the layout version below
     prepare.json                  {"schools": {school_id: key}, "rows": ...}: the content key each slice was
-                                  written with, and each input file's rows by school (prepare_keys)
+                                  written with, and each input file's rows by school (pipeline.keys)
     national/national.json        reference file, year, size, national SDs (no pupils)
     national/<table>.parquet      headline, pag_means, ks5_attainment, ks5_bands
     national/models.pkl           the fitted estimate models (read by the dashboard, never shipped to a school)
@@ -112,7 +112,7 @@ class PreparedRun:
         return record if isinstance(record.get("schools"), dict) else {}
 
     def slice_keys(self) -> dict[str, str]:
-        """school_id -> the content key its slice was written with (``prepare_keys``)."""
+        """school_id -> the content key its slice was written with (``pipeline.keys``)."""
         return self._record().get("schools", {})
 
     def row_digests(self) -> dict:
