@@ -114,10 +114,12 @@ def _challenge(text: str) -> float:
 
 
 def _estimates(args: argparse.Namespace) -> int:
+    from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.methods.estimates import EstimateModel
 
     output_file(Path(args.out))
+    outputs.refuse_inputs([args.out], [args.pupils, args.reference])
     reference, pupils = load(args.reference), load(args.pupils)
     start = time.perf_counter()
     model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
@@ -136,12 +138,14 @@ def _estimates(args: argparse.Namespace) -> int:
 
 
 def _ks4(args: argparse.Namespace) -> int:
-
+    from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.inputs.gcse_results import load_gcse_results
     from toolkit.methods import ks4, policy
 
     out = output_folder(Path(args.out))
+    out = outputs.output_folder(out, "KS4 results")  # pupils.csv and schools.csv go there: never over others'
+    outputs.refuse_inputs([out / "pupils.csv", out / "schools.csv"], [args.pupils, args.results])
     pupils, results = load(args.pupils), load_gcse_results(args.results)
     entry = policy.status(policy.PROGRESS_8, args.year)
     if not entry.has_baseline and not args.unofficial:
@@ -156,7 +160,7 @@ def _ks4(args: argparse.Namespace) -> int:
     if cohort.empty:
         raise ValueError(f"{args.results}: no pupil with results; nothing written")
     scored, schools, status = ks4.score_cohort(cohort, results, args.year, args.unofficial)
-    out.mkdir(parents=True, exist_ok=True)
+    outputs.mark(out, "KS4 results")
     inert_frame(scored).to_csv(out / "pupils.csv", index=False, float_format="%.4f")
     inert_frame(schools).to_csv(out / "schools.csv", index=False, float_format="%.4f")
     left_out = int((~scored["included"]).sum()) if status else 0
@@ -187,11 +191,13 @@ def _cohort_year(args: argparse.Namespace, pupils) -> int | str:
 
 
 def _va(args: argparse.Namespace) -> int:
+    from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.methods import policy
     from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
     output_file(Path(args.out))
+    outputs.refuse_inputs([args.out], [args.pupils, args.reference])
     reference, pupils = load(args.reference), load(args.pupils)
     year = _cohort_year(args, pupils)
     if isinstance(year, str):

@@ -59,14 +59,18 @@ def add(sub) -> None:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from toolkit.inputs import layout, load_pupils
+    from toolkit.inputs import layout, load_pupils, outputs
     from toolkit.inputs.partitions import by_school, data_file
     from toolkit.inputs.schools import load_schools
     from toolkit.intake.template import write_template
 
     data = Path(args.data)
+    pupils_file = data_file(data, "pupils") or data / "pupils.csv"
+    if Path(args.out).suffix.lower() != ".xlsx":
+        raise CommandError(f"--out {args.out}: a results template is an Excel workbook: give a name ending .xlsx")
+    outputs.refuse_inputs([args.out], [data / "schools.csv", pupils_file])
     schools = load_schools(data / "schools.csv")
-    pupils = by_school(load_pupils, data_file(data, "pupils") or data / "pupils.csv", [args.school])
+    pupils = by_school(load_pupils, pupils_file, [args.school])
     school = schools[schools["school_id"] == args.school]
     if school.empty:
         raise CommandError(f"{data / 'schools.csv'}: no school {args.school}")

@@ -145,15 +145,18 @@ def _synth_ks5(args: argparse.Namespace) -> int:
 
 
 def _synth_schools(args: argparse.Namespace) -> int:
+    from toolkit.inputs import outputs
     from toolkit.synth import trust as synth_trust
 
+    out = outputs.output_folder(Path(args.out), "synthetic trust")  # never into a folder of real data
     start = time.perf_counter()
     say(
         f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
         f"(seed {args.seed}) ..."
     )
     trust = synth_trust.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
-    files = synth_trust.write_trust(trust, Path(args.out), args.year)
+    files = synth_trust.write_trust(trust, out, args.year)
+    outputs.mark(out, "synthetic trust")
     past = sum(len(f) for f in trust.past.values())
     entries = sum(len(f) for f in trust.ks5.values())
     say(

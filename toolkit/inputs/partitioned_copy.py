@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.inputs import outputs
 from toolkit.inputs.load import read_table
 from toolkit.inputs.partitions import KEY, PARTITIONED, SUFFIX, YEARLY
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import spreadsheet_rows
 from toolkit.inputs.schema import normalise_header
+from toolkit.scales.identifiers import school_id_for_path
 
 
 def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = None) -> Path:
@@ -27,11 +29,32 @@ def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = Non
         raise PupilDataError(source or path, [Problem("Rows without a school cannot be placed", KEY, rows)])
     if path.exists():
         shutil.rmtree(path)
+    bad = [i for i, s in school.items() if not _names_a_folder(s)]
+    if bad:
+        raise PupilDataError(
+            source or path,
+            [
+                Problem(
+                    "school_id must be a 7-digit DfE number: it names the school's folder", KEY, spreadsheet_rows(bad)
+                )
+            ],
+        )
     for school_id, rows in frame.groupby(school, sort=True):
-        folder = path / f"{KEY}={school_id}"
+        folder = path / f"{KEY}={school_id_for_path(school_id)}"
         folder.mkdir(parents=True)
         rows.astype("string").to_parquet(folder / f"part-0{SUFFIX}", index=False)  # school_id kept in its place
     return path
+
+
+KIND = "partitioned copy"  # what partition_folder's output folder holds (``inputs.outputs``)
+
+
+def _names_a_folder(school_id: str) -> bool:
+    try:
+        school_id_for_path(school_id)
+        return True
+    except ValueError:
+        return False
 
 
 def partitionable(path: Path) -> bool:
@@ -49,9 +72,9 @@ def partition_folder(data: Path, out: Path, say=print) -> list[Path]:
     """A copy of the school data folder ``data`` in ``out`` with every school data file partitioned by school
     (``<name>.parquet/school_id=<id>/part-0.parquet``, cells as text, headers as the schema spells them); every
     other file and folder copied as it is. Returns the tables written."""
-    if out.resolve() == data.resolve():
-        raise ValueError(f"{out}: give a new folder for the partitioned copy, not the data folder itself")
-    out.mkdir(parents=True, exist_ok=True)
+    outputs.refuse_inputs([out], [data])  # not the data folder, nor a folder in it or around it
+    out = outputs.output_folder(out, KIND)  # new, empty, or a partitioned copy made earlier
+    outputs.mark(out, KIND)
     written = []
     for path in sorted(data.iterdir()):
         if partitionable(path):

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.inputs import outputs
 from toolkit.pack.manifest import earlier_reports, journal, schools_without_reports, write_index, write_manifest
 from toolkit.pack.plan import check_choices, plan_tasks, reusable
 from toolkit.pack.tasks import FORMATS, Outcome, Task, footer_name, run_task
@@ -208,7 +209,19 @@ class PackRequest:
         self.reports = list(self.reports or catalogue.names())
         self.formats = tuple(self.formats)
         check_choices(self.reports, self.formats)
-        self.out = Path(self.out).resolve()
+        outputs.refuse_inputs([self.out], [self.inputs.schools.parent, *self.inputs.files()])
+        self.out = outputs.output_folder(self.out, KIND)  # new, empty, or a pack this toolkit made
+
+
+KIND = "report pack"  # what an output folder of run_batch holds (``inputs.outputs``)
+
+
+def remove_partials(tasks: list[Task], out: Path) -> None:
+    """Remove what a killed run left half-written: the partial files of this run's own outputs (each task's files
+    and executed notebook, the manifest and index), and nothing else, whoever wrote it."""
+    ours = [Path(getattr(t, f)) for t in tasks for f in ("html", "pdf", "xlsx", "executed") if getattr(t, f)]
+    for path in [*ours, out / "manifest.json", out / "index.html"]:
+        path.with_name(path.name + PARTIAL).unlink(missing_ok=True)
 
 
 def run_batch(request: PackRequest) -> dict:
@@ -227,7 +240,7 @@ def run_batch(request: PackRequest) -> dict:
         r.challenge,
         r.say,
     )
-    out.mkdir(parents=True, exist_ok=True)
+    outputs.mark(out, KIND)
     started = time.perf_counter()
     code = code_version()
     run = PreparedRun(out / "prepared")
@@ -249,9 +262,8 @@ def run_batch(request: PackRequest) -> dict:
                 chromium.__exit__(None, None, None)
             raise
         printer = warming.join() if warming is not None else None
-        for stale in out.rglob(f"*{PARTIAL}"):  # half-written by a run that was killed: never a result
-            stale.unlink(missing_ok=True)
         tasks = plan_tasks(run, out, ids, reports, formats, challenge, r.engine_name, code)
+        remove_partials(tasks, out)
         outcomes, todo = reusable(tasks, out, r.force)
         bar = tqdm(
             total=len(tasks),

@@ -1,0 +1,155 @@
+"""Nothing the user gave is ever lost: every command that writes, with its output pointed at each of its inputs and
+at a folder of someone else's files, refuses in one sentence and leaves every byte as it was."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit.cli import main
+from toolkit.inputs.outputs import MARKER, OutputRefused, mark, output_folder, refuse_inputs
+from toolkit.pack.batch import remove_partials
+from toolkit.pack.tasks import Task
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def foreign(tmp_path) -> Path:
+    """A folder of somebody's files, partial downloads among them."""
+    root = tmp_path / "home"
+    for name, text in {
+        "Downloads/ubuntu.iso.part": "half an iso",
+        "thesis/chapter1.part": "my chapter",
+        "notes.txt": "keep me",
+        "pupils.csv": "not a pupil file, and not the toolkit's",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture
+def data(pack_data, tmp_path) -> Path:
+    """A copy of the trust's data folder with the national references beside it, as a school's real folder is
+    (without the README that says a folder holds a synthetic trust)."""
+    copy = tmp_path / "data" / "trust"
+    shutil.copytree(pack_data, copy)
+    (copy / "README.md").unlink()
+    for reference in pack_data.parent.glob("national*.parquet"):
+        (copy.parent / reference.name).symlink_to(reference)
+    return copy
+
+
+def refused(args: list[str], capsys, *folders: Path) -> str:
+    """Run ``toolkit ARGS``; it must exit 1 and leave every file of ``folders`` as it was. Returns what it said."""
+    before = [snapshot(f) for f in folders]
+    assert main(args) == 1, args
+    assert [snapshot(f) for f in folders] == before, args
+    return capsys.readouterr().err
+
+
+def commands(data: Path, out: str) -> dict[str, list[str]]:
+    """Every command that writes, with its output ``out``."""
+    pupils, ks2 = str(data / "pupils.csv"), str(data / "ks2_2026.csv")
+    reference = str(data.parent / "national_2026.parquet")
+    return {
+        "reports": ["reports", "--data", str(data), "--schools", "9252000", "--reports", "va", "--out", out],
+        "ks4": ["ks4", "--pupils", ks2, "--results", ks2, "--year", "2024", "--out", out],
+        "estimates": ["estimates", "--reference", reference, "--pupils", pupils, "--out", out],
+        "va": ["va", "--reference", reference, "--pupils", ks2, "--out", out],
+        "template": ["template", "--data", str(data), "--school", "9252000", "--keystage", "ks2", "--out", out],
+        "partition": ["partition", "--data", str(data), "--out", out],
+        "synth schools": ["synth", "schools", "--schools", "2", "--out", out],
+    }
+
+
+FOLDER_OUTPUTS = ("reports", "ks4", "partition", "synth schools")
+
+
+@pytest.mark.parametrize("command", FOLDER_OUTPUTS)
+def test_an_output_folder_of_someone_elses_files_is_refused(command, data, foreign, capsys):
+    said = refused(commands(data, str(foreign))[command], capsys, foreign, data)
+    assert "already holds other files" in said and "nothing there is changed" in said
+
+
+@pytest.mark.parametrize("command", ["reports", "partition", "synth schools", "ks4"])
+def test_an_output_folder_that_is_the_data_folder_is_refused(command, data, capsys):
+    said = refused(commands(data, str(data))[command], capsys, data)
+    assert "would write over the data folder" in said or "already holds other files" in said
+
+
+@pytest.mark.parametrize(
+    "command, output",
+    [
+        ("estimates", "pupils.csv"),
+        ("va", "ks2_2026.csv"),
+        ("template", "pupils.csv"),
+        ("template", "../national_2026.parquet"),
+        ("reports", ".."),
+        ("partition", "copy"),
+    ],
+)
+def test_an_output_that_is_or_holds_an_input_is_refused(command, output, data, capsys):
+    said = refused(commands(data, str(data / output))[command], capsys, data.parent)
+    assert "would write over" in said or "ending .xlsx" in said
+
+
+def test_the_root_and_the_home_folder_are_never_an_output(tmp_path, monkeypatch):
+    with pytest.raises(OutputRefused, match="system or home folder"):
+        output_folder(Path("/"), "report pack")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(OutputRefused, match="system or home folder"):
+        output_folder(tmp_path, "report pack")
+
+
+def test_a_folder_the_toolkit_made_is_reused_only_for_the_same_kind(tmp_path):
+    folder = tmp_path / "out"
+    assert output_folder(folder, "report pack") == folder.resolve()  # new
+    mark(folder, "report pack")
+    (folder / "index.html").write_text("a pack")
+    assert output_folder(folder, "report pack") == folder.resolve()
+    assert (folder / MARKER).exists()
+    with pytest.raises(OutputRefused, match="holds a toolkit report pack, not a partitioned copy"):
+        output_folder(folder, "partitioned copy")
+    with pytest.raises(OutputRefused, match="would write over an input"):
+        refuse_inputs([tmp_path / "in.csv"], [tmp_path / "in.csv"])
+
+
+def test_a_run_removes_only_the_partial_files_of_its_own_outputs(tmp_path):
+    """A killed run's half-written report is removed; somebody's download in the same folder is not."""
+    out = tmp_path / "pack"
+    report = out / "reports" / "9252000" / "9252000_oakfield_va.html"
+    report.parent.mkdir(parents=True)
+    task = Task(
+        "9252000",
+        "Oakfield",
+        "va",
+        "va.ipynb",
+        {},
+        str(out / "nb.ipynb"),
+        str(report),
+        str(report),
+        ("html",),
+        "toolkit",
+    )
+    ours, theirs = report.with_name(report.name + ".part"), report.parent / "ubuntu.iso.part"
+    for f in (ours, theirs, out / "manifest.json.part"):
+        f.write_text("half")
+    remove_partials([task], out)
+    assert not ours.exists() and not (out / "manifest.json.part").exists() and theirs.read_text() == "half"
+
+
+def test_partition_refuses_a_school_id_that_is_a_path(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "schools.csv").write_text("school_id,name\n8012000,A school\n")
+    pd.DataFrame({"upn": ["B801200005001"], "school_id": ["../../../../tmp/x"]}).to_csv(
+        data / "pupils.csv", index=False
+    )
+    said = refused(["partition", "--data", str(data), "--out", str(tmp_path / "out")], capsys, data)
+    assert "7-digit DfE number" in said and "Row: 2" in said
+    assert not (tmp_path / "tmp").exists() and not list((tmp_path / "out").glob("*.parquet/*"))
