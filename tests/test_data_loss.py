@@ -153,3 +153,32 @@ def test_partition_refuses_a_school_id_that_is_a_path(tmp_path, capsys):
     said = refused(["partition", "--data", str(data), "--out", str(tmp_path / "out")], capsys, data)
     assert "7-digit DfE number" in said and "Row: 2" in said
     assert not (tmp_path / "tmp").exists() and not list((tmp_path / "out").glob("*.parquet/*"))
+
+
+def test_a_name_with_a_control_character_is_refused_at_check(tmp_path, capsys):
+    """check refused nothing and the workbook writer crashed (IllegalCharacterError): now check names the row."""
+    path = tmp_path / "pupils.csv"
+    path.write_text(
+        "upn,school_id,forename,surname,dob,gender,year_group\nB801200005001,8012000,Ann\x07,Mockford,2015-03-04,F,6\n"
+    )
+    assert main(["check", str(path)]) == 1
+    said = capsys.readouterr().err
+    assert "Forename holds a control character" in said and "Column: forename. Row: 2" in said
+
+
+def test_the_appendix_workbooks_about_sheet_is_inert(tmp_path, monkeypatch):
+    """A school name beginning with = is text in the About sheet, never a live formula."""
+    from openpyxl import load_workbook
+
+    from toolkit.pack.workbooks import write_appendix_workbook
+
+    class School:
+        name = '=HYPERLINK("http://x")'
+        info = {"synthetic": True}
+
+    import toolkit.reports.appendix_views as appendix
+
+    monkeypatch.setattr(appendix, "sections", lambda school, years: [])
+    path = write_appendix_workbook(School(), [6], tmp_path / "a.xlsx")
+    cell = load_workbook(path)["About"]["A2"].value
+    assert cell.startswith("'=HYPERLINK") and load_workbook(path)["About"]["A2"].data_type == "s"

@@ -370,6 +370,19 @@ DUPLICATE_RULES = (
 )
 
 
+#: Characters no spreadsheet can store and no reader sees (a name pasted from another system may carry them).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _no_control_characters(column: str) -> Rule:
+    return Rule(
+        column,
+        f"{column.capitalize()} holds a control character (an invisible character no spreadsheet can store): "
+        "retype it",
+        lambda f: ~f[column].str.contains(CONTROL_CHARACTERS, regex=True).fillna(False),
+    )
+
+
 def _column_rule(field: Field) -> Rule:
     check = _value_check(field)
     ok = lambda frame: check(frame[field.name])  # noqa: E731
@@ -389,6 +402,8 @@ def pupil_rules(columns: list[str]) -> TableRules:
             rules.append(Rule(field.name, _must_have_a_value(field), present(field.name)))
         if field.name not in ("forename", "surname"):  # their rule is the one above
             rules.append(_column_rule(field))
+        else:
+            rules.append(_no_control_characters(field.name))
     return TableRules("pupils", [*rules, *DUPLICATE_RULES, *PLAUSIBILITY_RULES])
 
 

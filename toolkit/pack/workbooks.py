@@ -175,7 +175,7 @@ def write_appendix_workbook(school: School, year_groups: list[int], path: str | 
                 ]
             }
         )
-        about.to_excel(writer, sheet_name="About", index=False)
+        inert_frame(about).to_excel(writer, sheet_name="About", index=False)
         for sheet, tables in by_sheet.items():
             frame = inert_frame(pd.concat(tables, ignore_index=True)).round(2)
             front = [c for c in ("Year group", "Subject") if c in frame]
