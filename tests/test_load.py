@@ -194,3 +194,22 @@ def test_schools_csv_goes_through_the_input_rules(tmp_path):
     path.write_text("name\nOakfield\n")
     with pytest.raises(PupilDataError, match="Required column 'school_id' is missing"):
         load_schools(path)
+
+
+def test_a_dfe_number_written_with_a_slash_is_read_as_seven_digits(tmp_path, capsys):
+    """925/2005 passed check but its pupils belonged to no school of schools.csv (9252005): every loader now reads
+    it as 9252005, with a notice naming the rows."""
+    from toolkit.cli import main
+    from toolkit.inputs.schools import load_schools
+
+    path = tmp_path / "pupils.csv"
+    path.write_text(
+        "upn,school_id,forename,surname,dob,gender,year_group\n"
+        "B801200005001,925/2005,Ann,Mockford,2015-03-04,F,6\nK801200105001,925-2005,Dee,Fakely,2015-03-04,F,6\n"
+    )
+    pupils = load_pupils(path)
+    assert list(pupils["school_id"]) == ["9252005", "9252005"]
+    assert any("read as 7 digits (9252005) (rows 2, 3)" in n for n in pupils.attrs["notices"])
+    assert main(["check", str(path)]) == 0 and "read as 7 digits" in capsys.readouterr().out
+    (tmp_path / "schools.csv").write_text("school_id,name\n925 2005,A school\n")
+    assert list(load_schools(tmp_path / "schools.csv")["school_id"]) == ["9252005"]

@@ -51,6 +51,29 @@ def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> pd.DataFrame
     return frame
 
 
+#: A DfE number written with its LA and establishment parts apart: 925/2005, 925-2005, 925 2005.
+DFE_NUMBER_APART = r"(\d{3})\s*[/\- ]\s*(\d{4})"
+
+
+def normalise_school_ids(frame: pd.DataFrame, column: str = "school_id") -> pd.DataFrame:
+    """DfE numbers written with a slash, hyphen or space between the LA and establishment parts (925/2005) written
+    as the 7 digits every other file uses (9252005), with a notice naming the rows: otherwise those pupils would
+    belong to no school of schools.csv."""
+    if column not in frame.columns or frame.columns.tolist().count(column) != 1:
+        return frame
+    written = frame[column]
+    apart = written.str.fullmatch(DFE_NUMBER_APART).fillna(False).astype(bool)
+    if apart.any():
+        frame[column] = written.where(~apart, written.str.replace(DFE_NUMBER_APART, r"\1\2", regex=True))
+        rows = spreadsheet_rows(frame.index[apart])
+        shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+        frame.attrs["notices"] = [
+            *frame.attrs.get("notices", []),
+            f"DfE numbers written with a / or - (such as 925/2005) read as 7 digits (9252005) (rows {shown})",
+        ]
+    return frame
+
+
 def read_normalised(path: Path | str, expected: tuple[str, ...] = schema.REQUIRED) -> pd.DataFrame:
     """``read_table`` with headers as the schema spells them (``schema.normalise_header``) and UPNs written the one
     way (``identifiers.normalise_upn``: spaces out, upper case, with a notice naming the rows)."""
@@ -67,7 +90,7 @@ def read_normalised(path: Path | str, expected: tuple[str, ...] = schema.REQUIRE
                 *frame.attrs.get("notices", []),
                 f"UPNs with spaces or lower-case letters written without spaces, in capitals (rows {shown})",
             ]
-    return frame
+    return normalise_school_ids(frame)
 
 
 def read_long_table(path: Path | str, required: tuple[str, ...], what: str) -> pd.DataFrame:

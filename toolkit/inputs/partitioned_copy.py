@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.inputs import outputs
-from toolkit.inputs.load import read_table
+from toolkit.inputs.load import normalise_school_ids, read_table
 from toolkit.inputs.partitions import KEY, PARTITIONED, SUFFIX, YEARLY
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import spreadsheet_rows
@@ -80,6 +80,7 @@ def partition_folder(data: Path, out: Path, say=print) -> list[Path]:
         if partitionable(path):
             frame = read_table(path, ("upn", KEY))
             frame.columns = [normalise_header(c) for c in frame.columns]
+            frame = normalise_school_ids(frame)
             if KEY not in frame:
                 raise PupilDataError(path, [Problem(f"Required column '{KEY}' is missing: rows are placed by it", KEY)])
             written.append(write_partitioned(frame, out / f"{path.stem}{SUFFIX}", path))

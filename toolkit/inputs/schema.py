@@ -377,8 +377,7 @@ CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 def _no_control_characters(column: str) -> Rule:
     return Rule(
         column,
-        f"{column.capitalize()} holds a control character (an invisible character no spreadsheet can store): "
-        "retype it",
+        f"{column.capitalize()} holds a control character (an invisible character no spreadsheet can store): retype it",
         lambda f: ~f[column].str.contains(CONTROL_CHARACTERS, regex=True).fillna(False),
     )
 

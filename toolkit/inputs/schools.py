@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs.load import read_table
+from toolkit.inputs.load import normalise_school_ids, read_table
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import Rule, TableRules, repeated
 from toolkit.scales.identifiers import school_id_for_path
@@ -58,7 +58,7 @@ def _typed(column: pd.Series) -> pd.Series:
 
 def load_schools(path: Path | str) -> pd.DataFrame:
     """The schools table, checked; ``school_id`` as text, the other columns typed (``_typed``)."""
-    frame = read_table(path, (KEY,))
+    frame = normalise_school_ids(read_table(path, (KEY,)))
     if KEY not in frame.columns:
         raise PupilDataError(path, [Problem(f"Required column '{KEY}' is missing: it names each school", KEY)])
     if frame.empty:
