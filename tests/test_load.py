@@ -213,3 +213,20 @@ def test_a_dfe_number_written_with_a_slash_is_read_as_seven_digits(tmp_path, cap
     assert main(["check", str(path)]) == 0 and "read as 7 digits" in capsys.readouterr().out
     (tmp_path / "schools.csv").write_text("school_id,name\n925 2005,A school\n")
     assert list(load_schools(tmp_path / "schools.csv")["school_id"]) == ["9252005"]
+
+
+def test_excel_error_cells_are_refused_by_row(tmp_path):
+    """#N/A in a KS1 column was read as a blank result and the pupil lost their prior attainment."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["upn", "school_id", "forename", "surname", "dob", "gender", "year_group", "ks1_reading"])
+    sheet.append(["B801200005001", "8012000", "Ann", "Mockford", "2015-03-04", "F", "6", "EXS"])
+    sheet.append(["K801200105001", "8012000", "Dee", "Fakely", "2015-03-04", "F", "6", "#N/A"])
+    sheet["H3"].data_type = "e"
+    book.save(tmp_path / "pupils.xlsx")
+    with pytest.raises(PupilDataError) as err:
+        load_pupils(tmp_path / "pupils.xlsx")
+    said = str(err.value)
+    assert "Cells hold Excel errors (such as #N/A or #VALUE!)" in said and "Row: 3" in said and "row 3: #N/A" in said

@@ -145,38 +145,52 @@ def workbook_cells(path: Path, expected: tuple[str, ...]) -> Cells:
     cells = Cells(sheets[chosen], where="" if chosen == names[0] else f"sheet '{chosen}'")
     if cells.where:
         cells.notices.append(f"read from {cells.where} (the first sheet has no header row with {expected[0]})")
-    missing = formulas_without_values(path, chosen, sheets[chosen])
+    missing, errors = unusable_cells(path, chosen, sheets[chosen])
+    problems = []
     if missing:
-        raise PupilDataError(
-            path,
-            [
-                Problem(
-                    "Cells hold formulas without saved values (the program that wrote the workbook did not "
-                    "calculate them): open and save it in Excel or LibreOffice, or export CSV",
-                    None,
-                    missing[:20],
-                )
-            ],
+        problems.append(
+            Problem(
+                "Cells hold formulas without saved values (the program that wrote the workbook did not "
+                "calculate them): open and save it in Excel or LibreOffice, or export CSV",
+                None,
+                missing[:20],
+            )
         )
+    if errors:
+        problems.append(
+            Problem(
+                "Cells hold Excel errors (such as #N/A or #VALUE!) where a value should be: correct or clear them "
+                "(read as blank, those results would be lost)",
+                None,
+                sorted(errors)[:20],
+                [f"row {r}: {', '.join(sorted(set(v)))}" for r, v in sorted(errors.items())[:5]],
+            )
+        )
+    if problems:
+        raise PupilDataError(path, problems)
     return cells
 
 
-def formulas_without_values(path: Path, sheet: str, values: pd.DataFrame) -> list[int]:
-    """Spreadsheet rows of ``sheet`` with a formula whose saved value is empty."""
+def unusable_cells(path: Path, sheet: str, values: pd.DataFrame) -> tuple[list[int], dict[int, list[str]]]:
+    """Spreadsheet rows of ``sheet`` with a formula whose saved value is empty, and rows with Excel error values
+    (#N/A, #VALUE! ...: pandas reads them as blank) with the errors found, in one pass over the sheet."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=False)
-    rows = set()
+    rows, errors = set(), {}
     try:
         for row in book[sheet].iter_rows():
             for cell in row:
-                if getattr(cell, "data_type", None) == "f":
+                kind = getattr(cell, "data_type", None)
+                if kind == "f":
                     r, c = cell.row - 1, cell.column - 1
                     if r >= len(values) or c >= values.shape[1] or values.iat[r, c] in ("", None):
                         rows.add(cell.row)
+                elif kind == "e":
+                    errors.setdefault(cell.row, []).append(str(cell.value))
     finally:
         book.close()
-    return sorted(rows)
+    return sorted(rows), errors
 
 
 def header_row(raw: pd.DataFrame, expected: tuple[str, ...]) -> int | None:
