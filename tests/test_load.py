@@ -185,7 +185,7 @@ def test_schools_csv_goes_through_the_input_rules(tmp_path):
     assert list(schools["school_id"]) == ["9252000", "9252001"]
     assert schools["la"].tolist() == [925, 925] and schools["synthetic"].tolist() == [True, False]
     assert schools["intake"].iloc[0] == 0.25 and pd.isna(schools["intake"].iloc[1])
-    path.write_text("school_id,school_name\n9252000,Oakfield\n925/2001,Willow\n9252000,Again\n")
+    path.write_text("school_id,school_name\n9252000,Oakfield\n92520X1,Willow\n9252000,Again\n")
     with pytest.raises(PupilDataError) as err:
         load_schools(path)
     said = str(err.value)
@@ -230,3 +230,24 @@ def test_excel_error_cells_are_refused_by_row(tmp_path):
         load_pupils(tmp_path / "pupils.xlsx")
     said = str(err.value)
     assert "Cells hold Excel errors (such as #N/A or #VALUE!)" in said and "Row: 3" in said and "row 3: #N/A" in said
+
+
+def test_a_hidden_sheet_is_not_read_in_place_of_the_visible_one(tmp_path):
+    """A hidden first sheet (last year's 1 pupil) was read instead of this year's visible sheet (2 pupils)."""
+    from openpyxl import Workbook
+
+    header = ["upn", "school_id", "forename", "surname", "dob", "gender", "year_group"]
+    book = Workbook()
+    last_year = book.active
+    last_year.title = "2025"
+    last_year.append(header)
+    last_year.append(["B801200005001", "8012000", "Old", "Pupil", "2014-03-04", "F", "6"])
+    last_year.sheet_state = "hidden"
+    this_year = book.create_sheet("2026")
+    this_year.append(header)
+    this_year.append(["B801200005001", "8012000", "Ann", "Mockford", "2015-03-04", "F", "6"])
+    this_year.append(["K801200105001", "8012000", "Dee", "Fakely", "2015-03-04", "F", "6"])
+    book.save(tmp_path / "pupils.xlsx")
+    pupils = load_pupils(tmp_path / "pupils.xlsx")
+    assert list(pupils["forename"]) == ["Ann", "Dee"]
+    assert any("hidden sheet '2025' not read" in n for n in pupils.attrs["notices"])

@@ -140,11 +140,15 @@ def workbook_cells(path: Path, expected: tuple[str, ...]) -> Cells:
         raise _refuse(path, DAMAGED) from None
     if not sheets:
         return Cells(pd.DataFrame())
-    names = list(sheets)
+    hidden = hidden_sheets(path)
+    names = [n for n in sheets if n not in hidden] or list(sheets)  # a hidden sheet is read only if all are
     chosen = next((n for n in names if header_row(sheets[n], expected) is not None), names[0])
-    cells = Cells(sheets[chosen], where="" if chosen == names[0] else f"sheet '{chosen}'")
+    cells = Cells(sheets[chosen], where="" if chosen == list(sheets)[0] else f"sheet '{chosen}'")
     if cells.where:
         cells.notices.append(f"read from {cells.where} (the first sheet has no header row with {expected[0]})")
+    skipped = [n for n in sheets if n in hidden and n != chosen]
+    if skipped:
+        cells.notices.append(f"hidden sheet{'s' if len(skipped) > 1 else ''} {', '.join(map(repr, skipped))} not read")
     missing, errors = unusable_cells(path, chosen, sheets[chosen])
     problems = []
     if missing:
@@ -169,6 +173,17 @@ def workbook_cells(path: Path, expected: tuple[str, ...]) -> Cells:
     if problems:
         raise PupilDataError(path, problems)
     return cells
+
+
+def hidden_sheets(path: Path) -> set[str]:
+    """The names of a workbook's hidden sheets (a hidden sheet often holds last year's pupils or a lookup list)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return {ws.title for ws in book.worksheets if ws.sheet_state != "visible"}
+    finally:
+        book.close()
 
 
 def unusable_cells(path: Path, sheet: str, values: pd.DataFrame) -> tuple[list[int], dict[int, list[str]]]:
