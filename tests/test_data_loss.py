@@ -182,3 +182,49 @@ def test_the_appendix_workbooks_about_sheet_is_inert(tmp_path, monkeypatch):
     path = write_appendix_workbook(School(), [6], tmp_path / "a.xlsx")
     cell = load_workbook(path)["About"]["A2"].value
     assert cell.startswith("'=HYPERLINK") and load_workbook(path)["About"]["A2"].data_type == "s"
+
+
+def test_a_full_disk_while_preparing_is_a_sentence_and_leaves_no_half_file(data, tmp_path, monkeypatch, capsys):
+    """The models were pickled straight into models.pkl (half a file on a full disk) and the disk error was a
+    traceback: now every file of the prepared run is written whole and the disk is named in a sentence."""
+    import errno
+
+    from toolkit.pipeline import store
+
+    def full(obj, f, *a, **kw):
+        f.write(b"half a pickle")
+        raise OSError(errno.ENOSPC, "No space left on device", str(f.name))
+
+    monkeypatch.setattr(store.pickle, "dump", full)
+    out = tmp_path / "run"
+    args = ["reports", "--data", str(data), "--schools", "9252000", "--reports", "va", "--formats", "html"]
+    assert main([*args, "--out", str(out)]) == 1
+    said = capsys.readouterr().err
+    assert "the disk is full writing" in said and "nothing half-written was left" in said
+    national = out / "prepared" / "national"
+    assert not (national / "models.pkl").exists() and not list(national.glob("*.part"))
+
+
+def test_a_scheduler_that_is_not_a_dask_scheduler_is_a_sentence_within_seconds(data, tmp_path, capsys):
+    """--scheduler at a port where something else answers ended in MemoryError: Unable to allocate 3.07 EiB."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer_like_a_web_server():
+        conn, _ = server.accept()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n" + b"x" * 4096)
+        time.sleep(2)
+        conn.close()
+
+    threading.Thread(target=answer_like_a_web_server, daemon=True).start()
+    started = time.monotonic()
+    args = ["reports", "--data", str(data), "--schools", "9252000", "--reports", "va", "--out", str(tmp_path / "o")]
+    assert main([*args, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 1
+    assert "no Dask scheduler answers there" in capsys.readouterr().err and time.monotonic() - started < 30
+    server.close()

@@ -361,3 +361,17 @@ def test_disadvantaged_comparison_hand_worked():
     assert out.loc["pct_eng_maths_4", ["national_other", "national_disadvantaged"]].tolist() == [73.0, 43.0]
     assert out.loc["a8", ["disadvantaged", "all", "other"]].tolist() == [30.0, 42.5, 55.0]
     assert np.isnan(out.loc["a8", "national_other"]) and (out["disadvantaged_pupils"] == 2).all()
+
+
+def test_a_pupil_table_without_ks2_columns_is_a_sentence(tmp_path, capsys):
+    """`toolkit ks4` on a pupil table without ks2_reading ended in a KeyError traceback."""
+    from toolkit.cli import main
+
+    (tmp_path / "pupils.csv").write_text(
+        "upn,school_id,forename,surname,dob,gender,year_group,ks2_maths\n"
+        "B801200005001,8012000,Ann,Mockford,2008-03-04,F,11,105\n"
+    )
+    (tmp_path / "gcse.csv").write_text("upn,school_id,subject,grade\nB801200005001,8012000,Mathematics,6\n")
+    args = ["ks4", "--pupils", str(tmp_path / "pupils.csv"), "--results", str(tmp_path / "gcse.csv")]
+    assert main([*args, "--year", "2024", "--out", str(tmp_path / "out")]) == 1
+    assert "has no ks2_reading column: Progress 8 needs each pupil's KS2 reading and maths" in capsys.readouterr().err

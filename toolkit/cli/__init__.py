@@ -4,6 +4,7 @@ holds a group of commands and adds them to the parser (``add``); ``main`` is the
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
@@ -55,18 +56,36 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as err:
         print(err, file=sys.stderr)
         return err.code
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            where = f" writing {err.filename}" if err.filename else ""
+            print(
+                f"toolkit {args.command}: the disk is full{where}: free some space and run it again (every file "
+                "is written whole, so nothing half-written was left)",
+                file=sys.stderr,
+            )
+            return 1
+        if isinstance(err, USER_ERRORS):
+            print(f"toolkit {args.command}: {err}", file=sys.stderr)
+            return 1
+        return _defect(args, err)
     except USER_ERRORS as err:
         print(f"toolkit {args.command}: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"toolkit {args.command}: stopped", file=sys.stderr)
         return 130
-    except Exception as err:  # a defect: say so in one line, keep the detail for a bug report
-        if os.environ.get("TOOLKIT_DEBUG"):
-            raise
-        print(
-            f"toolkit {args.command}: unexpected {type(err).__name__}: {err} (a defect in the toolkit; run again "
-            "with TOOLKIT_DEBUG=1 for the details to report)",
-            file=sys.stderr,
-        )
-        return 2
+    except Exception as err:
+        return _defect(args, err)
+
+
+def _defect(args: argparse.Namespace, err: Exception) -> int:
+    """A defect: said in one line naming the command (exit 2), the detail kept for a bug report."""
+    if os.environ.get("TOOLKIT_DEBUG"):
+        raise err
+    print(
+        f"toolkit {args.command}: unexpected {type(err).__name__}: {err} (a defect in the toolkit; run again "
+        "with TOOLKIT_DEBUG=1 for the details to report)",
+        file=sys.stderr,
+    )
+    return 2

@@ -223,6 +223,12 @@ def score_cohort(
     ``school_id``, ``p8_status``), per school (``pupils, a8``, ``pct_<flag>``; with a P8 status also ``p8_pupils``,
     ``p8`` and elements with intervals) and the P8 status label ("" when the year has none and ``unofficial`` is
     False: the P8 columns are then empty and every pupil's ``reason`` says why)."""
+    missing = [c for c in ("ks2_reading", "ks2_maths") if c not in pupils]
+    if missing:
+        raise ValueError(
+            f"The pupil table has no {' or '.join(missing)} column: Progress 8 needs each pupil's KS2 reading and "
+            "maths results (leave a cell blank where a pupil has none)"
+        )
     entry = policy.status(policy.PROGRESS_8, year)
     official = entry.has_baseline
     cohort = pupils.reset_index(drop=True)

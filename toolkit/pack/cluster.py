@@ -106,8 +106,11 @@ def start_client(scheduler: str, workers: int = 2):
     else:
         try:
             client = Client(scheduler, timeout="20s")
-        except OSError as err:
-            raise ValueError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err})") from None
+        except (OSError, MemoryError, ValueError, TypeError) as err:  # MemoryError: a reply that is not Dask's
+            raise ValueError(
+                f"--scheduler {scheduler}: no Dask scheduler answers there ({type(err).__name__}); give the address "
+                "a scheduler prints (tcp://HOST:8786), or 'local'"
+            ) from None
     client.register_plugin(WarmWorker(), name=PLUGIN)
     return client
 

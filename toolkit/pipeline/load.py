@@ -116,6 +116,12 @@ def _ks4_years(inputs: Inputs, ids: list[str]) -> dict[int, tuple[pd.DataFrame, 
         cohort, gcse = by_school(load_pupils, pupil_file, ids), by_school(load_gcse_results, result_file, ids)
         if cohort.empty:
             continue
+        no_ks2 = [c for c in ("ks2_reading", "ks2_maths") if c not in cohort]
+        if no_ks2:
+            raise ValueError(
+                f"{pupil_file}: no {' or '.join(no_ks2)} column: Progress 8 needs each pupil's KS2 reading and maths "
+                "results (leave a cell blank where a pupil has none)"
+            )
         missing = sorted(set(gcse["upn"]) - set(cohort["upn"]))
         if missing:
             raise ValueError(

@@ -136,10 +136,12 @@ class PreparedRun:
     def write_national(self, info: dict, tables: dict[str, pd.DataFrame], models: dict) -> None:
         self.national_dir.mkdir(parents=True, exist_ok=True)
         for name, frame in tables.items():
-            frame.to_parquet(self.national_dir / f"{name}.parquet", index=False)
-        with open(self.national_dir / "models.pkl", "wb") as f:  # our own file, read back only by read_models
+            with written_whole(self.national_dir / f"{name}.parquet") as tmp:
+                frame.to_parquet(tmp, index=False)
+        with written_whole(self.national_dir / "models.pkl") as tmp, open(tmp, "wb") as f:  # read only by read_models
             pickle.dump(models, f)
-        (self.national_dir / "national.json").write_text(json.dumps(info, indent=2))
+        with written_whole(self.national_dir / "national.json") as tmp:
+            tmp.write_text(json.dumps(info, indent=2))
 
     def national_info(self) -> dict:
         return json.loads((self.national_dir / "national.json").read_text())
@@ -159,14 +161,17 @@ class PreparedRun:
 
     # -- one school
     def write_school(self, school_id: str, info: dict, tables: dict[str, pa.Table]) -> None:
-        """``school.json`` and one Parquet file per table (Arrow tables, as ``pa.Table.from_pandas`` makes them)."""
+        """One Parquet file per table (Arrow tables, as ``pa.Table.from_pandas`` makes them), then ``school.json``;
+        each written whole (``written_whole``), so a slice cut short by a full disk or a kill holds no half file."""
         d = self.slice_dir(school_id)
         d.mkdir(parents=True, exist_ok=True)
-        for stale in (*d.glob("*.parquet"), d / "school.json"):  # a table the school no longer has goes too
+        for stale in (d / "school.json", *d.glob("*.parquet")):  # a table the school no longer has goes too
             stale.unlink(missing_ok=True)
-        (d / "school.json").write_text(json.dumps(info, indent=2, default=str))
         for name, table in tables.items():
-            pq.write_table(table, d / f"{name}.parquet")
+            with written_whole(d / f"{name}.parquet") as tmp:
+                pq.write_table(table, tmp)
+        with written_whole(d / "school.json") as tmp:
+            tmp.write_text(json.dumps(info, indent=2, default=str))
 
     def school_info(self, school_id: str) -> dict:
         path = self.slice_dir(school_id) / "school.json"
