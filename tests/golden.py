@@ -82,8 +82,8 @@ def prepared_snapshot(prepared: Path, schools: list[str]) -> tuple[dict[str, dic
 def compare_prepared(
     prepared: Path, schools: list[str], snapshot: str = "prepared", update: bool = UPDATE
 ) -> list[str]:
-    """Every difference between a prepared run and the snapshot, as sentences (empty when identical); ``update``
-    takes a new snapshot instead."""
+    """Every difference between a prepared run's ``schools`` (and national figures) and the snapshot of them, as
+    sentences (empty when identical); ``update`` takes a new snapshot instead."""
     facts, tables = prepared_snapshot(prepared, schools)
     folder = GOLDEN / snapshot
     if update:
@@ -94,14 +94,18 @@ def compare_prepared(
         (folder / "facts.json").write_text(json.dumps(facts, indent=1, sort_keys=True, default=str) + "\n")
         return []
     problems = []
-    kept = json.loads((folder / "facts.json").read_text())
     now = json.loads(json.dumps(facts, sort_keys=True, default=str))
+    kept = {k: v for k, v in json.loads((folder / "facts.json").read_text()).items() if k in now}
     for key in sorted(set(kept) | set(now)):
         if kept.get(key) != now.get(key):
             a, b = kept.get(key) or {}, now.get(key) or {}
             changed = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
             problems.append(f"facts of {key}: (before, now) {changed}")
-    stored = {str(p.relative_to(folder).with_suffix("")): p for p in folder.rglob("*.parquet")}
+    stored = {
+        str(p.relative_to(folder).with_suffix("")): p
+        for p in folder.rglob("*.parquet")
+        if p.relative_to(folder).parts[0] in {"national", *schools}
+    }
     for name in sorted(set(stored) - set(tables)):
         problems.append(f"{name}: table no longer written")
     for name in sorted(set(tables) - set(stored)):
