@@ -1,12 +1,10 @@
 """Golden backtests (``tests/golden.py``): the trust's prepared slices, national figures and every report's text are
-what they were when the snapshot was taken, from the CSV files and from the copy partitioned by school."""
+what they were when the snapshot was taken. From the CSV files here; from the copy partitioned by school in
+tests/test_partitions.py."""
 
 import pandas as pd
 import pytest
 from golden import compare_prepared, compare_reports, frame_difference, report_text
-
-from toolkit.inputs.partitioned_copy import partition_folder
-from toolkit.pipeline.prepare import find_inputs, prepare
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +18,6 @@ def test_every_slice_and_national_table_is_unchanged_from_csv(pack, schools):
     """The pack's own prepared run (from the CSV files), compared before any other test runs the pack again."""
     out, _ = pack
     problems = compare_prepared(out / "prepared", schools)
-    assert not problems, "\n\n".join(problems)
-
-
-def test_every_slice_is_unchanged_from_the_partitioned_copy(pack_data, schools, tmp_path):
-    for reference in pack_data.parent.glob("national*.parquet"):
-        (tmp_path / reference.name).symlink_to(reference)
-    partition_folder(pack_data, tmp_path / "trust", say=lambda m: None)
-    prepare(find_inputs(tmp_path / "trust"), tmp_path / "run", schools=schools, say=lambda m: None)
-    problems = compare_prepared(tmp_path / "run", schools, snapshot="prepared", update=False)
     assert not problems, "\n\n".join(problems)
 
 
