@@ -251,3 +251,14 @@ def test_a_hidden_sheet_is_not_read_in_place_of_the_visible_one(tmp_path):
     pupils = load_pupils(tmp_path / "pupils.xlsx")
     assert list(pupils["forename"]) == ["Ann", "Dee"]
     assert any("hidden sheet '2025' not read" in n for n in pupils.attrs["notices"])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, encoding):
+    """It was called "a binary file"."""
+    path = tmp_path / "pupils.csv"
+    text = "upn,school_id,forename,surname,dob,gender,year_group\nB801200005001,8012000,Zoë,Mockford,2015-03-04,F,6\n"
+    path.write_bytes(text.encode(encoding))
+    pupils = load_pupils(path)
+    assert list(pupils["forename"]) == ["Zoë"]
+    assert pupils.attrs["notices"] == [f"read as UTF-16 text without a byte-order mark ({encoding})"]

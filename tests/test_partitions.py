@@ -143,3 +143,18 @@ def test_on_a_cluster_partitioned_inputs_are_prepared_in_small_parts(pack_data, 
     assert prepare_parts(schools[:1], 4, partitioned=True) == [schools[:1]]
     assert not find_inputs(pack_data).partitioned()
     assert find_inputs(_copy_with_references(pack_data, tmp_path)).partitioned()
+
+
+def test_school_folders_written_with_different_column_types_are_read_together(tmp_path):
+    """One school's folder with year groups as numbers, another's as text (two programs wrote them): a traceback
+    (pyarrow could not join the schemas); every column is now read as text, as from CSV."""
+    table = tmp_path / "pupils.parquet"
+    rows = pd.DataFrame(ROWS, columns=HEADER)
+    first = rows[rows["school_id"] == "8012000"].iloc[[0]].assign(year_group=6)
+    second = rows[rows["school_id"] == "8012001"]
+    for school, frame in (("8012000", first), ("8012001", second)):
+        (table / f"school_id={school}").mkdir(parents=True)
+        frame.to_parquet(table / f"school_id={school}" / "part-0.parquet", index=False)
+    pupils = by_school(load_pupils, table, ["8012000", "8012001"])
+    assert sorted(pupils["upn"]) == ["B801200005001", "K801200105001"]
+    assert list(pupils["year_group"].astype(str)) == ["6", "6"]

@@ -54,6 +54,22 @@ def _kind(head: bytes) -> str | None:
     return next((name for magic, name in MAGIC.items() if head.startswith(magic)), None)
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, list[str]] | None:
+    """UTF-16 text written without a byte-order mark (some exports do): plain text has a NUL byte beside every
+    ASCII character, always on the same side."""
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for nuls, other, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if nuls >= 0.9 * (len(head) // 2) and other == 0:
+            try:
+                return data.decode(encoding), [f"read as UTF-16 text without a byte-order mark ({encoding})"]
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode(path: Path, data: bytes) -> tuple[str, list[str]]:
     """The text of a CSV file and the notices about how it was read."""
     try:
@@ -62,6 +78,9 @@ def decode(path: Path, data: bytes) -> tuple[str, list[str]]:
         pass
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), ["read as UTF-16 text"]
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" not in data[:4096]:
         try:  # Windows-1252 first: what English schools' management systems and Excel export
             text = data.decode("cp1252")

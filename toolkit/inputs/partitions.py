@@ -77,7 +77,7 @@ def _arrow_part(path: Path):
     if not files:
         raise PupilDataError(path, [Problem("The school's folder holds no Parquet file")])
     try:
-        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+        table = pa.concat_tables([_as_text(pq.read_table(f)) for f in files], promote_options="default")
     except Exception:  # pyarrow raises several kinds for a file that is not Parquet
         raise PupilDataError(
             path, [Problem("A file here is not a readable Parquet file (damaged or renamed)")]
@@ -85,6 +85,12 @@ def _arrow_part(path: Path):
     if KEY not in table.column_names:
         table = table.add_column(0, KEY, pa.array([path.name.split("=", 1)[1]] * len(table), pa.string()))
     return table
+
+
+def _as_text(table):
+    """Every column as text, as every input is read (``load.read_table``): school folders written by different
+    programs may type one column differently (a year as numbers in one, as text in another)."""
+    return table.cast(pa.schema([pa.field(f.name, pa.string()) for f in table.schema]))
 
 
 def _frame(tables: list) -> pd.DataFrame:
