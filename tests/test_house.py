@@ -105,3 +105,18 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path):
     manifest = (work / "run" / "manifest.json").read_text()
     assert '"git_commit": null' in manifest and '"version": "' in manifest
     assert list((work / "run" / "reports").rglob("*_va.html"))
+
+
+def test_a_relative_run_folder_is_found_from_notebooks_too(tmp_path, monkeypatch):
+    """JupyterLab starts a notebook's kernel in notebooks/: its default run_dir outputs/demo/run/prepared is then
+    found under the checkout (it raised 'not a prepared run' there)."""
+    from toolkit.pipeline.store import PreparedRun
+
+    (tmp_path / "outputs" / "demo" / "run" / "prepared").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(locations, "checkout", lambda: tmp_path)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert PreparedRun("outputs/demo/run/prepared").root == tmp_path / "outputs" / "demo" / "run" / "prepared"
+    assert locations.existing("elsewhere/new") == Path("elsewhere/new")  # a new folder stays where it was asked
+    monkeypatch.chdir(tmp_path)
+    assert PreparedRun("outputs/demo/run/prepared").root == Path("outputs/demo/run/prepared")  # the cwd's first

@@ -78,6 +78,16 @@ def cache_dir() -> Path:
     return Path(override) if override else platformdirs.user_cache_path("toolkit")
 
 
+def existing(path: str | Path) -> Path:
+    """A relative path as the user meant it: under the current folder when it is there, else under the checkout (a
+    notebook's default ``outputs/...`` when JupyterLab starts its kernel in ``notebooks/``), else as given."""
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    root = checkout()
+    return root / path if root is not None and (root / path).exists() else path
+
+
 def demo_run() -> Path:
     """The prepared run ``make demo`` builds (the dashboard's default): under the checkout, else the current
     folder."""

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from toolkit import locations
 from toolkit.pipeline.stages import declared_tables
 from toolkit.scales.identifiers import school_id_for_path
 
@@ -71,7 +72,7 @@ class PreparedRun:
     root: Path
 
     def __post_init__(self):
-        object.__setattr__(self, "root", Path(self.root))
+        object.__setattr__(self, "root", locations.existing(self.root))
 
     # -- locations
     @property
