@@ -15,7 +15,7 @@ from toolkit.inputs.partitions import KEY, PARTITIONED, SUFFIX, YEARLY
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import spreadsheet_rows
 from toolkit.inputs.schema import normalise_header
-from toolkit.scales.identifiers import school_id_for_path
+from toolkit.scales.identifiers import names_a_folder, school_id_for_path
 
 
 def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = None) -> Path:
@@ -29,7 +29,7 @@ def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = Non
         raise PupilDataError(source or path, [Problem("Rows without a school cannot be placed", KEY, rows)])
     if path.exists():
         shutil.rmtree(path)
-    bad = [i for i, s in school.items() if not _names_a_folder(s)]
+    bad = [i for i, s in school.items() if not names_a_folder(s)]
     if bad:
         raise PupilDataError(
             source or path,
@@ -47,14 +47,6 @@ def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = Non
 
 
 KIND = "partitioned copy"  # what partition_folder's output folder holds (``inputs.outputs``)
-
-
-def _names_a_folder(school_id: str) -> bool:
-    try:
-        school_id_for_path(school_id)
-        return True
-    except ValueError:
-        return False
 
 
 def partitionable(path: Path) -> bool:

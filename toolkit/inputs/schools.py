@@ -16,18 +16,10 @@ import pandas as pd
 from toolkit.inputs.load import normalise_school_ids, read_table
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import Rule, TableRules, repeated
-from toolkit.scales.identifiers import school_id_for_path
+from toolkit.scales.identifiers import names_a_folder
 
 KEY = "school_id"
 TRUE_FALSE = {"true": True, "false": False}
-
-
-def _names_a_folder(value) -> bool:
-    try:
-        school_id_for_path(str(value))
-        return True
-    except ValueError:
-        return False
 
 
 RULES = TableRules(
@@ -36,7 +28,7 @@ RULES = TableRules(
         Rule(
             KEY,
             "school_id must be a 7-digit DfE number (it names each school's folder)",
-            lambda f: f[KEY].map(lambda v: not pd.isna(v) and _names_a_folder(v)).astype(bool),
+            lambda f: f[KEY].map(lambda v: not pd.isna(v) and names_a_folder(v)).astype(bool),
         ),
         Rule(KEY, "School {0} is listed twice: one row per school", repeated((KEY,)), key=(KEY,)),
     ],

@@ -142,3 +142,12 @@ def school_id_for_path(value: object) -> str:
     if not (len(text) == 7 and text.isdigit() and text.isascii()):
         raise ValueError(f"School id {value!r} is not a 7-digit DfE number, so it cannot name a folder or file")
     return text
+
+
+def names_a_folder(value: object) -> bool:
+    """Whether ``value`` may name a school's folder (``school_id_for_path`` accepts it)."""
+    try:
+        school_id_for_path(value)
+        return True
+    except ValueError:
+        return False
