@@ -6,27 +6,15 @@ import argparse
 import time
 from pathlib import Path
 
-from toolkit.cli.common import CommandError, load, output_file, output_folder, say
+from toolkit.cli.common import CommandError, command, load, output_file, output_folder, say
 
 
 def add(sub) -> None:
     """The commands of this module, on the `toolkit` parser's sub-parsers."""
-    check = sub.add_parser(
-        "check",
-        help="check a pupil file and list its problems",
-        description="Load a pupil table (docs/data_model.md) and report every problem with its "
-        "row and column. Exit status 1 when there is any.",
-    )
+    check = command(sub, "check", _check)
     check.add_argument("file", help="CSV, XLSX or Parquet pupil file")
-    check.set_defaults(run=_check)
 
-    est = sub.add_parser(
-        "estimates",
-        help="estimates and chances for pupils, fitted on a reference cohort",
-        description="Fit the estimate model on REF (last year's national results) and write, per pupil, the estimate "
-        "with its interval, the chance of each band, of the expected standard and the high score, and "
-        "the band containing the estimate, at the chosen challenge level (docs/methodology.md).",
-    )
+    est = command(sub, "estimates", _estimates)
     est.add_argument("--reference", required=True, help="reference cohort (Parquet, CSV or XLSX pupil table)")
     est.add_argument("--pupils", required=True, help="pupils to estimate (Parquet, CSV or XLSX pupil table)")
     est.add_argument(
@@ -40,17 +28,8 @@ def add(sub) -> None:
     )
     est.add_argument("--contextual", action="store_true", help="also use FSM6, EAL and SEN (off by default, as FFT)")
     est.add_argument("--out", required=True, help="output CSV, one row per pupil")
-    est.set_defaults(run=_estimates)
 
-    va = sub.add_parser(
-        "va",
-        help="school value added with confidence intervals",
-        description="Value added per school and subject: 'dfe' compares each pupil with the national mean of their "
-        "KS1 prior attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, "
-        "month of birth). Writes year, measure, status, school_id, subject, pupils, score, ci_low, ci_high. A year "
-        "in which the DfE publishes no progress measure (KS2 2024 and 2025: no KS1 baseline) is refused unless "
-        "--unofficial is given.",
-    )
+    va = command(sub, "va", _va)
     va.add_argument("--reference", required=True, help="national cohort the comparison is made with")
     va.add_argument("--pupils", required=True, help="pupils with KS1 and KS2 results")
     va.add_argument("--method", choices=("dfe", "fft"), default="dfe", help="dfe (default) or fft")
@@ -64,25 +43,20 @@ def add(sub) -> None:
         "pupils who have a KS1 result; every output is labelled 'not an official measure'",
     )
     va.add_argument("--out", required=True, help="output CSV, one row per school and subject")
-    va.set_defaults(run=_va)
 
-    k4 = sub.add_parser(
-        "ks4",
-        help="Attainment 8, Progress 8 on the DfE's published model, EBacc and English and maths",
-        description="Score a KS4 cohort: per pupil Attainment 8 and its elements (the DfE's slot rules), EBacc and "
-        "English and maths, the KS2 prior attainment and Progress 8 from the DfE's published model "
-        "(parameters/ks4.yaml); per school A8, P8 and elements with 95%% intervals. Years without an official "
-        "Progress 8 (2025, 2026) get none unless --unofficial (docs/methodology.md).",
-    )
+    k4 = command(sub, "ks4", _ks4)
     k4.add_argument("--pupils", required=True, help="pupil table with ks2_reading and ks2_maths (CSV, XLSX, Parquet)")
     k4.add_argument("--results", required=True, help="GCSE results: upn, school_id, subject, grade")
     k4.add_argument("--year", type=int, required=True, help="the summer of the results, e.g. 2027")
     k4.add_argument("--unofficial", action="store_true", help="apply P8 in a year without an official measure")
     k4.add_argument("--out", required=True, help="output folder: pupils.csv and schools.csv")
-    k4.set_defaults(run=_ks4)
 
 
 def _check(args: argparse.Namespace) -> int:
+    """check a pupil file and list its problems
+
+    Load a pupil table (docs/data_model.md) and report every problem with its row and column. Exit status 1 when
+    there is any."""
     from toolkit.inputs import load_pupils
 
     pupils = load_pupils(args.file)
@@ -114,6 +88,11 @@ def _challenge(text: str) -> float:
 
 
 def _estimates(args: argparse.Namespace) -> int:
+    """estimates and chances for pupils, fitted on a reference cohort
+
+    Fit the estimate model on REF (last year's national results) and write, per pupil, the estimate with its
+    interval, the chance of each band, of the expected standard and the high score, and the band containing the
+    estimate, at the chosen challenge level (docs/methodology.md)."""
     from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.methods.estimates import EstimateModel
@@ -138,6 +117,12 @@ def _estimates(args: argparse.Namespace) -> int:
 
 
 def _ks4(args: argparse.Namespace) -> int:
+    """Attainment 8, Progress 8 on the DfE's published model, EBacc and English and maths
+
+    Score a KS4 cohort: per pupil Attainment 8 and its elements (the DfE's slot rules), EBacc and English and maths,
+    the KS2 prior attainment and Progress 8 from the DfE's published model (parameters/ks4.yaml); per school A8, P8
+    and elements with 95% intervals. Years without an official Progress 8 (2025, 2026) get none unless --unofficial
+    (docs/methodology.md)."""
     from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.inputs.gcse_results import load_gcse_results
@@ -191,6 +176,12 @@ def _cohort_year(args: argparse.Namespace, pupils) -> int | str:
 
 
 def _va(args: argparse.Namespace) -> int:
+    """school value added with confidence intervals
+
+    Value added per school and subject: 'dfe' compares each pupil with the national mean of their KS1 prior
+    attainment group; 'fft' with the estimate for similar pupils (prior attainment, gender, month of birth). Writes
+    year, measure, status, school_id, subject, pupils, score, ci_low, ci_high. A year in which the DfE publishes no
+    progress measure (KS2 2024 and 2025: no KS1 baseline) is refused unless --unofficial is given."""
     from toolkit.inputs import outputs
     from toolkit.inputs.cells import inert_frame
     from toolkit.methods import policy

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -14,6 +17,16 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
         self.code = code
+
+
+def command(sub, name: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """The sub-command ``name`` that calls ``run``: its help is the first line of ``run``'s docstring, its
+    description the rest, so a command's words live beside what it does."""
+    first, _, rest = inspect.cleandoc(run.__doc__ or "").partition("\n")
+    help_text = first.strip().replace("%", "%%")  # argparse %-formats a help, not a description
+    parser = sub.add_parser(name, help=help_text, description=rest.strip())
+    parser.set_defaults(run=run)
+    return parser
 
 
 def say(message: str) -> None:

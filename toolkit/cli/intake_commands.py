@@ -6,46 +6,26 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.cli.common import CommandError, say
+from toolkit.cli.common import CommandError, command, say
 
 
 def add(sub) -> None:
     """The commands of this module, on the `toolkit` parser's sub-parsers."""
-    tpl = sub.add_parser(
-        "template",
-        help="an Excel results template pre-populated with a school's pupils",
-        description="Write an .xlsx results template for one school and key stage: its pupils, one "
-        "column per subject in a fixed order, a drop-down of allowed results on every "
-        "result cell, and a Guidance sheet.",
-    )
+    tpl = command(sub, "template", _template)
     tpl.add_argument("--school", required=True, help="DfE number")
     tpl.add_argument("--keystage", required=True, choices=("ks2", "ks1", "ks5"))
     tpl.add_argument("--data", default="outputs/demo/data/trust", help="school data folder (schools.csv, pupils.csv)")
     tpl.add_argument("--out", required=True, help="output .xlsx")
-    tpl.set_defaults(run=_template)
 
-    val = sub.add_parser(
-        "validate",
-        help="check a filled results template",
-        description="List every problem in a filled template, grouped by kind with all its rows, "
-        "and write them to FILE_errors.xlsx beside it.",
-    )
+    val = command(sub, "validate", _validate)
     val.add_argument("file", help="the filled template (.xlsx)")
-    val.set_defaults(run=_validate)
 
-    up = sub.add_parser(
-        "upload",
-        help="validate and store a filled template in the upload history",
-        description="Validate, then store the file (content-addressed) and a row in the upload "
-        "history (SQLite in the data folder). The latest valid upload for a school and "
-        "key stage is the one analysed; earlier ones become 'overwritten'.",
-    )
+    up = command(sub, "upload", _upload)
     up.add_argument("file")
     up.add_argument("--by", required=True, help="who is uploading")
     up.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
-    up.set_defaults(run=_upload)
 
-    ups = sub.add_parser("uploads", help="the upload history", description="List uploads, newest last.")
+    ups = command(sub, "uploads", _uploads)
     ups.add_argument("--school", help="DfE number")
     ups.add_argument("--hide-inactive", action="store_true", help="only uploads being processed or analysed")
     ups.add_argument("--delete", type=int, metavar="ID", help="delete an upload (its history row stays)")
@@ -55,10 +35,13 @@ def add(sub) -> None:
         help="rebuild a damaged upload history from the uploaded files kept in DATA/uploads",
     )
     ups.add_argument("--data", default="outputs/demo/data/trust", help="data folder holding the upload history")
-    ups.set_defaults(run=_uploads)
 
 
 def _template(args: argparse.Namespace) -> int:
+    """an Excel results template pre-populated with a school's pupils
+
+    Write an .xlsx results template for one school and key stage: its pupils, one column per subject in a fixed
+    order, a drop-down of allowed results on every result cell, and a Guidance sheet."""
     from toolkit.inputs import layout, load_pupils, outputs
     from toolkit.inputs.partitions import by_school, data_file
     from toolkit.inputs.schools import load_schools
@@ -82,6 +65,10 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """check a filled results template
+
+    List every problem in a filled template, grouped by kind with all its rows, and write them to FILE_errors.xlsx
+    beside it."""
     from toolkit.inputs.results import validate
     from toolkit.intake.error_list import write_error_list
 
@@ -95,6 +82,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _upload(args: argparse.Namespace) -> int:
+    """validate and store a filled template in the upload history
+
+    Validate, then store the file (content-addressed) and a row in the upload history (SQLite in the data folder).
+    The latest valid upload for a school and key stage is the one analysed; earlier ones become 'overwritten'."""
     from toolkit.intake.error_list import write_error_list
     from toolkit.intake.uploads import UploadStore
 
@@ -108,6 +99,9 @@ def _upload(args: argparse.Namespace) -> int:
 
 
 def _uploads(args: argparse.Namespace) -> int:
+    """the upload history
+
+    List uploads, newest last."""
     from toolkit.intake.uploads import UploadStore, rebuild
 
     if args.rebuild:

@@ -12,21 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toolkit.cli.common import CommandError, output_folder, say
+from toolkit.cli.common import CommandError, command, output_folder, say
 from toolkit.reports import catalogue
 
 
 def add(sub) -> None:
     """The commands of this module, on the `toolkit` parser's sub-parsers."""
-    rep = sub.add_parser(
-        "reports",
-        help="the per-school report pack: HTML and PDF for every school",
-        description="Compute the methodology once for all schools, run each report notebook with papermill for each "
-        "school, and render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a "
-        "manifest.json recording parameters, input hashes, package versions and the git commit. "
-        "Re-running skips reports whose inputs have not changed; one school's failure does not stop "
-        "the others.",
-    )
+    rep = command(sub, "reports", _reports)
     rep.add_argument("--data", required=True, help="school data folder: schools.csv, pupils.csv, ks2_<year>.csv")
     rep.add_argument(
         "--reference", help="national reference cohort (default: national_<year>.parquet in --data or its parent)"
@@ -69,15 +61,8 @@ def add(sub) -> None:
         "LocalCluster of --jobs workers; --out must be a folder every worker sees (docs/performance.md)",
     )
     rep.add_argument("--out", required=True, help="output folder for the run (index.html, manifest.json, reports/)")
-    rep.set_defaults(run=_reports)
 
-    dash = sub.add_parser(
-        "dashboard",
-        help="the what-if dashboard (Voila) on 127.0.0.1",
-        description="Serve notebooks/what_if.ipynb with Voila on 127.0.0.1, code hidden: set challenge levels per "
-        "year group and subject, edit targets, save them for the report pack. Uses a prepared run "
-        "(toolkit reports; make demo makes one).",
-    )
+    dash = command(sub, "dashboard", _dashboard)
     dash.add_argument(
         "--run", dest="run_dir", help="prepared run folder (default: the demo run, outputs/demo/run/prepared)"
     )
@@ -89,22 +74,19 @@ def add(sub) -> None:
     )
     dash.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
     dash.add_argument("--open", action="store_true", help="also open a browser")
-    dash.set_defaults(run=_dashboard)
 
-    part = sub.add_parser(
-        "partition",
-        help="copy a school data folder with its files partitioned by school (Parquet)",
-        description="Copy the school data folder DATA to OUT with every school data file (pupils, ks2_<year>, "
-        "tracking ...) as a Parquet table partitioned by school (<name>.parquet/school_id=<DfE number>/), the rest "
-        "copied as it is. A run on OUT (toolkit reports --data OUT) reads only the folders of the schools it "
-        "prepares: for inputs larger than one machine's memory, with --scheduler.",
-    )
+    part = command(sub, "partition", _partition)
     part.add_argument("--data", required=True, help="school data folder (schools.csv, pupils.csv, ks2_<year>.csv)")
     part.add_argument("--out", required=True, help="new folder for the partitioned copy")
-    part.set_defaults(run=_partition)
 
 
 def _reports(args: argparse.Namespace) -> int:
+    """the per-school report pack: HTML and PDF for every school
+
+    Compute the methodology once for all schools, run each report notebook with papermill for each school, and
+    render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a manifest.json recording
+    parameters, input hashes, package versions and the git commit. Re-running skips reports whose inputs have not
+    changed; one school's failure does not stop the others."""
     from toolkit.pack.batch import PackRequest, run_batch
     from toolkit.pipeline.prepare import find_inputs
     from toolkit.vocabulary import Challenge
@@ -131,6 +113,11 @@ def _reports(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
+    """the what-if dashboard (Voila) on 127.0.0.1
+
+    Serve notebooks/what_if.ipynb with Voila on 127.0.0.1, code hidden: set challenge levels per year group and
+    subject, edit targets, save them for the report pack. Uses a prepared run (toolkit reports; make demo makes
+    one)."""
     from toolkit import locations
     from toolkit.pipeline.store import PreparedRun
 
@@ -207,6 +194,12 @@ def presenter_refusal(run, school: str | None) -> str:
 
 
 def _partition(args: argparse.Namespace) -> int:
+    """copy a school data folder with its files partitioned by school (Parquet)
+
+    Copy the school data folder DATA to OUT with every school data file (pupils, ks2_<year>, tracking ...) as a
+    Parquet table partitioned by school (<name>.parquet/school_id=<DfE number>/), the rest copied as it is. A run on
+    OUT (toolkit reports --data OUT) reads only the folders of the schools it prepares: for inputs larger than one
+    machine's memory, with --scheduler."""
     from toolkit.inputs.partitioned_copy import partition_folder
 
     written = partition_folder(Path(args.data), Path(args.out), say=say)

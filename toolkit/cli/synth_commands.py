@@ -6,21 +6,25 @@ import argparse
 import time
 from pathlib import Path
 
-from toolkit.cli.common import output_folder, say
+from toolkit.cli.common import command, output_folder, say
+
+KS2_YEAR = "year the cohort finished KS2, by its summer (2026 = 2025/26)"
+KS5_YEAR = "year the students finished 16-18 study, by its summer"
+TRUST_YEAR = "current academic year by its summer (default 2027 = 2026/27)"
 
 
 def _generator(
-    sub, name: str, run, size: tuple[str, int, str], year: dict, out: str, **text
+    sub, name: str, run, size: tuple[str, int, str], year: str, out: str, this_year: int | None = None
 ) -> argparse.ArgumentParser:
-    """One `toolkit synth NAME` command: how many to draw (``size``: option, default, what), ``--year`` (its
-    argparse settings), ``--seed`` and ``--out``; ``text``: the parser's help and description."""
-    parser = sub.add_parser(name, **text)
+    """One `toolkit synth NAME` command (its words from ``run``'s docstring): how many to draw (``size``: option,
+    default, what), ``--year`` (``year``: its help; required unless ``this_year`` is its default), ``--seed`` and
+    ``--out`` (``out``: its help)."""
+    parser = command(sub, name, run)
     option, default, what = size
     parser.add_argument(option, type=int, default=default, help=f"number of {what} (default {default})")
-    parser.add_argument("--year", type=int, **year)
+    parser.add_argument("--year", type=int, required=this_year is None, default=this_year, help=year)
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", required=True, help=out)
-    parser.set_defaults(run=run)
     return parser
 
 
@@ -34,57 +38,29 @@ def add(sub) -> None:
     )
     generators = synth.add_subparsers(dest="what", metavar="WHAT")
     generators.required = True
-    _generator(
-        generators,
-        "national",
-        _synth_national,
-        ("--pupils", 600_000, "pupils"),
-        {"required": True, "help": "year the cohort finished KS2, by its summer (2026 = 2025/26)"},
-        "output Parquet file",
-        help="a national reference cohort (Parquet)",
-        description="A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv "
-        "(the school effects planted in it) and FILE_calibration.json (targets and what was achieved).",
-    )
-    _generator(
-        generators,
-        "ks5",
-        _synth_ks5,
-        ("--students", 150_000, "students"),
-        {"required": True, "help": "year the students finished 16-18 study, by its summer"},
-        "output Parquet file, e.g. national_ks5_2026.parquet",
-        help="a national KS4 -> A level reference cohort (Parquet)",
-        description="A national cohort of A level students: one row per entry with the student's KS4 average point "
-        "score and grade, calibrated to the published A level grade shares (parameters/national/"
-        "a_level.csv). Writes FILE.parquet and FILE_schools.csv (the value added planted in each school).",
-    )
-    _generator(
-        generators,
-        "ks4",
-        _synth_ks4,
-        ("--pupils", 100_000, "pupils"),
-        {"required": True, "help": "the summer the pupils finish KS4"},
-        "output folder",
-        help="a national KS4 cohort: pupils with KS2 results and their GCSE results (Parquet)",
-        description="A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE "
-        "results, drawn from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes "
-        "DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet.",
-    )
+    for name, run, size, year, out in (
+        ("national", _synth_national, ("--pupils", 600_000, "pupils"), KS2_YEAR, "output Parquet file"),
+        (
+            "ks5",
+            _synth_ks5,
+            ("--students", 150_000, "students"),
+            KS5_YEAR,
+            "output Parquet file, e.g. national_ks5_2026.parquet",
+        ),
+        ("ks4", _synth_ks4, ("--pupils", 100_000, "pupils"), "the summer the pupils finish KS4", "output folder"),
+    ):
+        _generator(generators, name, run, size, year, out)
     schools = _generator(
-        generators,
-        "schools",
-        _synth_schools,
-        ("--schools", 12, "schools"),
-        {"default": 2027, "help": "current academic year by its summer (default 2027 = 2026/27)"},
-        "output folder",
-        help="a demo trust: primaries and a secondary school with a sixth form (CSV tables)",
-        description="A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, "
-        "Years 12-13 in the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and "
-        "ks5_<year>.csv (A level entries) for each of the secondary school's three previous Year 13s.",
+        generators, "schools", _synth_schools, ("--schools", 12, "schools"), TRUST_YEAR, "output folder", 2027
     )
     schools.add_argument("--no-secondary", action="store_true", help="primaries only")
 
 
 def _synth_national(args: argparse.Namespace) -> int:
+    """a national reference cohort (Parquet)
+
+    A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv (the school effects
+    planted in it) and FILE_calibration.json (targets and what was achieved)."""
     from toolkit.synth import calibration as synth_calibration
     from toolkit.synth import cohorts as synth
 
@@ -104,6 +80,11 @@ def _synth_national(args: argparse.Namespace) -> int:
 
 
 def _synth_ks4(args: argparse.Namespace) -> int:
+    """a national KS4 cohort: pupils with KS2 results and their GCSE results (Parquet)
+
+    A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE results, drawn
+    from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes
+    DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet."""
     from toolkit.synth import ks4 as synth_ks4
 
     start = time.perf_counter()
@@ -125,6 +106,11 @@ def _synth_ks4(args: argparse.Namespace) -> int:
 
 
 def _synth_ks5(args: argparse.Namespace) -> int:
+    """a national KS4 -> A level reference cohort (Parquet)
+
+    A national cohort of A level students: one row per entry with the student's KS4 average point score and grade,
+    calibrated to the published A level grade shares (parameters/national/a_level.csv). Writes FILE.parquet and
+    FILE_schools.csv (the value added planted in each school)."""
     from toolkit.synth import ks5 as synth_ks5
 
     start = time.perf_counter()
@@ -145,6 +131,11 @@ def _synth_ks5(args: argparse.Namespace) -> int:
 
 
 def _synth_schools(args: argparse.Namespace) -> int:
+    """a demo trust: primaries and a secondary school with a sixth form (CSV tables)
+
+    A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, Years 12-13 in
+    the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and ks5_<year>.csv (A level
+    entries) for each of the secondary school's three previous Year 13s."""
     from toolkit.inputs import outputs
     from toolkit.synth import trust as synth_trust
 

@@ -19,7 +19,7 @@ from toolkit import parameters
 from toolkit.inputs.entries import IDENTIFIER_RULES
 from toolkit.inputs.load import read_long_table
 from toolkit.inputs.problems import PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, one_of, repeated
+from toolkit.inputs.rules import Rule, TableRules, once_per, one_of
 from toolkit.scales.steps import grade_points
 
 TRACKING_COLUMNS = ("upn", "school_id", "academic_year", "term", "subject", "grade")
@@ -129,11 +129,10 @@ def tracking_rules() -> TableRules:
                 lambda f: _points_of(f["grade"]).notna(),
                 found=True,
             ),
-            Rule(
+            once_per(
+                ("upn", "academic_year", "term", "subject"),
                 "grade",
                 "Pupil {0} has two {3} grades for {2} {1}: one per pupil, subject and term",
-                repeated(("upn", "academic_year", "term", "subject")),
-                key=("upn", "academic_year", "term", "subject"),
             ),
         ],
     )
@@ -147,11 +146,10 @@ def judgement_rules() -> TableRules:
             ACADEMIC_YEAR,
             _listed("judgement", JUDGEMENTS, "Judgement must be emerging, expected or exceeding"),
             *foundation_rules(),
-            Rule(
+            once_per(
+                ("upn", "academic_year", "subject", "strand"),
                 "judgement",
                 "Pupil {0} has two judgements for {2} {3} in {1}",
-                repeated(("upn", "academic_year", "subject", "strand")),
-                key=("upn", "academic_year", "subject", "strand"),
             ),
         ],
     )
@@ -176,11 +174,10 @@ def count_rules() -> TableRules:
                 )
                 for col in JUDGEMENTS
             ),
-            Rule(
+            once_per(
+                ("school_id", "subject", "strand", "year_group", "group"),
                 "group",
                 "{1} {2} Year {3} {4} appears more than once for school {0}",
-                repeated(("school_id", "subject", "strand", "year_group", "group")),
-                key=("school_id", "subject", "strand", "year_group", "group"),
             ),
         ],
     )

@@ -26,7 +26,7 @@ from toolkit.inputs import schema
 from toolkit.inputs.layout import UNGRADED_LOOKALIKES
 from toolkit.inputs.load import read_long_table, read_normalised
 from toolkit.inputs.problems import Problem, PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, consistent, one_of, present, repeated
+from toolkit.inputs.rules import Rule, TableRules, consistent, once_per, one_of, present
 from toolkit.scales.a_level import QUALIFICATIONS, grade_table
 from toolkit.scales.identifiers import upn_reason, upn_valid, validate_dfe_number
 
@@ -128,11 +128,10 @@ def entry_rules() -> TableRules:
                 lambda f: f["ks4_aps"].isna() | pd.to_numeric(f["ks4_aps"], errors="coerce").between(0, 9),
             ),
             Rule("gender", "Gender must be F or M", one_of("gender", ("F", "M"))),
-            Rule(
+            once_per(
+                ("upn", "qualification", "subject"),
                 "subject",
                 "Student {0} has {2} more than once: one row per student and qualification",
-                repeated(("upn", "qualification", "subject")),
-                key=("upn", "qualification", "subject"),
             ),
             *(
                 Rule(

@@ -19,7 +19,7 @@ import pandas as pd
 from toolkit.inputs.entries import dfe_number_rule, upn_rule
 from toolkit.inputs.load import read_long_table
 from toolkit.inputs.problems import PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, one_of, repeated
+from toolkit.inputs.rules import Rule, TableRules, once_per, one_of
 from toolkit.scales import gcse
 
 REQUIRED = ("upn", "school_id", "subject", "grade")
@@ -90,12 +90,7 @@ def load_ks4_targets(path: Path | str) -> pd.DataFrame:
         [
             *(r for r in rules.rules if r.column != "grade"),
             Rule("target", "Target must be a GCSE grade, 9-1 or U", _target_grade, found=True),
-            Rule(
-                "subject",
-                "Pupil {0} has two targets in {1}: keep one",
-                repeated(("upn", "subject")),
-                key=("upn", "subject"),
-            ),
+            once_per(("upn", "subject"), "subject", "Pupil {0} has two targets in {1}: keep one"),
         ],
     ).problems(frame)
     if problems:

@@ -104,6 +104,12 @@ def repeated(key: tuple[str, ...]) -> Callable[[pd.DataFrame], pd.Series]:
     return ok
 
 
+def once_per(key: tuple[str, ...], column: str, message: str) -> Rule:
+    """The rule that no two rows share ``key``: one sentence per repeated key, formatted with its values and naming
+    ``column``."""
+    return Rule(column, message, repeated(key), key=key)
+
+
 def consistent(by: str, column: str) -> Callable[[pd.DataFrame], pd.Series]:
     """A good row's ``column`` has one value (blank counts as a value) across all rows of its ``by``."""
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from toolkit.inputs.load import normalise_school_ids, read_table
 from toolkit.inputs.problems import Problem, PupilDataError
-from toolkit.inputs.rules import Rule, TableRules, repeated
+from toolkit.inputs.rules import Rule, TableRules, once_per
 from toolkit.scales.identifiers import names_a_folder
 
 KEY = "school_id"
@@ -30,7 +30,7 @@ RULES = TableRules(
             "school_id must be a 7-digit DfE number (it names each school's folder)",
             lambda f: f[KEY].map(lambda v: not pd.isna(v) and names_a_folder(v)).astype(bool),
         ),
-        Rule(KEY, "School {0} is listed twice: one row per school", repeated((KEY,)), key=(KEY,)),
+        once_per((KEY,), KEY, "School {0} is listed twice: one row per school"),
     ],
 )
 

@@ -8,6 +8,7 @@ import pandas as pd
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, two_decimals, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 
 
@@ -41,17 +42,16 @@ def summary(b: pd.DataFrame) -> pd.DataFrame:
         without=("p8_baseline", lambda s: int(s.isna().sum())),
         exceptions=("exception", "sum"),
     ).reset_index()
-    return out.rename(
-        columns={
-            "year_group": "Year group",
-            "pupils": "Pupils",
+    return out.pipe(
+        headed,
+        {
             "ks2_year": "KS2 year",
             "english": "English fine points",
             "maths": "Maths fine points",
             "p8": "P8 baseline",
             "without": "No baseline",
             "exceptions": "Exception rules",
-        }
+        },
     )
 
 

@@ -9,6 +9,7 @@ from toolkit.methods import groups as group_method
 from toolkit.methods import ks4_estimates
 from toolkit.reports.display import heading, note, show_table
 from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.vocabulary import challenge_label, year_group_number
 
@@ -93,15 +94,7 @@ def estimate_groups(school: School, year_group: int, challenge: str = "chosen") 
     labels = school.table("ks4_current_groups").set_index("upn").reindex(pupils["upn"]).reset_index(drop=True)
     table = group_method.breakdown(att[["est_a8"]], pupils, ["est_a8"], labels[list(group_method.GROUPS)])
     table = table[table["pupils"] > 0]
-    return table.rename(
-        columns={
-            "group": "Group",
-            "label": "Pupils in",
-            "pupils": "Pupils",
-            "est_a8": "Estimated A8",
-            "gap_est_a8": "Gap",
-        }
-    )
+    return table.pipe(headed, {"est_a8": "Estimated A8", "gap_est_a8": "Gap"})
 
 
 def ks4_estimates_report(school: School) -> None:

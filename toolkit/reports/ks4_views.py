@@ -12,6 +12,7 @@ from toolkit.methods import ks4, ks4_estimates, policy
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.ks4_estimate_views import EM, show_a8_estimates, subject_estimates, year_groups
 from toolkit.reports.views import School
 from toolkit.scales import gcse
@@ -186,18 +187,16 @@ def group_table(school: School, year: int) -> pd.DataFrame:
     values["eng_maths_4"] *= 100
     table = group_method.breakdown(values, p, columns, labels)
     table = table[table["pupils"] > 0]
-    out = table.rename(
-        columns={
-            "group": "Group",
-            "label": "Pupils in",
-            "pupils": "Pupils",
+    out = table.pipe(
+        headed,
+        {
             "a8": "A8",
             "gap_a8": "A8 gap",
             "eng_maths_4": "% E&M 9-4",
             "gap_eng_maths_4": "E&M gap",
             "p8": "P8",
             "gap_p8": "P8 gap",
-        }
+        },
     )
     keep = ["Group", "Pupils in", "Pupils", "A8", "A8 gap", "% E&M 9-4", "E&M gap"] + (
         ["P8", "P8 gap"] if "P8" in out else []

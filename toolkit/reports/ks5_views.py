@@ -12,6 +12,7 @@ from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, percent, signed, two_decimals, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 
 MEASURE_LABELS = {
@@ -44,15 +45,7 @@ def headline(school: School, year: int) -> pd.DataFrame:
     table = ks5.compare_with_national(mine, school.ks5_national)
     table = table[table["subject"] == ks5.overall_label()]
     table = table.assign(measure=table["measure"].map(MEASURE_LABELS))
-    return table.drop(columns="subject").rename(
-        columns={
-            "measure": "Measure",
-            "school": "School",
-            "national": "National",
-            "difference": "Difference",
-            "national_source": "National figure",
-        }
-    )
+    return table.drop(columns="subject").pipe(headed, {"national_source": "National figure"})
 
 
 def subject_table(school: School, year: int) -> pd.DataFrame:
@@ -97,17 +90,8 @@ def va_table(school: School, year: int) -> pd.DataFrame:
     )
     table = table.sort_values("subject", key=_subject_order)
     table = table.assign(model=table["subject"].map(lambda x: _source(school, x)))
-    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance", "model"]].rename(
-        columns={
-            "subject": "Subject",
-            "pupils": "Entries",
-            "size": "Size",
-            "score": "VA (grades)",
-            "ci_low": "95% CI low",
-            "ci_high": "95% CI high",
-            "significance": "Significance",
-            "model": "National model",
-        }
+    return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance", "model"]].pipe(
+        headed, {"pupils": "Entries", "size": "Size", "score": "VA (grades)", "model": "National model"}
     )
 
 
@@ -119,16 +103,7 @@ def va_by_group(school: School, year: int) -> pd.DataFrame:
     out = level3_va_by_group(progress, students, school.national["ks5_sd"])
     if out.empty:
         return pd.DataFrame()
-    return out.rename(
-        columns={
-            "group": "Group",
-            "label": "Students",
-            "pupils": "Entries",
-            "score": "VA (grades)",
-            "ci_low": "95% CI low",
-            "ci_high": "95% CI high",
-        }
-    )
+    return out.pipe(headed, {"label": "Students", "pupils": "Entries", "score": "VA (grades)"})
 
 
 def student_table(school: School, year: int) -> pd.DataFrame:
@@ -151,17 +126,15 @@ def student_table(school: School, year: int) -> pd.DataFrame:
     )
     table = table.sort_values(["student", "subject"])
     table = table.assign(outside=np.where(table["outside_bands"].fillna(False).astype(bool), "outside", ""))
-    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress", "outside"]].rename(
-        columns={
-            "student": "Student",
-            "subject": "Subject",
+    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress", "outside"]].pipe(
+        headed,
+        {
             "prior": "KS4 APS",
-            "grade": "Grade",
             "actual": "Points",
             "estimate": "Expected points",
             "progress": "VA (grades)",
             "outside": "National bands",
-        }
+        },
     )
 
 

@@ -8,6 +8,7 @@ from toolkit.methods.targets import aggregate_targets, review_counts, review_tar
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, signed_percent, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import CHALLENGE_COLUMNS, School, _year_groups_with_estimates
 from toolkit.vocabulary import KS2_SUBJECTS, STAGE_OF_YEAR, SUBJECT_LABELS, challenge_label
 
@@ -22,19 +23,13 @@ TARGET_FORMATS = {
 
 
 def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
-    t = table.rename(
-        columns={
-            **CHALLENGE_COLUMNS,
-            "aggregated_target": "Aggregated target",
-            "pct_with_target": "% pupils with target",
-            "difference": "Difference to FFT50",
-            "measure": "Measure",
-            "pupils": "Pupils",
-            "label": "Pupils in",
-            "group": "Group",
-        }
-    )
-    return t.drop(columns=[c for c in ("subject",) if c in t])
+    own = {
+        **CHALLENGE_COLUMNS,
+        "aggregated_target": "Aggregated target",
+        "pct_with_target": "% pupils with target",
+        "difference": "Difference to FFT50",
+    }
+    return headed(table.drop(columns=[c for c in ("subject",) if c in table]), own)
 
 
 def targets_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:

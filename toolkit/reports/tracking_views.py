@@ -11,6 +11,7 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import breakdown
 from toolkit.reports.display import PALETTE, heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, percent, signed_one_decimal, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 
 SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
@@ -74,14 +75,13 @@ def tracking_report(school: School) -> None:
     show_figure(progress_chart(by_year, f"Progress since {term} last year, by year group"))
     bands = tracking.tracking_parameters()["progress_bands"]
     show_table(
-        by_year.assign(subject=by_year["subject"].map(SUBJECTS)).rename(
-            columns={
-                "year_group": "Year group",
-                "subject": "Subject",
+        by_year.assign(subject=by_year["subject"].map(SUBJECTS)).pipe(
+            headed,
+            {
                 "pupils": "Pupils with last year's grade",
                 "since_last_year": "Points since last year",
                 "since_start": "Points since start of year",
-            }
+            },
         ),
         {
             "Pupils with last year's grade": whole,
@@ -140,15 +140,9 @@ def below_expected(school: School) -> pd.DataFrame:
     return (
         flagged[["Pupil", "year_group", "subject", "last_year_grade", "grade", "since_last_year", "status"]]
         .assign(subject=lambda f: f["subject"].map(SUBJECTS))
-        .rename(
-            columns={
-                "year_group": "Year group",
-                "subject": "Subject",
-                "last_year_grade": "Last year",
-                "grade": "Now",
-                "since_last_year": "Points",
-                "status": "Against ARE",
-            }
+        .pipe(
+            headed,
+            {"last_year_grade": "Last year", "grade": "Now", "since_last_year": "Points", "status": "Against ARE"},
         )
         .reset_index(drop=True)
     )

@@ -13,6 +13,7 @@ from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, signed, whole
+from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.vocabulary import COMBINED, KS2_SUBJECTS, SUBJECT_LABELS
 
@@ -90,14 +91,14 @@ def va_report(school: School) -> None:
     years = measure_years(school)
     heading("Which years have a progress measure", 3)
     show_table(
-        years[["year", "pupils", "with_ks1", "status", "reason"]].rename(
-            columns={
+        years[["year", "pupils", "with_ks1", "status", "reason"]].pipe(
+            headed,
+            {
                 "year": "KS2 year",
-                "pupils": "Pupils",
                 "with_ks1": "Pupils with KS1 results",
                 "status": "DfE KS1-KS2 progress",
                 "reason": "Why not",
-            }
+            },
         ),
         {"KS2 year": whole, "Pupils": whole, "Pupils with KS1 results": whole},
     )
@@ -132,17 +133,7 @@ def va_report(school: School) -> None:
             [table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"], "in line with national"
         )
         show_table(
-            table.rename(
-                columns={
-                    "subject": "Subject",
-                    "method": "Method",
-                    "pupils": "Pupils",
-                    "score": f"VA score ({unit})",
-                    "ci_low": "95% CI low",
-                    "ci_high": "95% CI high",
-                    "significance": "Significance",
-                }
-            ),
+            table.pipe(headed, {"score": f"VA score ({unit})"}),
             {f"VA score ({unit})": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
         )
     test_scores = scores[scores["subject"].isin(KS2_SUBJECTS)]
@@ -191,13 +182,8 @@ def va_report(school: School) -> None:
         outliers["Pupil"] = outliers["upn"].map(names)
         outliers["subject"] = outliers["subject"].map(SUBJECT_LABELS)
         show_table(
-            outliers[["Pupil", "subject", "actual", "estimate", "progress"]].rename(
-                columns={
-                    "subject": "Subject",
-                    "actual": "Actual (points)",
-                    "estimate": "Estimate (points)",
-                    "progress": "VA (points)",
-                }
+            outliers[["Pupil", "subject", "actual", "estimate", "progress"]].pipe(
+                headed, {"actual": "Actual (points)", "estimate": "Estimate (points)", "progress": "VA (points)"}
             ),
             {"Actual (points)": one_decimal, "Estimate (points)": one_decimal, "VA (points)": signed},
             long=True,
