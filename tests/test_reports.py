@@ -547,11 +547,14 @@ def test_notebooks_are_thin_parameterised_and_stored_without_outputs(name):
     nb = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / f"{name}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
+    declared = re.findall(r"^(\w+)\s*=", code[0].source, re.M)
+    assert declared == list(catalogue.get(name).parameters())  # what the batch fills, from the catalogue
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert sum(len(c.source.splitlines()) for c in code[1:]) <= 10  # load, call the toolkit, show
     # markdown cells say what the reader sees, for whoever opens the notebook; the report leaves them out
     words = [c for c in nb.cells if c.cell_type == "markdown"]
-    assert words and "What the reader sees" in words[0].source
+    assert words and words[0].source.startswith(f"# {catalogue.title(name)}\n")  # the catalogue's title
+    assert "What the reader sees" in words[0].source
     assert all("notebook-only" in c.metadata.get("tags", []) for c in words)
     from toolkit.pack import render
 

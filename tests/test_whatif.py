@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -102,6 +103,30 @@ def test_a_secondary_sets_gcse_challenge_and_targets_and_the_next_pack_uses_them
     assert (maths[maths["challenge"] == "chosen"]["percentile"] == 95).all()
     saved = pd.read_parquet(slice_ / "ks4_targets.parquet").set_index(["upn", "subject"])
     assert saved.loc[(upn, "Mathematics"), "target"] == "9"
+
+
+def test_every_key_stage_estimates_through_one_located_interface(run):
+    """Primary and KS4 what-if states share one ``estimates`` (the located pupils' ``predict``); the KS4 model's
+    ``chance_at_least`` is the chance the target review reports (``targets_against_estimates``), hand-checked on
+    one pupil: the sum of the grade shares from the target up."""
+    from toolkit.methods import ks4_estimates
+    from toolkit.whatif import Ks4WhatIf, WhatIf
+    from toolkit.whatif.state import WhatIfState
+
+    assert WhatIf.estimates is WhatIfState.estimates and Ks4WhatIf.estimates is WhatIfState.estimates
+    state = Ks4WhatIf.open(run, "9254000")
+    _, located = state._located[11]
+    assert located.subjects[:2] == ("English Language", "English Literature")
+    pupils, est = state.estimates(11)
+    maths = est[est["subject"] == "Mathematics"].set_index("upn").reindex(pupils["upn"])
+    cut = np.where(maths["estimate"].notna(), 6.0, np.nan)
+    chance = located.chance_at_least("Mathematics", cut, 50)
+    targets = pd.DataFrame({"upn": maths.index[maths["estimate"].notna()], "subject": "Mathematics", "target": "6"})
+    review = ks4_estimates.targets_against_estimates(targets, maths.reset_index()).set_index("upn")["chance"]
+    got = pd.Series(chance, index=pupils["upn"].to_numpy()).dropna()
+    assert len(got) > 50 and np.allclose(got.reindex(review.index), review)
+    first = maths.dropna(subset=["estimate"]).iloc[0]
+    assert got.iloc[0] == pytest.approx(sum(first[f"chance_{g}"] for g in ("6", "7", "8", "9")))
 
 
 def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:

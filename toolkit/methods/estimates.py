@@ -523,6 +523,10 @@ class Located:
     mu: dict[str, np.ndarray]
     eyfs: tuple[np.ndarray, Located] | None = None  # pupils estimated from the EYFS profile (no KS1 result)
 
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return self.model.subjects
+
     def predict(self, challenge=50) -> pd.DataFrame:
         """Exactly ``EstimateModel.predict(pupils, challenge)``; ``prior`` says which prior attainment each pupil's
         estimate comes from (``ks1``, ``eyfs`` or ``none``)."""

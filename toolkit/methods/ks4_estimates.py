@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -145,27 +147,46 @@ def estimates(pupils: pd.DataFrame, subjects: pd.DataFrame, challenges: dict[str
     challenge, percentile, ks2_group, estimate`` (expected grade points), ``grade`` (the estimate rounded to a
     grade), ``chance_<grade>`` for U..9 and ``chance_4plus, chance_5plus, chance_7plus``.
     """
-    prior = ks4.ks2_prior(pupils, ks2_years(pupils))
-    group = ks2_group(prior).to_numpy()
-    dist = distributions(sorted(set(subjects["subject"])))
-    index = pd.Series(np.arange(len(pupils)), index=pupils["upn"].to_numpy())
-    rows = subjects.assign(row=subjects["upn"].map(index)).dropna(subset=["row"])
-    rows = rows.astype({"row": int})
-    base = np.vstack([dist[(group[r], s)] for r, s in zip(rows["row"], rows["subject"])]) if len(rows) else None
-    parts = []
-    for label, level in challenges.items():
-        if level is None or base is None:
-            continue
-        percentile = _per_row(level, rows, len(pupils))
-        shares = _shifted(base, p8_at(percentile))
+    located = locate(pupils, subjects)
+    parts = [located.predict(level, label) for label, level in challenges.items() if level is not None]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Pupils located once by the KS4 estimate model: each (pupil, subject) row's KS2 group and the national grade
+    shares of that group in that subject, so a new challenge only shifts the shares. The interface of
+    ``estimates.Located`` (``subjects``, ``predict``, ``chance_at_least``), so one what-if serves every key stage."""
+
+    pupils: pd.DataFrame  # the pupils, index 0..n-1
+    rows: pd.DataFrame  # upn, subject, row (the pupil's position in ``pupils``)
+    group: np.ndarray  # each pupil's KS2 group (the transition matrices')
+    base: np.ndarray | None  # each row's national grade shares U..9 (None: no rows)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.rows["subject"]))
+
+    def shares(self, challenge=50) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's percentile and its grade shares at ``challenge`` (a percentile, one per pupil, or a dict
+        subject -> either)."""
+        percentile = _per_row(challenge, self.rows, len(self.pupils))
+        return percentile, _shifted(self.base, p8_at(percentile))
+
+    def predict(self, challenge=50, label: str = "chosen") -> pd.DataFrame:
+        """The long estimates of ``estimates`` for one challenge, labelled ``label``."""
+        if self.base is None:
+            return pd.DataFrame()
+        percentile, shares = self.shares(challenge)
         est = shares @ POINTS
         part = pd.DataFrame(
             {
-                "upn": rows["upn"].to_numpy(),
-                "subject": rows["subject"].to_numpy(),
+                "upn": self.rows["upn"].to_numpy(),
+                "subject": self.rows["subject"].to_numpy(),
                 "challenge": label,
                 "percentile": percentile,
-                "ks2_group": group[rows["row"].to_numpy()],
+                "ks2_group": self.group[self.rows["row"].to_numpy()],
                 "estimate": est,
                 "grade": np.clip(np.floor(est + 0.5), 0, 9),
             }
@@ -174,8 +195,34 @@ def estimates(pupils: pd.DataFrame, subjects: pd.DataFrame, challenges: dict[str
             part[f"chance_{g}"] = shares[:, k]
         for cut in (4, 5, 7):
             part[f"chance_{cut}plus"] = shares[:, cut:].sum(axis=1)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return part
+
+    def chance_at_least(self, subject: str, cut: np.ndarray, challenge=50) -> np.ndarray:
+        """P(grade >= cut) per pupil in ``subject`` at ``challenge`` (``cut`` in grade points, one per pupil; NaN
+        where the cut is missing or the pupil is not estimated in the subject)."""
+        out = np.full(len(self.pupils), np.nan)
+        if self.base is None:
+            return out
+        _, shares = self.shares(challenge)
+        mine = (self.rows["subject"] == subject).to_numpy()
+        at = self.rows["row"].to_numpy()[mine]
+        cuts = np.asarray(cut, dtype=float)[at]
+        reach = np.array([s[int(c) :].sum() if not np.isnan(c) else np.nan for s, c in zip(shares[mine], cuts)])
+        out[at] = reach
+        return out
+
+
+def locate(pupils: pd.DataFrame, subjects: pd.DataFrame) -> Located:
+    """``pupils`` and the subjects each is estimated in (``upn, subject``) located by the KS4 model."""
+    pupils = pupils.reset_index(drop=True)
+    prior = ks4.ks2_prior(pupils, ks2_years(pupils))
+    group = ks2_group(prior).to_numpy()
+    dist = distributions(sorted(set(subjects["subject"])))
+    index = pd.Series(np.arange(len(pupils)), index=pupils["upn"].to_numpy())
+    rows = subjects.assign(row=subjects["upn"].map(index)).dropna(subset=["row"]).astype({"row": int})
+    rows = rows[["upn", "subject", "row"]].reset_index(drop=True)
+    base = np.vstack([dist[(group[r], s)] for r, s in zip(rows["row"], rows["subject"])]) if len(rows) else None
+    return Located(pupils, rows, group, base)
 
 
 def attainment_estimates(pupils: pd.DataFrame, challenges: dict[str, object]) -> pd.DataFrame:

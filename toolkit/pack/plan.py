@@ -116,13 +116,14 @@ def plan_tasks(
         state = state_hashes([school_id])
         for report in (r for r in reports if r in catalogue.applicable(info)):  # what the school's data supports
             entry = catalogue.get(report)
-            params = {
+            values = {
                 "run_dir": str(run.root),
                 "school_id": school_id,
                 "academic_year": info["academic_year"],
                 "year_groups": "6,5,4,3,2,1",
                 "challenge": str(challenge),
             }
+            params = {name: values[name] for name in entry.parameters()}
             base = out / "reports" / school_id_for_path(school_id)
             stem = report_stem(school_id, info.get("school_name"), report)
             task = Task(
@@ -169,7 +170,7 @@ def trust_task(
         next((n for n in names if n), None) or "All schools",
         report,
         str(catalogue.get(report).notebook_path()),
-        {"run_dir": str(run.root)},
+        {name: {"run_dir": str(run.root)}[name] for name in catalogue.get(report).parameters()},
         str(out / "notebooks" / TRUST / f"{report}.ipynb"),
         str(out / f"{report}.html"),
         str(out / f"{report}.pdf"),

@@ -37,6 +37,10 @@ def _has(fact: str) -> Callable[[dict], bool]:
     return lambda facts: bool(facts.get(fact))
 
 
+SCHOOL_PARAMETERS = ("run_dir", "school_id", "academic_year", "year_groups", "challenge")
+RUN_PARAMETERS = ("run_dir",)
+
+
 @dataclass(frozen=True)
 class Report:
     """One report: its name (the notebook's stem), its title, which schools get it (``applies``, from the school's
@@ -57,6 +61,11 @@ class Report:
 
     def notebook_path(self) -> Path:
         return self.notebook or locations.notebooks_dir() / f"{self.name}.ipynb"
+
+    def parameters(self) -> tuple[str, ...]:
+        """The names its notebook's parameters cell declares and the batch fills (``RUN_PARAMETERS`` for a
+        whole-run report)."""
+        return RUN_PARAMETERS if self.whole_run else SCHOOL_PARAMETERS
 
 
 _BUILT_IN = (

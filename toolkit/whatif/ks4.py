@@ -34,8 +34,6 @@ class Ks4WhatIf(WhatIfState):
     and editable GCSE targets, on the same dashboard as a primary's (``WhatIf``'s interface)."""
 
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # upn, subject, target (pupils: Years 7-11)
-    _subjects: dict = field(default_factory=dict)  # year -> subjects estimated
-    _pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # upn, subject: what each pupil is estimated in
 
     @classmethod
     def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> Ks4WhatIf:
@@ -54,26 +52,22 @@ class Ks4WhatIf(WhatIfState):
         )
         state = cls(run.root, school_id, presenter, info, pupils, targets=targets.reset_index(drop=True))
         est = run.table(school_id, "ks4_estimates")
-        est = est[est["challenge"] == "FFT50"].merge(pupils[["upn", "year_group"]], on="upn")
-        state._pairs = est[["upn", "subject"]].reset_index(drop=True)
-        year = year_group_number(est["year_group"])
+        pairs = est.loc[est["challenge"] == "FFT50", ["upn", "subject"]]  # what each pupil is estimated in
+        year = year_group_number(pupils["year_group"])
         core = ks4_estimates.core_subjects()
+        order = sorted(set(pairs["subject"]), key=lambda x: (core.index(x) if x in core else len(core), x))
+        pairs = pairs.assign(order=pairs["subject"].map({s: i for i, s in enumerate(order)}))
+        pairs = pairs.sort_values("order", kind="stable")  # the core subjects first, then the others by name
         for y in sorted(set(year.dropna().astype(int)), reverse=True):
-            subjects = sorted(
-                set(est.loc[year == y, "subject"]), key=lambda x: (core.index(x) if x in core else len(core), x)
-            )
-            state._subjects[y] = (A8, *subjects)
-        state.load_levels(state._subjects)
+            rows = pupils[year == y]
+            located = ks4_estimates.locate(rows, pairs[pairs["upn"].isin(set(rows["upn"]))])
+            if located.base is not None:
+                state._located[y] = (rows.index, located)
+        state.load_levels(state._located)
         return state
 
-    def year_groups(self) -> list[int]:
-        return sorted(self._subjects, reverse=True)
-
-    def year_pupils(self, year: int) -> pd.DataFrame:
-        return self.pupils[year_group_number(self.pupils["year_group"]) == year]
-
     def subjects(self, year: int) -> tuple[str, ...]:
-        return self._subjects.get(year, ())
+        return (A8, *super().subjects(year)) if year in self._located else ()
 
     def subject_label(self, subject: str) -> str:
         return subject
@@ -101,14 +95,6 @@ class Ks4WhatIf(WhatIfState):
             self.targets = pd.concat([self.targets, row], ignore_index=True)
 
     # -- computing
-    def estimates(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The year group's pupils and their subject estimates at the levels set (label "chosen")."""
-        pupils = self.year_pupils(year).reset_index(drop=True)
-        subjects = [s for s in self.subjects(year) if s != A8]
-        rows = self._pairs[self._pairs["upn"].isin(set(pupils["upn"]))]  # each pupil's own subjects
-        levels = {s: self.percentile(year, s) for s in subjects}
-        return pupils, ks4_estimates.estimates(pupils, rows, {"chosen": levels})
-
     def summary(self, year: int, computed: tuple | None = None) -> pd.DataFrame:
         """Per subject at the chosen levels (the pupils estimated in it): the estimated % at 9-4 and the average
         estimated grade (Attainment 8: the average estimated A8), against the % of targets at 4 or above and the
@@ -157,16 +143,9 @@ class Ks4WhatIf(WhatIfState):
             )
         e = est[est["subject"] == subject].set_index("upn").reindex(pupils["upn"])
         t = self.targets[self.targets["subject"] == subject].set_index("upn")["target"].reindex(pupils["upn"])
-        reach = (
-            ks4_estimates.targets_against_estimates(
-                pd.DataFrame({"upn": pupils["upn"], "subject": subject, "target": t.to_numpy()}).dropna(
-                    subset=["target"]
-                ),
-                e.reset_index(),
-            )
-            .set_index("upn")["chance"]
-            .reindex(pupils["upn"])
-        )
+        _, located = self._located[year]
+        cut = ks4_estimates.grade_points(t).to_numpy(dtype=float)
+        reach = located.chance_at_least(subject, cut, self.percentile(year, subject))
         table = pd.DataFrame(
             {
                 "Pupil": names.to_numpy(),
@@ -174,7 +153,7 @@ class Ks4WhatIf(WhatIfState):
                 "Chance 9-4": 100 * e["chance_4plus"].to_numpy(),
                 "Chance 9-7": 100 * e["chance_7plus"].to_numpy(),
                 "Target": t.fillna("").to_numpy(),
-                "How likely": 100 * reach.to_numpy(),
+                "How likely": 100 * reach,
             }
         )
         return table[e["estimate"].notna().to_numpy()].reset_index(drop=True)  # the pupils taking the subject

@@ -5,7 +5,7 @@ challenge level only shifts their distributions (no refit), with KS1 and KS2 tar
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -36,8 +36,6 @@ from toolkit.whatif.state import (
 class WhatIf(WhatIfState):
     """One school's what-if state: a level per (year group, subject) and editable targets."""
 
-    _located: dict = field(default_factory=dict)  # year -> (pupil rows, located pupils, model)
-
     @classmethod
     def open(cls, run_dir: str | Path, school_id: str | None = None, presenter: bool = False) -> WhatIf:
         run = PreparedRun(run_dir)
@@ -56,25 +54,16 @@ class WhatIf(WhatIfState):
         for y, stage in YEARS.items():
             rows = pupils[year == y]
             if len(rows):
-                state._located[y] = (rows.index, models[stage].locate(rows), models[stage])
+                state._located[y] = (rows.index, models[stage].locate(rows))
         state.load_levels(state._located)
         return state
 
     # -- settings
-    def year_groups(self) -> list[int]:
-        return sorted(self._located, reverse=True)
-
-    def year_pupils(self, year: int) -> pd.DataFrame:
-        return self.pupils.loc[self._located[year][0]]
-
     def subject_label(self, subject: str) -> str:
         return SUBJECT_LABELS[subject]
 
     def target_choices(self, year: int, subject: str) -> tuple[str, ...]:
         return TARGET_CHOICES["writing" if (YEARS[year] == "ks2" and subject == "writing") else YEARS[year]]
-
-    def subjects(self, year: int) -> tuple[str, ...]:
-        return self._located[year][2].subjects if year in self._located else ()
 
     def own_percentile(self, subject: str) -> float:
         own = self.info.get("own_past_progress", {}).get(subject)
@@ -95,12 +84,6 @@ class WhatIf(WhatIfState):
         self.pupils.loc[rows, col] = target or pd.NA
 
     # -- computing
-    def estimates(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The year group's pupils and their estimates at the levels set (one per subject)."""
-        index, located, _ = self._located[year]
-        levels = {s: self.percentile(year, s) for s in self.subjects(year)}
-        return self.pupils.loc[index], located.predict(levels)
-
     def summary(self, year: int, computed: tuple | None = None) -> pd.DataFrame:
         """Aggregated estimates at the chosen levels against the aggregated targets (% expected standard)."""
         pupils, est = computed or self.estimates(year)
@@ -130,7 +113,7 @@ class WhatIf(WhatIfState):
 
     def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
         pupils, est = computed or self.estimates(year)
-        _, located, _ = self._located[year]
+        _, located = self._located[year]
         stage = YEARS[year]
         target = pupils.get(f"target_{subject}", pd.Series(pd.NA, index=pupils.index, dtype="string"))
         cut = target_cut(target, stage, subject)

@@ -108,6 +108,9 @@ class WhatIfState:
     info: dict = field(default_factory=dict)
     pupils: pd.DataFrame = field(default_factory=pd.DataFrame)
     levels: dict = field(default_factory=dict)  # (year, subject) -> level (FFT50 ... or a number)
+    # year -> (the year group's rows of ``pupils``, the pupils located by the key stage's estimate model: any
+    # ``Located`` with ``subjects``, ``predict(levels)`` and ``chance_at_least(subject, cut, level)``)
+    _located: dict = field(default_factory=dict)
 
     @staticmethod
     def schools(run_dir: str | Path) -> dict[str, str]:
@@ -120,8 +123,20 @@ class WhatIfState:
                 out[school_id] = info.get("school_name") or school_id
         return out
 
+    def year_groups(self) -> list[int]:
+        return sorted(self._located, reverse=True)
+
+    def year_pupils(self, year: int) -> pd.DataFrame:
+        return self.pupils.loc[self._located[year][0]]
+
     def subjects(self, year: int) -> tuple[str, ...]:
-        raise NotImplementedError
+        return self._located[year][1].subjects if year in self._located else ()
+
+    def estimates(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The year group's pupils and their estimates at the levels set (one per subject), whatever the key
+        stage: the located pupils' ``predict``."""
+        index, located = self._located[year]
+        return self.pupils.loc[index], located.predict({s: self.percentile(year, s) for s in located.subjects})
 
     def own_percentile(self, subject: str) -> float:
         """The school's own past progress as a percentile for ``subject`` (a ValueError saying why there is none)."""
