@@ -75,7 +75,9 @@ def test_bench_reports_tiny(capsys):
 
 @pytest.mark.slow
 def test_bench_scale_tiny(capsys):
-    result = bench("bench_scale").main(sizes=(1, 2), reference=21_000, pack=True, partitioned=True)
+    result = bench("bench_scale").main(
+        sizes=(1, 2), reference=21_000, pack=True, partitioned=True, pack_reports=["va", "trust_overview"]
+    )
     out = capsys.readouterr().out
     assert set(result["seconds"]) == {1, 2} and "projected 16,800 primaries" in out
     alone = result["one_school"][2]

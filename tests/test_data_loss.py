@@ -228,3 +228,81 @@ def test_a_scheduler_that_is_not_a_dask_scheduler_is_a_sentence_within_seconds(d
     assert main([*args, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 1
     assert "no Dask scheduler answers there" in capsys.readouterr().err and time.monotonic() - started < 30
     server.close()
+
+
+# ------------------------------------------------------------------ accepted, but not what it seems (issue 25)
+def _refusal(load, path: Path) -> str:
+    from toolkit.inputs import PupilDataError
+
+    with pytest.raises(PupilDataError) as refused:
+        load(path)
+    return str(refused.value)
+
+
+def test_combined_science_that_is_not_one_double_award_is_refused(tmp_path):
+    """Two rows of combined science with one grade each were read as two double awards (6-6 and 5-5)."""
+    from toolkit.inputs.gcse_results import load_gcse_results
+    from toolkit.scales import gcse
+
+    path = tmp_path / "results.csv"
+    head = "upn,school_id,subject,grade\n"
+    path.write_text(head + "B801200005001,9254000,Combined Science,6\nB801200005001,9254000,Combined Science,5\n")
+    said = _refusal(load_gcse_results, path)
+    assert "Pupil B801200005001 has Combined Science on more than one row" in said and "Rows: 2, 3" in said
+    assert "combined science is a double award: give both grades, e.g. 6-6" in gcse_refusal("6")
+    path.write_text(head + "B801200005001,9254000,Combined Science,6-5\nB801200005001,9254000,Other Sciences,4\n")
+    assert len(load_gcse_results(path)) == 2  # one double award; the "Other ..." buckets may hold several
+    assert gcse.double_award("U") == (0.0, 0.0)
+
+
+def gcse_refusal(grade: str) -> str:
+    from toolkit.scales import gcse
+
+    with pytest.raises(ValueError) as refused:
+        gcse.double_award(grade)
+    return str(refused.value)
+
+
+def test_ks5_subjects_are_checked_against_the_dfes_list(tmp_path):
+    """'Maths' and 'Underwater Basket Weaving' were accepted and split the subject tables."""
+    from toolkit.inputs.entries import load_entries
+
+    path = tmp_path / "ks5.csv"
+    head = "upn,school_id,qualification,subject,grade\n"
+    rows = ["Maths,B", "Underwater Basket Weaving,A", "biology,A", "Art & Design,C", "Extended Project,B"]
+    path.write_text(head + "".join(f"B801200005001,9254000,{q},{r}\n" for q, r in zip(["A level"] * 4 + ["AS"], rows)))
+    said = _refusal(load_entries, path)
+    assert "not one the DfE's level 3 value added model knows" in said and "Rows: 2, 3 " in said
+    assert "'Maths' (did you mean Mathematics?)" in said
+    path.write_text(head + "".join(f"B801200005001,9254000,A level,{r}\n" for r in rows[2:4]))
+    assert list(load_entries(path)["subject"]) == ["Biology", "Art and Design"]  # spelt as the reports spell them
+
+
+def test_a_ready_reckoner_file_without_its_dfe_number_or_with_two_students_of_one_name(tmp_path):
+    """The 16-18 layout without its DfE number column was a traceback; two students of one name and no CYPMD ID
+    were merged into one."""
+    from toolkit.inputs.entries import load_entries
+
+    head = "Forename,Surname,Sex,Qualification name,Subject name,Prior attainment,Actual points (new points)"
+    path = tmp_path / "rr.csv"
+    path.write_text(head + "\nAnn,Smith,F,GCE A level,Biology,6.5,50\n")
+    assert "needs its DfE number column" in _refusal(load_entries, path)
+    path.write_text(
+        head + ",DfE number\nAnn,Smith,F,GCE A level,Biology,6.5,50,9254000\n"
+        "Ann,Smith,F,GCE A level,History,4.1,40,9254000\n"
+    )
+    said = _refusal(load_entries, path)
+    assert "Student Ann Smith 9254000 has different Prior attainment values" in said and "CYPMD ID" in said
+
+
+def test_ks4_refuses_a_year_whose_results_cannot_exist(capsys):
+    """--year 3000 labelled 2024's results 'Progress 8 (official)'."""
+    from toolkit.cli.analyses import current_summer
+
+    assert main(["ks4", "--pupils", "p.csv", "--results", "r.csv", "--year", "3000", "--out", "o"]) == 2
+    assert "no GCSE results of summer 3000 exist yet" in capsys.readouterr().err
+    assert main(["ks4", "--pupils", "p.csv", "--results", "r.csv", "--year", "2010", "--out", "o"]) == 2
+    assert "no entry for Progress 8 in 2010" in capsys.readouterr().err
+    from datetime import date
+
+    assert current_summer(date(2026, 12, 5)) == 2027 and current_summer(date(2027, 8, 31)) == 2027

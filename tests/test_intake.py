@@ -337,6 +337,63 @@ def test_a_row_of_another_school_is_refused(ks2_template, tmp_path):
     assert problem.rows == [3] and "this template is for school 9252000" in problem.message
 
 
+def test_an_upload_holding_another_schools_pupil_is_refused(ks2_template, trust, tmp_path):
+    """A pupil of 9252001 in 9252000's template (its School DFE column left as the template's) gave 9252001 an
+    'official' value added from 9252000's upload: the trust's pupil table says whose roll the pupil is on."""
+    path, _ = ks2_template
+    from toolkit.synth.trust import write_trust
+
+    data = tmp_path / "data"
+    write_trust(trust, data, 2027)
+    pupils = trust.pupils
+    other = pupils[(pupils["school_id"] != "9252000") & (pupils["year_group"].astype(str) == "6")].iloc[0]
+    mixed = fill(path, {(3, "UPN"): other["upn"]}, tmp_path / "mixed.xlsx")
+    upload_id, check = UploadStore(data).upload(mixed, "Ms Mock")
+    problem = next(p for p in check.problems if "another school's roll" in p.message)
+    assert problem.rows == [3] and f"{other['upn']} is on the roll of {other['school_id']}" in problem.details[0]
+    assert UploadStore(data).history().set_index("id").loc[upload_id, "status"] == ERROR
+    assert UploadStore(data).upload(fill(path, {}, tmp_path / "own.xlsx"), "Ms Mock")[1].ok  # its own pupils pass
+
+
+def test_a_locked_history_is_a_sentence_and_keeps_no_file_without_its_row(ks2_template, tmp_path, monkeypatch):
+    """A history locked by another program was a traceback after the file had been stored without its row."""
+    from toolkit.intake.uploads import UploadHistoryError
+
+    path, _ = ks2_template
+    data = tmp_path / "data"
+    data.mkdir()
+    store = UploadStore(data)
+    monkeypatch.setattr(UploadStore, "LOCK_WAIT", 0.2)
+    other = sqlite3.connect(data / "uploads.sqlite", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # a database browser in the middle of a change
+    with pytest.raises(UploadHistoryError, match="locked by another program"):
+        store.upload(fill(path, {}), "Ms Mock")
+    assert list(store.files.glob("*.xlsx")) == []
+    other.execute("ROLLBACK")
+    other.close()
+    assert store.upload(fill(path, {}), "Ms Mock")[1].ok and len(list(store.files.glob("*.xlsx"))) == 1
+
+
+def test_a_history_damaged_after_opening_is_a_sentence_wherever_it_is_met(ks2_template, tmp_path, capsys):
+    path, _ = ks2_template
+    data = tmp_path / "data"
+    data.mkdir()
+    store = UploadStore(data)
+    store.upload(fill(path, {}), "Ms Mock")
+    with sqlite3.connect(data / "uploads.sqlite") as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = bytearray((data / "uploads.sqlite").read_bytes())
+    raw[4096:8192] = b"\xff" * 4096  # a damaged page: the table's, not the header
+    (data / "uploads.sqlite").write_bytes(bytes(raw))
+    from toolkit.intake.uploads import UploadHistoryError
+
+    with pytest.raises(UploadHistoryError, match="the upload history is damaged"):
+        store.history()
+    assert main(["uploads", "--data", str(data)]) == 1
+    said = capsys.readouterr().err
+    assert "damaged" in said and "--rebuild" in said and "Traceback" not in said
+
+
 def test_a_upn_typed_with_a_space_is_the_same_pupil(ks2_template, tmp_path):
     path, year6 = ks2_template
     wb = load_workbook(path)

@@ -345,6 +345,10 @@ def test_rerun_skips_unchanged_and_one_failure_does_not_stop_the_others(pack, tw
     failed = next(r for r in broken["reports"] if r["status"] == "failed")
     assert (out / failed["executed_notebook"]).exists() and failed["error"]
     assert "failed" in (out / "index.html").read_text()
+    mended = run_batch(  # the failed report redone: the pack is whole again for the other tests of this module
+        PackRequest(find_inputs(data), out, schools=two + [secondary], jobs=2, progress=False, say=lambda m: None)
+    )
+    assert {r["status"] for r in mended["reports"]} == {"skipped", "done"}
 
 
 @pytest.mark.slow

@@ -217,6 +217,10 @@ def dashboard(run, request):
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read().decode()) from None
             time.sleep(0.5)
+    # the token is in no process's command line, where every local user reads it with ps
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        with contextlib.suppress(OSError):
+            assert TOKEN.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
     # without the token, nobody else on the machine reads the pupils
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
         assert "/login" in answer.geturl() and b"whatif" not in answer.read()  # sent to the login page
@@ -225,6 +229,19 @@ def dashboard(run, request):
     proc.wait(timeout=30)
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=5)
+
+
+def test_a_taken_port_is_a_sentence_not_a_url_to_another_program(run, capsys):
+    """With the port taken, Voila moved to another and the printed address led to whatever held the first."""
+    from toolkit.cli import main
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        assert main(["dashboard", "--run", str(run), "--port", str(port)]) == 2
+    said = capsys.readouterr().err
+    assert f"another program is using port {port}" in said and "token=" not in said
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 from pathlib import Path
 
 from toolkit.cli.common import CommandError, command, load, output_file, output_folder, say
@@ -131,8 +132,18 @@ def _ks4(args: argparse.Namespace) -> int:
     out = output_folder(Path(args.out))
     out = outputs.output_folder(out, "KS4 results")  # pupils.csv and schools.csv go there: never over others'
     outputs.refuse_inputs([out / "pupils.csv", out / "schools.csv"], [args.pupils, args.results])
+    latest = current_summer()
+    if args.year > latest:
+        raise CommandError(
+            f"--year {args.year}: no GCSE results of summer {args.year} exist yet (the latest is {latest}, this "
+            f"academic year {latest - 1}/{str(latest)[2:]}); give the summer the pupils sat their GCSEs",
+            2,
+        )
+    try:
+        entry = policy.status(policy.PROGRESS_8, args.year)
+    except ValueError as err:
+        raise CommandError(f"--year {args.year}: {err}", 2) from None
     pupils, results = load(args.pupils), load_gcse_results(args.results)
-    entry = policy.status(policy.PROGRESS_8, args.year)
     if not entry.has_baseline and not args.unofficial:
         say(f"{entry.refusal()}. Attainment 8, EBacc and English and maths are written; give --unofficial for P8.")
     cohort = pupils[pupils["upn"].isin(results["upn"])].reset_index(drop=True)
@@ -155,6 +166,12 @@ def _ks4(args: argparse.Namespace) -> int:
         + f": {out / 'pupils.csv'}, {out / 'schools.csv'}"
     )
     return 0
+
+
+def current_summer(today: date | None = None) -> int:
+    """The summer of the academic year ``today`` falls in (from 1 September): results of a later summer do not exist."""
+    today = today or date.today()
+    return today.year + (1 if today.month >= 9 else 0)
 
 
 def _cohort_year(args: argparse.Namespace, pupils) -> int | str:

@@ -131,30 +131,50 @@ def _dashboard(args: argparse.Namespace) -> int:
         refused = presenter_refusal(PreparedRun(run), args.school)
         if refused:
             raise CommandError(refused)
+    port = free_port(args.port)
+    token = os.environ.get("TOOLKIT_DASHBOARD_TOKEN") or secrets.token_urlsafe(24)
     env = dict(
         os.environ,
         TOOLKIT_WHATIF_RUN=str(run.resolve()),
         TOOLKIT_WHATIF_SCHOOL=args.school or "",
         TOOLKIT_WHATIF_PRESENTER="1" if args.presenter else "",
+        JUPYTER_TOKEN=token,  # in the environment (its owner alone reads it), never on the command line (ps)
     )
-    token = os.environ.get("TOOLKIT_DASHBOARD_TOKEN") or secrets.token_urlsafe(24)
     notebook = locations.notebooks_dir() / "what_if.ipynb"
     command = [
         sys.executable,
         "-m",
         "voila",
         str(notebook),
-        f"--port={args.port}",
+        f"--port={port}",
+        "--Voila.port_retries=0",  # this port or none: the address printed is the one served
         "--Voila.ip=127.0.0.1",
-        f"--Voila.token={token}",
+        "--Voila.auto_token=True",  # the token comes from JUPYTER_TOKEN
         "--strip_sources=True",
         "--show_tracebacks=False",
     ] + ([] if args.open else ["--no-browser"])
     say(
-        f"What-if dashboard on http://127.0.0.1:{args.port}/?token={token} (pupil data: only this address, with "
+        f"What-if dashboard on http://127.0.0.1:{port}/?token={token} (pupil data: only this address, with "
         "its token, opens it; Ctrl-C stops it)"
     )
     return serve(command, env)
+
+
+def free_port(port: int) -> int:
+    """``port`` on 127.0.0.1 if nothing holds it; else a sentence naming it (the dashboard never moves to another
+    port behind the address it prints)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CommandError(
+                f"--port {port}: another program is using port {port} on 127.0.0.1; give a free port, e.g. "
+                f"--port {port + 1}",
+                2,
+            ) from None
+    return port
 
 
 def serve(command: list[str], env: dict) -> int:

@@ -6,7 +6,7 @@ every problem named by file, row and column; nothing loaded when anything is wro
 | upn | yes | the student's UPN |
 | school_id | yes | DfE number of the school |
 | qualification | yes | A level or AS |
-| subject | yes | subject name, e.g. Mathematics |
+| subject | yes | a subject the DfE's level 3 value added model knows (its name or ours, any case), e.g. Mathematics |
 | grade | yes | A*, A, B, C, D, E or U (AS: no A*) |
 | ks4_aps | | GCSE average point score (0-9), the prior attainment of value added; blank = none |
 | gender, fsm6, forename, surname | | as in the pupil table, the same on every row of a student |
@@ -27,7 +27,7 @@ from toolkit.inputs.layout import UNGRADED_LOOKALIKES
 from toolkit.inputs.load import read_long_table, read_normalised
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import Rule, TableRules, consistent, once_per, one_of, present
-from toolkit.scales.a_level import QUALIFICATIONS, grade_table
+from toolkit.scales.a_level import QUALIFICATIONS, grade_table, subject_names
 from toolkit.scales.identifiers import upn_reason, upn_valid, validate_dfe_number
 
 REQUIRED = ("upn", "school_id", "qualification", "subject", "grade")
@@ -107,6 +107,29 @@ def _grade_rules() -> list[Rule]:
     return rules
 
 
+UNKNOWN_SUBJECT = (
+    "Subject is not one the DfE's level 3 value added model knows (parameters/ks5/l3va_a_level_2025.csv, our "
+    "spellings in l3va_subject_names.csv): a misspelt subject would split the subject tables"
+)
+
+
+def _subject_known(frame: pd.DataFrame) -> pd.Series:
+    known = subject_names()
+    return frame["subject"].isna() | frame["subject"].str.strip().str.lower().isin(set(known))
+
+
+def _unknown_subject(value) -> tuple[str, str]:
+    """The sentence for an unknown subject, and the value with the nearest known name, when one is near."""
+    import difflib
+
+    known = subject_names()
+    text = str(value).strip()
+    near = difflib.get_close_matches(text.lower(), list(known), n=1, cutoff=0.6)
+    if not near:
+        near = [k for k in known if k.startswith(text.lower()[:4])][:1] if len(text) >= 4 else []
+    return UNKNOWN_SUBJECT, f"'{text}'" + (f" (did you mean {known[near[0]]}?)" if near else "")
+
+
 def entry_rules() -> TableRules:
     """The entries table's rules, in the order their problems are listed."""
     return TableRules(
@@ -114,6 +137,7 @@ def entry_rules() -> TableRules:
         [
             *IDENTIFIER_RULES,
             Rule("subject", "Subject must have a value", present("subject")),
+            Rule("subject", UNKNOWN_SUBJECT, _subject_known, explain=_unknown_subject, max_details=8),
             Rule("grade", "Grade must have a value", present("grade")),
             Rule(
                 "qualification",
@@ -198,7 +222,7 @@ def from_ready_reckoner(frame: pd.DataFrame) -> pd.DataFrame:
         for q, p, w in zip(out["qualification"], points, out["points"])
     ]
     key = out["cypmd_id"] if "cypmd_id" in out else pd.Series(pd.NA, index=out.index, dtype="string")
-    names_key = out["forename"].fillna("") + " " + out["surname"].fillna("") + " " + out.get("school_id", "").fillna("")
+    names_key = out["forename"].fillna("") + " " + out["surname"].fillna("") + " " + out["school_id"].fillna("")
     out["upn"] = ("RR " + key.fillna(names_key).str.strip()).astype("string")
     if "gender" in out:
         out["gender"] = out["gender"].str.strip().str.upper().str[0]
@@ -227,13 +251,28 @@ def from_ready_reckoner(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ready_reckoner_rules() -> TableRules:
-    """The entries rules for a ready-reckoner upload: the student key is not a UPN, so it is only required."""
+    """The entries rules for a ready-reckoner upload: the student key is not a UPN, so it is only required; a key
+    made of a name (no CYPMD ID) that two students could share is named as such when its rows disagree."""
+    from dataclasses import replace
+
+    def by_name(rule: Rule) -> Rule:
+        if rule.key[:1] != ("upn",):
+            return rule
+        hint = " (two students with one name and no CYPMD ID? give each their CYPMD ID)"
+        return replace(rule, message=lambda rows, m=rule.message: m.format(*_shown(rows, rule.key)) + hint)
+
     rules = entry_rules()
     return TableRules(
         "DfE ready reckoner upload",
         [Rule("upn", "Forename and surname (or CYPMD ID) must have a value", present("upn"))]
-        + [r for r in rules.rules if r not in IDENTIFIER_RULES[:1]],
+        + [by_name(r) for r in rules.rules if r not in IDENTIFIER_RULES[:1]],
     )
+
+
+def _shown(rows: pd.DataFrame, key: tuple[str, ...]) -> list[str]:
+    """A group's key values as the user wrote them (the name key without its "RR " mark)."""
+    first = rows[list(key)].iloc[0]
+    return [str(v).removeprefix("RR ") for v in first]
 
 
 def load_entries(path: Path | str) -> pd.DataFrame:
@@ -244,6 +283,9 @@ def load_entries(path: Path | str) -> pd.DataFrame:
     if "upn" not in frame and set(READY_RECKONER_REQUIRED) <= set(frame.columns):
         if len(frame) == 0:
             raise PupilDataError(path, [Problem("The file has a header row but no entries")])
+        if "dfe_number" not in frame:
+            missing = "The DfE 16-18 ready reckoner layout needs its DfE number column: which school each entry is for"
+            raise PupilDataError(path, [Problem(missing, "DfE number")])
         frame, rules = from_ready_reckoner(frame), _ready_reckoner_rules()
     else:
         frame, rules = read_long_table(path, REQUIRED, "entries"), entry_rules()
@@ -252,6 +294,8 @@ def load_entries(path: Path | str) -> pd.DataFrame:
         written = {v: k for k, v in RR_HEADERS.items()} | {"grade": "Actual points (new points)"}
         for p in problems:
             p.column = written.get(p.column, p.column)
+            for ours, theirs in written.items():
+                p.message = p.message.replace(f" {ours} values", f" {theirs} values")
     if problems:
         raise PupilDataError(path, problems)
     return typed(frame)
@@ -263,6 +307,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["upn"] = out["upn"].str.upper()
     out["grade"] = out["grade"].str.upper()
     out["qualification"] = _qualification(out["qualification"])
+    known = subject_names()
+    out["subject"] = out["subject"].map(lambda x: known.get(str(x).strip().lower(), x)).astype("string")
     if "ks4_aps" in out:
         out["ks4_aps"] = pd.to_numeric(out["ks4_aps"], errors="coerce").astype(float)
     if "gender" in out:

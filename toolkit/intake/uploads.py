@@ -10,6 +10,7 @@ history change is one ``BEGIN IMMEDIATE`` transaction, so two uploads at the sam
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.inputs import load_pupils, partitions
+from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.results import Validation, validate
 
 PROCESSING, AVAILABLE, OVERWRITTEN, ERROR, DELETED = (
@@ -73,6 +76,38 @@ def rebuild(folder: Path | str) -> tuple[Path | None, int]:
     return moved, len(kept)
 
 
+def roll(folder: Path) -> pd.Series | None:
+    """UPN -> the school whose roll the trust's pupil table puts them on (None without a readable pupil table: the
+    report run names its problems)."""
+    path = partitions.data_file(folder, "pupils")
+    if path is None:
+        return None
+    try:
+        pupils = partitions.by_school(load_pupils, path, None)
+    except (PupilDataError, OSError, ValueError):
+        return None
+    return pd.Series(pupils["school_id"].astype(str).to_numpy(), index=pupils["upn"].astype(str).str.upper())
+
+
+def roll_problems(check: Validation, on_roll: pd.Series | None) -> list[Problem]:
+    """An upload's pupils whom the trust's pupil table puts on another school's roll: their results would count for
+    that school, so the upload is refused, naming rows, pupils and schools."""
+    if on_roll is None or check.results.empty or not check.school_id:
+        return []
+    upn = check.results["UPN"].astype(str).str.upper()
+    school = upn.map(on_roll)
+    elsewhere = school.notna() & (school != str(check.school_id))
+    if not elsewhere.any():
+        return []
+    rows = check.results.loc[elsewhere, "row"].astype(int).tolist()
+    details = [f"row {r}: {u} is on the roll of {s}" for r, u, s in zip(rows, upn[elsewhere], school[elsewhere])]
+    message = (
+        f"Pupils on another school's roll in pupils.csv: this template is for school {check.school_id}, and their "
+        "results would count for the other school; upload them in that school's template"
+    )
+    return [Problem(message, "UPN", rows, details[:8])]
+
+
 class UploadStore:
     """The upload history of a data folder: ``<folder>/uploads.sqlite`` and ``<folder>/uploads/<sha256>.xlsx``."""
 
@@ -86,37 +121,59 @@ class UploadStore:
         self.files = self.folder / "uploads"
         self.files.mkdir(parents=True, exist_ok=True)
         self.db = self.folder / "uploads.sqlite"
-        try:
-            with self._connect() as con:
-                con.executescript(SCHEMA)
-                con.execute("SELECT COUNT(*) FROM uploads").fetchone()
-        except sqlite3.DatabaseError as err:
-            raise UploadHistoryError(
-                f"{self.db}: the upload history is damaged ({err}). The uploaded files themselves are kept in "
-                f"{self.files}; rebuild the history from them with `toolkit uploads --data {self.folder} --rebuild` "
-                "(the damaged file is kept beside it)"
-            ) from None
+        with self._history() as con:
+            con.executescript(SCHEMA)
+            con.execute("SELECT COUNT(*) FROM uploads").fetchone()
+
+    LOCK_WAIT = 60.0  # seconds to wait for another writer before saying the history is locked
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.db, timeout=60, isolation_level=None)
+        con = sqlite3.connect(self.db, timeout=self.LOCK_WAIT, isolation_level=None)
         con.execute("PRAGMA journal_mode=WAL")
         return con
+
+    @contextlib.contextmanager
+    def _history(self):
+        """A connection to the history; a lock, a damaged page or an unreadable file becomes one sentence saying
+        what to do (``UploadHistoryError``), wherever it is met."""
+        try:
+            with self._connect() as con:
+                yield con
+        except (sqlite3.OperationalError, pd.errors.DatabaseError) as err:  # pandas wraps what it meets
+            if "locked" in str(err) or "busy" in str(err):
+                raise UploadHistoryError(
+                    f"{self.db}: the upload history is locked by another program (waited {self.LOCK_WAIT:g} s); "
+                    "nothing was recorded. Try again when it has finished, or close whatever has the file open "
+                    "(a database browser, a second upload)"
+                ) from None
+            raise self._damaged(err) from None
+        except sqlite3.DatabaseError as err:
+            raise self._damaged(err) from None
+
+    def _damaged(self, err: Exception) -> UploadHistoryError:
+        return UploadHistoryError(
+            f"{self.db}: the upload history is damaged ({err}). The uploaded files themselves are kept in "
+            f"{self.files}; rebuild the history from them with `toolkit uploads --data {self.folder} --rebuild` "
+            "(the damaged file is kept beside it)"
+        )
 
     def path_of(self, sha256: str) -> Path:
         return self.files / f"{sha256}.xlsx"
 
-    def _store(self, source: Path) -> str:
+    def _store(self, source: Path) -> tuple[str, bool]:
+        """Keep the file under the hash of its content; returns the hash and whether the file is new here."""
         data = source.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         target = self.path_of(sha)
-        if not target.exists():
+        new = not target.exists()
+        if new:
             fd, tmp = tempfile.mkstemp(dir=self.files, suffix=".part")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, target)  # atomic: readers see the whole file or none
-        return sha
+        return sha, new
 
     def upload(self, path: Path | str, by: str) -> tuple[int, Validation]:
         """Validate and record an upload; returns its history id and the validation."""
@@ -124,9 +181,19 @@ class UploadStore:
         if not by or not by.strip():
             raise ValueError("Say who is uploading (--by NAME)")
         check = validate(path)
-        sha = self._store(path)
+        check.problems += roll_problems(check, roll(self.folder))
+        sha, new = self._store(path)
+        try:
+            return self._record(path, by, check, sha), check
+        except UploadHistoryError:
+            if new:  # a kept file is the history's: none without its row
+                self.path_of(sha).unlink(missing_ok=True)
+            raise
+
+    def _record(self, path: Path, by: str, check: Validation, sha: str) -> int:
+        """The upload's history row, and the school's earlier uploads overwritten when it is valid."""
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        with self._connect() as con:
+        with self._history() as con:
             con.execute("BEGIN IMMEDIATE")
             status = PROCESSING if check.ok else ERROR
             cur = con.execute(
@@ -153,7 +220,7 @@ class UploadStore:
                 )
                 con.execute("UPDATE uploads SET status = ? WHERE id = ?", (AVAILABLE, upload_id))
             con.execute("COMMIT")
-        return upload_id, check
+        return upload_id
 
     def history(self, school_id: str | None = None, hide_inactive: bool = False) -> pd.DataFrame:
         query, args = "SELECT * FROM uploads", []
@@ -166,12 +233,12 @@ class UploadStore:
             args += list(ACTIVE)
         if where:
             query += " WHERE " + " AND ".join(where)
-        with self._connect() as con:
+        with self._history() as con:
             return pd.read_sql_query(query + " ORDER BY id", con, params=args)
 
     def latest(self, school_id: str, keystage: str) -> Path | None:
         """The file analysed for a school and key stage: its latest valid upload."""
-        with self._connect() as con:
+        with self._history() as con:
             row = con.execute(
                 "SELECT sha256 FROM uploads WHERE school_id = ? AND keystage = ? AND status = ? "
                 "ORDER BY id DESC LIMIT 1",
@@ -181,7 +248,7 @@ class UploadStore:
 
     def delete(self, upload_id: int) -> None:
         """Mark an upload deleted and remove its file (unless another live upload holds the same bytes)."""
-        with self._connect() as con:
+        with self._history() as con:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute(
                 "SELECT sha256, status, school_id, keystage FROM uploads WHERE id = ?", (upload_id,)
@@ -220,10 +287,15 @@ def accepted_results(data: Path | str, keystage: str) -> pd.DataFrame:
     history = store.history()
     live = history[(history["status"] == AVAILABLE) & (history["keystage"] == keystage)]
     parts = []
+    on_roll = roll(data) if len(live) else None
     for row in live.itertuples():
         check = validate(store.path_of(row.sha256))
+        check.problems += roll_problems(check, on_roll)  # uploads accepted before the roll was checked
         if not check.ok:  # cannot happen for an accepted upload, unless edited
-            raise ValueError(f"Upload {row.id} no longer validates:\n{check.report()}")
+            raise ValueError(
+                f"Upload {row.id} ({row.file_name}, school {row.school_id}) is not accepted as it stands; delete it "
+                f"with `toolkit uploads --data {data} --delete {row.id}` and upload it again:\n{check.report()}"
+            )
         frame = check.results.assign(school_id=str(row.school_id), upn=check.results["UPN"].str.upper())
         if keystage == "ks5":
             for s in subjects:

@@ -27,3 +27,13 @@ def a_level_points(grades: pd.Series, qualification: str = "A level") -> pd.Seri
         .map(dict(zip(t["grade"], t["points"].astype(float))))
         .astype(float)
     )
+
+
+def subject_names() -> dict[str, str]:
+    """Every A level / AS subject name the DfE's level 3 value added model knows, lower case -> our spelling: the
+    DfE's names (``ks5.yaml`` ``value_added.published_model``) and our spellings of those we write differently
+    (``value_added.published_names``); a DfE spelling maps to ours."""
+    p = parameters.load_yaml("ks5.yaml")["value_added"]
+    ours = dict(zip(*(parameters.load_csv(p["published_names"])[c] for c in ("dfe_subject", "subject"))))
+    dfe = parameters.load_csv(p["published_model"])["subject"]
+    return {name.lower(): name for name in ours.values()} | {d.lower(): ours.get(d, d) for d in dfe}

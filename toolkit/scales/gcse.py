@@ -50,7 +50,8 @@ def grade_points(grade: object) -> float:
 
 
 def double_award(grade: object) -> tuple[float, float]:
-    """A combined science grade, ``6-5``, ``65`` or ``6/5`` (or one grade twice, ``5``), as its two results."""
+    """A combined science grade, ``6-5``, ``65`` or ``6/5`` (``U`` alone: U-U), as its two results. A single grade
+    1-9 is refused: a double award has two, and one could be either half."""
     text = str(grade).strip().upper()
     parts = re.fullmatch(r"([1-9U])\s*[-/]?\s*([1-9U])", text)
     if parts:
@@ -59,6 +60,8 @@ def double_award(grade: object) -> tuple[float, float]:
             raise ValueError(f"'{grade}': a double-award grade is written higher first, e.g. 6-5")
         return first, second
     single = grade_points(grade)
+    if single > 0:
+        raise ValueError(f"'{grade}': combined science is a double award: give both grades, e.g. {text}-{text}")
     return single, single
 
 
