@@ -424,7 +424,7 @@ def _command_cases():
                 "--out",
                 str(t / "k"),
             ],
-            1,
+            2,  # a setting outside the calendar, as va's --year
             "has no entry for Progress 8 in 2012",
         ),
         (

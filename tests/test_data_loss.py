@@ -98,6 +98,99 @@ def test_an_output_that_is_or_holds_an_input_is_refused(command, output, data, c
     assert "would write over" in said or "ending .xlsx" in said
 
 
+def file_commands(data: Path, home: Path) -> dict[str, list[str]]:
+    """Every command that writes a file, pointed at a file of somebody's (``home``, the ``foreign`` folder, which
+    also holds a workbook, a Parquet table and a CSV file that are not the toolkit's)."""
+    pupils, ks2 = str(data / "pupils.csv"), str(data / "ks2_2026.csv")
+    reference = str(data.parent / "national_2026.parquet")
+    return {
+        "estimates": ["estimates", "--reference", reference, "--pupils", pupils, "--out", str(home / "notes.csv")],
+        "va": ["va", "--reference", reference, "--pupils", ks2, "--out", str(home / "notes.csv")],
+        "template": [
+            "template",
+            "--data",
+            str(data),
+            "--school",
+            "9252000",
+            "--keystage",
+            "ks2",
+            "--out",
+            str(home / "budget.xlsx"),
+        ],  # fmt: skip
+        "synth national": ["synth", "national", "--pupils", "1000", "--year", "2026", "--out", str(home / "t.parquet")],
+        "synth national beside": [
+            "synth",
+            "national",
+            "--pupils",
+            "1000",
+            "--year",
+            "2026",
+            "--out",
+            str(home / "my.parquet"),
+        ],  # fmt: skip  (my_schools.csv beside it is somebody's)
+        "synth ks5": ["synth", "ks5", "--students", "500", "--year", "2026", "--out", str(home / "t.parquet")],
+        "synth ks4": ["synth", "ks4", "--pupils", "500", "--year", "2027", "--out", str(home)],
+    }
+
+
+@pytest.mark.parametrize("command", list(file_commands(Path("d"), Path("h"))))
+def test_a_file_output_never_replaces_somebody_elses_file(command, data, foreign, capsys):
+    """Each command that writes a file refuses to replace one the toolkit did not write (it replaced a CSV file,
+    a workbook or a Parquet table of the same name without a word)."""
+    import pandas as pd
+    from openpyxl import Workbook
+
+    pd.DataFrame({"x": [1, 2]}).to_parquet(foreign / "t.parquet")
+    pd.DataFrame({"x": [1, 2]}).to_parquet(foreign / "national_ks4_2027_pupils.parquet")
+    (foreign / "my_schools.csv").write_text("my own list of schools\n")
+    (foreign / "notes.csv").write_text("date,note\n2026-12-01,keep me\n")
+    Workbook().save(foreign / "budget.xlsx")
+    said = refused(file_commands(data, foreign)[command], capsys, foreign, data)
+    assert "did not write" in said or "is not the toolkit's" in said
+
+
+def test_what_the_toolkit_wrote_it_may_write_again(tmp_path):
+    """The marks that let a command replace its own earlier output: Parquet metadata, a workbook's creator, a CSV
+    file's header, or what an earlier version wrote beside it."""
+    from openpyxl import Workbook
+
+    from toolkit.inputs.outputs import output_file, owned, write_parquet
+
+    frame = pd.DataFrame({"upn": ["A"], "score": [1.0]})
+    ours, theirs = tmp_path / "national_2026.parquet", tmp_path / "theirs.parquet"
+    write_parquet(frame, ours, "synthetic national cohort")
+    frame.to_parquet(theirs)
+    assert owned(ours, "synthetic national cohort") and not owned(ours, "synthetic KS5 cohort")
+    assert not owned(theirs, "synthetic national cohort")
+    (tmp_path / "theirs_calibration.json").write_text("{}")  # an earlier version's output, before the mark
+    assert owned(theirs, "synthetic national cohort")
+    book = Workbook()
+    book.properties.creator = "toolkit: results template"
+    book.save(tmp_path / "t.xlsx")
+    assert owned(tmp_path / "t.xlsx", "results template") and not owned(tmp_path / "t.xlsx", "error list")
+    (tmp_path / "va.csv").write_text("year,measure,status,school_id,subject\n")
+    assert owned(tmp_path / "va.csv", "school value added") and not owned(tmp_path / "va.csv", "pupil estimates")
+    assert output_file(ours, "synthetic national cohort", ".parquet") == ours
+    with pytest.raises(OutputRefused, match="ending .parquet"):
+        output_file(tmp_path / "x.csv", "synthetic national cohort", ".parquet")
+
+
+def test_the_error_list_never_replaces_a_workbook_of_the_users(tmp_path, capsys):
+    """`validate` wrote FILE_errors.xlsx beside the template over whatever had that name."""
+    from openpyxl import Workbook
+
+    filled = tmp_path / "filled.xlsx"
+    Workbook().save(filled)  # not a template: validate lists its problems and writes an error list
+    mine = tmp_path / "filled_errors.xlsx"
+    Workbook().save(mine)
+    before = mine.read_bytes()
+    assert main(["validate", str(filled)]) == 1
+    assert "did not write (not a toolkit error list)" in capsys.readouterr().err and mine.read_bytes() == before
+    mine.unlink()
+    assert main(["validate", str(filled)]) == 1 and mine.exists()
+    assert main(["validate", str(filled)]) == 1  # its own error list it writes again
+
+
 def test_the_root_and_the_home_folder_are_never_an_output(tmp_path, monkeypatch):
     with pytest.raises(OutputRefused, match="system or home folder"):
         output_folder(Path("/"), "report pack")
@@ -306,3 +399,46 @@ def test_ks4_refuses_a_year_whose_results_cannot_exist(capsys):
     from datetime import date
 
     assert current_summer(date(2026, 12, 5)) == 2027 and current_summer(date(2027, 8, 31)) == 2027
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 200 MB file system of its own (tmpfs), to be filled: needs the right to mount (root, as on CI)."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("no right to mount a small file system here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_disk_that_fills_while_rendering_is_a_sentence_and_the_next_run_finishes(data, small_disk, capsys):
+    """The run ends in one sentence, no partial file is left, and once there is room the next run makes what is
+    missing and keeps what was made."""
+    import os
+
+    out = small_disk / "pack"
+    args = ["reports", "--data", str(data), "--schools", "9252000", "--formats", "html", "--out", str(out)]
+    assert main([*args, "--reports", "va"]) == 0
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler = small_disk / "filler"
+    with open(filler, "wb") as f:
+        f.truncate(0)
+        f.write(b"\0" * (free - 48 * 1024))  # 48 KB left: the prepared run fits, new reports do not
+    capsys.readouterr()
+    assert main([*args, "--reports", "va,estimates,summary,groups"]) == 1
+    said = capsys.readouterr().err
+    assert "the disk is full: free some space and run it again" in said and "Traceback" not in said
+    assert not list(out.rglob("*.part"))
+    filler.unlink()
+    assert main([*args, "--reports", "va,estimates,summary,groups"]) == 0
+    made = json_reports(out)
+    assert made["va"] == "skipped" and {made[r] for r in ("estimates", "summary", "groups")} == {"done"}
+
+
+def json_reports(out: Path) -> dict[str, str]:
+    import json
+
+    return {r["report"]: r["status"] for r in json.loads((out / "manifest.json").read_text())["reports"]}

@@ -66,7 +66,9 @@ def test_attainment8_slot_rules_by_hand(pupil, english, maths, ebacc, open_, a8,
 
 def test_combined_science_is_two_results_written_higher_first():
     assert gcse.double_award("6-5") == (6.0, 5.0) == gcse.double_award("65") == gcse.double_award("6/5")
-    assert gcse.double_award("4") == (4.0, 4.0)
+    assert gcse.double_award("U") == (0.0, 0.0)  # U alone: U-U
+    with pytest.raises(ValueError, match="a double award: give both grades, e.g. 4-4"):
+        gcse.double_award("4")  # one grade could be either half
     with pytest.raises(ValueError, match="higher first"):
         gcse.double_award("4-5")
     with pytest.raises(ValueError, match="not a GCSE grade"):

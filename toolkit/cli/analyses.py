@@ -100,6 +100,7 @@ def _estimates(args: argparse.Namespace) -> int:
 
     output_file(Path(args.out))
     outputs.refuse_inputs([args.out], [args.pupils, args.reference])
+    outputs.output_file(args.out, "pupil estimates", ".csv")  # never over a CSV file of the user's
     reference, pupils = load(args.reference), load(args.pupils)
     start = time.perf_counter()
     model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
@@ -206,6 +207,7 @@ def _va(args: argparse.Namespace) -> int:
 
     output_file(Path(args.out))
     outputs.refuse_inputs([args.out], [args.pupils, args.reference])
+    outputs.output_file(args.out, "school value added", ".csv")
     reference, pupils = load(args.reference), load(args.pupils)
     year = _cohort_year(args, pupils)
     if isinstance(year, str):

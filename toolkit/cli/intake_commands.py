@@ -49,9 +49,8 @@ def _template(args: argparse.Namespace) -> int:
 
     data = Path(args.data)
     pupils_file = data_file(data, "pupils") or data / "pupils.csv"
-    if Path(args.out).suffix.lower() != ".xlsx":
-        raise CommandError(f"--out {args.out}: a results template is an Excel workbook: give a name ending .xlsx")
     outputs.refuse_inputs([args.out], [data / "schools.csv", pupils_file])
+    outputs.output_file(args.out, "results template", ".xlsx")  # an Excel workbook, never over the user's
     schools = load_schools(data / "schools.csv")
     pupils = by_school(load_pupils, pupils_file, [args.school])
     school = schools[schools["school_id"] == args.school]

@@ -61,9 +61,11 @@ def _synth_national(args: argparse.Namespace) -> int:
 
     A national KS2 cohort with EYFS, KS1 and KS2 results. Writes FILE.parquet, FILE_schools.csv (the school effects
     planted in it) and FILE_calibration.json (targets and what was achieved)."""
+    from toolkit.inputs import outputs
     from toolkit.synth import calibration as synth_calibration
     from toolkit.synth import cohorts as synth
 
+    outputs.output_file(args.out, synth.KIND, ".parquet", ("_schools.csv", "_calibration.json"))
     start = time.perf_counter()
     say(f"Calibrating the generator to the published figures for KS2 {args.year} ...")
     synth_calibration.calibrate(args.year)
@@ -85,19 +87,20 @@ def _synth_ks4(args: argparse.Namespace) -> int:
     A national cohort finishing KS4: pupils with KS2 reading and maths scaled scores and their GCSE results, drawn
     from the DfE's published 2023/24 KS2-KS4 transition matrices (parameters/ks4/). Writes
     DIR/national_ks4_<year>_pupils.parquet and DIR/national_ks4_<year>_results.parquet."""
+    from toolkit.inputs import outputs
     from toolkit.synth import ks4 as synth_ks4
 
     start = time.perf_counter()
     out = output_folder(Path(args.out))
+    pupils, results = (
+        outputs.output_file(out / f"national_ks4_{args.year}_{what}.parquet", synth_ks4.KIND, ".parquet")
+        for what in ("pupils", "results")
+    )
     say(f"Generating {args.pupils:,} synthetic pupils finishing KS4 in {args.year} (seed {args.seed}) ...")
     cohort = synth_ks4.national_ks4(args.pupils, args.year, args.seed)
     out.mkdir(parents=True, exist_ok=True)
-    pupils, results = (
-        out / f"national_ks4_{args.year}_pupils.parquet",
-        out / f"national_ks4_{args.year}_results.parquet",
-    )
-    cohort.pupils.to_parquet(pupils, index=False)
-    cohort.results.to_parquet(results, index=False)
+    outputs.write_parquet(cohort.pupils, pupils, synth_ks4.KIND)
+    outputs.write_parquet(cohort.results, results, synth_ks4.KIND)
     say(
         f"Wrote {len(cohort.pupils):,} pupils and {len(cohort.results):,} GCSE (and other) results in "
         f"{time.perf_counter() - start:.1f} s: {pupils}, {results}"
@@ -111,14 +114,15 @@ def _synth_ks5(args: argparse.Namespace) -> int:
     A national cohort of A level students: one row per entry with the student's KS4 average point score and grade,
     calibrated to the published A level grade shares (parameters/national/a_level.csv). Writes FILE.parquet and
     FILE_schools.csv (the value added planted in each school)."""
+    from toolkit.inputs import outputs
     from toolkit.synth import ks5 as synth_ks5
 
+    out = outputs.output_file(args.out, synth_ks5.KIND, ".parquet", ("_schools.csv",))
     start = time.perf_counter()
     say(f"Generating {args.students:,} synthetic A level students finishing in {args.year} (seed {args.seed}) ...")
     cohort = synth_ks5.national_ks5(args.students, args.year, args.seed)
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cohort.entries.to_parquet(out, index=False)
+    outputs.write_parquet(cohort.entries, out, synth_ks5.KIND)
     schools = out.with_name(out.stem + "_schools.csv")
     cohort.schools.to_csv(schools, index=False, float_format="%.5f")
     say(

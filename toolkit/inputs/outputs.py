@@ -7,12 +7,17 @@ Every command that writes checks its outputs here before it reads or writes anyt
 - ``output_folder(path, kind)``: a folder a command fills (a report pack, a partitioned copy) must be new, empty, or
   a folder the toolkit made for the same kind of output (it holds the marker ``MARKER`` saying so); the file
   system's root, a system folder or the home folder itself is refused;
-- ``mark(path, kind)`` writes the marker once the folder is the toolkit's.
+- ``mark(path, kind)`` writes the marker once the folder is the toolkit's;
+- ``output_file(path, kind, suffix, beside)``: a file a command writes (with the files it writes beside it) may
+  replace only a file the toolkit wrote for the same kind: a Parquet file says so in its metadata
+  (``write_parquet``), a workbook in its properties (``WORKBOOK_CREATOR``).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +29,17 @@ SYSTEM = tuple(
 ) + (Path("/var"),)
 #: What earlier versions left in a folder of each kind before the marker existed: such a folder is of that kind too.
 EARLIER = {"report pack": ("prepared/run.json", "manifest.json"), "synthetic trust": ("README.md",)}
+
+
+#: What files earlier versions wrote beside an output of each kind, before outputs were marked: such a file is the
+#: toolkit's too.
+EARLIER_FILES = {"synthetic national cohort": ("_calibration.json",), "synthetic KS5 cohort": ("_schools.csv",)}
+#: The first line of a CSV file the toolkit writes, by kind (a CSV file carries no mark of its own).
+CSV_HEADERS = {"pupil estimates": r"upn,\w+_estimate,", "school value added": r"year,measure,status,school_id,"}
+#: The sheets of a workbook an earlier version wrote, by kind (before workbooks were marked).
+EARLIER_SHEETS = {"results template": {"Results", "Guidance"}, "error list": {"Errors"}}
+WORKBOOK_CREATOR = "toolkit"  # a workbook's creator property: "toolkit: <kind>"
+PARQUET_KEY = b"toolkit-output"
 
 
 class OutputRefused(ValueError):
@@ -92,3 +108,67 @@ def mark(path: Path | str, kind: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / MARKER).exists():
         (folder / MARKER).write_text(json.dumps({"kind": kind}) + "\n")
+
+
+def output_file(path: Path | str, kind: str, suffix: str, beside: Iterable[str] = (), option: str = "--out") -> Path:
+    """The file ``path`` if a ``kind`` output may be written there, with the files written beside it (its stem and
+    each of ``beside``, e.g. "_schools.csv"): it must end ``suffix``, and any of them that exists must be the
+    toolkit's ``kind`` (``owned``); else ``OutputRefused`` naming the file, and nothing is changed."""
+    target = Path(path)
+    if target.suffix.lower() != suffix:
+        raise OutputRefused(f"{option} {path}: the {kind} is written as a {suffix} file: give a name ending {suffix}")
+    if target.is_dir():
+        raise OutputRefused(f"{option} {path} is a folder: give a file name ending {suffix}")
+    ours = not target.exists() or owned(target, kind)
+    companions = [target.with_name(target.stem + b) for b in beside]
+    if target.exists() and not ours:
+        raise OutputRefused(
+            f"{option} {path} is a file this toolkit did not write (not a toolkit {kind}): give a new file name "
+            "(nothing was changed)"
+        )
+    for other in companions:
+        if other.exists() and not target.exists():
+            raise OutputRefused(
+                f"{option} {path}: {other.name} beside it is not the toolkit's (the {kind} writes a file of that "
+                "name): give another name or folder (nothing was changed)"
+            )
+    return target
+
+
+def owned(path: Path, kind: str) -> bool:
+    """True if the toolkit wrote ``path`` as a ``kind`` output (its mark, or what an earlier version left beside
+    it)."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError):
+            return False
+        if meta.get(PARQUET_KEY, b"").decode() == kind:
+            return True
+    elif path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return False
+        creator, sheets = book.properties.creator or "", set(book.sheetnames)
+        book.close()
+        return creator == f"{WORKBOOK_CREATOR}: {kind}" or (kind in EARLIER_SHEETS and sheets == EARLIER_SHEETS[kind])
+    elif path.suffix.lower() == ".csv" and kind in CSV_HEADERS:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return re.match(CSV_HEADERS[kind], f.readline()) is not None
+    return any(path.with_name(path.stem + b).exists() for b in EARLIER_FILES.get(kind, ()))
+
+
+def write_parquet(frame, path: Path | str, kind: str) -> Path:
+    """``frame`` as a Parquet file marked as the toolkit's ``kind`` output (read back by ``owned``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), PARQUET_KEY: kind.encode()})
+    pq.write_table(table, path)
+    return Path(path)

@@ -6,14 +6,19 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from toolkit.inputs import outputs
 from toolkit.inputs.cells import inert
 from toolkit.inputs.results import Validation
+
+KIND = "error list"
 
 
 def write_error_list(validation: Validation, out: Path | None = None) -> Path:
     """The problems as a spreadsheet beside the file (``<name>_errors.xlsx``)."""
     out = out or validation.file.with_name(validation.file.stem + "_errors.xlsx")
+    outputs.output_file(out, KIND, ".xlsx", option="the error list")  # never over a workbook of the user's
     wb = Workbook()
+    wb.properties.creator = f"{outputs.WORKBOOK_CREATOR}: {KIND}"
     ws = wb.active
     ws.title = "Errors"
     ws.append(["Problem", "Column", "Rows", "Details"])

@@ -12,7 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from toolkit.inputs import layout
+from toolkit.inputs import layout, outputs
 from toolkit.inputs.cells import inert
 from toolkit.inputs.layout import ABOUT, GUIDANCE, LISTS, RESULTS, fingerprint
 
@@ -27,6 +27,7 @@ def write_template(school: dict, pupils: pd.DataFrame, keystage: str, out: Path)
     """Write the template for ``keystage`` with ``pupils`` (those of the school in the key stage's year group)."""
     subjects = layout.subjects(keystage)
     wb = Workbook()
+    wb.properties.creator = f"{outputs.WORKBOOK_CREATOR}: results template"  # outputs.owned reads it
     ws = wb.active
     ws.title = RESULTS
     header = layout.columns(keystage)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.inputs import outputs
 from toolkit.methods import attainment
 from toolkit.scales import eyfs, ks2
 from toolkit.scales.identifiers import make_upn
@@ -37,6 +38,8 @@ from toolkit.synth.calibration import (
 )
 from toolkit.vocabulary import KS1_SUBJECTS, KS2_SUBJECTS
 from toolkit.vocabulary import KS2_TEST_SUBJECTS as TEST_SUBJECTS
+
+KIND = "synthetic national cohort"  # what its output file is (``inputs.outputs``: written marked as such)
 
 
 def outcome_columns(c: Cohort, lat: dict, cal: Calibration, model: dict, stage: np.ndarray) -> pd.DataFrame:
@@ -233,7 +236,7 @@ def planted_effect_in_points(c: Cohort, lat: dict, schools: Schools, cal: Calibr
 def write_national(cohort: NationalCohort, out: Path) -> list[Path]:
     """Write the cohort (Parquet), its planted school effects and its calibration report beside it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    cohort.pupils.to_parquet(out, index=False)
+    outputs.write_parquet(cohort.pupils, out, KIND)
     schools_path = out.with_name(out.stem + "_schools.csv")
     cohort.schools.to_csv(schools_path, index=False, float_format="%.5f")
     report = out.with_name(out.stem + "_calibration.json")

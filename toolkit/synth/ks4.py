@@ -26,6 +26,8 @@ from toolkit.methods import ks4_estimates
 from toolkit.scales import make_upn
 from toolkit.synth.common import school_ids
 
+KIND = "synthetic KS4 cohort"  # what its output file is (``inputs.outputs``: written marked as such)
+
 GRADES = ["U", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
 PAIRS = ["UU", "11", "21", "22", "32", "33", "43", "44", "54", "55", "65", "66", "76", "77", "87", "88", "98", "99"]
 TRIPLE = ("Biology", "Chemistry", "Physics")

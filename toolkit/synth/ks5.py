@@ -23,6 +23,8 @@ from toolkit.methods import ks5
 from toolkit.scales.identifiers import make_upn
 from toolkit.synth import common, names
 
+KIND = "synthetic KS5 cohort"  # what its output file is (``inputs.outputs``: written marked as such)
+
 A_LEVEL_GRADES = ("U", "E", "D", "C", "B", "A", "A*")  # lowest first: index = number of cuts passed
 
 
