@@ -75,11 +75,9 @@ def test_bench_reports_tiny(capsys):
 
 @pytest.mark.slow
 def test_bench_scale_tiny(capsys):
-    result = bench("bench_scale").main(
-        sizes=(1, 2), reference=21_000, pack=True, partitioned=True, pack_reports=["va", "trust_overview"]
-    )
+    result = bench("bench_scale").main(sizes=(1,), reference=21_000, pack=True, partitioned=True, pack_reports=["va"])
     out = capsys.readouterr().out
-    assert set(result["seconds"]) == {1, 2} and "projected 16,800 primaries" in out
-    alone = result["one_school"][2]
+    assert set(result["seconds"]) == {1} and "projected 16,800 primaries" in out and result["per_school"] > 0
+    alone = result["one_school"][1]
     assert alone["csv"]["peak_mb"] > 0 and alone["partitioned"]["seconds"] > 0 and "from partitioned" in out
-    assert result["reports"][2] > result["reports"][1] > 0 and "pack (prepare and start-up included)" in out
+    assert result["reports"][1] == 1 and "pack (prepare and start-up included)" in out

@@ -96,9 +96,8 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path):
         "synth", "national", "--pupils", "21000", "--year", "2026", "--seed", "3", "--out", "data/national_2026.parquet"
     )
     toolkit(
-        "synth", "ks5", "--students", "2000", "--year", "2026", "--seed", "3", "--out", "data/national_ks5_2026.parquet"
+        "synth", "schools", "--schools", "2", "--year", "2027", "--seed", "7", "--no-secondary", "--out", "data/trust"
     )
-    toolkit("synth", "schools", "--schools", "2", "--year", "2027", "--seed", "7", "--out", "data/trust")
     assert "no problems" in toolkit("check", "data/trust/pupils.csv")
     said = toolkit("reports", "--data", "data/trust", "--reports", "estimates,va", "--formats", "html", "--out", "run")
     assert "0 failed" in said
