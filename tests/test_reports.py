@@ -265,6 +265,13 @@ def test_no_code_warnings_or_tracebacks(pack, two, secondary):
     assert all(r["warnings"] == [] for r in manifest["reports"])
 
 
+def word_runs(text: str, longest: int = 4) -> set[str]:
+    """Every run of 2 to ``longest`` consecutive words of ``text``, joined by one space (a pupil's "forename
+    surname", however many words each has), to match names against at once."""
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", text)
+    return {" ".join(words[i : i + n]) for n in range(2, longest + 1) for i in range(len(words) - n + 1)}
+
+
 @pytest.mark.slow
 def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
     out, _ = pack
@@ -290,8 +297,8 @@ def test_each_school_sees_only_its_own_pupils(pack, two, secondary, trust):
                 text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
             else:
                 text = pdf_text(f) if f.suffix == ".pdf" else f.read_text()
-            found_upn = {u for u in upns if u in text}
-            found_name = {n for n in names if n in text and n not in set(mine["forename"] + " " + mine["surname"])}
+            found_upn = set(re.findall(r"[A-Z][0-9]{11}[0-9A-Z]", text)) & upns
+            found_name = (word_runs(text) & names) - set(mine["forename"] + " " + mine["surname"])
             assert not found_upn and not found_name, (f, sorted(found_upn)[:3], sorted(found_name)[:3])
         for f in (out / "prepared" / "slices" / school).glob("*.parquet"):
             frame = pd.read_parquet(f)
