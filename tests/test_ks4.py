@@ -44,6 +44,29 @@ EXAMPLES = {
         ("History", "4"),
         ("Spanish", "5"),
     ],
+    # combined science 5-4 with two better EBacc subjects: one half (4.5, the mean of 5 and 4) fills the third
+    # EBacc slot, the other half (4.5) loses to art 7, music 6 and drama 5 for the open slots (scored 5 and 4 as
+    # they are, the EBacc would be 17 and A8 51: half a point more than the DfE's).
+    "one half": [
+        ("English Language", "6"),
+        ("Mathematics", "5"),
+        ("History", "6"),
+        ("Geography", "6"),
+        ("Combined Science", "5-4"),
+        ("Art and Design", "7"),
+        ("Music", "6"),
+        ("Drama", "5"),
+    ],
+    # three EBacc subjects above it: both halves of 5-4 (4.5 and 4.5) go to the open slots, with art 3.
+    "both halves open": [
+        ("English Language", "7"),
+        ("Mathematics", "7"),
+        ("Biology", "8"),
+        ("Chemistry", "8"),
+        ("History", "8"),
+        ("Combined Science", "5-4"),
+        ("Art and Design", "3"),
+    ],
     # fewer than eight qualifications, and an X (no result) in a subject.
     "few": [("English Literature", "3"), ("Mathematics", "2"), ("Geography", "X"), ("Music", "U")],
 }
@@ -56,12 +79,25 @@ EXAMPLES = {
         ("one English", 5, 8, 18, 10, 41, 3, 2),  # 5 once; 4x2; 7+6+5; 6+4
         ("discounted pair", 8, 10, 11, 4, 33, 2, 1),  # 4x2; 5x2; 6+5 (history once); the other English 4
         ("few", 3, 4, 0, 0, 7, 0, 1),  # literature alone once; 2x2; geography X is no entry; music U fills 0
+        ("one half", 6, 10, 16.5, 18, 50.5, 3, 3),  # 6 once; 5x2; 6+6+4.5; 7+6+5 (the other 4.5 left out)
+        ("both halves open", 7, 14, 24, 12, 57, 3, 3),  # 7 once; 7x2; 8+8+8; 4.5+4.5+3
     ],
 )
 def test_attainment8_slot_rules_by_hand(pupil, english, maths, ebacc, open_, a8, ebacc_slots, open_slots):
     row = ks4.attainment8(results({pupil: EXAMPLES[pupil]})).iloc[0]
     assert (row["english"], row["maths"], row["ebacc"], row["open"], row["a8"]) == (english, maths, ebacc, open_, a8)
     assert (row["ebacc_slots"], row["open_slots"]) == (ebacc_slots, open_slots)
+
+
+def test_combined_science_thresholds_are_not_averaged():
+    """EBacc science at 9-4 needs 4-4 or above (5-4 passes, 4-3 does not); at 9-5, 5-5 or above (5-4 does not)."""
+    base = [("English Language", "6"), ("English Literature", "6"), ("Mathematics", "6"), ("History", "6")]
+    pupils = {g: [*base, ("French", "6"), ("Combined Science", g)] for g in ("5-4", "4-3", "5-5")}
+    flags = ks4.headline_flags(results(pupils)).set_index("upn")
+    assert flags.loc["5-4", "ebacc_4"] and not flags.loc["5-4", "ebacc_5"]
+    assert not flags.loc["4-3", "ebacc_4"] and flags.loc["5-5", "ebacc_5"]
+    with pytest.raises(ValueError, match="at most one grade apart"):
+        gcse.double_award("6-4")
 
 
 def test_combined_science_is_two_results_written_higher_first():

@@ -43,8 +43,9 @@ def model(table: str | None = None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------------- results
 def counted_results(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per counted result: ``upn, subject, area, points`` (combined science as two rows), after
-    discounting (a discount code entered twice counts once, its best entry) and without no-result codes."""
+    """One row per counted result: ``upn, subject, area, points`` (combined science as two rows, each the mean of
+    its two grades: ``combined_science_points`` in ks4.yaml), after discounting (a discount code entered twice counts
+    once, its best entry) and without no-result codes."""
     known = gcse.subjects()
     r = results[["upn", "subject", "grade"]].merge(known, on="subject", how="inner")
     # each distinct (grade, area) is scored once: a national cohort has millions of results and a few dozen codes
@@ -64,6 +65,9 @@ def counted_results(results: pd.DataFrame) -> pd.DataFrame:
     r = r.assign(discount_code=r["discount_code"].astype("string").replace("", pd.NA).fillna(own_code))
     r = r.sort_values(["upn", "discount_code", "value"], ascending=[True, True, False])
     r = r.drop_duplicates(["upn", "discount_code"], keep="first")
+    if gcse.ks4_parameters().get("combined_science_points", "average") == "average":  # each slot the mean
+        mean = (r["first"] + r["second"]) / 2
+        r = r.assign(first=mean.where(r["second"].notna(), r["first"]), second=mean)
     single = r[["upn", "subject", "area", "first"]].rename(columns={"first": "points"})
     double = r[r["area"] == "combined_science"][["upn", "subject", "area", "second"]].rename(
         columns={"second": "points"}
@@ -127,6 +131,8 @@ def headline_flags(
 
     lang, lit, maths = best("english_language"), best("english_literature"), best("maths")
     english = pd.concat([lang, lit], axis=1).max(axis=1)
+    # a double award's two grades are at most one apart, so its mean reaches a grade exactly when both grades do:
+    # the thresholds are not averaged (4-4 or above for 9-4), and the mean gives the same answer
     combined = counted[counted["area"] == "combined_science"].groupby("upn")["points"].min().reindex(upns)
     separate = counted[counted["subject"].isin(SCIENCES)]
     humanity, language = best("humanities"), best("languages")

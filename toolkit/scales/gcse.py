@@ -58,6 +58,8 @@ def double_award(grade: object) -> tuple[float, float]:
         first, second = (grade_points(p) for p in parts.groups())
         if first < second:
             raise ValueError(f"'{grade}': a double-award grade is written higher first, e.g. 6-5")
+        if first - second > 1:
+            raise ValueError(f"'{grade}': the two grades of a double award are at most one grade apart, e.g. 6-5")
         return first, second
     single = grade_points(grade)
     if single > 0:
