@@ -25,6 +25,10 @@ from toolkit.methods import policy
         (policy.PROGRESS_8, 2025, policy.NONE),
         (policy.PROGRESS_8, 2026, policy.NONE),
         (policy.PROGRESS_8, 2027, policy.PUBLISHED),
+        (policy.EBACC, 2024, policy.PUBLISHED),
+        (policy.EBACC, 2025, policy.PUBLISHED),
+        (policy.EBACC, 2026, policy.NONE),  # withdrawn from the performance tables (November 2025)
+        (policy.EBACC, 2030, policy.NONE),
     ],
 )
 def test_calendar_matches_the_published_policy(measure, year, state):
@@ -99,3 +103,20 @@ def test_the_year_comes_from_the_option_or_the_file(reference, cohort_2026, tmp_
     assert code == 1 and "KS2 2024: the 2020 KS1 assessments were cancelled" in capsys.readouterr().err
     code, out = run_va(tmp_path, cohort_2026.drop(columns="academic_year"), "--year", "2023")
     assert code == 0 and set(pd.read_csv(out)["year"]) == {2023}
+
+
+def test_ebacc_achievement_is_not_reported_in_a_year_without_the_measure(monkeypatch):
+    """From 2026 the EBacc is no accountability measure: 9-4 / 9-5 achievement left out, entry a curriculum figure."""
+    from toolkit.reports import ks4_views
+
+    assert ks4_views.ebacc_withdrawn([2024, 2025, 2026, 2027]) == [2026, 2027]
+    assert "withdrew the EBacc measures" in policy.status(policy.EBACC, 2026).reason
+
+    class School:
+        pass
+
+    scores = pd.DataFrame({"academic_year": [2025, 2026], **{m: [40.0, 42.0] for m in ks4_views.HEADLINES}})
+    monkeypatch.setattr(ks4_views, "_scores", lambda school: scores)  # the one table headline_table reads
+    table = ks4_views.headline_table(School()).set_index("Measure")
+    assert table.loc["% EBacc 9-4", "2025"] == 40.0 and pd.isna(table.loc["% EBacc 9-4", "2026"])
+    assert table.loc["% entering the EBacc (curriculum figure)", "2026"] == 42.0

@@ -147,6 +147,9 @@ def _ks4(args: argparse.Namespace) -> int:
     pupils, results = load(args.pupils), load_gcse_results(args.results)
     if not entry.has_baseline and not args.unofficial:
         say(f"{entry.refusal()}. Attainment 8, EBacc and English and maths are written; give --unofficial for P8.")
+    ebacc = policy.status(policy.EBACC, args.year)
+    if not ebacc.has_baseline:
+        say(f"EBacc {args.year}: {ebacc.reason}. Its columns are written as curriculum figures.")
     cohort = pupils[pupils["upn"].isin(results["upn"])].reset_index(drop=True)
     missing = sorted(set(results["upn"]) - set(cohort["upn"]))
     if missing:

@@ -21,7 +21,7 @@ LABELS = {
     NONE: "no measure this year",
     UNOFFICIAL: "not an official measure",
 }
-KS1_KS2, RBA_KS2, PROGRESS_8 = "ks1_ks2_progress", "rba_ks2_progress", "progress_8"
+KS1_KS2, RBA_KS2, PROGRESS_8, EBACC = "ks1_ks2_progress", "rba_ks2_progress", "progress_8", "ebacc"
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,11 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
                 "divided by 10: grades per slot above or below similar pupils nationally",
             ),
             ("E&M 9-4 / 9-5", "grade 4 (5) or above in English (language or literature) and maths"),
-            ("EBacc", "English, maths, two sciences, a humanity and a language; entered, and at 9-4 / 9-5"),
+            (
+                "EBacc",
+                "English, maths, two sciences, a humanity and a language; entered, and at 9-4 / 9-5. Withdrawn as an "
+                "accountability measure from 2026: entry is then a curriculum figure",
+            ),
             CI,
             ("Residual", "the school's average grade in a subject minus that of similar pupils nationally"),
             ("Disadvantaged", "free school meals in the last six years, looked after or adopted from care"),

@@ -80,17 +80,33 @@ def measure_years(school: School) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+EBACC_ACHIEVED = ("pct_ebacc_4", "pct_ebacc_5")
+
+
+def ebacc_withdrawn(years) -> list[int]:
+    """Those of ``years`` in which the DfE has no EBacc measures (withdrawn from 2026: the policy calendar)."""
+    return [int(y) for y in years if not policy.status(policy.EBACC, int(y)).has_baseline]
+
+
 def headline_table(school: School) -> pd.DataFrame:
-    """Each headline measure for every past Year 11 beside the published national figure."""
+    """Each headline measure for every past Year 11 beside the published national figure. In a year without the
+    EBacc measures, EBacc achievement is left out and entry is a curriculum figure (its label says so when the
+    latest year is such a year)."""
     scores = _scores(school)
     national = ks4.national_figures().set_index("breakdown").loc["Total"]
     a8 = float(gcse.ks4_parameters()["national_a8"])
+    withdrawn = ebacc_withdrawn(scores["academic_year"])
     out = pd.DataFrame({"Measure": list(HEADLINES.values())})
     for row in scores.itertuples():
-        out[str(int(row.academic_year))] = [getattr(row, m) for m in HEADLINES]
+        year = int(row.academic_year)
+        out[str(year)] = [
+            float("nan") if year in withdrawn and m in EBACC_ACHIEVED else getattr(row, m) for m in HEADLINES
+        ]
     out["National"] = [a8 if m == "a8" else national[m] for m in HEADLINES]
-    latest = str(int(scores["academic_year"].max()))
-    out["Difference"] = out[latest] - out["National"]
+    latest = int(scores["academic_year"].max())
+    out["Difference"] = out[str(latest)] - out["National"]
+    if latest in withdrawn:
+        out.loc[list(HEADLINES).index("pct_ebacc_entered"), "Measure"] += " (curriculum figure)"
     return out
 
 
@@ -215,8 +231,9 @@ def ks4_results_report(school: School) -> None:
     note(
         "Progress 8 needs KS2 test results as the baseline: the pupils who finished Year 11 in 2025 and 2026 took no "
         "KS2 tests (2020 and 2021 were cancelled), so the DfE publishes no Progress 8 for them and nor does this "
-        "report. Attainment 8, English and maths and the EBacc are reported every year."
+        "report. Attainment 8 and English and maths are reported every year."
     )
+    withdrawn = ebacc_withdrawn(years)
     heading("Headline measures", 2)
     show_table(
         headline_table(school),
@@ -232,6 +249,12 @@ def ks4_results_report(school: School) -> None:
         f"8 {gcse.ks4_parameters()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
         "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
         "twice (points 9 to 1, U 0; maximum 90)."
+        + (
+            f" EBacc: {policy.status(policy.EBACC, max(withdrawn)).reason} ({', '.join(map(str, withdrawn))}: EBacc "
+            "achievement is not reported; entry is shown as a curriculum figure, not an accountability measure)."
+            if withdrawn
+            else ""
+        )
     )
     official = official_years(school)
     if official:
@@ -324,10 +347,14 @@ def summary(school: School) -> None:
         latest = max(years)
         heading(f"Attainment: Year 11 of {latest} against national", 3)
         table = headline_table(school)
+        if ebacc_withdrawn([latest]):  # no EBacc achievement that year: its rows would hold the national figure only
+            table = table[~pd.Series(list(HEADLINES)).isin(EBACC_ACHIEVED).to_numpy()]
         show_table(
             table[["Measure", str(latest), "National", "Difference"]],
             {str(latest): one_decimal, "National": one_decimal, "Difference": signed_one_decimal},
         )
+        if ebacc_withdrawn([latest]):
+            note(f"EBacc {latest}: {policy.status(policy.EBACC, latest).reason}.")
         official = official_years(school)
         if official:
             year = max(official)
