@@ -120,3 +120,20 @@ def test_ebacc_achievement_is_not_reported_in_a_year_without_the_measure(monkeyp
     table = ks4_views.headline_table(School()).set_index("Measure")
     assert table.loc["% EBacc 9-4", "2025"] == 40.0 and pd.isna(table.loc["% EBacc 9-4", "2026"])
     assert table.loc["% entering the EBacc (curriculum figure)", "2026"] == 42.0
+
+
+def test_a_progress8_year_scored_on_another_years_model_is_a_projection(monkeypatch):
+    """KS4 2027 was labelled 'official' though scored on the 2023/24 table; every year from 2027 had the baseline
+    'KS2 2022'."""
+    from toolkit.methods import ks4
+    from toolkit.scales import gcse
+
+    assert ks4.p8_label(2024) == "official"
+    assert ks4.p8_label(2027) == "projection on the DfE's 2023/24 model"
+    assert ks4.p8_label(2023) == "projection on the DfE's 2023/24 model"  # 2023's own table is not the one loaded
+    assert ks4.p8_label(2025) == policy.label(policy.NONE)
+    assert policy.status(policy.PROGRESS_8, 2027).baseline == "KS2 2022 scaled scores"
+    assert policy.status(policy.PROGRESS_8, 2028).baseline == "KS2 2023 scaled scores"
+    loaded = gcse.ks4_parameters()
+    monkeypatch.setattr(gcse, "ks4_parameters", lambda: {**loaded, "model_year": 2027, "model": "ks4/p8_2027.csv"})
+    assert ks4.p8_label(2027) == "official" and ks4.model_file() == "parameters/ks4/p8_2027.csv"

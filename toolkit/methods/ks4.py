@@ -249,7 +249,7 @@ def score_cohort(
         scored[p8_columns] = np.nan
         scored["included"] = False
         scored["reason"] = f"no official Progress 8 in {year}: {entry.reason}"
-    status = policy.label(entry.status if official else policy.UNOFFICIAL) if official or unofficial else ""
+    status = (p8_label(year) if official else policy.label(policy.UNOFFICIAL)) if official or unofficial else ""
     scored["p8_status"] = status
     schools = school_scores(scored.assign(included=True), "school_id")[["school_id", "pupils", "a8"]]
     flags = scored.groupby("school_id")[list(HEADLINE_FLAGS)]
@@ -258,6 +258,22 @@ def score_cohort(
         p8 = school_scores(scored, "school_id").drop(columns="a8").rename(columns={"pupils": "p8_pupils"})
         schools = schools.merge(p8, on="school_id", how="left").assign(p8_status=status)
     return scored, schools, status
+
+
+def p8_label(year: int) -> str:
+    """How Progress 8 of ``year`` is labelled: the calendar's status ("official") when the loaded model is that
+    year's (``ks4.yaml`` ``model_year``); else a projection on the loaded model, naming its year, until the DfE's table
+    for that year is loaded (``toolkit reference import``)."""
+    entry = policy.status(policy.PROGRESS_8, year)
+    made = int(gcse.ks4_parameters()["model_year"])
+    if entry.has_baseline and made != int(year):
+        return f"projection on the DfE's {made - 1}/{str(made)[2:]} model"
+    return policy.label(entry.status)
+
+
+def model_file() -> str:
+    """The Progress 8 model table in use (``ks4.yaml`` ``model``; an override may name another)."""
+    return f"parameters/{gcse.ks4_parameters()['model']}"
 
 
 def prior_band(prior: pd.Series) -> pd.Series:

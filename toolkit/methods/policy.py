@@ -67,7 +67,7 @@ def status(measure: str, year: int) -> MeasureYear:
                 entry["label"],
                 int(year),
                 row["status"],
-                row.get("baseline") or "",
+                (row.get("baseline") or "").replace("{ks2}", str(int(year) - 5)),
                 row.get("reason") or "",
                 row["source"],
             )

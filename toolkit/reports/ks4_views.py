@@ -73,7 +73,7 @@ def measure_years(school: School) -> pd.DataFrame:
                 "Year 11 of": f"{year - 1}/{str(year)[2:]}",
                 "Pupils": len(p),
                 "With a KS2 baseline": int(p["ks2_prior"].notna().sum()),
-                "Progress 8": policy.label(entry.status),
+                "Progress 8": ks4.p8_label(year),
                 "Why": entry.reason if not entry.has_baseline else f"baseline: {entry.baseline}",
             }
         )
@@ -259,7 +259,7 @@ def ks4_results_report(school: School) -> None:
     official = official_years(school)
     if official:
         year = max(official)
-        heading(f"Progress 8 {year} ({policy.label(policy.status(policy.PROGRESS_8, year).status)})", 2)
+        heading(f"Progress 8 {year} ({ks4.p8_label(year)})", 2)
         table = p8_table(school, year)
         show_table(table, P8_FORMATS)
         chart = table.rename(columns={"Measure": "subject", "Score": "score"}).assign(
@@ -268,7 +268,7 @@ def ks4_results_report(school: School) -> None:
         show_figure(charts.va_intervals(chart, f"Progress 8 {year} with 95% confidence intervals", "grades per slot"))
         note(
             f"Progress 8 on the DfE's published {gcse.ks4_parameters()['model_year'] - 1}/{str(gcse.ks4_parameters()['model_year'])[2:]} "
-            "model (parameters/ks4/progress8_model_2023-24.csv): each pupil's Attainment 8 minus the national "
+            f"model ({ks4.model_file()}): each pupil's Attainment 8 minus the national "
             "average of pupils with the same KS2 prior attainment, divided by 10; elements likewise (English and "
             "maths / 2, EBacc and open / 3). Intervals from the DfE's published pupil-level standard deviations. "
             + (f"The latest year, {latest}, has no official Progress 8 (see above)." if latest not in official else "")
@@ -359,7 +359,7 @@ def summary(school: School) -> None:
         if official:
             year = max(official)
             p8 = p8_table(school, year)
-            heading(f"Progress 8: {year} (official)", 3)
+            heading(f"Progress 8: {year} ({ks4.p8_label(year)})", 3)
             show_table(p8, P8_FORMATS)
             if latest != year:
                 note(f"{latest} has no Progress 8: {policy.status(policy.PROGRESS_8, latest).reason}.")
