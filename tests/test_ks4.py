@@ -415,3 +415,30 @@ def test_a_pupil_table_without_ks2_columns_is_a_sentence(tmp_path, capsys):
     args = ["ks4", "--pupils", str(tmp_path / "pupils.csv"), "--results", str(tmp_path / "gcse.csv")]
     assert main([*args, "--year", "2024", "--out", str(tmp_path / "out")]) == 1
     assert "has no ks2_reading column: Progress 8 needs each pupil's KS2 reading and maths" in capsys.readouterr().err
+
+
+def test_a_pupil_working_below_the_test_takes_the_nominal_score_of_their_teacher_assessment():
+    """KS2 2019 reading B and maths 95 lost the reading (prior 95, P8 -1.865): the DfE gives B the nominal score of
+    the pupil's teacher assessment (PK4: 73 in 2019), so the prior is (73 + 95) / 2 = 84."""
+    pupils = pd.DataFrame(
+        {
+            "ks2_reading": ["B", "B", "100", "B"],
+            "ks2_maths": ["95", "B", "B", "95"],
+            "ks2_reading_ta": ["PK4", "PK6", None, None],
+            "ks2_maths_ta": [None, "PK6", "PK2", None],
+        }
+    )
+    assert ks4.ks2_prior(pupils, 2019).tolist() == [84.0, 79.0, 83.5, 95.0]  # no TA: the test code alone, as before
+    assert ks4.ks2_prior(pupils, 2017).tolist()[2] == pytest.approx(100.0)  # PK2 has no 2017 score: reading alone
+
+
+def test_ks2_teacher_assessment_codes_are_checked_in_the_pupil_table(tmp_path):
+    from toolkit.inputs import PupilDataError, load_pupils
+
+    path = tmp_path / "p.csv"
+    head = "upn,school_id,forename,surname,dob,gender,year_group,ks2_reading,ks2_reading_ta\n"
+    path.write_text(head + "B801200005001,9254000,Ann,Lee,2008-03-04,F,11,B,PK4\n")
+    assert load_pupils(path)["ks2_reading_ta"].iloc[0] == "PK4"
+    path.write_text(head + "B801200005001,9254000,Ann,Lee,2008-03-04,F,11,B,PK9\n")
+    with pytest.raises(PupilDataError, match="Unknown KS2 reading teacher assessment code"):
+        load_pupils(path)

@@ -158,6 +158,16 @@ FIELDS: tuple[Field, ...] = (
     ),
     *(
         Field(
+            f"ks2_{s}_ta",
+            f"KS2 {s} teacher assessment (EXS, HNM, PKF, PK1-PK6, BLW, P-scale ...): the DfE's nominal score for a "
+            "pupil working below the test (B)",
+            False,
+            f"Unknown KS2 {s} teacher assessment code",
+        )
+        for s in ks2.TA_SUBJECTS
+    ),
+    *(
+        Field(
             f"target_{s}",
             f"Target for {s}: a band (B, W-, ... A+), a TA code or a scaled score",
             False,
@@ -259,6 +269,8 @@ def _value_check(field: Field):
         return _in(eyfs.outcome_codes())
     if name == "ks2_writing":
         return _in(set(ks2.writing_codes()["code"]))
+    if name in {f"ks2_{s}_ta" for s in ks2.TA_SUBJECTS}:
+        return _in(ks2.ta_codes())
     if name.startswith("ks2_") and name[4:] in ks2.TEST_SUBJECTS:
         return _valid_test_result
     if name.startswith("target_"):

@@ -157,12 +157,18 @@ def headline_flags(
 # ----------------------------------------------------------------------------------------------- Progress 8
 def ks2_prior(pupils: pd.DataFrame, ks2_year: int | pd.Series) -> pd.Series:
     """KS2 prior attainment: the mean of the reading and maths scaled scores (one when only one exists), a result
-    code at the DfE's nominal score for the pupil's KS2 year; NaN with neither."""
+    code at the DfE's nominal score for the pupil's KS2 year; NaN with neither. A pupil working below the test (B)
+    takes the nominal score of their teacher assessment (``ks2_reading_ta``, ``ks2_maths_ta``) where the table has
+    one with a nominal score, as the DfE does (``parameters/scales/ks2_nominal_scores.csv``)."""
     years = ks2_year if isinstance(ks2_year, pd.Series) else pd.Series(ks2_year, index=pupils.index)
     columns = []
     for subject in ("reading", "maths"):
         raw = pupils[f"ks2_{subject}"].astype("string").str.strip().str.upper()
         score = ks2.scaled_score(raw)
+        ta = f"ks2_{subject}_ta"
+        if ta in pupils:  # B: the teacher assessment stands in for the test
+            assessed = pupils[ta].astype("string").str.strip().str.upper()
+            raw = raw.mask((raw == "B") & assessed.notna(), assessed)
         coded = raw.notna() & score.isna() & years.notna()
         pairs = pd.DataFrame({"code": raw[coded], "year": years[coded].astype(int)})
         lookup = {(c, y): ks2.nominal_score(c, y) for c, y in pairs.drop_duplicates().itertuples(index=False)}

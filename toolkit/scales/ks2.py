@@ -113,6 +113,16 @@ def four_band(bands: pd.Series) -> pd.Series:
     return bands.map(dict(zip(t["band"], t["four_band"]))).astype("string")
 
 
+TA_SUBJECTS = ("reading", "maths")  # subjects whose teacher assessment can stand in for a test code (B)
+
+
+def ta_codes() -> set[str]:
+    """KS2 reading and maths teacher-assessment codes a pupil table may hold: the standards (GDS, EXS, HNM, WTS),
+    the pre-key-stage standards and P-scales, and A/D (absent, disapplied)."""
+    nominal = set(parameters.load_csv("scales/ks2_nominal_scores.csv")["code"].str.upper())
+    return nominal | {"GDS", "EXS", "HNM", "WTS", "A", "D"}
+
+
 def nominal_score(code: str, year: int) -> float | None:
     """Nominal KS2 score the DfE gives a pupil without a test score (code such as N, BLW, PKF, P4) in ``year``."""
     t = parameters.load_csv("scales/ks2_nominal_scores.csv")
