@@ -424,8 +424,8 @@ def test_a_pupil_working_below_the_test_takes_the_nominal_score_of_their_teacher
         {
             "ks2_reading": ["B", "B", "100", "B"],
             "ks2_maths": ["95", "B", "B", "95"],
-            "ks2_reading_ta": ["PK4", "PK6", None, None],
-            "ks2_maths_ta": [None, "PK6", "PK2", None],
+            "ks2_ta_reading": ["PK4", "PK6", None, None],
+            "ks2_ta_maths": [None, "PK6", "PK2", None],
         }
     )
     assert ks4.ks2_prior(pupils, 2019).tolist() == [84.0, 79.0, 83.5, 95.0]  # no TA: the test code alone, as before
@@ -436,9 +436,34 @@ def test_ks2_teacher_assessment_codes_are_checked_in_the_pupil_table(tmp_path):
     from toolkit.inputs import PupilDataError, load_pupils
 
     path = tmp_path / "p.csv"
-    head = "upn,school_id,forename,surname,dob,gender,year_group,ks2_reading,ks2_reading_ta\n"
+    head = "upn,school_id,forename,surname,dob,gender,year_group,ks2_reading,ks2_ta_reading\n"
     path.write_text(head + "B801200005001,9254000,Ann,Lee,2008-03-04,F,11,B,PK4\n")
-    assert load_pupils(path)["ks2_reading_ta"].iloc[0] == "PK4"
+    assert load_pupils(path)["ks2_ta_reading"].iloc[0] == "PK4"
     path.write_text(head + "B801200005001,9254000,Ann,Lee,2008-03-04,F,11,B,PK9\n")
     with pytest.raises(PupilDataError, match="Unknown KS2 reading teacher assessment code"):
         load_pupils(path)
+
+
+def test_extremely_negative_progress8_counts_at_the_dfes_minimum_in_the_school_average():
+    """A pupil with prior 110 (estimate well above 50) and A8 0 has P8 far below -4.10 (-2.8948556948 x 1.41628):
+    shown as it is, counted at -4.10 in the school's P8; a pupil above the minimum is unchanged."""
+    attainment = pd.DataFrame(
+        {"upn": ["low", "fine"], **{e: [0.0, 12.0] for e in ks4.ELEMENTS}, "a8": [0.0, 48.0]}
+    )
+    scored = ks4.progress8(attainment, pd.Series([110.0, 100.0])).assign(school_id="s")
+    minimum = -2.8948556948 * 1.41628
+    low, fine = scored.iloc[0], scored.iloc[1]
+    assert low["p8"] < minimum and low["p8_adjusted"] == pytest.approx(minimum)  # -4.0999
+    assert fine["p8_adjusted"] == fine["p8"]
+    school = ks4.school_scores(scored).iloc[0]
+    assert school["p8"] == pytest.approx((minimum + fine["p8"]) / 2) and school["p8_capped"] == 1
+    assert school["p8_english"] == pytest.approx(scored["p8_english"].mean())  # elements are not capped
+
+
+def test_the_report_says_how_many_pupils_count_at_the_minimum(monkeypatch):
+    from toolkit.reports import ks4_views
+
+    scores = pd.DataFrame({"academic_year": [2024, 2023], "p8_capped": [2, 0]})
+    monkeypatch.setattr(ks4_views, "_scores", lambda school: scores)
+    assert ks4_views.capped_note(None, 2024).startswith("2 pupils had a Progress 8 below the DfE's minimum")
+    assert ks4_views.capped_note(None, 2023).startswith("No pupil's score was below")

@@ -158,7 +158,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     *(
         Field(
-            f"ks2_{s}_ta",
+            f"ks2_ta_{s}",
             f"KS2 {s} teacher assessment (EXS, HNM, PKF, PK1-PK6, BLW, P-scale ...): the DfE's nominal score for a "
             "pupil working below the test (B)",
             False,
@@ -269,7 +269,7 @@ def _value_check(field: Field):
         return _in(eyfs.outcome_codes())
     if name == "ks2_writing":
         return _in(set(ks2.writing_codes()["code"]))
-    if name in {f"ks2_{s}_ta" for s in ks2.TA_SUBJECTS}:
+    if name in {f"ks2_ta_{s}" for s in ks2.TA_SUBJECTS}:
         return _in(ks2.ta_codes())
     if name.startswith("ks2_") and name[4:] in ks2.TEST_SUBJECTS:
         return _valid_test_result

@@ -158,14 +158,14 @@ def headline_flags(
 def ks2_prior(pupils: pd.DataFrame, ks2_year: int | pd.Series) -> pd.Series:
     """KS2 prior attainment: the mean of the reading and maths scaled scores (one when only one exists), a result
     code at the DfE's nominal score for the pupil's KS2 year; NaN with neither. A pupil working below the test (B)
-    takes the nominal score of their teacher assessment (``ks2_reading_ta``, ``ks2_maths_ta``) where the table has
+    takes the nominal score of their teacher assessment (``ks2_ta_reading``, ``ks2_ta_maths``) where the table has
     one with a nominal score, as the DfE does (``parameters/scales/ks2_nominal_scores.csv``)."""
     years = ks2_year if isinstance(ks2_year, pd.Series) else pd.Series(ks2_year, index=pupils.index)
     columns = []
     for subject in ("reading", "maths"):
         raw = pupils[f"ks2_{subject}"].astype("string").str.strip().str.upper()
         score = ks2.scaled_score(raw)
-        ta = f"ks2_{subject}_ta"
+        ta = f"ks2_ta_{subject}"
         if ta in pupils:  # B: the teacher assessment stands in for the test
             assessed = pupils[ta].astype("string").str.strip().str.upper()
             raw = raw.mask((raw == "B") & assessed.notna(), assessed)
@@ -202,23 +202,40 @@ def progress8(attainment: pd.DataFrame, prior: pd.Series, table: pd.DataFrame | 
     for element in ELEMENTS:
         out[f"est_{element}"] = row[element].to_numpy()
         out[f"p8_{element}"] = (out[element] - out[f"est_{element}"]) / divisors[element]
+    minimum = p8_minimum(out["p8_group"])
+    out["p8_adjusted"] = out["p8"].where(~(out["p8"] < minimum), minimum)
     out["included"] = out["ks2_prior"].notna()
     out["reason"] = np.where(out["included"], "", "no KS2 reading or maths result: no prior attainment")
     return out
 
 
+def p8_minimum(groups: pd.Series) -> pd.Series:
+    """The DfE's minimum pupil P8 for each pupil's prior attainment group: ``p8_cap_z`` standard deviations below
+    the group's mean of 0 (``p8_cap_group_sd`` per group, else the pupil-level P8 SD; ``parameters/ks4.yaml``)."""
+    p = gcse.ks4_parameters()
+    sd = pd.Series(float(p["sd"]["p8"]), index=groups.index)
+    if p.get("p8_cap_group_sd"):
+        table = parameters.load_csv(p["p8_cap_group_sd"]).astype({"group": float, "sd": float})
+        sd = groups.astype(float).map(table.set_index("group")["sd"]).fillna(sd)
+    return float(p["p8_cap_z"]) * sd
+
+
 def school_scores(pupils: pd.DataFrame, by: str | list[str] = "school_id") -> pd.DataFrame:
-    """Per school (``by``): included ``pupils``, mean ``a8``, ``p8`` and each ``p8_<element>`` with 95% intervals
-    (``<score>_low``, ``<score>_high``) from the published pupil-level SDs."""
+    """Per school (``by``): included ``pupils``, mean ``a8``, ``p8`` (of the adjusted pupil scores, ``p8_adjusted``)
+    and each ``p8_<element>`` with 95% intervals (``<score>_low``, ``<score>_high``) from the published pupil-level
+    SDs, and ``p8_capped``: how many pupils count at the minimum."""
     sd, z = gcse.ks4_parameters()["sd"], gcse.ks4_parameters()["z"]
     included = pupils[pupils["included"]]
     g = included.groupby(by)
     out = g.size().rename("pupils").to_frame()
     out["a8"] = g["a8"].mean()
     for score, key in [("p8", "p8")] + [(f"p8_{e}", e) for e in ELEMENTS]:
-        out[score] = g[score].mean()
+        # the school's P8 averages the adjusted scores (extremely negative ones at the DfE's minimum)
+        out[score] = g["p8_adjusted" if score == "p8" and "p8_adjusted" in included else score].mean()
         half = z * sd[key] / np.sqrt(out["pupils"])
         out[f"{score}_low"], out[f"{score}_high"] = out[score] - half, out[score] + half
+    if "p8_adjusted" in included:
+        out["p8_capped"] = g.apply(lambda x: int((x["p8_adjusted"] != x["p8"]).sum()), include_groups=False)
     return out.reset_index()
 
 

@@ -110,6 +110,19 @@ def headline_table(school: School) -> pd.DataFrame:
     return out
 
 
+def capped_note(school: School, year: int) -> str:
+    """How many pupils' extremely negative P8 counted at the DfE's minimum in ``year`` (the words, or "")."""
+    row = _scores(school).set_index("academic_year").loc[year]
+    capped = int(row.get("p8_capped", 0) or 0)
+    if not capped:
+        return "No pupil's score was below the DfE's minimum for extremely negative scores."
+    return (
+        f"{capped} {'pupil' if capped == 1 else 'pupils'} had a Progress 8 below the DfE's minimum for extremely "
+        "negative scores: in the school's Progress 8 they count at the minimum, as the DfE counts them (their own "
+        "scores are unchanged)."
+    )
+
+
 def p8_table(school: School, year: int) -> pd.DataFrame:
     """Progress 8 and its elements with 95% confidence intervals for one official year."""
     row = _scores(school).set_index("academic_year").loc[year]
@@ -271,7 +284,8 @@ def ks4_results_report(school: School) -> None:
             f"model ({ks4.model_file()}): each pupil's Attainment 8 minus the national "
             "average of pupils with the same KS2 prior attainment, divided by 10; elements likewise (English and "
             "maths / 2, EBacc and open / 3). Intervals from the DfE's published pupil-level standard deviations. "
-            + (f"The latest year, {latest}, has no official Progress 8 (see above)." if latest not in official else "")
+            + (f"The latest year, {latest}, has no official Progress 8 (see above). " if latest not in official else "")
+            + capped_note(school, year)
         )
     compared = compared_year(school)
     heading(f"Subjects {compared}: grades against similar pupils nationally", 2, new_page=True)
