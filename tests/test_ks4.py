@@ -447,9 +447,7 @@ def test_ks2_teacher_assessment_codes_are_checked_in_the_pupil_table(tmp_path):
 def test_extremely_negative_progress8_counts_at_the_dfes_minimum_in_the_school_average():
     """A pupil with prior 110 (estimate well above 50) and A8 0 has P8 far below -4.10 (-2.8948556948 x 1.41628):
     shown as it is, counted at -4.10 in the school's P8; a pupil above the minimum is unchanged."""
-    attainment = pd.DataFrame(
-        {"upn": ["low", "fine"], **{e: [0.0, 12.0] for e in ks4.ELEMENTS}, "a8": [0.0, 48.0]}
-    )
+    attainment = pd.DataFrame({"upn": ["low", "fine"], **{e: [0.0, 12.0] for e in ks4.ELEMENTS}, "a8": [0.0, 48.0]})
     scored = ks4.progress8(attainment, pd.Series([110.0, 100.0])).assign(school_id="s")
     minimum = -2.8948556948 * 1.41628
     low, fine = scored.iloc[0], scored.iloc[1]
