@@ -64,10 +64,12 @@ def commands(data: Path, out: str) -> dict[str, list[str]]:
         "template": ["template", "--data", str(data), "--school", "9252000", "--keystage", "ks2", "--out", out],
         "partition": ["partition", "--data", str(data), "--out", out],
         "synth schools": ["synth", "schools", "--schools", "2", "--out", out],
+        "reference import": ["reference", "import", str(DFE_P8), "--kind", "p8", "--year", "2024", "--out", out],
     }
 
 
-FOLDER_OUTPUTS = ("reports", "ks4", "partition", "synth schools")
+DFE_P8 = Path(__file__).parent / "fixtures" / "dfe" / "p8_2023-24" / "p8_att8_splits.csv"
+FOLDER_OUTPUTS = ("reports", "ks4", "partition", "synth schools", "reference import")
 
 
 @pytest.mark.parametrize("command", FOLDER_OUTPUTS)

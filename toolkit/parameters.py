@@ -40,9 +40,24 @@ def _csv(file: Path, mtime: float) -> pd.DataFrame:
 
 
 def load_yaml(name: str) -> dict:
-    """Parsed YAML parameter file (cached until the file changes)."""
+    """Parsed YAML parameter file (cached until the file changes). An override holds only the keys it changes: its
+    keys are laid over the bundled file's, mapping by mapping (a list or a value replaces the bundled one whole)."""
     p = path(name)
-    return _yaml(p, p.stat().st_mtime)
+    own = _yaml(p, p.stat().st_mtime)
+    bundled = locations.bundled_parameters() / name
+    if bundled.exists() and bundled.resolve() != p.resolve():
+        return _laid_over(_yaml(bundled, bundled.stat().st_mtime), own)
+    return own
+
+
+def _laid_over(base: dict, over: dict) -> dict:
+    """``over``'s keys laid over ``base`` (a new dict; nested mappings merged the same way)."""
+    out = dict(base)
+    for key, value in (over or {}).items():
+        out[key] = (
+            _laid_over(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
+    return out
 
 
 def load_csv(name: str) -> pd.DataFrame:

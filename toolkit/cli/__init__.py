@@ -8,7 +8,7 @@ import errno
 import os
 import sys
 
-from toolkit.cli import analyses, intake_commands, pack_commands, synth_commands
+from toolkit.cli import analyses, intake_commands, pack_commands, reference_commands, synth_commands
 from toolkit.cli.common import CommandError
 
 DESCRIPTION = """Open pupil-tracking analyses for English schools.
@@ -23,6 +23,7 @@ Commands:
   va               school value added with 95% confidence intervals (DfE or FFT-style)
   ks4              Attainment 8, Progress 8 (the DfE's published model), EBacc, English and maths
   partition        copy a school data folder with its files partitioned by school (Parquet)
+  reference import the DfE's own published model table (e.g. another year's Progress 8) as parameters
 """
 
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for group in (synth_commands, analyses, pack_commands, intake_commands):
+    for group in (synth_commands, analyses, pack_commands, intake_commands, reference_commands):
         group.add(sub)
     return parser
 
