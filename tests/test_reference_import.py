@@ -5,22 +5,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_ks4 import EXAMPLES  # the hand-worked pupils: "full" has A8 56
 
 from toolkit import parameters
 from toolkit.cli import main
 from toolkit.scales import make_upn
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dfe"
-FULL = [  # tests/test_ks4.py's "full" pupil: A8 56
-    ("English Language", "6"),
-    ("English Literature", "5"),
-    ("Mathematics", "7"),
-    ("Combined Science", "6-5"),
-    ("History", "4"),
-    ("French", "3"),
-    ("Art and Design", "7"),
-    ("Music", "2"),
-]
 
 
 def imported(tmp_path: Path, year: str, summer: int) -> Path:
@@ -50,7 +41,9 @@ def test_a_year_swapped_in_scores_on_its_own_model_with_no_code_change(tmp_path,
         f"{upn},9254000,Ann,Lee,2007-03-04,F,11,100,101\n"
     )
     results = tmp_path / "results.csv"
-    results.write_text("upn,school_id,subject,grade\n" + "".join(f"{upn},9254000,{s},{g}\n" for s, g in FULL))
+    results.write_text(
+        "upn,school_id,subject,grade\n" + "".join(f"{upn},9254000,{s},{g}\n" for s, g in EXAMPLES["full"])
+    )
     monkeypatch.setenv("TOOLKIT_PARAMETERS", str(out))
     model = pd.read_csv(out / "ks4" / "progress8_model_2022-23.csv").set_index("group")
     assert model.loc[15, "ks2_low"] == 100.5 and model.loc[15, "a8"] == pytest.approx(38.08)
