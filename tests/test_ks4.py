@@ -465,3 +465,34 @@ def test_the_report_says_how_many_pupils_count_at_the_minimum(monkeypatch):
     monkeypatch.setattr(ks4_views, "_scores", lambda school: scores)
     assert ks4_views.capped_note(None, 2024).startswith("2 pupils had a Progress 8 below the DfE's minimum")
     assert ks4_views.capped_note(None, 2023).startswith("No pupil's score was below")
+
+
+def test_a_year_of_matrices_without_a_group_or_combined_science_is_a_sentence_not_a_key_error(tmp_path, monkeypatch):
+    """The DfE's 2022/23 matrices have no "No scaled score" group and no combined-science pairs: a pupil without
+    KS2 stopped the run with KeyError: ('No scaled score', 'Mathematics')."""
+    from toolkit import parameters
+    from toolkit.methods import ks4_estimates
+
+    older = parameters.load_csv("ks4/transition_2024.csv")
+    older = older[(older["ks2_group"] != ks4_estimates.NO_SCORE) & (older["subject"] != "Combined Science")]
+    older = older.drop(columns=[c for c in older if c.startswith("pair_")])
+    (tmp_path / "ks4").mkdir()
+    older.to_csv(tmp_path / "ks4" / "transition_2023.csv", index=False)
+    (tmp_path / "ks4.yaml").write_text("transition: ks4/transition_2023.csv\ntransition_year: 2023\n")
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(tmp_path))
+    pupils = pd.DataFrame(
+        {
+            "upn": ["a", "b"],
+            "ks2_reading": [None, "105"],
+            "ks2_maths": [None, "103"],
+            "academic_year": [2027] * 2,
+            "year_group": ["11", "11"],
+        }  # fmt: skip
+    )
+    subjects = pd.DataFrame({"upn": ["a", "a", "b"], "subject": ["Mathematics", "Combined Science", "Mathematics"]})
+    est = ks4_estimates.estimates(pupils, subjects, {"FFT50": 50})
+    assert len(est) == 3 and est["estimate"].between(0, 9).all()
+    said = ks4_estimates.gaps()
+    assert any("no 'No scaled score' group" in s for s in said) and any("no combined science" in s for s in said)
+    monkeypatch.delenv("TOOLKIT_PARAMETERS")
+    assert ks4_estimates.gaps() == []  # the bundled 2023/24 matrices lack nothing

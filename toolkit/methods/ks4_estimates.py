@@ -46,7 +46,7 @@ def core_subjects() -> list[str]:
 def transition_groups() -> pd.DataFrame:
     """The matrices' KS2 groups: ``ks2_group, low, high, pupils`` (low NaN: below 80; both NaN: no scaled score;
     pupils: the published national count)."""
-    t = parameters.load_csv("ks4/ks2_groups_2024.csv")
+    t = parameters.load_csv(gcse.ks4_parameters()["ks2_groups"])
     t = t[t["ks2_group"] != "Total"][["ks2_group", "low", "high", "pupils"]].copy()
     for c in ("low", "high", "pupils"):
         t[c] = pd.to_numeric(t[c].replace("", np.nan))
@@ -55,7 +55,7 @@ def transition_groups() -> pd.DataFrame:
 
 def transition() -> pd.DataFrame:
     """National grade counts per KS2 group and subject (``g_<grade>``; combined science as ``pair_<grades>``)."""
-    t = parameters.load_csv("ks4/transition_2024.csv")
+    t = parameters.load_csv(gcse.ks4_parameters()["transition"])
     numeric = [c for c in t if c.startswith(("g_", "pair_")) or c == "entries"]
     t[numeric] = t[numeric].apply(pd.to_numeric)
     return t[t["ks2_group"] != "Total"]
@@ -80,24 +80,59 @@ def ks2_years(pupils: pd.DataFrame) -> pd.Series:
 
 def distributions(subjects: list[str]) -> dict[tuple[str, str], np.ndarray]:
     """(KS2 group, subject) -> national grade shares U..9 (combined science: the mean of its two grades, per
-    result). Subjects with no entries in a group fall back to that group's pooled GCSE shares."""
+    result), for every KS2 group (``transition_groups``). Subjects with no entries in a group fall back to that
+    group's pooled GCSE shares; a group the loaded matrices lack (an older year's have no "No scaled score") to the
+    national shares of the subject over all groups: ``gaps`` says which."""
     t = transition()
-    pooled = t[t["subject"] != COMBINED].groupby("ks2_group")[[f"g_{g}" for g in GRADES]].sum()
+    grades = [f"g_{g}" for g in GRADES]
+    pooled = t[t["subject"] != COMBINED].groupby("ks2_group")[grades].sum()
+    everyone = t.groupby("subject")[[*grades, *(c for c in t if c.startswith("pair_"))]].sum(min_count=1)
     out = {}
-    for group in pooled.index:
-        rows = t[t["ks2_group"] == group].set_index("subject")
+    for group in dict.fromkeys([*transition_groups()["ks2_group"], *pooled.index]):
+        rows = t[t["ks2_group"] == group].set_index("subject") if group in pooled.index else everyone
         for subject in subjects:
-            if subject == COMBINED and subject in rows.index:
-                pairs = rows.loc[subject, [f"pair_{p}" for p in PAIRS]].to_numpy(dtype=float)
-                counts = np.zeros(len(GRADES))
-                for p, n in zip(PAIRS, pairs):  # each pair is two results
-                    for g in p:
-                        counts[0 if g == "U" else int(g)] += n
-            elif subject in rows.index and rows.loc[subject, "entries"] > 0:
-                counts = rows.loc[subject, [f"g_{g}" for g in GRADES]].to_numpy(dtype=float)
-            else:
-                counts = pooled.loc[group].to_numpy(dtype=float)
-            out[(group, subject)] = counts / counts.sum()
+            out[(group, subject)] = _shares(rows, subject, pooled.loc[group] if group in pooled.index else None)
+    return out
+
+
+def _shares(rows: pd.DataFrame, subject: str, pooled: pd.Series | None) -> np.ndarray:
+    """A subject's grade shares from its rows of the matrices (combined science from its pairs, each pair two
+    results); its group's pooled GCSE shares, or all subjects' shares, where it has no entries."""
+    grades = [f"g_{g}" for g in GRADES]
+    pair_columns = [f"pair_{p}" for p in PAIRS]
+    has_pairs = all(c in rows.columns for c in pair_columns)
+    if subject == COMBINED and subject in rows.index and has_pairs and rows.loc[subject, pair_columns].notna().all():
+        counts = np.zeros(len(GRADES))
+        for p, n in zip(PAIRS, rows.loc[subject, pair_columns].to_numpy(dtype=float)):
+            for g in p:
+                counts[0 if g == "U" else int(g)] += n
+    elif subject in rows.index and rows.loc[subject, grades].sum() > 0:
+        counts = rows.loc[subject, grades].to_numpy(dtype=float)
+    else:
+        counts = (pooled if pooled is not None else rows[grades].sum()).to_numpy(dtype=float)
+    return counts / counts.sum()
+
+
+def gaps() -> list[str]:
+    """What the loaded transition matrices lack, in sentences (none for the bundled 2023/24 tables)."""
+    t = transition()
+    file = gcse.ks4_parameters()["transition"]
+    out = []
+    for group in transition_groups()["ks2_group"]:
+        if group not in set(t["ks2_group"]):
+            out.append(
+                f"The transition matrices ({file}) have no '{group}' group: its pupils are estimated from the "
+                "national shares of all pupils in each subject"
+            )
+    if (
+        COMBINED not in set(t["subject"])
+        or "pair_44" not in t
+        or t.loc[t["subject"] == COMBINED, "pair_44"].isna().all()
+    ):
+        out.append(
+            f"The transition matrices ({file}) have no combined science grades: it is estimated from the KS2 "
+            "group's shares over all GCSE subjects"
+        )
     return out
 
 

@@ -11,6 +11,7 @@ from toolkit.reports.display import heading, note, show_table
 from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
+from toolkit.scales import gcse
 from toolkit.vocabulary import challenge_label, year_group_number
 
 EM = ("English Language", "Mathematics")
@@ -97,6 +98,12 @@ def estimate_groups(school: School, year_group: int, challenge: str = "chosen") 
     return table.pipe(headed, {"est_a8": "Estimated A8", "gap_est_a8": "Gap"})
 
 
+def transition_label() -> str:
+    """The academic year of the transition matrices in use, e.g. 2023/24 (``ks4.yaml`` ``transition_year``)."""
+    year = int(gcse.ks4_parameters()["transition_year"])
+    return f"{year - 1}/{str(year)[2:]}"
+
+
 def ks4_estimates_report(school: School) -> None:
     own = school.info.get("ks4_own_past_progress")
     heading("Estimated Attainment 8 by year group", 2)
@@ -142,9 +149,10 @@ def ks4_estimates_report(school: School) -> None:
     note(
         "Estimated grade: the average of pupils' expected grades (9 to 1, U 0) at the chosen challenge level; chance "
         "9-4: the average chance of grade 4 or above, and so on. At FFT50 a pupil's chances are the grade shares of "
-        "pupils nationally with the same KS2 scaled-score group taking that subject (the DfE's 2023/24 transition "
-        "matrices). Unlikely: a target fewer than 25% of similar pupils reach at the chosen level; unambitious: one "
-        "more than 90% reach. Each pupil's estimates and targets are in the per-pupil appendix."
+        "pupils nationally with the same KS2 scaled-score group taking that subject (the DfE's "
+        f"{transition_label()} transition matrices). Unlikely: a target fewer than 25% of similar pupils reach at the "
+        "chosen level; unambitious: one more than 90% reach. Each pupil's estimates and targets are in the per-pupil "
+        "appendix." + "".join(f" {gap}." for gap in ks4_estimates.gaps())
     )
     yg = max(year_groups(school))
     heading(f"Year {yg}: estimated Attainment 8 by pupil group", 2, new_page=True)
