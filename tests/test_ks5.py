@@ -276,7 +276,8 @@ def test_published_model_with_the_fitted_one_where_the_dfe_has_no_curve(national
     published = Level3ValueAdded.published()
     fitted = Level3ValueAdded().fit(national_ks5.entries)
     model = Level3ValueAdded.with_fallback(published, fitted)
-    assert model.sources_["A level Biology"] == "published" and model.sources_["AS Mathematics"] == "fitted"
+    assert model.sources_["A level Biology"] == "published" and model.sources_["AS Mathematics"] == "published"
+    assert model.sources_["AS Extended Project"] == "fitted"  # the DfE's AS curves have no Extended Project
     assert model.sources_[ks5.overall_label()] == "published"
     assert model.national_sd_["A level Biology"] == published.national_sd_["A level Biology"]
     prior = np.array([5.0, 6.5])
@@ -284,8 +285,16 @@ def test_published_model_with_the_fitted_one_where_the_dfe_has_no_curve(national
         model.expected_points("A level", "Biology", prior), published.expected_points("A level", "Biology", prior)
     )
     assert np.allclose(
-        model.expected_points("AS", "Mathematics", prior), fitted.expected_points("AS", "Mathematics", prior)
+        model.expected_points("AS", "Extended Project", prior),
+        fitted.expected_points("AS", "Extended Project", prior),
     )
+    # AS Mathematics on the DfE's own curve: at a curve point the expected AS points are the DfE's (A 25 ... E 5)
+    from toolkit import parameters
+
+    maths = parameters.load_csv("ks5/l3va_as_level_2025.csv").set_index("subject").loc["Mathematics"]
+    at = np.array([float(maths["x_10"])])
+    assert model.expected_points("AS", "Mathematics", at)[0] == pytest.approx(float(maths["y_10"]))
+    assert model.national_sd_["AS Mathematics"] == pytest.approx(float(maths["sd"]))
     low = published.bands_[published.bands_["subject"] == "Biology"]["prior"].min()
     entries = pd.DataFrame(
         {

@@ -286,33 +286,42 @@ class Level3ValueAdded:
     def published(cls, table: str | None = None) -> Level3ValueAdded:
         """The DfE's own published model (``value_added.published_model``, status published): per A level subject
         the national curve, 22 points of KS4 prior attainment and the estimated points there, read as the bands,
-        and the DfE's pupil-level SD per subject. The overall SD is the entries-weighted root mean square of the
-        subjects' (derived). A school's VA from it is the DfE's figure for the model's year."""
+        and the DfE's pupil-level SD per subject; the same for AS entries (``published_model_as``) unless ``table``
+        names one A level table. The overall SD is the entries-weighted root mean square of the A level subjects'
+        (derived). A school's VA from it is the DfE's figure for the model's year."""
         p = ks5.ks5_parameters()["value_added"]
-        t = parameters.load_csv(table or p["published_model"])
         names = parameters.load_csv(p["published_names"])
         ours = dict(zip(names["dfe_subject"], names["subject"]))
-        subject = t["subject"].map(lambda s: ours.get(s, s))
-        rows = []
-        for i in range(22):
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "qualification": "A level",
-                        "subject": subject,
-                        "band": i + 1,
-                        "prior": pd.to_numeric(t[f"x_{i}"]),
-                        "outcome": pd.to_numeric(t[f"y_{i}"]),
-                        "entries": pd.to_numeric(t["number_of_cases"]) / 22,
-                    }
-                )
-            )
+        tables = [("A level", table or p["published_model"])]
+        if table is None and p.get("published_model_as"):
+            tables.append(("AS", p["published_model_as"]))
         model = cls()
-        model.bands_ = pd.concat(rows, ignore_index=True).sort_values(["subject", "band"], ignore_index=True)
-        sd = pd.to_numeric(t["sd"]).to_numpy()
-        cases = pd.to_numeric(t["number_of_cases"]).to_numpy()
-        model.national_sd_ = dict(zip(ks5.label(pd.Series("A level", index=t.index), subject), sd))
-        model.national_sd_[ks5.overall_label()] = float(np.sqrt(np.average(sd**2, weights=cases)))
+        bands, model.national_sd_ = [], {}
+        for qualification, name in tables:
+            t = parameters.load_csv(name)
+            subject = t["subject"].map(lambda s: ours.get(s, s))
+            entries = pd.to_numeric(t["number_of_cases"]) / 22
+            for i in range(22):
+                bands.append(
+                    pd.DataFrame(
+                        {
+                            "qualification": qualification,
+                            "subject": subject,
+                            "band": i + 1,
+                            "prior": pd.to_numeric(t[f"x_{i}"]),
+                            "outcome": pd.to_numeric(t[f"y_{i}"]),
+                            "entries": entries,
+                        }
+                    )
+                )
+            sd = pd.to_numeric(t["sd"]).to_numpy()
+            model.national_sd_ |= dict(zip(ks5.label(pd.Series(qualification, index=t.index), subject), sd))
+            if qualification == "A level":
+                cases = pd.to_numeric(t["number_of_cases"]).to_numpy()
+                model.national_sd_[ks5.overall_label()] = float(np.sqrt(np.average(sd**2, weights=cases)))
+        model.bands_ = pd.concat(bands, ignore_index=True).sort_values(
+            ["qualification", "subject", "band"], ignore_index=True
+        )
         return model
 
     @classmethod
