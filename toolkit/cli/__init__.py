@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return err.code
     except OSError as err:
         if err.errno in (errno.ENOSPC, errno.EDQUOT):
-            where = f" writing {err.filename}" if err.filename else ""
+            folder = getattr(args, "out", None)
+            where = f" writing {err.filename}" if err.filename else (f" writing into {folder}" if folder else "")
             print(
                 f"toolkit {args.command}: the disk is full{where}: free some space and run it again (every file "
                 "is written whole, so nothing half-written was left)",
