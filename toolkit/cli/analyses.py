@@ -7,7 +7,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from toolkit.cli.common import CommandError, command, load, output_file, output_folder, say
+from toolkit.cli.common import CommandError, command, load, say
 
 
 def add(sub) -> None:
@@ -98,9 +98,7 @@ def _estimates(args: argparse.Namespace) -> int:
     from toolkit.inputs.cells import inert_frame
     from toolkit.methods.estimates import EstimateModel
 
-    output_file(Path(args.out))
-    outputs.refuse_inputs([args.out], [args.pupils, args.reference])
-    outputs.output_file(args.out, "pupil estimates", ".csv")  # never over a CSV file of the user's
+    outputs.output_file(args.out, "pupil estimates", ".csv", inputs=[args.pupils, args.reference])
     reference, pupils = load(args.reference), load(args.pupils)
     start = time.perf_counter()
     model = EstimateModel(args.stage, contextual=args.contextual).fit(reference)
@@ -130,8 +128,7 @@ def _ks4(args: argparse.Namespace) -> int:
     from toolkit.inputs.gcse_results import load_gcse_results
     from toolkit.methods import ks4, policy
 
-    out = output_folder(Path(args.out))
-    out = outputs.output_folder(out, "KS4 results")  # pupils.csv and schools.csv go there: never over others'
+    out = outputs.output_folder(args.out, "KS4 results")  # pupils.csv and schools.csv go there: never over others'
     outputs.refuse_inputs([out / "pupils.csv", out / "schools.csv"], [args.pupils, args.results])
     latest = current_summer()
     if args.year > latest:
@@ -208,9 +205,7 @@ def _va(args: argparse.Namespace) -> int:
     from toolkit.methods import policy
     from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
-    output_file(Path(args.out))
-    outputs.refuse_inputs([args.out], [args.pupils, args.reference])
-    outputs.output_file(args.out, "school value added", ".csv")
+    outputs.output_file(args.out, "school value added", ".csv", inputs=[args.pupils, args.reference])
     reference, pupils = load(args.reference), load(args.pupils)
     year = _cohort_year(args, pupils)
     if isinstance(year, str):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 
 class CommandError(Exception):
@@ -39,25 +37,3 @@ def load(path: str):
     from toolkit.inputs import load_pupils
 
     return load_pupils(path)
-
-
-def output_folder(path: Path, option: str = "--out") -> Path:
-    """Refuse, in one sentence, an output folder that is a file, sits under a file, or cannot be written."""
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{option} {path} is a file, not a folder: give a folder for the output")
-    above = path
-    while not above.exists():
-        above = above.parent
-    if not above.is_dir():
-        raise ValueError(f"{option} {path} sits under {above}, which is a file, not a folder")
-    if not os.access(above, os.W_OK):
-        raise ValueError(f"{option} {path}: {above} is read-only, so nothing can be written there")
-    return path
-
-
-def output_file(path: Path, option: str = "--out") -> Path:
-    """Refuse an output file that is a folder or whose folder cannot be made or written."""
-    if path.is_dir():
-        raise ValueError(f"{option} {path} is a folder: give a file name, e.g. {path / 'out.csv'}")
-    output_folder(path.parent, option)
-    return path

@@ -49,8 +49,7 @@ def _template(args: argparse.Namespace) -> int:
 
     data = Path(args.data)
     pupils_file = data_file(data, "pupils") or data / "pupils.csv"
-    outputs.refuse_inputs([args.out], [data / "schools.csv", pupils_file])
-    outputs.output_file(args.out, "results template", ".xlsx")  # an Excel workbook, never over the user's
+    outputs.output_file(args.out, "results template", ".xlsx", inputs=[data / "schools.csv", pupils_file])
     schools = load_schools(data / "schools.csv")
     pupils = by_school(load_pupils, pupils_file, [args.school])
     school = schools[schools["school_id"] == args.school]

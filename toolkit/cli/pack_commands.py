@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toolkit.cli.common import CommandError, command, output_folder, say
+from toolkit.cli.common import CommandError, command, say
 from toolkit.reports import catalogue
 
 
@@ -87,12 +87,13 @@ def _reports(args: argparse.Namespace) -> int:
     render HTML (code hidden) and PDF (A4, page numbers) with an index.html and a manifest.json recording
     parameters, input hashes, package versions and the git commit. Re-running skips reports whose inputs have not
     changed; one school's failure does not stop the others."""
+    from toolkit.inputs import outputs
     from toolkit.pack.batch import PackRequest, run_batch
     from toolkit.pipeline.prepare import find_inputs
     from toolkit.vocabulary import Challenge
 
     challenge = Challenge.parse(args.challenge)  # a bad level refused before any work
-    output_folder(Path(args.out))
+    outputs.usable_folder(args.out)  # before any work: the pack checks the rest once it knows its inputs
     request = PackRequest(
         find_inputs(Path(args.data), Path(args.reference) if args.reference else None),
         Path(args.out),

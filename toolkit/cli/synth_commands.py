@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from toolkit.cli.common import command, output_folder, say
+from toolkit.cli.common import command, say
 
 KS2_YEAR = "year the cohort finished KS2, by its summer (2026 = 2025/26)"
 KS5_YEAR = "year the students finished 16-18 study, by its summer"
@@ -91,7 +91,7 @@ def _synth_ks4(args: argparse.Namespace) -> int:
     from toolkit.synth import ks4 as synth_ks4
 
     start = time.perf_counter()
-    out = output_folder(Path(args.out))
+    out = outputs.usable_folder(args.out)  # a shared folder may hold them: each file is checked on its own
     pupils, results = (
         outputs.output_file(out / f"national_ks4_{args.year}_{what}.parquet", synth_ks4.KIND, ".parquet")
         for what in ("pupils", "results")

@@ -16,6 +16,7 @@ Every command that writes checks its outputs here before it reads or writes anyt
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Iterable
@@ -69,6 +70,21 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str], o
                 )
 
 
+def usable_folder(path: Path | str, option: str = "--out") -> Path:
+    """Refuse, in one sentence, an output folder that is a file, sits under a file, or cannot be written."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputRefused(f"{option} {path} is a file, not a folder: give a folder for the output")
+    above = path
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise OutputRefused(f"{option} {path} sits under {above}, which is a file, not a folder")
+    if not os.access(above, os.W_OK):
+        raise OutputRefused(f"{option} {path}: {above} is read-only, so nothing can be written there")
+    return path
+
+
 def output_folder(path: Path | str, kind: str, option: str = "--out") -> Path:
     """The folder ``path`` if a ``kind`` output (e.g. "report pack") may be written there; else ``OutputRefused``."""
     target = _resolved(path)
@@ -76,6 +92,7 @@ def output_folder(path: Path | str, kind: str, option: str = "--out") -> Path:
         raise OutputRefused(f"{option} {path} is a system or home folder: give a folder of its own for the {kind}")
     if target.exists() and not target.is_dir():
         raise OutputRefused(f"{option} {path} is a file, not a folder: give a folder for the {kind}")
+    usable_folder(target, option)
     if not target.exists() or not any(target.iterdir()):
         return target
     marker = target / MARKER
@@ -110,23 +127,31 @@ def mark(path: Path | str, kind: str) -> None:
         (folder / MARKER).write_text(json.dumps({"kind": kind}) + "\n")
 
 
-def output_file(path: Path | str, kind: str, suffix: str, beside: Iterable[str] = (), option: str = "--out") -> Path:
+def output_file(
+    path: Path | str,
+    kind: str,
+    suffix: str,
+    beside: Iterable[str] = (),
+    option: str = "--out",
+    inputs: Iterable[Path | str] = (),
+) -> Path:
     """The file ``path`` if a ``kind`` output may be written there, with the files written beside it (its stem and
-    each of ``beside``, e.g. "_schools.csv"): it must end ``suffix``, and any of them that exists must be the
-    toolkit's ``kind`` (``owned``); else ``OutputRefused`` naming the file, and nothing is changed."""
+    each of ``beside``, e.g. "_schools.csv"): not a folder, ending ``suffix``, in a folder that can be written, none
+    of the command's ``inputs`` (``refuse_inputs``), and any of them that exists the toolkit's ``kind`` (``owned``);
+    else ``OutputRefused`` naming the file, and nothing is changed."""
     target = Path(path)
+    if target.is_dir():
+        raise OutputRefused(f"{option} {path} is a folder: give a file name, e.g. {target / ('out' + suffix)}")
     if target.suffix.lower() != suffix:
         raise OutputRefused(f"{option} {path}: the {kind} is written as a {suffix} file: give a name ending {suffix}")
-    if target.is_dir():
-        raise OutputRefused(f"{option} {path} is a folder: give a file name ending {suffix}")
-    ours = not target.exists() or owned(target, kind)
-    companions = [target.with_name(target.stem + b) for b in beside]
-    if target.exists() and not ours:
+    usable_folder(target.parent, option)
+    refuse_inputs([target], inputs, option)
+    if target.exists() and not owned(target, kind):
         raise OutputRefused(
             f"{option} {path} is a file this toolkit did not write (not a toolkit {kind}): give a new file name "
             "(nothing was changed)"
         )
-    for other in companions:
+    for other in (target.with_name(target.stem + b) for b in beside):
         if other.exists() and not target.exists():
             raise OutputRefused(
                 f"{option} {path}: {other.name} beside it is not the toolkit's (the {kind} writes a file of that "
