@@ -203,7 +203,7 @@ def progress8(attainment: pd.DataFrame, prior: pd.Series, table: pd.DataFrame | 
         out[f"est_{element}"] = row[element].to_numpy()
         out[f"p8_{element}"] = (out[element] - out[f"est_{element}"]) / divisors[element]
     minimum = p8_minimum(out["p8_group"])
-    out["p8_adjusted"] = out["p8"].where(~(out["p8"] < minimum), minimum)
+    out["p8_adjusted"] = out["p8"].clip(lower=minimum)
     out["included"] = out["ks2_prior"].notna()
     out["reason"] = np.where(out["included"], "", "no KS2 reading or maths result: no prior attainment")
     return out
@@ -235,7 +235,7 @@ def school_scores(pupils: pd.DataFrame, by: str | list[str] = "school_id") -> pd
         half = z * sd[key] / np.sqrt(out["pupils"])
         out[f"{score}_low"], out[f"{score}_high"] = out[score] - half, out[score] + half
     if "p8_adjusted" in included:
-        out["p8_capped"] = g.apply(lambda x: int((x["p8_adjusted"] != x["p8"]).sum()), include_groups=False)
+        out["p8_capped"] = included.assign(capped=included["p8_adjusted"] > included["p8"]).groupby(by)["capped"].sum()
     return out.reset_index()
 
 
