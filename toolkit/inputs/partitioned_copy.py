@@ -27,8 +27,6 @@ def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = Non
     if blank.any():
         rows = spreadsheet_rows(frame.index[blank])
         raise PupilDataError(source or path, [Problem("Rows without a school cannot be placed", KEY, rows)])
-    if path.exists():
-        shutil.rmtree(path)
     bad = [i for i, s in school.items() if not names_a_folder(s)]
     if bad:
         raise PupilDataError(
@@ -39,6 +37,8 @@ def write_partitioned(frame: pd.DataFrame, path: Path, source: Path | None = Non
                 )
             ],
         )
+    if path.exists():  # an earlier copy's table (the folder is this command's: ``outputs.output_folder``)
+        shutil.rmtree(path)
     for school_id, rows in frame.groupby(school, sort=True):
         folder = path / f"{KEY}={school_id_for_path(school_id)}"
         folder.mkdir(parents=True)

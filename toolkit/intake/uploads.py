@@ -67,8 +67,10 @@ def rebuild(folder: Path | str) -> tuple[Path | None, int]:
     if db.exists():
         moved = db.with_name(f"uploads.sqlite.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
         db.replace(moved)
-        for extra in ("-wal", "-shm"):
-            Path(str(db) + extra).unlink(missing_ok=True)
+        for extra in ("-wal", "-shm"):  # its journal goes with it: what it holds is the damaged history's too
+            journal = Path(str(db) + extra)
+            if journal.exists():
+                journal.replace(str(moved) + extra)
     store = UploadStore(folder)
     kept = sorted(store.files.glob("*.xlsx"), key=lambda p: (p.stat().st_mtime, p.name))
     for path in kept:
