@@ -42,6 +42,7 @@ def _import(args: argparse.Namespace) -> int:
     the bundled parameters). Run with TOOLKIT_PARAMETERS=OUT: the year's Progress 8 is then scored on its own model
     and labelled official."""
     from toolkit.inputs import dfe_tables, outputs
+    from toolkit.pipeline.store import written_whole
 
     source = Path(args.file)
     name = dfe_tables.model_name(args.year)
@@ -51,16 +52,17 @@ def _import(args: argparse.Namespace) -> int:
     sd = dfe_tables.read_p8_sd(sd_file) if args.sd or sd_file.exists() else None
     cited = f"the DfE's KS4 ready reckoner table {source.name}, imported by toolkit reference import on {date.today()}"
     table = model.assign(status="published", source=cited)
-    (out / "ks4").mkdir(parents=True, exist_ok=True)
     outputs.mark(out, KIND)
-    table.to_csv(out / name, index=False)
+    with written_whole(out / name) as partial:  # the project's one write-whole helper: no half file on a full disk
+        table.to_csv(partial, index=False)
     settings_file = out / "ks4.yaml"
     settings = yaml.safe_load(settings_file.read_text()) if settings_file.exists() else {}
     settings.update({"model": name, "model_year": int(args.year), "model_status": "published", "model_source": cited})
     if sd:
         settings.update({"sd": sd, "sd_status": "published"})
     header = "# Written by `toolkit reference import`: only the keys it changes; the rest are the bundled ks4.yaml's.\n"
-    settings_file.write_text(header + yaml.safe_dump(settings, sort_keys=False))
+    with written_whole(settings_file) as partial:
+        partial.write_text(header + yaml.safe_dump(settings, sort_keys=False))
     say(
         f"Progress 8 model for KS4 {args.year}: {len(model)} KS2 groups (KS2 {model['ks2_low'].min():g} to "
         f"{model['ks2_high'].max():g}), Attainment 8 estimates {model['a8'].min():.2f} to {model['a8'].max():.2f}; "
