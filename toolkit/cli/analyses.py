@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import date
-from pathlib import Path
 
-from toolkit.cli.common import CommandError, command, load, say
+from toolkit.cli.common import CommandError, command, load, say, write_csv
 
 
 def add(sub) -> None:
@@ -95,7 +94,6 @@ def _estimates(args: argparse.Namespace) -> int:
     interval, the chance of each band, of the expected standard and the high score, and the band containing the
     estimate, at the chosen challenge level (docs/methodology.md)."""
     from toolkit.inputs import outputs
-    from toolkit.inputs.cells import inert_frame
     from toolkit.methods.estimates import EstimateModel
 
     outputs.output_file(args.out, "pupil estimates", ".csv", inputs=[args.pupils, args.reference])
@@ -107,8 +105,7 @@ def _estimates(args: argparse.Namespace) -> int:
         raise CommandError(
             f"{args.pupils}: no pupil to estimate (the file has no rows left to estimate); nothing written"
         )
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    inert_frame(estimates).to_csv(args.out, index=False, float_format="%.4f")
+    write_csv(estimates, args.out)
     say(
         f"Estimates for {len(pupils):,} pupils at challenge {args.challenge:g} "
         f"(fitted on {len(reference):,} reference pupils) in {time.perf_counter() - start:.1f} s: {args.out}"
@@ -124,7 +121,6 @@ def _ks4(args: argparse.Namespace) -> int:
     and elements with 95% intervals. Years without an official Progress 8 (2025, 2026) get none unless --unofficial
     (docs/methodology.md)."""
     from toolkit.inputs import outputs
-    from toolkit.inputs.cells import inert_frame
     from toolkit.inputs.gcse_results import load_gcse_results
     from toolkit.methods import ks4, policy
 
@@ -158,8 +154,8 @@ def _ks4(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.results}: no pupil with results; nothing written")
     scored, schools, status = ks4.score_cohort(cohort, results, args.year, args.unofficial)
     outputs.mark(out, "KS4 results")
-    inert_frame(scored).to_csv(out / "pupils.csv", index=False, float_format="%.4f")
-    inert_frame(schools).to_csv(out / "schools.csv", index=False, float_format="%.4f")
+    write_csv(scored, out / "pupils.csv")
+    write_csv(schools, out / "schools.csv")
     left_out = int((~scored["included"]).sum()) if status else 0
     say(
         f"KS4 {args.year}: {len(scored):,} pupils in {len(schools)} school(s); "
@@ -201,7 +197,6 @@ def _va(args: argparse.Namespace) -> int:
     year, measure, status, school_id, subject, pupils, score, ci_low, ci_high. A year in which the DfE publishes no
     progress measure (KS2 2024 and 2025: no KS1 baseline) is refused unless --unofficial is given."""
     from toolkit.inputs import outputs
-    from toolkit.inputs.cells import inert_frame
     from toolkit.methods import policy
     from toolkit.methods.value_added import DfeProgress, FftValueAdded, ks1_prior_attainment
 
@@ -241,8 +236,7 @@ def _va(args: argparse.Namespace) -> int:
     scores.insert(0, "year", year)
     scores.insert(1, "measure", measure)
     scores.insert(2, "status", state)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    inert_frame(scores).to_csv(args.out, index=False, float_format="%.4f")
+    write_csv(scores, args.out)
     left_out = int((~with_baseline).sum())
     say(
         f"{measure} for KS2 {year} ({state}), {scores['school_id'].nunique()} schools: {args.out}"

@@ -1,4 +1,4 @@
-"""What every command shares: how it speaks, how it refuses, where its outputs may go."""
+"""What every command shares: how it speaks, how it refuses, how it writes a table."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import inspect
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 class CommandError(Exception):
@@ -37,3 +38,12 @@ def load(path: str):
     from toolkit.inputs import load_pupils
 
     return load_pupils(path)
+
+
+def write_csv(frame, path: Path | str) -> None:
+    """A command's table as CSV: every cell inert (no spreadsheet formula), numbers to 4 places, written whole."""
+    from toolkit.inputs.cells import inert_frame
+    from toolkit.inputs.outputs import written_whole
+
+    with written_whole(Path(path)) as partial:
+        inert_frame(frame).to_csv(partial, index=False, float_format="%.4f")

@@ -42,7 +42,6 @@ def _import(args: argparse.Namespace) -> int:
     the bundled parameters). Run with TOOLKIT_PARAMETERS=OUT: the year's Progress 8 is then scored on its own model
     and labelled official."""
     from toolkit.inputs import dfe_tables, outputs
-    from toolkit.pipeline.store import written_whole
 
     source = Path(args.file)
     name = dfe_tables.model_name(args.year)
@@ -53,7 +52,9 @@ def _import(args: argparse.Namespace) -> int:
     cited = f"the DfE's KS4 ready reckoner table {source.name}, imported by toolkit reference import on {date.today()}"
     table = model.assign(status="published", source=cited)
     outputs.mark(out, KIND)
-    with written_whole(out / name) as partial:  # the project's one write-whole helper: no half file on a full disk
+    with outputs.written_whole(
+        out / name
+    ) as partial:  # the project's one write-whole helper: no half file on a full disk
         table.to_csv(partial, index=False)
     settings_file = out / "ks4.yaml"
     settings = yaml.safe_load(settings_file.read_text()) if settings_file.exists() else {}
@@ -61,7 +62,7 @@ def _import(args: argparse.Namespace) -> int:
     if sd:
         settings.update({"sd": sd, "sd_status": "published"})
     header = "# Written by `toolkit reference import`: only the keys it changes; the rest are the bundled ks4.yaml's.\n"
-    with written_whole(settings_file) as partial:
+    with outputs.written_whole(settings_file) as partial:
         partial.write_text(header + yaml.safe_dump(settings, sort_keys=False))
     say(
         f"Progress 8 model for KS4 {args.year}: {len(model)} KS2 groups (KS2 {model['ks2_low'].min():g} to "

@@ -19,7 +19,8 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MARKER = ".toolkit-output.json"
@@ -41,6 +42,24 @@ CSV_HEADERS = {"pupil estimates": r"upn,\w+_estimate,", "school value added": r"
 EARLIER_SHEETS = {"results template": {"Results", "Guidance"}, "error list": {"Errors"}}
 WORKBOOK_CREATOR = "toolkit"  # a workbook's creator property: "toolkit: <kind>"
 PARQUET_KEY = b"toolkit-output"
+
+
+PARTIAL = ".part"  # a file being written; a run removes any it finds (left by a run that was killed)
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """Yield a temporary name beside ``path`` to write to; rename it to ``path`` when the block ends without an
+    error, else remove it. An output is never seen half-written (a full disk or a kill leaves the old file or
+    none)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + PARTIAL)
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class OutputRefused(ValueError):
@@ -195,5 +214,6 @@ def write_parquet(frame, path: Path | str, kind: str) -> Path:
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), PARQUET_KEY: kind.encode()})
-    pq.write_table(table, path)
+    with written_whole(path) as partial:
+        pq.write_table(table, partial)
     return Path(path)

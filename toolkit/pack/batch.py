@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.inputs import outputs
+from toolkit.inputs.outputs import PARTIAL
 from toolkit.pack.manifest import earlier_reports, journal, schools_without_reports, write_index, write_manifest
 from toolkit.pack.plan import check_choices, plan_tasks, reusable
 from toolkit.pack.tasks import FORMATS, Outcome, Task, footer_name, run_task
 from toolkit.pack.versions import code_version, state_hashes
 from toolkit.pipeline import keys as content_keys
 from toolkit.pipeline.prepare import Inputs, file_hash, prepare
-from toolkit.pipeline.store import PARTIAL, PreparedRun
+from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue
 from toolkit.vocabulary import Challenge
 

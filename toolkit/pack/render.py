@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from toolkit.pipeline.store import written_whole
+from toolkit.inputs.outputs import written_whole
 
 NOTEBOOK_ONLY = "notebook-only"  # cells with this tag (the notebooks' explanations) are left out of the report
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")

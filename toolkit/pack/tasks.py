@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit import locations
+from toolkit.inputs.outputs import written_whole
 from toolkit.pipeline.prepare import file_hash
-from toolkit.pipeline.store import written_whole
 
 FORMATS = ("html", "pdf")
 
@@ -103,7 +103,7 @@ def write_spreadsheet(task: Task) -> None:
 
 
 def write_whole(path: Path, text: str) -> None:
-    """Write a text file whole (``store.written_whole``): a killed run never leaves half a file."""
+    """Write a text file whole (``inputs.outputs.written_whole``): a killed run never leaves half a file."""
     with written_whole(path) as partial:
         partial.write_text(text, encoding="utf-8")
 

@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from toolkit.inputs.cells import inert, inert_frame
+from toolkit.inputs.outputs import written_whole
 from toolkit.methods import subject_leader
-from toolkit.pipeline.store import written_whole
 from toolkit.reports import appendix_views
 from toolkit.reports.views import School
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 import pickle
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,24 +27,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from toolkit import locations
+from toolkit.inputs.outputs import written_whole
 from toolkit.pipeline.stages import declared_tables
 from toolkit.scales.identifiers import school_id_for_path
-
-PARTIAL = ".part"  # a file being written; a run removes any it finds (left by a run that was killed)
-
-
-@contextmanager
-def written_whole(path: Path) -> Iterator[Path]:
-    """Yield a temporary name beside ``path`` to write to; rename it to ``path`` when the block ends without an
-    error, else remove it. A report file is never seen half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + PARTIAL)
-    try:
-        yield partial
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-
 
 FORMAT = 1
 
