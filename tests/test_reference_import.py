@@ -1,5 +1,5 @@
-"""`toolkit reference import`: the DfE's own Progress 8 tables, as the DfE publishes them (tests/fixtures/dfe/),
-become a parameter folder that swaps the year in with no code change."""
+"""`toolkit reference import`: the DfE's own Progress 8 tables, transition matrices and L3VA workbook, as the DfE
+publishes them (tests/fixtures/dfe/), become a parameter folder that swaps the year in with no code change."""
 
 from pathlib import Path
 
@@ -70,5 +70,101 @@ def test_a_table_not_in_the_dfes_layout_is_a_sentence(change, expected, tmp_path
     (tmp_path / "t.csv").write_text(change(text))
     argv = ["reference", "import", str(tmp_path / "t.csv"), "--kind", "p8", "--year", "2024", "--out"]
     assert main([*argv, str(tmp_path / "o")]) == 1
+    said = capsys.readouterr().err
+    assert expected in said and "Traceback" not in said
+
+
+def run_import(tmp_path: Path, kind: str, year: int, *files: Path) -> Path:
+    out = tmp_path / f"{kind}_{year}"
+    argv = ["reference", "import", *map(str, files), "--kind", kind, "--year", str(year), "--out", str(out)]
+    assert main(argv) == 0
+    return out
+
+
+def numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = ["ks2_group", "subject"] if "subject" in frame else ["ks2_group"]
+    values = frame.drop(columns=["status", "source"]).set_index(keys)
+    return values.apply(lambda c: pd.to_numeric(c.replace("", None))).astype(float)
+
+
+def test_the_dfes_2023_24_transition_matrices_import_as_the_bundled_tables(tmp_path, capsys):
+    """The statistics release's layout (grades and combined science pairs in one file, a Total breakdown)."""
+    folder = FIXTURES / "transition_2023-24"
+    out = run_import(tmp_path, "transition", 2024, folder / "gcse_subjects_2024.csv", folder / "ks4_measures_2024.csv")
+    said = capsys.readouterr().err
+    assert "4 GCSE subjects in 13 KS2 groups, 629,207 pupils" in said and "The year has" not in said
+    got = numbers(pd.read_csv(out / "ks4" / "transition_2024.csv", dtype=str, keep_default_na=False))
+    bundled = numbers(parameters.load_csv("ks4/transition_2024.csv")).loc[got.index]
+    pd.testing.assert_frame_equal(got, bundled)
+    groups = numbers(pd.read_csv(out / "ks4" / "ks2_groups_2024.csv", dtype=str, keep_default_na=False))
+    pd.testing.assert_frame_equal(groups, numbers(parameters.load_csv("ks4/ks2_groups_2024.csv")))
+
+
+def test_the_2022_23_matrices_in_the_dashboards_layout_swap_in_with_no_key_error(tmp_path, monkeypatch, capsys):
+    """2022/23 is published as three files (grades, combined science pairs, measures) with no "No scaled score"
+    group and no Total row. KS2 group 100 - 102 took combined science 51,517 times (excluding X): 5-4 832 ... ; the
+    share of single grades at 4 is (4-3 pairs 9,242 + 2 x 4-4 pairs 7,024 + 5-4 pairs 6,042) / (2 x entries)."""
+    from toolkit.methods import ks4_estimates
+
+    folder = FIXTURES / "transition_2022-23"
+    out = run_import(tmp_path, "transition", 2023, *sorted(folder.glob("*.csv")))
+    said = capsys.readouterr().err
+    assert "The year has no 'No scaled score' group" in said and "combined science" not in said.split("The year")[1]
+    groups = pd.read_csv(out / "ks4" / "ks2_groups_2023.csv")
+    total = groups.set_index("ks2_group").loc["Total"]
+    assert total["pupils"] == groups["pupils"].iloc[:-1].sum() and "summed from the groups" in total["source"]
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(out))
+    table = ks4_estimates.transition().set_index(["ks2_group", "subject"])
+    cs = table.loc[("100 - 102", "Combined Science")]
+    entries = cs["entries"]
+    assert entries == 51517 - 483  # all_grades less the XX pairs
+    shares = ks4_estimates.distributions(["Combined Science"])[("100 - 102", "Combined Science")]
+    assert shares[4] == pytest.approx((9242 + 2 * 7024 + 6042) / (2 * entries))
+    pupils = pd.DataFrame(
+        {"upn": ["a", "b"], "ks2_reading": [None, "101"], "ks2_maths": [None, "101"], "academic_year": [2027] * 2,
+         "year_group": ["11", "11"]}
+    )  # fmt: skip
+    subjects = pd.DataFrame({"upn": ["a", "a", "b"], "subject": ["Mathematics", "Combined Science", "History"]})
+    est = ks4_estimates.estimates(pupils, subjects, {"FFT50": 50})
+    assert len(est) == 3 and est["estimate"].between(0, 9).all()
+    assert ks4_estimates.gaps() == [
+        "The transition matrices (ks4/transition_2023.csv) have no 'No scaled score' group: its pupils are estimated "
+        "from the national shares of all pupils in each subject"
+    ]
+
+
+def test_the_dfes_l3va_workbook_imports_as_the_bundled_curves(tmp_path, monkeypatch, capsys):
+    """The DfE's 2025 step 5 workbook (sheets national_bands and subject_variance; fixture: two A level and two AS
+    subjects). The bundled A level table was written rounded to 6 figures; the import keeps the DfE's digits."""
+    from toolkit.methods.value_added import Level3ValueAdded
+
+    out = run_import(tmp_path, "l3va", 2025, FIXTURES / "l3va_2025" / "2025A_l3va_step5_outputs.xlsx")
+    assert "2 A level subjects, 2 AS subjects" in capsys.readouterr().err
+    for qualification in ("a_level", "as_level"):
+        got = pd.read_csv(out / "ks5" / f"l3va_{qualification}_2025.csv", dtype={"qual_id": str}).set_index("qual_id")
+        bundled = parameters.load_csv(f"ks5/l3va_{qualification}_2025.csv").set_index("qual_id").loc[got.index]
+        columns = [c for c in got if c.startswith(("x_", "y_")) or c in ("number_of_cases", "sd")]
+        assert list(got["subject"]) == list(bundled["subject"])
+        assert got[columns].to_numpy() == pytest.approx(bundled[columns].astype(float).to_numpy(), abs=5e-5)
+    monkeypatch.setenv("TOOLKIT_PARAMETERS", str(out))
+    model = Level3ValueAdded.published()
+    assert sorted(model.bands_.groupby(["qualification", "subject"]).groups) == [
+        ("A level", "Biology"), ("A level", "Mathematics"), ("AS", "Biology"), ("AS", "Mathematics")
+    ]  # fmt: skip
+    assert parameters.load_yaml("ks5.yaml")["value_added"]["bands"] == 20  # the bundled keys stay
+
+
+@pytest.mark.parametrize(
+    "kind, files, expected",
+    [
+        ("transition", ["transition_2023-24/ks4_measures_2024.csv"], "Also give the GCSE subjects file"),
+        ("transition", ["p8_2023-24/p8_att8_splits.csv"], "Not one of the DfE's transition-matrix files"),
+        ("l3va", ["p8_2023-24/p8_att8_splits.csv"], "Not a readable Excel workbook"),
+    ],
+    ids=["measures without grades", "another table", "not the workbook"],
+)
+def test_a_file_that_is_not_the_kind_asked_for_is_a_sentence(kind, files, expected, tmp_path, capsys):
+    argv = ["reference", "import", *(str(FIXTURES / f) for f in files), "--kind", kind, "--year", "2024"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 1
     said = capsys.readouterr().err
     assert expected in said and "Traceback" not in said

@@ -44,10 +44,12 @@ def core_subjects() -> list[str]:
 
 
 def transition_groups() -> pd.DataFrame:
-    """The matrices' KS2 groups: ``ks2_group, low, high, pupils`` (low NaN: below 80; both NaN: no scaled score;
-    pupils: the published national count)."""
+    """The matrices' KS2 groups: ``ks2_group, low, high, pupils`` (low NaN: below 80; both NaN: no scaled score,
+    always there, with 0 pupils where the year publishes no such group; pupils: the published national count)."""
     t = parameters.load_csv(gcse.ks4_parameters()["ks2_groups"])
     t = t[t["ks2_group"] != "Total"][["ks2_group", "low", "high", "pupils"]].copy()
+    if NO_SCORE not in set(t["ks2_group"]):  # a year that publishes none (2021-2023): no national pupils in it
+        t.loc[len(t)] = [NO_SCORE, "", "", "0"]
     for c in ("low", "high", "pupils"):
         t[c] = pd.to_numeric(t[c].replace("", np.nan))
     return t.reset_index(drop=True)
