@@ -496,3 +496,96 @@ def test_a_year_of_matrices_without_a_group_or_combined_science_is_a_sentence_no
     assert any("no 'No scaled score' group" in s for s in said) and any("no combined science" in s for s in said)
     monkeypatch.delenv("TOOLKIT_PARAMETERS")
     assert ks4_estimates.gaps() == []  # the bundled 2023/24 matrices lack nothing
+
+
+MORE = {
+    # four EBacc sciences: computer science 8, biology 7, chemistry 6 fill the EBacc slots; physics 5 goes to the
+    # open slots with English literature 5 (language 6 is doubled) and history 4.
+    "three sciences and computing": [
+        ("English Language", "6"),
+        ("English Literature", "5"),
+        ("Mathematics", "6"),
+        ("Biology", "7"),
+        ("Chemistry", "6"),
+        ("Physics", "5"),
+        ("Computer Science", "8"),
+        ("History", "4"),
+    ],
+    # twelve GCSEs: only ten slots count (English 7 x 2, maths 8 x 2, EBacc 7 + 7 + 6, open art 9, literature 6,
+    # physics or history 6); geography 5, French 5, music 4 and RS 3 count for nothing.
+    "twelve GCSEs": [
+        ("English Language", "7"),
+        ("English Literature", "6"),
+        ("Mathematics", "8"),
+        ("Biology", "7"),
+        ("Chemistry", "7"),
+        ("Physics", "6"),
+        ("History", "6"),
+        ("Geography", "5"),
+        ("French", "5"),
+        ("Art and Design", "9"),
+        ("Music", "4"),
+        ("Religious Studies", "3"),
+    ],
+    # one humanity and no creative subject or language: under the proposal a breadth slot stays empty.
+    "one category": [
+        ("English Language", "6"),
+        ("English Literature", "6"),
+        ("Mathematics", "6"),
+        ("Biology", "6"),
+        ("Chemistry", "6"),
+        ("Physics", "6"),
+        ("Computer Science", "6"),
+        ("Business", "6"),
+        ("Physical Education", "6"),
+        ("History", "6"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("pupil", "ebacc", "open_", "a8"),
+    [
+        ("three sciences and computing", 21, 14, 59),  # 8+7+6; physics 5, literature 5, history 4; 12+12+21+14
+        ("twelve GCSEs", 20, 21, 71),  # 7+7+6; 9+6+6; 14+16+20+21
+    ],
+)
+def test_more_slot_rules_by_hand(pupil, ebacc, open_, a8):
+    row = ks4.attainment8(results({pupil: MORE[pupil]})).iloc[0]
+    assert (row["ebacc"], row["open"], row["a8"]) == (ebacc, open_, a8)
+
+
+@pytest.mark.parametrize(("prior", "group"), [(58, 1), (82, 1), (82.5, 2), (100, 14), (100.5, 15), (120, 34)])
+def test_prior_attainment_group_boundaries_are_the_dfes_ranges(prior, group):
+    """The DfE's ranges: group 1 '59 to 82' (and anything lower), group 2 '82.5 to 86', 14 '99.5 to 100', 15 '100.5
+    to 101', 34 '119.5 to 120'."""
+    assert ks4.prior_group(pd.Series([prior])).iloc[0] == group
+
+
+@pytest.mark.parametrize(
+    ("pupil", "now", "proposed", "empty_proposed"),
+    [
+        # English 12, maths 14; science: combined science 5.5 + 5.5; breadth: art 7 and history 4 (the two best
+        # categories), then literature 5 and French 3: 12 + 14 + 11 + 19
+        ("full", 56, 56, 0),
+        # English 5 once, maths 8; science 6 + 5; breadth geography 7, drama 6, then physics 4 (three of four slots)
+        ("one English", 41, 41, 1),
+        # now: 12 + 12 + EBacc 18 + open 18 = 60; proposed: science 6 + 6, breadth history 6 reserved, the second
+        # category's slot empty, then two of the rest (6 + 6): 12 + 12 + 12 + 18 = 54
+        ("one category", 60, 54, 1),
+    ],
+)
+def test_attainment8_under_the_proposed_reform_by_hand(pupil, now, proposed, empty_proposed):
+    rows = {**EXAMPLES, **MORE}
+    got = ks4.proposal_what_if(results({pupil: rows[pupil]}), pd.Series([pupil])).iloc[0]
+    assert (got["a8"], got["a8_proposal"], got["empty_slots_proposal"]) == (now, proposed, empty_proposed)
+
+
+def test_the_structure_in_force_is_a_parameter_file_and_the_proposal_is_labelled_so():
+    from toolkit.methods import attainment8
+
+    now, proposal = attainment8.structure(), attainment8.structure("ks4/attainment8_reform_proposal_2025.yaml")
+    assert [e.name for e in now.elements] == ["english", "maths", "ebacc", "open"] and now.slots == 10
+    assert [e.name for e in proposal.elements] == ["english", "maths", "science", "breadth"] and proposal.slots == 10
+    assert proposal.status == "proposal under consultation, not an accountability measure"
+    assert proposal.areas["Design & Technology"] == "science"

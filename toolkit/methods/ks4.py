@@ -3,7 +3,8 @@
 Inputs are long GCSE results (``upn, subject, grade``; subjects as ``parameters/ks4/gcse_subjects.csv`` spells
 them) and a pupil table with KS2 reading and maths results (``ks2_reading``, ``ks2_maths``: scaled scores or codes).
 
-**Attainment 8** (the DfE's slot rules):
+**Attainment 8** (the DfE's slot rules, ``parameters/ks4/attainment8_structure.yaml`` read by
+``toolkit.methods.attainment8``):
 - English: the higher of English language and English literature counts twice when the pupil took both (the other
   may then fill an open slot); a pupil with only one of them has it counted once.
 - Maths counts twice.
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.methods import attainment8 as slot_structure
 from toolkit.methods import policy
 from toolkit.scales import gcse, ks2
 
@@ -75,44 +77,34 @@ def counted_results(results: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([single, double], ignore_index=True)
 
 
-def _best(candidates: pd.DataFrame, slots: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each pupil's best ``slots`` candidates, and the rest."""
-    ranked = candidates.sort_values(["upn", "points"], ascending=[True, False], kind="stable")
-    position = ranked.groupby("upn").cumcount()
-    return ranked[position < slots], ranked[position >= slots]
-
-
 def attainment8(
-    results: pd.DataFrame, upns: pd.Series | None = None, counted: pd.DataFrame | None = None
+    results: pd.DataFrame,
+    upns: pd.Series | None = None,
+    counted: pd.DataFrame | None = None,
+    layout: slot_structure.Structure | None = None,
 ) -> pd.DataFrame:
     """Per pupil (``upns``, default every pupil with a result): ``english, maths, ebacc, open`` element points,
     ``a8``, ``ebacc_slots`` and ``open_slots`` filled, the points of the lowest open slot filled (``open_lowest``), and
-    ``english_double`` (both Englishes taken). ``counted``: ``counted_results(results)`` when already made."""
+    ``english_double`` (both Englishes taken), from the slot structure in force (``layout``: another structure, whose
+    elements name the columns; ``toolkit.methods.attainment8``). ``counted``: ``counted_results(results)`` when
+    already made."""
     counted = counted_results(results) if counted is None else counted
     upns = pd.Index(pd.unique(results["upn"] if upns is None else upns), name="upn")
-    by_area = counted.groupby(["upn", "area"])["points"].max().unstack()
-    lang = by_area.get("english_language", pd.Series(dtype=float)).reindex(upns)
-    lit = by_area.get("english_literature", pd.Series(dtype=float)).reindex(upns)
-    both = lang.notna() & lit.notna()
-    higher = pd.concat([lang, lit], axis=1).max(axis=1)
-    english = (higher * np.where(both, 2, 1)).fillna(0)
-    maths = (2 * by_area.get("maths", pd.Series(dtype=float)).reindex(upns)).fillna(0)
-    ebacc_pool = counted[counted["area"].isin(gcse.EBACC_AREAS)]
-    ebacc, left = _best(ebacc_pool)
-    lower = pd.DataFrame({"upn": upns[both.to_numpy()], "points": pd.concat([lang, lit], axis=1).min(axis=1)[both]})
-    open_pool = pd.concat([left, counted[counted["area"] == "open"], lower], ignore_index=True)
-    opened, _ = _best(open_pool[["upn", "points"]])
-    out = pd.DataFrame(index=upns)
-    out["english"] = english.to_numpy()
-    out["maths"] = maths.to_numpy()
-    out["ebacc"] = ebacc.groupby("upn")["points"].sum().reindex(upns).fillna(0).to_numpy()
-    out["open"] = opened.groupby("upn")["points"].sum().reindex(upns).fillna(0).to_numpy()
-    out["a8"] = out[list(ELEMENTS)].sum(axis=1)
-    out["ebacc_slots"] = ebacc.groupby("upn").size().reindex(upns).fillna(0).astype(int).to_numpy()
-    out["open_slots"] = opened.groupby("upn").size().reindex(upns).fillna(0).astype(int).to_numpy()
-    out["open_lowest"] = opened.groupby("upn")["points"].min().reindex(upns).to_numpy()
-    out["english_double"] = both.to_numpy()
-    return out.reset_index()
+    return slot_structure.attainment8(counted, upns, layout)
+
+
+def proposal_what_if(results: pd.DataFrame, upns: pd.Series) -> pd.DataFrame:
+    """Each pupil's Attainment 8 now and under the reform proposed for consultation (``ks4.yaml``
+    ``attainment8_proposal``; empty when none is named): ``upn, a8, a8_proposal, empty_slots,
+    empty_slots_proposal``. A proposal is not an accountability measure: no Progress 8 model exists for it."""
+    name = gcse.ks4_parameters().get("attainment8_proposal")
+    if not name:
+        return pd.DataFrame(columns=["upn", "a8", "a8_proposal", "empty_slots", "empty_slots_proposal"])
+    index = pd.Index(pd.unique(upns), name="upn")
+    out = slot_structure.what_if(
+        counted_results(results), index, slot_structure.structure(), slot_structure.structure(name)
+    )
+    return out.rename(columns=lambda c: c.replace("_other", "_proposal"))
 
 
 def headline_flags(

@@ -233,6 +233,71 @@ def group_table(school: School, year: int) -> pd.DataFrame:
     return out[keep]
 
 
+def proposal_table(school: School) -> pd.DataFrame:
+    """Per past Year 11: Attainment 8 now and under the reform proposed for consultation (``ks4.proposal_what_if``),
+    the difference, how many pupils it lowers and raises, and how many have a slot nothing fills."""
+    p = _pupils(school)
+    if "a8_proposal" not in p or p["a8_proposal"].isna().all():
+        return pd.DataFrame()
+    rows = []
+    for year, g in p.groupby(p["academic_year"].astype(int)):
+        change = g["a8_proposal"] - g["a8"]
+        rows.append(
+            {
+                "Year": str(year),
+                "Pupils": len(g),
+                "A8 now": g["a8"].mean(),
+                "A8 as proposed": g["a8_proposal"].mean(),
+                "Difference (points)": change.mean(),
+                "Pupils lower as proposed": int((change < 0).sum()),
+                "Pupils higher as proposed": int((change > 0).sum()),
+                "Pupils with an empty slot now": int((g["empty_slots"] > 0).sum()),
+                "Pupils with an empty slot as proposed": int((g["empty_slots_proposal"] > 0).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_proposal(school: School) -> None:
+    """The what-if of the reformed Attainment 8 proposed for consultation, labelled as such."""
+    from toolkit.methods import attainment8
+
+    table = proposal_table(school)
+    if table.empty:
+        return
+    proposal = attainment8.structure(gcse.ks4_parameters()["attainment8_proposal"])
+    heading(f"What if: Attainment 8 as proposed ({proposal.status})", 2, new_page=True)
+    counts = {c: whole for c in table.columns if c.startswith("Pupils")}
+    show_table(
+        table,
+        {
+            "Year": str,
+            **counts,
+            "A8 now": one_decimal,
+            "A8 as proposed": one_decimal,
+            "Difference (points)": signed_one_decimal,
+        },
+    )
+    elements = ", ".join(
+        f"{e.label} {e.slots} slot{'s' if e.slots > 1 else ''}" + (" counting twice" if e.weight > 1 else "")
+        for e in proposal.elements
+    )
+    breadth = next((e for e in proposal.elements if e.categories), None)
+    note(
+        f"A what-if, not an accountability measure: the DfE has proposed a reformed Attainment 8 for consultation "
+        f"({elements}"
+        + (
+            f"; the {breadth.label} slots must include a subject from at least {breadth.at_least} of "
+            f"{', '.join(breadth.category_labels)}, and a slot reserved for a missing one stays empty"
+            if breadth
+            else ""
+        )
+        + "). Each pupil's results are scored both ways, in points (maximum 90 both ways). No Progress 8 model "
+        "exists for the proposal, so none is shown. An empty slot: one that none of the pupil's qualifications can "
+        f"fill (it scores 0). Source: {proposal.source}"
+    )
+
+
 def ks4_results_report(school: School) -> None:
     years = school.info.get("ks4_years") or []
     if not years:
@@ -349,6 +414,7 @@ def ks4_results_report(school: School) -> None:
         "grades per slot). Prior attainment: KS2 average below 100 (lower), 100-109.5 (middle), 110 or more "
         "(higher). Groups of fewer than 5 pupils vary a great deal by chance."
     )
+    show_proposal(school)
 
 
 # ----------------------------------------------------------------------------------------------- summary

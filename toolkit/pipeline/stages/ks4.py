@@ -15,11 +15,14 @@ CHARACTERISTICS = ("upn", "gender", "fsm6", "fsm", "eal", "sen", "dob", "year_gr
 
 def score_years(years: dict[int, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, ...]:
     """Every past Year 11 scored as the DfE does for its year (the policy calendar: no P8 for 2025 and 2026):
-    pupils (with characteristics), school measures and results, each with ``academic_year``."""
+    pupils (with characteristics, and Attainment 8 under the reform proposed for consultation), school measures and
+    results, each with ``academic_year``."""
     pupils, schools, results = [], [], []
     for year, (cohort, gcse) in sorted(years.items()):
         scored, school_scores, _ = ks4.score_cohort(cohort, gcse, year)
         keep = [c for c in CHARACTERISTICS if c in cohort]
+        proposal = ks4.proposal_what_if(gcse, cohort["upn"]).drop(columns="a8")
+        scored = scored.merge(proposal, on="upn", how="left")
         pupils.append(scored.merge(cohort[keep], on="upn", how="left").assign(academic_year=year))
         schools.append(school_scores.assign(academic_year=year))
         results.append(gcse.assign(academic_year=year))
