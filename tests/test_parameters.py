@@ -29,6 +29,19 @@ def test_national_figures_have_sources():
     assert pd.to_numeric(figures["value"]).notna().all()
 
 
+def test_the_2026_cohort_targets_the_dfes_latest_gap_index_and_gld_from_its_releases():
+    """The DfE's disadvantage gap index 2025 (3.14, provisional; 2024 revised 3.13, not 2023's 3.21) and EYFS good
+    level of development 2024/25 (68.3%), each sourced to its statistics release; a quoting site is named as such."""
+    from toolkit.studies.tables import source_kind
+    from toolkit.synth.calibration import national_targets
+
+    targets = national_targets(2026)
+    gap, gld = targets[("KS2", "disadvantage_gap_index", "all")], targets[("EYFS", "good_level_of_development", "all")]
+    assert gap[:2] == (3.14, 2025) and gld[:2] == (68.3, 2025)
+    assert source_kind(gap[2]) == source_kind(gld[2]) == "DfE release"
+    assert source_kind("https://www.schoolsweek.co.uk/x") == "quoted: schoolsweek.co.uk"
+
+
 def test_override_folder_replaces_one_file(tmp_path, monkeypatch):
     table = parameters.load_csv("scales/ks1_ta.csv")
     table.loc[table["code"] == "EXS", "points"] = "7"

@@ -22,19 +22,27 @@ HELD_OUT_SEED = 5150  # the held-out cohort of the calibration study
 PUPILS = 200_000
 
 
+def source_kind(url: str) -> str:
+    """Whose figure a source is: the DfE's statistics release, or a page quoting it (its site)."""
+    site = url.split("//")[-1].split("/")[0].removeprefix("www.")
+    return "DfE release" if site.endswith("gov.uk") else f"quoted: {site}"
+
+
 def generator_calibration(cohort: synth.NationalCohort, year: int = YEAR) -> pd.DataFrame:
-    """``figure, published, year, generated, difference`` for every published figure the generator targets."""
+    """``figure, published, year, source, generated, difference`` for every published figure the generator
+    targets (``source``: ``source_kind`` of the figure's source)."""
     measured = headline_measures(cohort.pupils).set_index(["keystage", "measure", "subject"])["value"]
     targets = synth_calibration.national_targets(year)
     rows = []
     for key, value in measured.items():
         if key in targets:
-            published, published_year, _ = targets[key]
+            published, published_year, source = targets[key]
             rows.append(
                 {
                     "figure": f"{key[0].upper()} {key[1].replace('_', ' ')} {key[2]}",
                     "published": published,
                     "year": published_year,
+                    "source": source_kind(source),
                     "generated": value,
                     "difference": value - published,
                 }
