@@ -56,3 +56,28 @@ def test_the_trust_overview_shows_each_schools_own_rwm_targets(pack, two):
         short = name.split(" (")[0]
         row = next(line for line in overview.splitlines() if line.startswith(f"| {short} | ") and "%" in line)
         assert row == f"| {short} | {pupils} | {fft50} | {fft20} | {fft5} | {target} | {position}", (row, rwm)
+
+
+@pytest.mark.slow
+def test_every_trust_overview_figure_is_the_schools_own_summary_figure(pack, two):
+    """Attainment (RWM expected, national, gap, change, RWM higher) and the disadvantaged gap: each school's overview
+    row prints what its own summary prints, as text, so that a head and a trust leader read one number."""
+    out, _ = pack
+    overview = report_text((out / "trust_overview.html").read_text()).splitlines()
+    for school in two:
+        summary = report_text(next((out / "reports" / school).glob(f"{school}_*summary.html")).read_text())
+        lines = summary.splitlines()
+        short = next(line for line in lines if line.startswith("| School | ")).split(" | ")[1].split(" (")[0]
+        cells = {line.split(" | ")[0]: line.split(" | ") for line in lines if line.startswith("| % ")}
+        rwm = cells["| % expected standard, Reading, writing and maths"]
+        higher = cells["| % higher standard, Reading, writing and maths"]
+        row = next(line for line in overview if line.startswith(f"| {short} | ") and " pp" in line).split(" | ")
+        _name, _ks2, _pupils, mine, national, gap, change, top = row
+        assert (mine, national, gap, change, top) == (rwm[1], rwm[2], rwm[3], rwm[5], higher[1]), (row, rwm, higher)
+        dis = next((line for line in lines if line.startswith("| Disadvantaged (FSM in last 6 years)")), None)
+        if dis is not None:
+            group = dis.split(" | ")
+            reads = ("behind", "in line", "ahead")
+            starts = f"| {short} | "
+            mine = next(x for x in overview if x.startswith(starts) and x.endswith(reads)).split(" | ")
+            assert (mine[2], mine[3], mine[4]) == (group[3], group[4], group[5]), (mine, group)

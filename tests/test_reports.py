@@ -230,7 +230,7 @@ def test_trust_overview_sets_the_schools_side_by_side_without_a_pupil(pack, two,
     loaded, _ = trust_views.schools(out / "prepared")
     suppressed = trust_views.disadvantaged_gaps(loaded, smallest=10_000)
     assert (
-        suppressed["Gap (points)"].isna().all()
+        suppressed["Gap (pp)"].isna().all()
         and suppressed["Reads"].str.startswith(("fewer than", "no disadvantaged")).all()
     )
 

@@ -12,18 +12,44 @@ from toolkit.reports.summary_views import change_words, target_position, target_
 @pytest.mark.parametrize(
     ("gap", "before", "words"),
     [
-        (-3.0, -8.0, "▲ closer to national"),  # below national, less so
-        (4.0, 9.0, "▼ closer to national"),  # above national, less so: a fall, not "wider"
-        (9.0, 4.0, "▲ further above national"),
-        (-9.0, -4.0, "▼ further below national"),
-        (3.0, -2.0, "▲ now above national"),
-        (-1.0, 2.0, "▼ now below national"),
-        (5.2, 5.0, "► about the same"),
+        (-3.0, -8.0, "▲ up 5.0\u00a0pp, still below national"),  # below national, less so: one reading only
+        (4.0, 9.0, "▼ down 5.0\u00a0pp, still above national"),  # above national, less so: a fall, said as one
+        (9.0, 4.0, "▲ up 5.0\u00a0pp, still above national"),
+        (-9.0, -4.0, "▼ down 5.0\u00a0pp, still below national"),
+        (3.0, -2.0, "▲ up 5.0\u00a0pp, now above national"),
+        (-1.0, 2.0, "▼ down 3.0\u00a0pp, now below national"),
+        (0.0, 2.0, "▼ down 2.0\u00a0pp, now level with national"),
+        (5.2, 5.0, "► about the same, still above national"),
         (5.0, np.nan, ""),
     ],
 )
 def test_change_in_the_gap_reads_in_words(gap, before, words):
     assert change_words(gap, before) == words
+
+
+def test_a_change_and_a_significance_carry_a_marker_beside_their_words():
+    """The DfE's inspection data summary marks change and significance with colour and words; never colour alone."""
+    from toolkit.reports.display import table_html
+    from toolkit.reports.formats import marked
+
+    assert marked("▲ up 5.0\u00a0pp, still below national") == ("▲ up 5.0\u00a0pp, still below national", "good")
+    assert marked("significantly below national") == ("significantly below national", "bad")
+    assert marked("in line with national") == ("in line with national", "same") and marked("") == ""
+    html = table_html(pd.DataFrame({"Change": ["▼ down 2.0\u00a0pp, now below national"]}), {"Change": marked})
+    assert '<td class="text tk-bad">▼ down 2.0\u00a0pp, now below national</td>' in html
+
+
+def test_printed_differences_are_the_differences_of_the_printed_figures():
+    """38.54 - 62.06 prints as 38.5, 62.1 and -23.6 (not -23.5 or -23.7); percentages differ in pp, scores in
+    points; a gap under one pupil reads 'under 1', never '-0.9'."""
+    from toolkit.reports.formats import as_shown, difference_in_units, pupils_gap, signed_pp
+
+    assert signed_pp(as_shown(38.54) - as_shown(62.06)) == "-23.6\u00a0pp"
+    assert (
+        difference_in_units(75.64, 75.06) == "+0.5\u00a0pp"
+        and difference_in_units(105.4, 106.04, True) == "-0.6\u00a0points"
+    )
+    assert pupils_gap(-0.9) == "under 1" and pupils_gap(-2.6) == "-3" and pupils_gap(0.04) == "under 1"
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,18 @@ def va_by_group(
     return merged.drop(columns=["sum", "size"])
 
 
+def gap_change(before: pd.Series, after: pd.Series, same: float = 0.5) -> np.ndarray:
+    """What moving from gap ``before`` to gap ``after`` (percentage points) does, in words: "reverse it" (a lead of
+    more than ``same`` becomes a gap of more than ``same``, or the other way), "narrow it", "widen it", or "leave it
+    about the same"; empty where either is missing."""
+    reversed_ = (before.abs() > same) & (after.abs() > same) & (np.sign(before) != np.sign(after))
+    return np.select(
+        [before.isna() | after.isna(), reversed_, after.abs() < before.abs() - same, after.abs() > before.abs() + same],
+        ["", "reverse it", "narrow it", "widen it"],
+        "leave it about the same",
+    )
+
+
 def target_gaps(
     estimates: dict[str, pd.DataFrame],
     pupils: pd.DataFrame,
@@ -150,8 +162,9 @@ def target_gaps(
     ``estimates``: challenge label -> estimates aligned with ``pupils`` (``targets.estimates_at_challenges``).
     Returns ``group, label, pupils``, a column per challenge label (mean chance, %), ``aggregated_target``,
     ``pct_with_target``, ``difference`` (target minus FFT50), ``estimated_gap`` (the group's FFT50 minus the rest's),
-    ``target_gap`` (the same for the aggregated target) and ``narrows`` ("yes" when the targets leave a smaller gap
-    than the estimates). The same definitions as ``targets.aggregate_targets``, per group.
+    ``target_gap`` (the same for the aggregated target) and ``narrows``: what the targets do to the gap, in words
+    ("narrow it", "widen it", "reverse it" when a lead becomes a gap or a gap a lead, "leave it about the same"
+    within half a percentage point). The same definitions as ``targets.aggregate_targets``, per group.
     """
     from toolkit.methods.targets import target_reaches
 
@@ -167,10 +180,7 @@ def target_gaps(
             table[label] = np.nan
     table["difference"] = table["aggregated_target"] - table["FFT50"]
     table = table.rename(columns={"gap_FFT50": "estimated_gap", "gap_aggregated_target": "target_gap"})
-    smaller = table["target_gap"].abs() < table["estimated_gap"].abs()
-    table["narrows"] = np.where(
-        table["target_gap"].isna() | table["estimated_gap"].isna(), "", np.where(smaller, "yes", "no")
-    )
+    table["narrows"] = gap_change(table["estimated_gap"], table["target_gap"])
     keep = [
         "group",
         "label",

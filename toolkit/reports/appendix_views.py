@@ -86,7 +86,7 @@ def group_sections(school: School, year_groups: list[int]) -> Iterator[Section]:
                     columns={
                         "estimated_gap": "Estimated gap",
                         "target_gap": "Target gap",
-                        "narrows": "Targets narrow the gap?",
+                        "narrows": "The targets would",
                     }
                 )
                 .assign(**{"Year group": yg, "Subject": SUBJECT_LABELS[subject]}),

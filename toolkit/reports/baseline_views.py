@@ -72,7 +72,7 @@ def rules_applied(b: pd.DataFrame) -> pd.DataFrame:
         .size()
         .unstack(fill_value=0)
         .reset_index()
-        .rename(columns={"kind": "Rule (seed 004)"})
+        .rename(columns={"kind": "Rule"})
     )
 
 
@@ -115,13 +115,13 @@ def baseline_report(school: School) -> None:
     )
     note(
         "Fine grade = level + (mark - level minimum) / (level maximum - level minimum + 1), rounded to 2 dp; fine "
-        "points = 6 x fine grade; P8 baseline = mean of English and maths fine points / 6, to 1 dp (seed 004). "
+        "points = 6 x fine grade; P8 baseline = mean of English and maths fine points / 6, to 1 dp (the fine-points rule). "
         "Mark ranges: parameters/scales/ks2_level_thresholds.csv."
     )
     show_figure(charts.baseline_distribution(b, f"Progress 8 baseline by year group ({year - 1}/{str(year)[2:]})"))
     heading("Rules applied", 3)
     table = rules_applied(b)
-    show_table(table, {c: whole for c in table.columns if c != "Rule (seed 004)"})
+    show_table(table, {c: whole for c in table.columns if c != "Rule"})
     note(
         "Each pupil's results, fine points, fine levels, P8 baseline and the rule applied are in the per-pupil "
         "appendix (PDF and spreadsheet)."

@@ -7,13 +7,27 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from toolkit.reports.display import PALETTE
+from toolkit.reports.display import MARKER_EDGE, PALETTE
+
+
+def _legend_below(fig, ax, height: float, ncol: int = 2) -> None:
+    """The legend in its own strip under the chart (0.35 in), never over the bars or the axis label."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend():
+        ax.get_legend().remove()
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False)
+    fig.set_layout_engine("tight", rect=(0, 0.35 / height, 1, 1))
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.0f}"
 
 
 def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title: str, xlabel: str):
     """Seed 000's high-to-low chart: bars of the estimate sorted high to low, the aggregated target as a marker."""
     t = table.dropna(subset=[value]).sort_values(value, ascending=False)
-    fig, ax = plt.subplots(figsize=(6, 0.3 * len(t) + 1.0))
+    height = 0.3 * len(t) + 1.4
+    fig, ax = plt.subplots(figsize=(6, height))
     sns.barplot(data=t, y=label, x=value, color=PALETTE[0], ax=ax, label="Estimate")
     has = t[target].notna()
     ax.scatter(
@@ -22,12 +36,21 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
         marker="D",
         s=45,
         color=PALETTE[1],
+        edgecolor=MARKER_EDGE,
+        linewidth=0.8,
         zorder=3,
         label="Aggregated target",
     )
     ax.set_xlim(0, 100)
     ax.set(xlabel=xlabel, ylabel="", title=title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55 / (0.3 * len(t) + 1.0)), ncol=2, frameon=False)
+    _legend_below(fig, ax, height)
+    if len(t):
+        top, bottom = t.iloc[0], t.iloc[-1]
+        fig.set_label(
+            f"{title}: bars of the estimate per measure, the aggregated target as a diamond. Highest "
+            f"{top[label]} {top[value]:.0f}%, lowest {bottom[label]} {bottom[value]:.0f}%; targets "
+            f"{int((t[target] < t[value]).sum())} of {int(has.sum())} below the estimate."
+        )
     return fig
 
 
@@ -56,10 +79,11 @@ def gap_chart(table: pd.DataFrame, title: str):
     diamonds), in percentage points; the legend sits below the chart, never on a bar."""
     t = table.reset_index(drop=True)
     labels = [f"{g}: {lab} ({n})" for g, lab, n in zip(t["group"], t["label"], t["pupils"])]
-    fig, ax = plt.subplots(figsize=(6.5, 0.21 * len(t) + 1.5))
+    height = 0.21 * len(t) + 1.5
+    fig, ax = plt.subplots(figsize=(6.5, height))
     y = np.arange(len(t))
-    colours = [PALETTE[0] if v >= 0 else PALETTE[5] for v in t["estimated_gap"].fillna(0)]
-    ax.barh(y, t["estimated_gap"].fillna(0), color=colours, label="Estimated gap (FFT50)")
+    # one colour for every bar (the side of the zero line says ahead or behind): the legend's swatch is every bar's
+    ax.barh(y, t["estimated_gap"].fillna(0), color=PALETTE[0], label="Estimated gap (FFT50)")
     has = t["target_gap"].notna()
     ax.scatter(
         t.loc[has, "target_gap"],
@@ -67,6 +91,8 @@ def gap_chart(table: pd.DataFrame, title: str):
         marker="D",
         s=30,
         color=PALETTE[1],
+        edgecolor=MARKER_EDGE,
+        linewidth=0.8,
         zorder=3,
         label="Gap in aggregated targets",
     )
@@ -76,8 +102,87 @@ def gap_chart(table: pd.DataFrame, title: str):
     ax.set_xlabel("Gap to the rest of the year group, percentage points", loc="right")
     # title, axis label and legend end at the axes' right edge and reach left over the group labels: never cut off
     ax.set_title(title, loc="right")
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.18), ncol=2, frameon=False)
+    _legend_below(fig, ax, height)
+    if len(t):
+        widest = t.loc[t["estimated_gap"].abs().idxmax()]
+        fig.set_label(
+            f"{title}: each group's estimated gap to the rest of the year group (bars, percentage points) and the "
+            f"gap in its aggregated targets (diamonds). Largest: {widest['label']} at "
+            f"{_signed(widest['estimated_gap'])} pp."
+        )
     return fig  # laid out when shown (display.figure_html)
+
+
+SIGNIFICANCE = {  # shape as well as colour: never colour alone
+    "significantly above": (PALETTE[2], "^"),
+    "in line": (PALETTE[0], "o"),
+    "significantly below": (PALETTE[5], "v"),
+}
+
+
+def significance(low: float, high: float) -> str:
+    return "significantly above" if low > 0 else "significantly below" if high < 0 else "in line"
+
+
+def headline(attain: pd.DataFrame, va: pd.DataFrame, title: str):
+    """The summary's page-1 chart: the school's % against national for each headline measure (bars and a national
+    tick, the gap written at the bar's end) and, beside it, value added with its 95% interval, significance by shape
+    and colour. ``attain``: ``label, school, national``; ``va``: ``label, score, ci_low, ci_high`` (may be empty)."""
+    panels = 2 if len(va) else 1
+    height = max(1.9, 0.34 * len(attain) + 1.0)
+    fig, axes = plt.subplots(1, panels, figsize=(7.2, height), width_ratios=[1.5, 1][:panels], squeeze=False)
+    ax = axes[0][0]
+    y = np.arange(len(attain))
+    ax.barh(y, attain["school"], color=PALETTE[0], height=0.6, label="School")
+    ax.scatter(attain["national"], y, marker="|", s=260, linewidth=2.5, color=PALETTE[1], zorder=3, label="National")
+    for yi, (s, n) in enumerate(zip(attain["school"], attain["national"])):
+        if not (np.isnan(s) or np.isnan(n)):
+            ax.annotate(f"{s - n:+.1f} pp", (max(s, n) + 2, yi), va="center", fontsize=7)
+    ax.set_yticks(y, attain["label"])
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 115), xlabel="% of pupils")
+    ax.set_title("Attainment against national", loc="left")
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
+    words = [
+        f"{lab} {s:.0f}% against {n:.0f}%" for lab, s, n in zip(attain["label"], attain["school"], attain["national"])
+    ]
+    if panels == 2:
+        bx = axes[0][1]
+        v = va.reset_index(drop=True)
+        yv = np.arange(len(v))
+        for i, r in v.iterrows():
+            colour, marker = SIGNIFICANCE[significance(r["ci_low"], r["ci_high"])]
+            bx.hlines(yv[i], r["ci_low"], r["ci_high"], color=colour, linewidth=2.2)
+            bx.scatter(
+                r["score"], yv[i], color=colour, marker=marker, s=40, zorder=3, edgecolor=MARKER_EDGE, linewidth=0.5
+            )
+        bx.axvline(0, color="#444", linewidth=1)
+        bx.set_yticks(yv, v["label"])
+        bx.invert_yaxis()
+        bx.set(xlabel="points, with 95% interval")
+        bx.set_title("Value added", loc="left")
+        handles = [
+            plt.Line2D([], [], color=c, marker=m, linestyle="", markeredgecolor=MARKER_EDGE)
+            for c, m in SIGNIFICANCE.values()
+        ]
+        bx.legend(
+            handles,
+            ["above", "in line", "below"],
+            fontsize=6.5,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.32),
+            ncol=3,
+            frameon=False,
+            handletextpad=0.2,
+            columnspacing=0.8,
+        )
+        words += [
+            f"value added in {lab} {sc:+.1f}, {significance(lo, hi)}"
+            for lab, sc, lo, hi in zip(v["label"], v["score"], v["ci_low"], v["ci_high"])
+        ]
+    fig.suptitle(title, fontsize=9, fontweight="bold", x=0.01, ha="left")
+    fig.set_label(f"{title}: " + "; ".join(words) + ".")
+    return fig
 
 
 def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
@@ -96,6 +201,11 @@ def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set(xlabel=f"Value added ({unit}) with 95% confidence interval", title=title)
+    verdicts = [
+        f"{lab} {sc:+.1f} ({'significantly above' if lo > 0 else 'significantly below' if hi < 0 else 'in line'})"
+        for lab, sc, lo, hi in zip(labels, s["score"], s["ci_low"], s["ci_high"])
+    ]
+    fig.set_label(f"{title}: value added per subject with its 95% interval. " + "; ".join(verdicts) + ".")
     return fig
 
 

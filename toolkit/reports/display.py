@@ -16,8 +16,12 @@ import pandas as pd
 
 from toolkit.reports.formats import _missing, _number
 
-# Okabe-Ito colour-blind-safe palette (also seaborn's "colorblind").
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# The UK Government Analysis Function's categorical palette (colour-blind safe; every colour at least 3:1 against
+# white, WCAG 1.4.11: dark blue 10.3, orange 3.0, turquoise 3.2, light purple 3.1, dark grey 10.9, dark pink 9.8), by
+# role: 0 the main series, 1 a marker on it (targets: orange, with a dark edge), 2 above / good, 5 below / bad.
+# Source: analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts (as afcharts ships it).
+PALETTE = ["#12436D", "#F46A25", "#28A197", "#A285D1", "#3D3D3D", "#801650"]
+MARKER_EDGE = "#111111"  # a marker's dark edge: it stands out on any bar, in any colour vision
 
 CSS = """
 <style>
@@ -36,6 +40,8 @@ table.tk { border-collapse: collapse; margin: 4px 0 12px 0; font-size: 8.5pt; br
 table.tk th { background: #E8F1F8; border-bottom: 1px solid #777; padding: 3px 6px; text-align: center; }
 table.tk td { border-bottom: 1px solid #DDD; padding: 2px 6px; text-align: right; }
 table.tk td.text { text-align: left; }
+td.tk-good::first-letter, td.tk-bad::first-letter, td.tk-same::first-letter { font-size: 110%; }
+td.tk-good { color: #005A2B; } td.tk-bad { color: #9E1B0A; } td.tk-same { color: #444; }
 table.tk th.tk-caption { background: #FFF; color: #555; font-weight: normal; text-align: left; border-bottom: none; }
 table.tk tr { break-inside: avoid; page-break-inside: avoid; }
 table.tk.long { break-inside: auto; page-break-inside: auto; }
@@ -66,7 +72,9 @@ def show_html(text: str) -> None:
 
 
 def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = False, caption: str = "") -> str:
-    """An HTML table without index; ``formats``: column -> function(value) -> text. Text is escaped. A
+    """An HTML table without index; ``formats``: column -> function(value) -> text, or (text, marker) where the
+    marker ("good", "bad", "same") colours the cell as the DfE's inspection data summary marks change and
+    significance: beside words that say the same, never instead of them (``formats.marked``). Text is escaped. A
     ``caption`` heads the table on every page it runs over (a header row, which Chromium repeats)."""
     formats = formats or {}
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -78,6 +86,8 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
         for col, v in zip(frame.columns, values):
             if col in formats:
                 text, cls = formats[col](v), ""
+                if isinstance(text, tuple):  # (text, marker): a coloured marker beside words that say the same
+                    text, cls = text[0], f' class="text tk-{text[1]}"'
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 text, cls = ("" if _missing(v) else _number(f"{v:g}")), ""
             else:
@@ -124,7 +134,8 @@ def theme() -> None:
 
 
 def figure_html(fig, alt: str | None = None) -> str:
-    """A matplotlib figure as an embedded PNG with alt text (default: the chart's titles); closes the figure."""
+    """A matplotlib figure as an embedded PNG with alt text: ``alt``, else the figure's label (a chart sets it to what
+    it shows and its main message), else its titles; closes the figure."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -135,7 +146,12 @@ def figure_html(fig, alt: str | None = None) -> str:
     engine.execute(fig)  # laid out once (bbox_inches="tight" would draw twice) ...
     fig.set_layout_engine(None)  # ... and savefig draws once: a layout engine left in place makes it draw twice
     fig.savefig(buffer, format="png")
-    alt = alt or " / ".join(a.get_title() for a in fig.axes if a.get_title()) or "Chart"
+    alt = (
+        alt
+        or fig.get_label()
+        or " / ".join(t for a in fig.axes for loc in ("left", "center", "right") if (t := a.get_title(loc=loc)))
+        or "Chart"
+    )
     width = int(fig.get_figwidth() * fig.dpi)
     plt.close(fig)
     return _img(buffer.getvalue(), alt, width)
@@ -203,7 +219,22 @@ def title_block(
     ]
     if provenance:
         rows.append(("Comparisons", provenance))
-    cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    # short facts two to a line, long ones (the data source, the comparisons) a line each: a compact block
+    short, long = rows[1:5], [rows[0], *rows[5:]]
+    pairs = [short[i : i + 2] for i in range(0, len(short), 2)]
+    cells = "".join(
+        "<tr>" + "".join(f"<td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td>" for k, v in pair) + "</tr>"
+        for pair in pairs
+    )
+    cells = (
+        "".join(
+            f'<tr><td><b>{html.escape(k)}</b></td><td colspan="3">{html.escape(str(v))}</td></tr>' for k, v in long[:1]
+        )
+        + cells
+        + "".join(
+            f'<tr><td><b>{html.escape(k)}</b></td><td colspan="3">{html.escape(str(v))}</td></tr>' for k, v in long[1:]
+        )
+    )
     banner = (
         (
             '<div class="tk-banner">SYNTHETIC DATA: every pupil and school in this report is generated; '

@@ -28,8 +28,46 @@ def percent(value: float, digits: int = 0) -> str:
     return "" if _missing(value) else _number(f"{value:.{digits}f}%")
 
 
-def signed_percent(value: float) -> str:
-    return "" if _missing(value) else _number(f"{value:+.0f}%")
+def signed_pp(value: float, digits: int = 1) -> str:
+    """A difference of two percentages, in percentage points: "+2.9 pp" (``digits`` 0: "+3 pp")."""
+    return "" if _missing(value) else _number(f"{value:+.{digits}f}") + "\u00a0pp"  # never "-21" and "pp" apart
+
+
+GOOD, BAD, SAME = "good", "bad", "same"
+#: Words that open a cell (a change or a comparison with national) -> the marker that colours it.
+MARKERS = {"▲": GOOD, "▼": BAD, "►": SAME, "significantly above": GOOD, "significantly below": BAD, "in line": SAME}
+
+
+def marked(text: str) -> str | tuple[str, str]:
+    """A change or significance in words, with the marker its opening words call for (``MARKERS``); other text as
+    it is."""
+    if not isinstance(text, str):
+        return "" if _missing(text) else str(text)
+    marker = next((m for start, m in MARKERS.items() if text.startswith(start)), None)
+    return (text, marker) if marker else text
+
+
+def pupils_gap(value: float) -> str:
+    """A gap counted in pupils of a group: whole pupils ("+3", "-2"), and "under 1" for less than one pupil (never
+    "-0.9 pupils")."""
+    if _missing(value):
+        return ""
+    return "under 1" if abs(value) < 1 else _number(f"{value:+.0f}")
+
+
+def difference_in_units(a: float, b: float, in_points: bool = False, digits: int = 1) -> str:
+    """``a`` minus ``b`` as printed with ``digits`` decimals, with its unit: "+0.5 pp" for two percentages, "-0.6
+    points" for two scores (``in_points``)."""
+    if _missing(a) or _missing(b):
+        return ""
+    change = as_shown(a, digits) - as_shown(b, digits)
+    return _number(f"{change:+.{digits}f}") + ("\u00a0points" if in_points else "\u00a0pp")
+
+
+def as_shown(value: float, digits: int = 1) -> float:
+    """``value`` as a report prints it with ``digits`` decimals, so that a difference printed beside its two figures
+    is the difference of the figures printed (38.5 - 62.1 is -23.6, never -23.7)."""
+    return value if _missing(value) else float(f"{value:.{digits}f}")
 
 
 def one_decimal(value: float) -> str:

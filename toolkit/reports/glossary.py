@@ -89,8 +89,8 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
             CHALLENGE,
             (
                 "Gap",
-                "a group's % minus the rest's, in percentage points, and "
-                "as pupils of the group; smaller than one pupil reads 'in line'",
+                "a group's % minus the rest's, in percentage points (pp: 62% - 60% is +2 pp), and as pupils of the "
+                "group; smaller than one pupil reads 'in line'",
             ),
         ],
         "estimates": [
@@ -119,7 +119,10 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
         "groups": [
             GROUPS,
             CHALLENGE,
-            ("Gap", "the group's figure minus the rest of the year group's, in percentage points"),
+            (
+                "Gap",
+                "the group's figure minus the rest of the year group's, in percentage points (pp: 62% - 60% is +2 pp)",
+            ),
         ],
         "va": [
             VA,
@@ -191,8 +194,7 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
         "ks2_baseline": [
             (
                 "Fine points",
-                "6 x (level + position of the mark within the level's mark range), "
-                "rounded to 2 decimals before x 6 (seed 004)",
+                "6 x (level + position of the mark within the level's mark range), rounded to 2 decimals before x 6",
             ),
             ("Fine level", "4B = 26-27.99 fine points, 4A = 28-29.99, ..."),
             ("P8 baseline", "mean of English and maths fine points / 6, to 1 decimal"),
@@ -213,7 +215,10 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
             ("RWM", "reading, writing and maths: the % of pupils at the expected standard in all three"),
             VA,
             CI,
-            ("Disadvantaged gap", "the disadvantaged pupils' % RWM minus the rest's, in percentage points and pupils"),
+            (
+                "Disadvantaged gap",
+                "the disadvantaged pupils' % RWM minus the rest's, in percentage points (pp) and pupils",
+            ),
             CHALLENGE,
             (
                 "Aggregated target",

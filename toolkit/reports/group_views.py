@@ -9,7 +9,7 @@ from toolkit import parameters
 from toolkit.methods.groups import target_gaps
 from toolkit.reports import charts
 from toolkit.reports.display import note, show_figure, show_table
-from toolkit.reports.formats import percent, signed_percent, whole
+from toolkit.reports.formats import percent, signed_pp, whole
 from toolkit.reports.views import School, _measures, _year_groups_with_estimates
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 
@@ -21,7 +21,7 @@ GAP_COLUMNS = {
     "FFT50": "RWM FFT50",
     "estimated_gap": "RWM gap",
     "target_gap": "RWM target gap",
-    "narrows": "Targets narrow the gap?",
+    "narrows": "The targets would",
 }
 
 
@@ -41,6 +41,10 @@ def target_gap_rows(school: School, year_group: int) -> pd.DataFrame:
     return table
 
 
+def _pp(value: float) -> str:
+    return signed_pp(value, 0)
+
+
 def groups_report(school: School, year_groups: list[int]) -> None:
     """Per year group: the gap chart (groups of at least ``min_group_pupils``) and one table of every group's
     gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
@@ -55,13 +59,15 @@ def groups_report(school: School, year_groups: list[int]) -> None:
         gap_columns = [c for c in table if c.endswith("gap")]
         show_table(
             table,
-            {"Pupils": whole, "RWM FFT50": percent, **{c: signed_percent for c in gap_columns}},
+            {"Pupils": whole, "RWM FFT50": percent, **{c: _pp for c in gap_columns}},
             long=True,
+            caption=f"Year {yg}: every pupil group",  # repeated on each page the table runs over
         )
     note(
         "RWM FFT50: the % of the group estimated to reach the expected standard in reading, writing and maths "
         "combined (Years 1-2: the KS1 combined measure). Gap: the group's % minus the rest of the year group's, in "
-        "percentage points; 'RWM target gap' the same for aggregated targets, and 'Targets narrow the gap?' compares "
-        f"the two. * fewer than {smallest} pupils (parameters/summary.yaml): too few to read a gap into; the chart "
+        "percentage points (pp); 'RWM target gap' the same for aggregated targets, and 'The targets would' says what "
+        f"they do to the gap: narrow it, widen it, reverse it (a lead becomes a gap, or a gap a lead), or leave it about "
+        f"the same (within 0.5 pp). * fewer than {smallest} pupils: too few to read a gap into; the chart "
         "leaves them out. Every challenge level for every group and subject: the appendix spreadsheet."
     )

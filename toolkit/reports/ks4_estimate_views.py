@@ -54,6 +54,12 @@ def show_a8_estimates(school: School) -> None:
     table = a8_estimates(school)
     formats = {"Pupils": whole, "With KS2": whole, "P8 (chosen)": signed}
     show_table(table, formats | {c: one_decimal for c in table.columns if c.startswith("A8")})
+    if table["P8 (chosen)"].abs().max() < 0.005:  # the chosen level is the national average of similar pupils
+        note(
+            "P8 (chosen): the Progress 8 the chosen estimates stand for. At FFT50 the estimate is what similar pupils "
+            "achieve nationally, so it stands for a Progress 8 of 0.00 by definition; a higher challenge (FFT20, "
+            "FFT5) stands for a positive Progress 8."
+        )
 
 
 def subject_estimates(school: School, year_group: int) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from toolkit.methods import groups as group_method
 from toolkit.methods import ks4, ks4_estimates, policy
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, whole
+from toolkit.reports.formats import marked, one_decimal, percent, signed, signed_one_decimal, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.ks4_estimate_views import EM, show_a8_estimates, subject_estimates, year_groups
 from toolkit.reports.views import School
@@ -36,7 +36,7 @@ ELEMENT_LABELS = {
 }
 
 
-P8_FORMATS = {"Score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole}
+P8_FORMATS = {"Score": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole, "Significance": marked}
 
 
 # ----------------------------------------------------------------------------------------------- results
@@ -142,7 +142,13 @@ def p8_table(school: School, year: int) -> pd.DataFrame:
 
 
 def _significance(low: float, high: float) -> str:
-    return "above national" if low > 0 else "below national" if high < 0 else "in line with national"
+    return (
+        "significantly above national"
+        if low > 0
+        else "significantly below national"
+        if high < 0
+        else "in line with national"
+    )
 
 
 def subject_residuals(school: School, year: int) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from toolkit.methods import ks5
 from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import one_decimal, percent, signed, two_decimals, whole
+from toolkit.reports.formats import marked, one_decimal, percent, signed, two_decimals, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 
@@ -85,7 +85,9 @@ def va_table(school: School, year: int) -> pd.DataFrame:
     scores = _year(school.ks5["scores"], year)
     table = scores.assign(
         significance=np.select(
-            [scores["ci_low"] > 0, scores["ci_high"] < 0], ["above national", "below national"], "in line with national"
+            [scores["ci_low"] > 0, scores["ci_high"] < 0],
+            ["significantly above national", "significantly below national"],
+            "in line with national",
         )
     )
     table = table.sort_values("subject", key=_subject_order)
@@ -166,7 +168,14 @@ def ks5_report(school: School) -> None:
     table = va_table(school, year)
     show_table(
         table,
-        {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole, "Size": one_decimal},
+        {
+            "VA (grades)": signed,
+            "95% CI low": signed,
+            "95% CI high": signed,
+            "Entries": whole,
+            "Size": one_decimal,
+            "Significance": marked,
+        },
         long=True,
     )
     scores = _year(school.ks5["scores"], year).sort_values("subject", key=_subject_order)

@@ -103,7 +103,7 @@ def subject_leader_report(school: School) -> None:
         f"Scores: emerging {scores['emerging']:+g}, expected {scores['expected']:+g}, exceeding "
         f"{scores['exceeding']:+g}; average score: the mean of pupils' scores; 'high' = average at least "
         f"{subject_leader.high_threshold():+.2f} with no more than "
-        f"{100 * subject_leader.subject_leader_parameters()['high_max_emerging']:.0f}% emerging (seed 003; parameters/subject_leader.yaml). "
+        f"{100 * subject_leader.subject_leader_parameters()['high_max_emerging']:.0f}% emerging (the tracking system's rule). "
         "Boys, Girls: their average scores. The spreadsheet subject_leader.xlsx beside this report holds the counts "
         "for boys and girls with Excel formulas (type the counts and everything recalculates) and a column for the "
         "subject leader's analysis."
@@ -122,10 +122,25 @@ def subject_leader_report(school: School) -> None:
             mine = summary[(summary["subject"] == subject) & (summary["strand"] == strand)]
             ks = phases[(phases["subject"] == subject) & (phases["strand"] == strand)]
             sections.append((subject, strand, name, cohort_rows(mine, ks)))
-    charts = percent_charts([(rows, f"{name}: % of pupils") for _, _, name, rows in sections], "cohort")
+    charts = percent_charts(
+        [
+            (rows, f"{name}: % of {'judgements' if strand == subject_leader.OVERALL else 'pupils'}")
+            for _, strand, name, rows in sections
+        ],
+        "cohort",
+    )
     for (subject, strand, name, rows), chart in zip(sections, charts):
         heading(name, 3)
-        show_side_by_side(chart, table_html(rows[list(COHORT_COLUMNS)].rename(columns=COHORT_COLUMNS), formats))
+        columns = COHORT_COLUMNS
+        if strand == subject_leader.OVERALL:  # the programmes of study collated: each pupil once per programme
+            columns = {**COHORT_COLUMNS, "pupils": "Judged"}
+        table = table_html(rows[list(columns)].rename(columns=columns), {**formats, "Judged": whole})
+        show_side_by_side(chart, table)
+        if strand == subject_leader.OVERALL:
+            note(
+                f"{subject} overall collates its programmes of study: Judged counts judgements, one per pupil per "
+                "programme, not pupils."
+            )
         mine_peaks = peaks[(peaks["subject"] == subject) & (peaks["strand"] == strand)]
         text = (
             "; ".join(

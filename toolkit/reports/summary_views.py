@@ -12,9 +12,9 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
-from toolkit.reports import ks4_views, va_views
-from toolkit.reports.display import heading, note, show_table
-from toolkit.reports.formats import one_decimal, signed, signed_one_decimal, whole
+from toolkit.reports import charts, ks4_views, va_views
+from toolkit.reports.display import heading, note, show_figure, show_table
+from toolkit.reports.formats import as_shown, marked, one_decimal, pupils_gap, signed, signed_pp, whole
 from toolkit.reports.target_views import TARGET_FORMATS, _target_table
 from toolkit.reports.va_views import latest_measured, measure_years
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
@@ -40,19 +40,18 @@ def _rates(frame: pd.DataFrame) -> pd.Series:
 
 
 def change_words(gap: float, before: float, same: float = 0.5) -> str:
-    """How the gap to national moved since the year before, in words as well as an arrow: ▲ the school moved up
-    against national, ▼ down, ► within ``same`` points; then whether that took it closer to national, further
-    from it, or across it. Empty without last year's gap."""
+    """How the gap to national moved since the year before, in words that cannot be misread: "▲ up 3.1 pp, still
+    below national", "▼ down 2.0 pp, now below national", "► about the same, still above national" (within ``same``
+    percentage points). ▲ / ▼: the school moved up / down against national. Empty without last year's gap."""
     if np.isnan(gap) or np.isnan(before):
         return ""
     change = gap - before
+    side = "above" if gap > 0 else "below" if gap < 0 else "level with"
+    crossed = gap != 0 and before != 0 and (gap > 0) != (before > 0)
+    where = f"{'now' if crossed or gap == 0 else 'still'} {side} national"
     if abs(change) <= same:
-        return "► about the same"
-    arrow = "▲" if change > 0 else "▼"
-    if (gap > 0) != (before > 0) and gap != 0 and before != 0:
-        return f"{arrow} now {'above' if gap > 0 else 'below'} national"
-    side = "above" if (gap if gap != 0 else before) > 0 else "below"
-    return f"{arrow} {'closer to' if abs(gap) < abs(before) else 'further ' + side} national"
+        return f"► about the same, {where}"
+    return f"{'▲ up' if change > 0 else '▼ down'} {abs(change):.1f}\u00a0pp, {where}"
 
 
 def attainment_measures(school: School) -> pd.DataFrame:
@@ -65,10 +64,11 @@ def attainment_measures(school: School) -> pd.DataFrame:
     now, then = _rates(school.past[latest]), (_rates(school.past[previous]) if previous else None)
     rows = []
     for measure, subject in HEADLINE:
-        mine = float(now.get((measure, subject), np.nan))
-        national = float(nat.get(("KS2", measure, subject), np.nan))
+        # each figure as the summary prints it (one decimal), so the gap printed is the difference of the two printed
+        mine = as_shown(float(now.get((measure, subject), np.nan)))
+        national = as_shown(float(nat.get(("KS2", measure, subject), np.nan)))
         gap = mine - national
-        before = float(then.get((measure, subject), np.nan)) - national if then is not None else np.nan
+        before = as_shown(float(then.get((measure, subject), np.nan))) - national if then is not None else np.nan
         rows.append(
             {
                 "measure": measure,
@@ -96,20 +96,28 @@ def attainment_rows(school: School) -> pd.DataFrame:
             ],
             "School (%)": a["school"],
             "National (%)": a["national"],
-            "Gap (points)": a["gap"],
-            f"Gap in {previous} (points)": a["gap_before"],
+            "Gap (pp)": a["gap"],
+            f"Gap in {previous} (pp)": a["gap_before"],
             "Change": a["change"],
         }
     )
 
 
-def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
-    """DfE value added of the latest cohort that has a measure, with significance in words."""
+def latest_va(school: School) -> tuple[pd.DataFrame, int | None, str]:
+    """The DfE value added scores (``subject, pupils, score, ci_low, ci_high``) of the latest cohort that has a
+    measure, its year and status; empty and None without one."""
     measured = latest_measured(measure_years(school))
     if measured is None or school.va_scores is None:
-        return pd.DataFrame(), None, ""
+        return pd.DataFrame(columns=["subject", "pupils", "score", "ci_low", "ci_high"]), None, ""
     year, status = measured
-    s = school.va_scores[(school.va_scores["year"] == year) & (school.va_scores["method"] == "DfE")]
+    return school.va_scores[(school.va_scores["year"] == year) & (school.va_scores["method"] == "DfE")], year, status
+
+
+def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
+    """DfE value added of the latest cohort that has a measure, with significance in words."""
+    s, year, status = latest_va(school)
+    if year is None:
+        return pd.DataFrame(), None, ""
     table = pd.DataFrame(
         {
             "Subject": s["subject"].map(SUBJECT_LABELS),
@@ -141,7 +149,7 @@ def gap_rows(gaps: pd.DataFrame) -> pd.DataFrame:
             "Group": [f"{label} ({group})" for group, label in zip(gaps["group"], gaps["label"])],
             "Pupils": gaps["pupils"],
             "Rest": gaps["rest"],
-            "Gap (points)": gaps["gap"],
+            "Gap (pp)": gaps["gap"],
             "Gap (pupils of the group)": gaps["gap_pupils"],
             "Reads": gaps["reads"],
         }
@@ -197,8 +205,11 @@ def target_sentence(targets: pd.DataFrame) -> str:
 def areas_to_look_at(
     school: School, attain: pd.DataFrame, va: pd.DataFrame, gaps: pd.DataFrame, targets: pd.DataFrame | None = None
 ) -> list[str]:
-    """Three to five sentences chosen by the rules of parameters/summary.yaml, each naming where to look; the
-    largest first."""
+    """Three to five sentences chosen by the rules of parameters/summary.yaml, each naming where to look, ranked by
+    what they add beyond the tables above them: value added significantly below national first, then group gaps
+    counted in pupils, then Year 6 targets below the FFT50 estimate (an action the school can take now; reading,
+    writing and maths first), at most one attainment gap (the table already shows them all), and value added
+    significantly above national last."""
     rules = summary_parameters()["areas"]
     found: list[tuple[float, str]] = []
     for _, row in va.iterrows():
@@ -206,7 +217,7 @@ def areas_to_look_at(
         if row["Compared with national"] == "significantly below":
             found.append(
                 (
-                    3 + abs(score),
+                    10 + abs(score),
                     f"Value added in {subject} was significantly below national "
                     f"({signed(score)} points): see Value added (prior attainment groups, pupil groups).",
                 )
@@ -214,28 +225,29 @@ def areas_to_look_at(
         elif row["Compared with national"] == "significantly above":
             found.append(
                 (
-                    1 + abs(score),
+                    0.5 + abs(score) / 100,
                     f"Value added in {subject} was significantly above national "
                     f"({signed(score)} points): worth sharing what worked (Value added).",
                 )
             )
-    for _, row in attain.iterrows():
-        gap = row["Gap (points)"]
-        if not np.isnan(gap) and gap <= -rules["attainment_gap_points"]:
+    below = attain[attain["Gap (pp)"] <= -rules["attainment_gap_points"]]
+    for _, row in below.sort_values("Gap (pp)").head(1).iterrows():  # the table shows the rest
+        gap = row["Gap (pp)"]
+        if not np.isnan(gap):
             found.append(
                 (
-                    2 + abs(gap) / 10,
+                    1 + abs(gap) / 100,
                     f"{row['Measure']}: {one_decimal(row['School (%)'])}%, "
-                    f"{one_decimal(abs(gap))} points below national (Value added, attainment table).",
+                    f"{one_decimal(abs(gap))} pp below national (Value added, attainment table).",
                 )
             )
     for _, row in gaps.iterrows():
-        if row["Reads"] == "behind" and abs(row["Gap (points)"]) >= rules["group_gap_points"]:
+        if row["Reads"] == "behind" and abs(row["Gap (pp)"]) >= rules["group_gap_points"]:
             found.append(
                 (
-                    2 + abs(row["Gap (points)"]) / 10,
-                    f"{row['Group']}: {one_decimal(abs(row['Gap (points)']))} "
-                    f"points behind the rest at RWM, about {abs(row['Gap (pupils of the group)']):.0f} of "
+                    6 + abs(row["Gap (pp)"]) / 100,
+                    f"{row['Group']}: {one_decimal(abs(row['Gap (pp)']))} "
+                    f"pp behind the rest at RWM, about {abs(row['Gap (pupils of the group)']):.0f} of "
                     f"{row['Pupils']} pupils (Pupil groups; Value added by pupil group).",
                 )
             )
@@ -244,19 +256,38 @@ def areas_to_look_at(
         if not np.isnan(short) and short <= -rules["target_below_fft50_points"]:
             found.append(
                 (
-                    2 + abs(short) / 10,
+                    5 + abs(short) / 100 + (0.01 if row["Measure"].lower() == "reading, writing and maths" else 0),
                     f"Year 6 targets, {row['Measure'].lower()}: {one_decimal(row['Aggregated target'])}% would reach "
-                    f"the expected standard, {one_decimal(abs(short))} points below the FFT50 estimate "
+                    f"the expected standard, {one_decimal(abs(short))} pp below the FFT50 estimate "
                     f"({one_decimal(row[CHALLENGE_COLUMNS['FFT50']])}%) (Targets versus estimates).",
                 )
             )
     found.sort(key=lambda x: -x[0])
     sentences = [s for _, s in found[: rules["most"]]]
     if len(sentences) < rules["fewest"]:
-        sentences.append(
-            "Nothing else passed the thresholds in parameters/summary.yaml; the detailed reports show every figure."
-        )
+        sentences.append("Nothing else stood out; the detailed reports show every figure.")
     return sentences
+
+
+SHORT = {"rwm": "RWM", "reading": "Reading", "writing": "Writing", "maths": "Maths"}
+
+
+def headline_chart(school: School):
+    """Page 1's chart: the headline measures against national and the latest value added, significance marked."""
+    a = attainment_measures(school)
+    attain = pd.DataFrame(
+        {
+            "label": [
+                f"{SHORT[s]} {'expected' if m == 'expected_standard' else 'higher'}"
+                for m, s in zip(a["measure"], a["subject"])
+            ],
+            "school": a["school"],
+            "national": a["national"],
+        }
+    )
+    va = latest_va(school)[0]
+    scores = va.assign(label=va["subject"].map(SUBJECT_LABELS))[["label", "score", "ci_low", "ci_high"]]
+    return charts.headline(attain, scores, f"KS2 {max(school.past)} at a glance")
 
 
 def cohort_label(school: School) -> str:
@@ -277,22 +308,24 @@ def summary_report(school: School) -> None:
         note("This school has no past KS2 results, so the summary covers its estimates only: see Estimates.")
         return
     attain = attainment_rows(school)
+    va, year, status = va_rows(school)
+    show_figure(headline_chart(school))
     heading(f"Attainment: KS2 {max(school.past)} against national", 3)
     show_table(
         attain,
         {
             "School (%)": one_decimal,
             "National (%)": one_decimal,
-            "Gap (points)": signed_one_decimal,
-            attain.columns[4]: signed_one_decimal,
+            "Gap (pp)": signed_pp,
+            attain.columns[4]: signed_pp,
+            "Change": marked,
         },
     )
-    va, year, status = va_rows(school)
     if year is None:
         note("No cohort of this school has a KS1 baseline, so there is no value added (see Value added).")
     else:
         heading(f"Value added: KS2 {year} (DfE progress, {status})", 3)
-        show_table(va, {"VA score (points)": signed, "Pupils": whole})
+        show_table(va, {"VA score (points)": signed, "Pupils": whole, "Compared with national": marked})
         note(
             "Significantly above (below): the whole 95% interval is above (below) zero, the national average. "
             "A school of 30 pupils needs a score of about 2 points either side of 0 to be significant."
@@ -307,14 +340,14 @@ def summary_report(school: School) -> None:
         show_table(
             gaps,
             {
-                "Gap (points)": signed_one_decimal,
-                "Gap (pupils of the group)": signed_one_decimal,
+                "Gap (pp)": signed_pp,
+                "Gap (pupils of the group)": pupils_gap,
                 "Pupils": whole,
                 "Rest": whole,
             },
         )
         note(
-            f"A gap smaller than one pupil of the smaller group (100 / its size, in points) reads 'in line'; groups "
+            f"A gap smaller than one pupil of the smaller group (100 / its size, in pp) reads 'in line'; groups "
             f"of fewer than {summary_parameters()['min_group_pupils']} pupils are not judged."
         )
     targets = target_rows(school)

@@ -7,7 +7,7 @@ import pandas as pd
 from toolkit.methods.targets import aggregate_targets, review_counts, review_targets, target_parameters
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import one_decimal, percent, signed, signed_one_decimal, signed_percent, whole
+from toolkit.reports.formats import as_shown, one_decimal, percent, signed, signed_one_decimal, signed_pp, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import CHALLENGE_COLUMNS, School, _year_groups_with_estimates
 from toolkit.vocabulary import KS2_SUBJECTS, STAGE_OF_YEAR, SUBJECT_LABELS, challenge_label
@@ -17,12 +17,18 @@ TARGET_FORMATS = {
     **{v: percent for v in CHALLENGE_COLUMNS.values()},
     "Aggregated target": percent,
     "% pupils with target": percent,
-    "Difference to FFT50": signed_percent,
+    "Difference to FFT50": lambda v: signed_pp(v, 0),
     "Pupils": whole,
 }
 
 
-def _target_table(table: pd.DataFrame, average: bool = False) -> pd.DataFrame:
+def _target_table(table: pd.DataFrame, digits: int = 0) -> pd.DataFrame:
+    """The aggregated-target table as shown; the difference to FFT50 is that of the two figures as printed (whole
+    percentages, or ``digits`` decimals)."""
+    table = table.assign(
+        difference=table["aggregated_target"].map(lambda v: as_shown(v, digits))
+        - table["FFT50"].map(lambda v: as_shown(v, digits))
+    )
     own = {
         **CHALLENGE_COLUMNS,
         "aggregated_target": "Aggregated target",
@@ -36,7 +42,7 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
     for yg, pupils, estimates, stage in _year_groups_with_estimates(school, year_groups):
         indicators = [
             ("expected", "% national standard (or higher)"),
-            ("high", "% above national (high score / greater depth)"),
+            ("high", "% higher standard (writing: greater depth)"),
         ]
         if stage == "ks2":
             indicators.append(("average", "Average scaled score"))
@@ -44,13 +50,13 @@ def targets_report(school: School, year_groups: list[int], challenge: str = "cho
         for indicator, label in indicators:
             heading(label, 3)
             tables[indicator] = aggregate_targets(estimates, pupils, stage, indicator)
-            table = _target_table(tables[indicator])
+            table = _target_table(tables[indicator], 1 if indicator == "average" else 0)
             if indicator == "average":
                 fmt = {c: one_decimal for c in list(CHALLENGE_COLUMNS.values()) + ["Aggregated target"]}
                 fmt.update({"Difference to FFT50": signed, "% pupils with target": percent, "Pupils": whole})
             else:
                 fmt = TARGET_FORMATS
-            show_table(table, fmt)
+            show_table(table, fmt, caption=f"Year {yg}: {label}")
         summary = tables["expected"]
         chosen = school.estimates_for(yg, challenge)
         summary["estimate"] = [100 * chosen[f"{s}_p_expected"].mean() for s in summary["subject"]]
@@ -97,7 +103,7 @@ def review_list(school: School, year_group: int, challenge: str = "chosen") -> t
 def review_summary(school: School, year_group: int, challenge: str = "chosen") -> None:
     """How many targets look unlikely or unambitious, per subject; the list itself is in the per-pupil appendix."""
     review = target_parameters()
-    heading("Targets to review", 3)
+    heading(f"Year {year_group}: targets to review", 3)
     _table, counts = review_list(school, year_group, challenge)
     if counts.empty:
         note(
@@ -111,6 +117,7 @@ def review_summary(school: School, year_group: int, challenge: str = "chosen") -
     show_table(
         wide.rename(columns={"subject": "Subject", "unlikely": "Unlikely", "unambitious": "Unambitious"}),
         {"Unlikely": whole, "Unambitious": whole},
+        caption=f"Year {year_group}: targets to review",
     )
     note(
         "Targets fewer than "

@@ -74,6 +74,9 @@ def tracking_report(school: School) -> None:
     by_year = tracking.progress_by_year(progress)
     show_figure(progress_chart(by_year, f"Progress since {term} last year, by year group"))
     bands = tracking.tracking_parameters()["progress_bands"]
+    first_term = term == next(iter(tracking.tracking_parameters()["are_step_by_term"]))
+    if first_term:  # the first assessment of the year: nothing since the start of the year to show
+        by_year = by_year.drop(columns="since_start")
     show_table(
         by_year.assign(subject=by_year["subject"].map(SUBJECTS)).pipe(
             headed,
@@ -93,7 +96,12 @@ def tracking_report(school: School) -> None:
     )
     note(
         f"Progress since last year = points now minus points at the same term last year: at least {expected} is "
-        f"expected, {good} or more is good (seed 003). Year 1 pupils have no grade from last year (Reception)."
+        f"expected, {good} or more is good (the tracking system's rule). Year 1 pupils have no grade from last year (Reception)."
+        + (
+            f" The {term} assessment is the first of the year, so there is no progress since the start of the year yet."
+            if first_term
+            else ""
+        )
     )
 
     heading("Progress by pupil group", 2, new_page=True)

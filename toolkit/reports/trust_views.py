@@ -13,9 +13,9 @@ import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import glossary, summary_views, va_views, views
-from toolkit.reports.display import PALETTE, heading, note, show_figure, show_table, title_block
-from toolkit.reports.formats import one_decimal, percent, signed_one_decimal, whole
+from toolkit.reports import charts, glossary, summary_views, va_views, views
+from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
+from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
 
 VA_SUBJECTS = ("reading", "writing", "maths")
@@ -70,7 +70,7 @@ def attainment(loaded: list[School]) -> pd.DataFrame:
                 "Pupils": len(school.past[max(school.past)]),
                 "RWM expected (%)": rwm["school"],
                 "National (%)": rwm["national"],
-                "Gap (points)": rwm["gap"],
+                "Gap (pp)": rwm["gap"],
                 "Change since last year": rwm["change"],
                 "RWM higher (%)": higher["school"],
             }
@@ -95,22 +95,47 @@ def value_added(loaded: list[School]) -> pd.DataFrame:
 def va_chart(va: pd.DataFrame, title: str):
     """Every school's value added per subject with its 95% interval, one panel per subject, schools on one axis."""
     names = list(dict.fromkeys(va["school"]))
-    fig, axes = plt.subplots(1, len(VA_SUBJECTS), figsize=(7.2, 0.32 * len(names) + 1.4), sharey=True)
+    height = 0.32 * len(names) + 1.8
+    fig, axes = plt.subplots(1, len(VA_SUBJECTS), figsize=(7.2, height), sharey=True)
     y = np.arange(len(names))
+    kinds = charts.SIGNIFICANCE  # by shape as well as colour (never colour alone): ▲ above, ● in line, ▼ below
+    counts = dict.fromkeys(kinds, 0)
     for ax, subject in zip(axes, VA_SUBJECTS):
         s = va[va["subject"] == subject].set_index("school").reindex(names)
-        colours = [
-            PALETTE[2] if lo > 0 else PALETTE[5] if hi < 0 else PALETTE[0]
-            for lo, hi in zip(s["ci_low"].fillna(0), s["ci_high"].fillna(0))
-        ]
-        ax.hlines(y, s["ci_low"], s["ci_high"], colors=colours, linewidth=2.2)
-        ax.scatter(s["score"], y, color=colours, s=18, zorder=3)
+        kind = np.where(
+            s["ci_low"] > 0, "significantly above", np.where(s["ci_high"] < 0, "significantly below", "in line")
+        )
+        for name, (colour, marker) in kinds.items():
+            mine = (kind == name) & s["score"].notna().to_numpy()
+            counts[name] += int(mine.sum())
+            ax.hlines(y[mine], s["ci_low"][mine], s["ci_high"][mine], colors=colour, linewidth=2.2)
+            ax.scatter(
+                s["score"][mine],
+                y[mine],
+                color=colour,
+                marker=marker,
+                s=30,
+                zorder=3,
+                edgecolor=MARKER_EDGE,
+                linewidth=0.5,
+                label=name,
+            )
         ax.axvline(0, color="#444", linewidth=1)
         ax.set(title=subject.capitalize(), xlabel="VA (points)")
         ax.tick_params(labelsize=7)
     axes[0].set_yticks(y, names)
     axes[0].invert_yaxis()
     fig.suptitle(title, fontsize=9, fontweight="bold")
+    handles = [
+        plt.Line2D([], [], color=c, marker=m, linestyle="", markeredgecolor=MARKER_EDGE) for c, m in kinds.values()
+    ]
+    fig.legend(handles, list(kinds), loc="lower center", ncol=3, frameon=False, fontsize=7)
+    fig.set_layout_engine("tight", rect=(0, 0.35 / height, 1, 1))
+    fig.set_label(
+        f"{title}: each school's value added in reading, writing and maths with its 95% interval; "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + " (school and subject results)."
+    )
     return fig
 
 
@@ -130,7 +155,7 @@ def disadvantaged_gaps(loaded: list[School], smallest: int) -> pd.DataFrame:
             {
                 "School": short_name(school),
                 "Disadvantaged pupils": r["pupils"],
-                "Gap (points)": np.nan if small else r["gap"],
+                "Gap (pp)": np.nan if small else r["gap"],
                 "Gap (pupils)": np.nan if small else r["gap_pupils"],
                 "Reads": f"fewer than {smallest} pupils: not shown" if small else r["reads"],
             }
@@ -187,7 +212,8 @@ def trust_report(run_dir: str | Path) -> None:
             "Pupils": whole,
             "RWM expected (%)": one_decimal,
             "National (%)": one_decimal,
-            "Gap (points)": signed_one_decimal,
+            "Gap (pp)": signed_pp,
+            "Change since last year": marked,
             "RWM higher (%)": one_decimal,
         },
     )
@@ -197,16 +223,16 @@ def trust_report(run_dir: str | Path) -> None:
         heading(f"Value added (DfE progress), KS2 {', '.join(map(str, years))}", 3)
         show_figure(va_chart(va, "Value added with 95% confidence intervals, by school"))
         note(
-            "Scaled-score points (writing: TA points). Green: the whole interval above 0, significantly above "
-            "national; orange: significantly below; blue: in line. Each school's latest cohort with a KS1 baseline "
-            "(KS2 2024 and 2025 have none)."
+            "Scaled-score points (writing: TA points). ▲ (turquoise): the whole interval above 0, significantly "
+            "above national; ▼ (dark pink): significantly below; ● (blue): in line. Each school's latest cohort with "
+            "a KS1 baseline (KS2 2024 and 2025 have none)."
         )
     heading("Disadvantaged pupils: RWM gap to the rest of the cohort", 3)
     show_table(
         disadvantaged_gaps(loaded, smallest),
-        {"Disadvantaged pupils": whole, "Gap (points)": signed_one_decimal, "Gap (pupils)": signed_one_decimal},
+        {"Disadvantaged pupils": whole, "Gap (pp)": signed_pp, "Gap (pupils)": pupils_gap},
     )
-    note(f"Groups of fewer than {smallest} pupils are not shown (parameters/summary.yaml).")
+    note(f"Groups of fewer than {smallest} pupils are not shown.")
     heading("Trend: % RWM expected standard by year", 3)
     t = trend(loaded)
     show_table(t, {c: one_decimal for c in t.columns if c != "School"})

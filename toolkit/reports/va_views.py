@@ -12,7 +12,7 @@ from toolkit.methods.groups import GROUPS, va_by_group
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import one_decimal, signed, whole
+from toolkit.reports.formats import difference_in_units, marked, one_decimal, signed, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.vocabulary import COMBINED, KS2_SUBJECTS, SUBJECT_LABELS
@@ -28,7 +28,7 @@ def attainment_table(school: School, year: int) -> pd.DataFrame:
     nat = school.headline
     names = {
         "expected_standard": "% expected standard",
-        "higher_standard": "% high score / greater depth",
+        "higher_standard": "% higher standard (writing: greater depth)",
         "average_scaled_score": "Average scaled score",
     }
     ks2_rows = mine[(mine["keystage"] == "KS2") & mine["measure"].isin(list(names))]
@@ -41,7 +41,11 @@ def attainment_table(school: School, year: int) -> pd.DataFrame:
             "Subject": merged["subject"].map(SUBJECT_LABELS),
             "School": merged["value_school"],
             "National": merged["value_national"],
-            "Difference": merged["value_school"] - merged["value_national"],
+            # the difference of the two figures as printed, in its unit: pp for percentages, points for scores
+            "Difference": [
+                difference_in_units(a, b, in_points=m == "average_scaled_score")
+                for a, b, m in zip(merged["value_school"], merged["value_national"], merged["measure"])
+            ],
         }
     )
 
@@ -108,7 +112,7 @@ def va_report(school: School) -> None:
         "one."
     )
     heading(f"Attainment against national: KS2 {year}")
-    show_table(attainment_table(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
+    show_table(attainment_table(school, year), {"School": one_decimal, "National": one_decimal})
     measured = latest_measured(years)
     if measured is None:
         note(f"No cohort of this school has KS1 results, so there is no value added to show: {years['reason'].iloc[0]}")
@@ -130,11 +134,19 @@ def va_report(school: School) -> None:
         table = part[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
         table["subject"] = table["subject"].map(SUBJECT_LABELS)
         table["significance"] = np.select(
-            [table["ci_low"] > 0, table["ci_high"] < 0], ["above national", "below national"], "in line with national"
+            [table["ci_low"] > 0, table["ci_high"] < 0],
+            ["significantly above national", "significantly below national"],
+            "in line with national",
         )
         show_table(
             table.pipe(headed, {"score": f"VA score ({unit})"}),
-            {f"VA score ({unit})": signed, "95% CI low": signed, "95% CI high": signed, "Pupils": whole},
+            {
+                f"VA score ({unit})": signed,
+                "95% CI low": signed,
+                "95% CI high": signed,
+                "Pupils": whole,
+                "Significance": marked,
+            },
         )
     test_scores = scores[scores["subject"].isin(KS2_SUBJECTS)]
     show_figure(charts.va_intervals(test_scores, f"KS2 {year}: value added with 95% confidence intervals ({status})"))

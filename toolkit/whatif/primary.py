@@ -14,7 +14,7 @@ from toolkit.inputs import school_state
 from toolkit.methods.targets import aggregate_targets, target_cut
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports.display import table_html
-from toolkit.reports.formats import percent, signed_percent
+from toolkit.reports.formats import percent, signed_pp
 from toolkit.vocabulary import (
     COMBINED,
     SUBJECT_LABELS,
@@ -155,7 +155,7 @@ class WhatIf(WhatIfState):
                 "How likely",
             )
         }
-        fmt["Gap to target"] = signed_percent
+        fmt["Gap to target"] = lambda v: signed_pp(v, 0)
         return {
             "headline": headline,
             "summary": table_html(summary, fmt),
