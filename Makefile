@@ -7,6 +7,9 @@ DEMO   := outputs/demo/data
 # Synthetic national reference: the cohort that finished KS2 last summer (2026), calibrated to published figures.
 DEMO_YEAR    ?= 2026
 DEMO_PUPILS  ?= 200000
+# axe-core (npm): the accessibility rules the tests run in Chromium over the rendered HTML (tests/test_accessibility.py).
+AXE_VERSION  := 4.14.1
+AXE          := $(VENV)/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: demo test test-fast lint format hooks setup clean bench help dashboard lab
 
@@ -49,8 +52,14 @@ demo: $(STAMP)
 	$(VENV)/bin/toolkit reports --data $(DEMO)/trust --out outputs/demo/run
 	@echo "Report pack (synthetic data): $(CURDIR)/outputs/demo/run/index.html"
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest -q
+
+# axe-core from the npm registry, into the virtual environment (Node and npm from Debian when missing).
+$(AXE): $(STAMP)
+	@command -v npm >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+	@touch $@
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

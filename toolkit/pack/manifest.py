@@ -152,7 +152,10 @@ def _links(x: dict) -> str:
             f'<span class="failed">failed: {html.escape(x["error"])}</span><br>'
             f'<a href="{html.escape(x["executed_notebook"])}">notebook</a>'
         )
-    return " · ".join(f'<a href="{html.escape(p)}">{f.upper()}</a>' for f, p in x["outputs"].items())
+    what = html.escape(f"{x['school_name']}: {catalogue.title(x['report'])}")
+    return " ".join(
+        f'<a href="{html.escape(p)}" aria-label="{what}, {f.upper()}">{f.upper()}</a>' for f, p in x["outputs"].items()
+    )
 
 
 def _index_cell(x: dict | None) -> str:
@@ -183,15 +186,15 @@ def write_index(out: Path, manifest: dict) -> None:
     columns = [
         r for r in catalogue.names() if r not in whole_run and any(x["report"] == r for x in manifest["reports"])
     ]
-    head = "".join(f"<th>{html.escape(catalogue.title(r))}</th>" for r in columns)
+    head = "".join(f'<th scope="col">{html.escape(catalogue.title(r))}</th>' for r in columns)
     rows = [
-        f"<tr><td>{html.escape(names[school_id])}</td><td>{school_id}</td>"
+        f'<tr><th scope="row">{html.escape(names[school_id])}</th><td>{school_id}</td>'
         + "".join(_index_cell(reports.get(r)) for r in columns)
         + "</tr>"
         for school_id, reports in by_school.items()
     ]
     rows += [
-        f"<tr><td>{html.escape(x['school_name'])}</td><td>{x['school_id']}</td>"
+        f'<tr><th scope="row">{html.escape(x["school_name"])}</th><td>{x["school_id"]}</td>'
         f'<td class="failed" colspan="{max(1, len(columns))}">no reports: {html.escape(x["reason"])}</td></tr>'
         for x in manifest.get("schools_without_reports", [])
     ]
@@ -205,13 +208,16 @@ def write_index(out: Path, manifest: dict) -> None:
         f'<p class="trust"><b>Trust overview</b> (every school side by side): {_links(trust)}</p>' if trust else ""
     )
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report pack</title><style>
-body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 4px 10px; }} th {{ background: #E8F1F8; }}
+body {{ font-family: sans-serif; margin: 1.5em; max-width: 1240px; }} table {{ border-collapse: collapse; font-size: 0.85em; }}
+td, th {{ border: 1px solid #ccc; padding: 3px 6px; }} thead th {{ background: #E8F1F8; font-size: 0.9em; }}
+tbody th {{ text-align: left; font-weight: normal; }} caption {{ text-align: left; font-weight: bold; padding: 4px 0; }}
 .failed {{ color: #B00; }} .none {{ background: #F5F5F5; }}
 .banner {{ background: #FFF3CD; border: 1px solid #E69F00; padding: 6px; font-weight: bold; }}
-</style></head><body><h1>Report pack</h1>{banner}
+</style></head><body><main><h1>Report pack</h1>{banner}
 <p>Created {html.escape(readable_date(manifest["created"]))}: {counts["done"]} done, {counts["failed"]} failed,
 {counts["skipped"]} skipped.</p>{overview}<p>A grey cell: the school's data has no such report. Provenance of every report
 (parameters, input hashes, package versions, toolkit version): <a href="manifest.json">manifest.json</a>.</p>
-<table><thead><tr><th>School</th><th>DfE number</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></body></html>"""
+<table><caption>Reports by school: each link opens the report as a web page (HTML), a printable PDF or a spreadsheet
+(XLSX)</caption><thead><tr><th scope="col">School</th><th scope="col">DfE number</th>{head}</tr></thead>
+<tbody>{"".join(rows)}</tbody></table></main></body></html>"""
     write_whole(out / "index.html", page)

@@ -64,7 +64,7 @@ def html_of(nb, title: str = "Report") -> tuple[str, list[str]]:
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     page = (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"</head><body>\n{body}\n</body></html>\n"
+        f"</head><body><main>\n{body}\n</main></body></html>\n"
     )
     return page, warnings
 

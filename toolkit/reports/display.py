@@ -77,9 +77,9 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
     significance: beside words that say the same, never instead of them (``formats.marked``). Text is escaped. A
     ``caption`` heads the table on every page it runs over (a header row, which Chromium repeats)."""
     formats = formats or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
     if caption:
-        head = f'<th class="tk-caption" colspan="{len(frame.columns)}">{html.escape(caption)}</th></tr><tr>' + head
+        head = f'<th class="tk-caption" scope="colgroup" colspan="{len(frame.columns)}">{html.escape(caption)}</th></tr><tr>' + head
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
@@ -102,7 +102,14 @@ def show_table(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
     show_html(table_html(frame, formats, long, caption))
 
 
+_LAST_LEVEL = [1]  # the level of the last heading shown (the title is the h1): no heading skips a level
+
+
 def heading(text: str, level: int = 2, new_page: bool = False) -> None:
+    """A section heading; never more than one level below the last one shown (an h3 straight after the title
+    becomes an h2), so that the page's outline has no gaps for a screen reader."""
+    level = min(level, _LAST_LEVEL[0] + 1)
+    _LAST_LEVEL[0] = level
     cls = ' class="tk-section"' if new_page else ""
     show_html(f"<h{level}{cls}>{html.escape(text)}</h{level}>")
 
@@ -208,6 +215,7 @@ def title_block(
     provenance: str = "",
 ) -> None:
     """The title block every report starts with (and the page CSS), with the report's key on page 1."""
+    _LAST_LEVEL[0] = 1
     when = when or date.today()
     rows = [
         ("School", f"{school.get('school_name', '')} ({school.get('school_id')})"),
