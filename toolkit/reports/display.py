@@ -79,7 +79,10 @@ def table_html(frame: pd.DataFrame, formats: dict | None = None, long: bool = Fa
     formats = formats or {}
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
     if caption:
-        head = f'<th class="tk-caption" scope="colgroup" colspan="{len(frame.columns)}">{html.escape(caption)}</th></tr><tr>' + head
+        head = (
+            f'<th class="tk-caption" scope="colgroup" colspan="{len(frame.columns)}">{html.escape(caption)}</th></tr><tr>'
+            + head
+        )
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
