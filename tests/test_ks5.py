@@ -203,14 +203,14 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
             find_inputs(data),
             out,
             schools=[school],
-            reports=["ks5_results"],
+            reports=["ks5_results", "appendix"],
             formats=("html",),
             jobs=1,
             progress=False,
             say=lambda m: None,
         )
     )
-    assert [r["status"] for r in manifest["reports"]] == ["done"]
+    assert [r["status"] for r in manifest["reports"]] == ["done", "done"]
     slice_dir = out / "prepared" / "slices" / school
     entries = pd.read_parquet(slice_dir / "ks5_entries.parquet")
     latest = entries[entries["academic_year"] == 2027]
@@ -221,7 +221,9 @@ def test_ks5_template_fill_upload_report(pack_data, tmp_path, trust):
     html = next((out / "reports" / school).glob(f"{school}_*ks5_results.html")).read_text()
     assert "A level results 2027" in html and f"{overall['score']:+.2f}" in html
     first = year13.sort_values("upn").iloc[0]
-    assert f"{first['forename']} {first['surname']}" in html
+    name = f"{first['forename']} {first['surname']}"
+    appendix = next((out / "reports" / school).glob(f"{school}_*appendix.html")).read_text()
+    assert name not in html and name in appendix  # named rows only in the per-pupil appendix
 
 
 def test_level3_value_added_on_the_dfes_published_2025_model():

@@ -75,7 +75,7 @@ def test_every_report_rendered_in_both_formats(pack, two, secondary):
     for school in two:
         assert (out / "reports" / school / "subject_leader.xlsx").stat().st_size > 5_000
     index = (out / "index.html").read_text()
-    assert index.count('.pdf">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS) + 1
+    assert index.count(', PDF">PDF</a>') == len(two) * len(PRIMARY_REPORTS) + len(SECONDARY_REPORTS) + 1
     assert "SYNTHETIC DATA" in index
     assert report_file(out, two[0], "va", "pdf").name == f"{two[0]}_oakfield_va.pdf"  # the school in the name
 
@@ -85,16 +85,16 @@ def test_index_cells_sit_under_their_own_headings(pack, two, secondary):
     """Every link is in the column of its report; a school without that report has an empty cell there."""
     out, _ = pack
     index = (out / "index.html").read_text()
-    headings = re.findall(r"<th>(.*?)</th>", index)[2:]
+    headings = re.findall(r'<th scope="col">(.*?)</th>', index)[2:]
     # every school report appears in this pack, in the pack's order; the trust overview sits above the table
     assert headings == [t for r, t in REPORTS.items() if r != "trust_overview"]
     assert re.search(
-        r'Trust overview</b>[^<]*<a href="trust_overview.html">HTML</a> · <a href="trust_overview.pdf">', index
+        r'Trust overview</b>[^<]*<a href="trust_overview.html"[^>]*>HTML</a> <a href="trust_overview.pdf"', index
     )
     by_title = {title: key for key, title in REPORTS.items()}
-    for row in re.findall(r"<tr><td>.*?</tr>", index)[0:]:
-        school = re.search(r"</td><td>(\d{7})</td>", row).group(1)
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)[2:]
+    for row in re.findall(r'<tr><th scope="row">.*?</tr>', index):
+        school = re.search(r"</th><td>(\d{7})</td>", row).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)[1:]
         assert len(cells) == len(headings)
         for title, cell in zip(headings, cells):
             report = by_title[title]
@@ -205,13 +205,14 @@ def test_main_reports_stay_short_and_the_pupil_rows_are_in_the_appendix(pack, tw
         appendix = pdf_text(report_file(out, school, "appendix", "pdf"))
         shown = appendix.count("unlikely") + appendix.count("unambitious")
         assert "The spreadsheet holds them all." in appendix and shown < len(review)
-        assert '.xlsx">XLSX</a>' in (out / "index.html").read_text()
+        assert ', XLSX">XLSX</a>' in (out / "index.html").read_text()
 
 
 @pytest.mark.slow
 def test_trust_overview_sets_the_schools_side_by_side_without_a_pupil(pack, two, secondary, data):
-    """One overview for the run: each primary's RWM figure as its own summary has it, the secondary named as not
-    in it, small groups suppressed, and no pupil's name anywhere."""
+    """One overview for the run: each primary's RWM figure as its own summary has it, the secondary in its own
+    table with its Year 11 results (Attainment 8 as its KS4 report prints it, national with its year), small groups
+    suppressed, and no pupil's name anywhere."""
     from toolkit.reports import summary_views, trust_views, views
 
     out, _ = pack
@@ -223,7 +224,14 @@ def test_trust_overview_sets_the_schools_side_by_side_without_a_pupil(pack, two,
         trend = text[text.index("Trend: % RWM") :]  # one line per school there, its latest year last
         line = next(l for l in trend.splitlines() if l.strip().startswith(trust_views.short_name(mine)))
         assert line.split()[-1] == f"{rwm:.1f}" and f"{rwm:.1f}" in text[: text.index("Trend")], line
-    assert f"({secondary})" in text.split("Not in this overview")[1]
+    from toolkit.reports import ks4_views
+
+    secondary_school = views.load(out / "prepared", secondary)
+    headline = ks4_views.headline_table(secondary_school).set_index("Measure").loc["Attainment 8 (average)"]
+    block = text[text.index("Secondary schools: Year 11 results") : text.index("Attainment: reading")]
+    latest = str(max(secondary_school.info["ks4_years"]))
+    assert trust_views.short_name(secondary_school).split()[0] in block and f"{headline[latest]:.1f}" in block
+    assert f"({headline['National year']})" in block and "Not in the primary tables" not in text
     pupils = load_pupils(data / "pupils.csv")
     names = set(pupils["forename"] + " " + pupils["surname"])
     assert not [n for n in names if n in text]
@@ -708,7 +716,7 @@ def test_two_schools_on_a_dask_local_cluster_match_the_local_engine(pack, two, d
             assert pdf_text(report_file(shared, school, report, "pdf")) == pdf_text(
                 report_file(out, school, report, "pdf")
             ), (school, report)
-    assert (shared / "index.html").read_text().count('.pdf">PDF</a>') == 4
+    assert (shared / "index.html").read_text().count(', PDF">PDF</a>') == 4
 
 
 @pytest.mark.slow
@@ -773,7 +781,7 @@ def test_a_run_of_one_schools_report_keeps_the_rest_of_the_pack(pack, two, secon
     assert {(r["school_id"], r["report"]) for r in one["reports"]} == everything
     kept = [r for r in one["reports"] if (r["school_id"], r["report"]) != (two[0], "va")]
     assert kept and all(r["status"] == "skipped" and r["made"] for r in kept)
-    assert (out / "index.html").read_text().count('.pdf">PDF</a>') == len(everything)
+    assert (out / "index.html").read_text().count(', PDF">PDF</a>') == len(everything)
     again = run_batch(
         PackRequest(find_inputs(data), out, schools=two + [secondary], progress=False, say=lambda m: None)
     )

@@ -36,6 +36,11 @@ SUBJECT_LABELS = {
 OWN = "own_past_progress"
 
 
+def academic_year(summer: int) -> str:
+    """The academic year that ends in the summer ``summer``: 2024 -> "2023/24"."""
+    return f"{int(summer) - 1}/{str(int(summer))[2:]}"
+
+
 def year_group_number(values: pd.Series) -> pd.Series:
     """Year groups as numbers: Reception (R) is 0, Years 1-13 their number; anything else <NA>."""
     return pd.to_numeric(values.astype("string").str.strip().str.upper().replace("R", "0"), errors="coerce")

@@ -123,6 +123,7 @@ def _ks4(args: argparse.Namespace) -> int:
     from toolkit.inputs import outputs
     from toolkit.inputs.gcse_results import load_gcse_results
     from toolkit.methods import ks4, policy
+    from toolkit.vocabulary import academic_year
 
     out = outputs.output_folder(args.out, "KS4 results")  # pupils.csv and schools.csv go there: never over others'
     outputs.refuse_inputs([out / "pupils.csv", out / "schools.csv"], [args.pupils, args.results])
@@ -130,7 +131,7 @@ def _ks4(args: argparse.Namespace) -> int:
     if args.year > latest:
         raise CommandError(
             f"--year {args.year}: no GCSE results of summer {args.year} exist yet (the latest is {latest}, this "
-            f"academic year {latest - 1}/{str(latest)[2:]}); give the summer the pupils sat their GCSEs",
+            f"academic year {academic_year(latest)}); give the summer the pupils sat their GCSEs",
             2,
         )
     try:

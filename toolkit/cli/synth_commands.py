@@ -142,13 +142,11 @@ def _synth_schools(args: argparse.Namespace) -> int:
     entries) for each of the secondary school's three previous Year 13s."""
     from toolkit.inputs import outputs
     from toolkit.synth import trust as synth_trust
+    from toolkit.vocabulary import academic_year
 
     out = outputs.output_folder(Path(args.out), "synthetic trust")  # never into a folder of real data
     start = time.perf_counter()
-    say(
-        f"Generating a synthetic trust of {args.schools} schools for {args.year - 1}/{str(args.year)[2:]} "
-        f"(seed {args.seed}) ..."
-    )
+    say(f"Generating a synthetic trust of {args.schools} schools for {academic_year(args.year)} (seed {args.seed}) ...")
     trust = synth_trust.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
     files = synth_trust.write_trust(trust, out, args.year)
     outputs.mark(out, "synthetic trust")

@@ -32,6 +32,7 @@ from toolkit import parameters
 from toolkit.methods import attainment8 as slot_structure
 from toolkit.methods import policy
 from toolkit.scales import gcse, ks2
+from toolkit.vocabulary import academic_year
 
 ELEMENTS = ("english", "maths", "ebacc", "open")
 SCIENCES = ("Biology", "Chemistry", "Physics", "Computer Science")
@@ -282,7 +283,7 @@ def p8_label(year: int) -> str:
     entry = policy.status(policy.PROGRESS_8, year)
     made = int(gcse.ks4_parameters()["model_year"])
     if entry.has_baseline and made != int(year):
-        return f"projection on the DfE's {made - 1}/{str(made)[2:]} model"
+        return f"projection on the DfE's {academic_year(made)} model"
     return policy.label(entry.status)
 
 

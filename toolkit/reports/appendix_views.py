@@ -16,11 +16,19 @@ import pandas as pd
 from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review, target_parameters
-from toolkit.reports import baseline_views, estimate_views, ks4_estimate_views, target_views, tracking_views, views
+from toolkit.reports import (
+    baseline_views,
+    estimate_views,
+    ks4_estimate_views,
+    ks5_views,
+    target_views,
+    tracking_views,
+    views,
+)
 from toolkit.reports.display import heading, note, show_table
-from toolkit.reports.formats import one_decimal, percent, two_decimals, whole
+from toolkit.reports.formats import one_decimal, percent, signed, two_decimals, whole
 from toolkit.reports.views import School
-from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
+from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS, academic_year
 
 DASHBOARD_PERCENTS = ("Chance B", "Chance W", "Chance N", "Chance A", "Risk of lower band", "Chance of higher band")
 
@@ -150,6 +158,26 @@ def ks4_sections(school: School) -> Iterator[Section]:
 _LAST: dict[tuple, list[Section]] = {}  # the last school's sections: the report's, reused by its workbook
 
 
+STUDENT_FORMATS = {"KS4 APS": two_decimals, "Points": whole, "Expected points": one_decimal, "VA (grades)": signed}
+STUDENT_NOTE = (
+    "Students without a KS4 average point score have no expected points and no value added; their grades count in "
+    "attainment. National bands 'outside': the student's KS4 average point score is outside the range of the "
+    "national curve, so their expected points are the curve's end value, as the DfE's ready reckoner flags them."
+)
+
+
+def ks5_sections(school: School) -> Iterator[Section]:
+    """The latest A level year's students, named, entry by entry (value added against the national curve)."""
+    year = ks5_views.latest_year(school) if "ks5_results" in _reports(school) else None
+    if year is not None:
+        yield Section(
+            f"A level students {year}: every entry",
+            "A level students",
+            ks5_views.student_table(school, year),
+            STUDENT_FORMATS,
+        )
+
+
 def _slice_version(school: School, year_groups: list[int]) -> tuple | None:
     """Which slice (folder, and when prepare last wrote it) and year groups; None for a school not read from a run."""
     if school.run is None:
@@ -176,6 +204,7 @@ def _sections(school: School, year_groups: list[int]) -> list[Section]:
         out += review_sections(school, year_groups)
         out += group_sections(school, year_groups)
     out += ks4_sections(school)
+    out += ks5_sections(school)
     out += tracking_section(school)
     out += baseline_sections(school)
     return out
@@ -186,9 +215,9 @@ def title(school: School, challenge: str, year_groups: list[int]) -> None:
     year = int(school.info["academic_year"])
     cohorts = []
     if {"estimates", "targets"} & _reports(school):
-        cohorts.append(f"Years {', '.join(map(str, year_groups))} in {year - 1}/{str(year)[2:]}")
+        cohorts.append(f"Years {', '.join(map(str, year_groups))} in {academic_year(year)}")
     if "ks4_estimates" in _reports(school):
-        cohorts.append(f"Years 7-11 in {year - 1}/{str(year)[2:]}")
+        cohorts.append(f"Years 7-11 in {academic_year(year)}")
     if "ks2_baseline" in _reports(school):
         cohorts.append(baseline_views.cohort_label(school))
     uses_challenge = bool({"estimates", "targets", "ks4_estimates"} & _reports(school))
@@ -215,7 +244,7 @@ def appendix_report(school: School, year_groups: list[int]) -> None:
             per = counts.groupby("subject", sort=False).agg(targets=("targets", "sum"), shown=("shown", "sum"))
             flags = counts.pivot_table(index="subject", columns="flag", values="targets", fill_value=0, sort=False)
             note(
-                f"Furthest from the estimate first, at most {per_subject} per subject (parameters/targets.yaml). "
+                f"Furthest from the estimate first, at most {per_subject} per subject "
                 + "; ".join(
                     f"{subject}: {r.targets} flagged ("
                     + ", ".join(f"{int(flags.loc[subject, f])} {f}" for f in flags.columns if flags.loc[subject, f])
@@ -226,3 +255,5 @@ def appendix_report(school: School, year_groups: list[int]) -> None:
             )
         same = [c for c in ("Subject", "Year group") if c in table and table[c].nunique() <= 1]  # in the heading
         show_table(table.drop(columns=same), section.formats, long=True, caption=section.title)
+        if section.sheet == "A level students":
+            note(STUDENT_NOTE)

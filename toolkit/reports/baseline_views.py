@@ -10,6 +10,7 @@ from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import one_decimal, two_decimals, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
+from toolkit.vocabulary import academic_year
 
 
 def baseline_year(school: School) -> int | None:
@@ -19,7 +20,7 @@ def baseline_year(school: School) -> int | None:
 
 def cohort_label(school: School) -> str:
     year = baseline_year(school)
-    return f"Years 7-11 in {year - 1}/{str(year)[2:]}" if year else "no old-style KS2 results"
+    return f"Years 7-11 in {academic_year(year)}" if year else "no old-style KS2 results"
 
 
 def _result(level: pd.Series, mark: pd.Series, ta: pd.Series) -> pd.Series:
@@ -99,7 +100,7 @@ def baseline_report(school: School) -> None:
         note("No old-style KS2 results: this report needs a ks2_levels_<year>.csv file.")
         return
     b = school.table(f"ks2_baseline_{year}")
-    heading(f"Years 7-11 in {year - 1}/{str(year)[2:]}: fine points and Progress 8 baseline")
+    heading(f"Years 7-11 in {academic_year(year)}: fine points and Progress 8 baseline")
     fp = two_decimals
     show_table(
         summary(b),
@@ -118,7 +119,7 @@ def baseline_report(school: School) -> None:
         "points = 6 x fine grade; P8 baseline = mean of English and maths fine points / 6, to 1 dp (the fine-points rule). "
         "Mark ranges: parameters/scales/ks2_level_thresholds.csv."
     )
-    show_figure(charts.baseline_distribution(b, f"Progress 8 baseline by year group ({year - 1}/{str(year)[2:]})"))
+    show_figure(charts.baseline_distribution(b, f"Progress 8 baseline by year group ({academic_year(year)})"))
     heading("Rules applied", 3)
     table = rules_applied(b)
     show_table(table, {c: whole for c in table.columns if c != "Rule"})

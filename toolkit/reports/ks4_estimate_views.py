@@ -12,7 +12,7 @@ from toolkit.reports.formats import one_decimal, percent, signed, signed_one_dec
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.scales import gcse
-from toolkit.vocabulary import challenge_label, year_group_number
+from toolkit.vocabulary import academic_year, challenge_label, year_group_number
 
 EM = ("English Language", "Mathematics")
 
@@ -106,8 +106,7 @@ def estimate_groups(school: School, year_group: int, challenge: str = "chosen") 
 
 def transition_label() -> str:
     """The academic year of the transition matrices in use, e.g. 2023/24 (``ks4.yaml`` ``transition_year``)."""
-    year = int(gcse.ks4_parameters()["transition_year"])
-    return f"{year - 1}/{str(year)[2:]}"
+    return academic_year(gcse.ks4_parameters()["transition_year"])
 
 
 def ks4_estimates_report(school: School) -> None:

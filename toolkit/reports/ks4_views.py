@@ -5,17 +5,19 @@ selects, compares with the DfE's published national figures and formats.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from toolkit.methods import groups as group_method
 from toolkit.methods import ks4, ks4_estimates, policy
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import marked, one_decimal, percent, signed, signed_one_decimal, whole
+from toolkit.reports.formats import difference_in_units, marked, one_decimal, percent, signed, signed_one_decimal, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.ks4_estimate_views import EM, show_a8_estimates, subject_estimates, year_groups
 from toolkit.reports.views import School
 from toolkit.scales import gcse
+from toolkit.vocabulary import academic_year
 
 HEADLINES = {
     "a8": "Attainment 8 (average)",
@@ -103,8 +105,16 @@ def headline_table(school: School) -> pd.DataFrame:
             float("nan") if year in withdrawn and m in EBACC_ACHIEVED else getattr(row, m) for m in HEADLINES
         ]
     out["National"] = [a8 if m == "a8" else national[m] for m in HEADLINES]
+    p = gcse.ks4_parameters()
+    out["National year"] = [
+        academic_year(p["national_a8_year"] if m == "a8" else p["national_year"]) for m in HEADLINES
+    ]
     latest = int(scores["academic_year"].max())
-    out["Difference"] = out[str(latest)] - out["National"]
+    # the difference of the two figures as printed, in its unit (A8 in points, the rest in percentage points)
+    out["Difference"] = [
+        difference_in_units(mine, nat, in_points=m == "a8")
+        for m, mine, nat in zip(HEADLINES, out[str(latest)], out["National"])
+    ]
     if latest in withdrawn:
         out.loc[list(HEADLINES).index("pct_ebacc_entered"), "Measure"] += " (curriculum figure)"
     return out
@@ -151,6 +161,18 @@ def _significance(low: float, high: float) -> str:
     )
 
 
+def summary_smallest() -> int:
+    """The smallest group (or number of entries) a report judges (``parameters/summary.yaml`` ``min_group_pupils``)."""
+    from toolkit import parameters
+
+    return int(parameters.load_yaml("summary.yaml")["min_group_pupils"])
+
+
+def suppressed(fmt):
+    """A format that writes a suppressed (missing) value as "x", the DfE's symbol for a figure not shown."""
+    return lambda v: "x" if pd.isna(v) else fmt(v)
+
+
 def subject_residuals(school: School, year: int) -> pd.DataFrame:
     """Per subject: entries, the school's average grade, the national average grade of pupils in the same KS2
     groups (the DfE's transition matrices) and the difference (the subject residual, in grades)."""
@@ -163,6 +185,10 @@ def subject_residuals(school: School, year: int) -> pd.DataFrame:
     g = scored.groupby("subject")
     out = pd.DataFrame({"Entries": g.size(), "School": g["points"].mean(), "National": g["expected"].mean()})
     out["Residual (grades)"] = out["School"] - out["National"]
+    # a subject with fewer entries than the smallest group the reports judge is suppressed, as the DfE suppresses
+    # small numbers: its entries are shown, its grades are not
+    small = out["Entries"] < summary_smallest()
+    out.loc[small, ["School", "National", "Residual (grades)"]] = np.nan
     out = out.reset_index().rename(columns={"subject": "Subject"})
     return out.sort_values(["Entries", "Subject"], ascending=[False, True]).reset_index(drop=True)
 
@@ -325,11 +351,10 @@ def ks4_results_report(school: School) -> None:
             "Measure": str,
             **{str(y): one_decimal for y in years},
             "National": one_decimal,
-            "Difference": signed_one_decimal,
         },
     )
     note(
-        f"National: all state-funded schools in England, 2023/24 revised (the DfE's transition matrices; Attainment "
+        f"National: all state-funded schools in England, of the year shown beside it (2023/24 revised (the DfE's transition matrices; Attainment "
         f"8 {gcse.ks4_parameters()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
         "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
         "twice (points 9 to 1, U 0; maximum 90)."
@@ -367,10 +392,16 @@ def ks4_results_report(school: School) -> None:
         )
     show_table(
         subject_residuals(school, compared),
-        {"Entries": whole, "School": one_decimal, "National": one_decimal, "Residual (grades)": signed},
+        {
+            "Entries": whole,
+            "School": suppressed(one_decimal),
+            "National": suppressed(one_decimal),
+            "Residual (grades)": suppressed(signed),
+        },
     )
     note(
-        "National: the average grade in that subject of pupils nationally with the same KS2 scaled-score group (the "
+        f"x: fewer than {summary_smallest()} entries, not shown (too few to compare, as the DfE suppresses small "
+        "numbers). National: the average grade in that subject of pupils nationally with the same KS2 scaled-score group (the "
         "DfE's 2023/24 transition matrices), averaged over the school's entries. Residual: the school's average "
         "grade minus that, in grades (+0.5 is half a grade higher than similar pupils nationally). Combined science "
         "counts as the average of its two grades."
@@ -436,8 +467,8 @@ def summary(school: School) -> None:
         if ebacc_withdrawn([latest]):  # no EBacc achievement that year: its rows would hold the national figure only
             table = table[~pd.Series(list(HEADLINES)).isin(EBACC_ACHIEVED).to_numpy()]
         show_table(
-            table[["Measure", str(latest), "National", "Difference"]],
-            {str(latest): one_decimal, "National": one_decimal, "Difference": signed_one_decimal},
+            table[["Measure", str(latest), "National", "National year", "Difference"]],
+            {str(latest): one_decimal, "National": one_decimal},
         )
         if ebacc_withdrawn([latest]):
             note(f"EBacc {latest}: {policy.status(policy.EBACC, latest).reason}.")
@@ -451,7 +482,7 @@ def summary(school: School) -> None:
                 note(f"{latest} has no Progress 8: {policy.status(policy.PROGRESS_8, latest).reason}.")
             for row in p8.itertuples():
                 if row.Significance != "in line with national":
-                    areas.append(f"{row.Measure} {year} was significantly {row.Significance} ({row.Score:+.2f}).")
+                    areas.append(f"{row.Measure} {year} was {row.Significance} ({row.Score:+.2f}).")
         dis = disadvantaged_table(school, latest).set_index("Measure")
         em = dis.loc[HEADLINES["pct_eng_maths_4"]]
         gap = em["Disadvantaged"] - em["National other pupils"]

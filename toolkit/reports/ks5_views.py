@@ -11,9 +11,10 @@ from toolkit.methods import ks5
 from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import marked, one_decimal, percent, signed, two_decimals, whole
+from toolkit.reports.formats import marked, one_decimal, percent, signed, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
+from toolkit.vocabulary import academic_year
 
 MEASURE_LABELS = {
     "aps_per_entry": "Average point score per entry",
@@ -68,7 +69,7 @@ def model_used(school: School, year: int) -> str:
     published = school.national.get("ks5_published_year")
     if published is None:
         return f"fitted on the national KS5 reference {school.national.get('ks5_reference_file')}"
-    model = f"the DfE's published {published - 1}/{str(published)[2:]} level 3 value added model"
+    model = f"the DfE's published {academic_year(published)} level 3 value added model"
     return (
         model
         if year == published
@@ -128,7 +129,10 @@ def student_table(school: School, year: int) -> pd.DataFrame:
     )
     table = table.sort_values(["student", "subject"])
     table = table.assign(outside=np.where(table["outside_bands"].fillna(False).astype(bool), "outside", ""))
-    return table[["student", "subject", "prior", "grade", "actual", "estimate", "progress", "outside"]].pipe(
+    columns = ["student", "subject", "prior", "grade", "actual", "estimate", "progress", "outside"]
+    if not (table["outside"] != "").any():  # no student outside the national curve: no empty column
+        columns.remove("outside")
+    return table[columns].pipe(
         headed,
         {
             "prior": "KS4 APS",
@@ -201,20 +205,7 @@ def ks5_report(school: School) -> None:
         heading("Value added by student group (all A levels)", 3)
         show_table(groups, {"VA (grades)": signed, "95% CI low": signed, "95% CI high": signed, "Entries": whole})
 
-    heading(f"Students {year}", 2, new_page=True)
-    show_table(
-        student_table(school, year),
-        {
-            "KS4 APS": two_decimals,
-            "Points": whole,
-            "Expected points": one_decimal,
-            "VA (grades)": signed,
-        },
-        long=True,
-    )
     note(
-        "Students without a KS4 average point score have no expected points and no value added; their grades "
-        "count in attainment. National bands 'outside': the student's KS4 average point score is outside the range "
-        "of the national curve, so their expected points are the curve's end value, as the DfE's ready reckoner "
-        "flags them."
+        f"Each student's entries {year} (named, with KS4 average point score, points, expected points and value "
+        "added) are in the per-pupil appendix, not in this report."
     )

@@ -18,7 +18,7 @@ from toolkit.reports.formats import as_shown, marked, one_decimal, pupils_gap, s
 from toolkit.reports.target_views import TARGET_FORMATS, _target_table
 from toolkit.reports.va_views import latest_measured, measure_years
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
-from toolkit.vocabulary import SUBJECT_LABELS
+from toolkit.vocabulary import SUBJECT_LABELS, academic_year
 
 HEADLINE = [
     ("expected_standard", "rwm"),
@@ -296,8 +296,8 @@ def cohort_label(school: School) -> str:
     if not school.past and (school.info.get("ks4_years") or school.info.get("ks4_estimates")):
         ks4_years = school.info.get("ks4_years") or []
         latest = f"Year 11 of {max(ks4_years)} and " if ks4_years else ""
-        return f"{latest}Years 7-11 in {year - 1}/{str(year)[2:]}"
-    return f"KS2 {va_views.latest_year(school)} and Year 6 in {year - 1}/{str(year)[2:]}"
+        return f"{latest}Years 7-11 in {academic_year(year)}"
+    return f"KS2 {va_views.latest_year(school)} and Year 6 in {academic_year(year)}"
 
 
 def summary_report(school: School) -> None:

@@ -13,13 +13,14 @@ from toolkit.reports.display import PALETTE, heading, note, show_figure, show_ta
 from toolkit.reports.formats import one_decimal, percent, signed_one_decimal, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
+from toolkit.vocabulary import academic_year
 
 SUBJECTS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
 
 
 def cohort_label(school: School) -> str:
     year = int(school.info["academic_year"])
-    return f"Years 1-6, {school.info.get('tracking_term')} {year - 1}/{str(year)[2:]}"
+    return f"Years 1-6, {school.info.get('tracking_term')} {academic_year(year)}"
 
 
 def are_chart(dist: pd.DataFrame, title: str):

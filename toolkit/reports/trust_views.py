@@ -13,7 +13,7 @@ import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import charts, glossary, summary_views, va_views, views
+from toolkit.reports import charts, glossary, ks4_views, summary_views, va_views, views
 from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
 from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
@@ -198,10 +198,48 @@ def targets(loaded: list[School]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def secondaries(run_dir: str | Path) -> pd.DataFrame:
+    """Per secondary school (past Year 11 results): its latest Year 11's headline measures as its own KS4 report
+    prints them, with the national figure and its year, and its latest official Progress 8 with significance."""
+    run = PreparedRun(run_dir)
+    rows = []
+    for school_id in run.school_ids():
+        if not run.school_info(school_id).get("ks4_years"):
+            continue
+        school = views.load(run_dir, school_id)
+        table = ks4_views.headline_table(school).set_index("Measure")
+        latest = max(school.info["ks4_years"])
+        row = {"School": short_name(school), "Year 11 of": latest}
+        for measure in ("a8", "pct_eng_maths_4", "pct_eng_maths_5"):
+            line = table.loc[ks4_views.HEADLINES[measure]]
+            row[ks4_views.HEADLINES[measure]] = line[str(latest)]
+            row[f"{ks4_views.HEADLINES[measure]}: national"] = f"{line['National']:.1f} ({line['National year']})"
+        official = ks4_views.official_years(school)
+        if official:
+            p8 = ks4_views.p8_table(school, max(official)).set_index("Measure").loc["Progress 8"]
+            row["Progress 8"] = f"{p8['Score']:+.2f} ({max(official)}, {p8['Significance']})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def trust_report(run_dir: str | Path) -> None:
     loaded, others = schools(run_dir)
+    secondary = secondaries(run_dir)
+    if len(secondary):
+        heading("Secondary schools: Year 11 results", 2)
+        show_table(
+            secondary,
+            {"Year 11 of": whole}
+            | {c: one_decimal for c in secondary.columns if c.startswith(("Att", "%")) and ":" not in c},
+        )
+        note(
+            "Each school's latest Year 11, as its KS4 results report prints it; national: all state-funded schools in "
+            "England, of the year in brackets. Progress 8: the latest year with an official measure (none for 2025 "
+            "and 2026: those pupils took no KS2 tests)."
+        )
     if not loaded:
-        note("No school in this run has past KS2 results; the overview compares primaries' KS2 figures.")
+        if not len(secondary):
+            note("No school in this run has past KS2 or KS4 results to compare.")
         return
     smallest = summary_views.summary_parameters()["min_group_pupils"]
     heading("Attainment: reading, writing and maths (RWM) at the expected standard", 3)
@@ -241,9 +279,10 @@ def trust_report(run_dir: str | Path) -> None:
         targets(loaded),
         {"Year 6 pupils": whole, "Aggregated target": percent} | {v: percent for v in CHALLENGE_COLUMNS.values()},
     )
-    if others:
+    left_out = [i for i in others if not i.get("ks4_years")]  # secondaries are in their own table above
+    if left_out:
         note(
-            "Not in this overview (no past KS2 results): "
-            + ", ".join(f"{i.get('school_name')} ({i['school_id']})" for i in others)
+            "Not in the primary tables (no past KS2 results): "
+            + ", ".join(f"{i.get('school_name')} ({i['school_id']})" for i in left_out)
             + "."
         )
