@@ -200,7 +200,7 @@ def test_the_actual_against_estimate_legend_sits_below_the_panels_axis_labels():
         }
     )
     units = {"reading": "scaled score", "writing": "TA points", "maths": "scaled score", "gps": "scaled score"}
-    fig = charts.actual_vs_estimate(progress, pd.Series(dtype=str), units)
+    fig = charts.actual_vs_estimate(progress, pd.Series({("A4", "reading"): "1"}), units)
     assert isinstance(fig.get_layout_engine(), TightLayoutEngine)  # its own, with room for the legend
     fig.get_layout_engine().execute(fig)  # what display.figure_html does with it
     fig.canvas.draw()

@@ -209,23 +209,39 @@ def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     return fig
 
 
-def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, units: dict[str, str]):
+LOWEST_SCALED_SCORE = 80  # an actual below it is a nominal score: the pupil worked below the test
+
+
+def actual_vs_estimate(progress: pd.DataFrame, tags: pd.Series, units: dict[str, str]):
     """Actual against estimated outcome, one panel per subject (``units``: subject -> unit, in order), one dot per
-    pupil; outliers (beyond 2 national SDs) named. One legend below the panels."""
+    pupil; outliers (beyond 2 national SDs) numbered by ``tags`` (index ``upn, subject`` -> the number the outlier
+    table gives them: numbers, not names, so that close outliers never print over each other); pupils at a nominal
+    score (below the test) drawn hollow. One legend below the panels."""
     fig, axes = plt.subplots(2, 2, figsize=(7.2, 6.6))
     for ax, (subject, unit) in zip(axes.flat, units.items()):
         p = progress[progress["subject"] == subject].dropna(subset=["actual", "estimate"])
-        kind = p["outlier"].map({True: "Outlier", False: "Pupil"})
+        nominal = (p["actual"] < LOWEST_SCALED_SCORE) & (unit == "scaled score")
+        kind = np.where(nominal, "Below the test (nominal score)", np.where(p["outlier"], "Outlier", "Pupil"))
         for label, colour in (("Pupil", PALETTE[0]), ("Outlier", PALETTE[5])):
             mine = p[kind == label]
             ax.scatter(mine["estimate"], mine["actual"], s=12, color=colour, edgecolor="none", label=label)
+        below = p[kind == "Below the test (nominal score)"]
+        ax.scatter(
+            below["estimate"],
+            below["actual"],
+            s=14,
+            facecolor="none",
+            edgecolor=PALETTE[4],
+            linewidth=0.8,
+            label="Below the test (nominal score)",
+        )
         if len(p):
             lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
             ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
         for r in p[p["outlier"]].itertuples():
-            ax.annotate(
-                names.get(r.upn, r.upn), (r.estimate, r.actual), fontsize=6, xytext=(3, 2), textcoords="offset points"
-            )
+            tag = tags.get((r.upn, subject), "")
+            if tag:
+                ax.annotate(tag, (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
         ax.set(
             xlabel=f"Estimate ({unit})",
             ylabel=f"Actual ({unit})",
@@ -233,8 +249,11 @@ def actual_vs_estimate(progress: pd.DataFrame, names: pd.Series, units: dict[str
         )
     for ax in list(axes.flat)[len(units) :]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    shown = {}
+    for ax in axes.flat:  # every kind any panel drew, once
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            shown.setdefault(label, handle)
+    fig.legend(list(shown.values()), list(shown), loc="lower center", ncol=3, frameon=False)
     fig.set_layout_engine("tight", rect=(0, 0.04, 1, 1))  # room below the panels for the legend; laid out when shown
     return fig
 

@@ -188,17 +188,26 @@ def va_report(school: School) -> None:
     fft = progress[progress["method"] == "FFT"]
     names = school.names()
     units = {s: "writing TA points" if s == "writing" else "scaled score" for s in KS2_SUBJECTS}
-    show_figure(charts.actual_vs_estimate(fft, names, units))
     outliers = fft[fft["outlier"] & fft["subject"].isin(KS2_SUBJECTS)].copy()  # pupils, in points (not RWM)
+    order_of = {s: i for i, s in enumerate(KS2_SUBJECTS)}
+    outliers = outliers.assign(o=outliers["subject"].map(order_of)).sort_values(["o", "progress"]).drop(columns="o")
+    outliers.insert(0, "No.", [str(i) for i in range(1, len(outliers) + 1)])
+    tags = pd.Series(outliers["No."].to_numpy(), index=pd.MultiIndex.from_frame(outliers[["upn", "subject"]]))
+    show_figure(charts.actual_vs_estimate(fft, tags, units))
+    note(
+        "Numbered points: pupils more than two national standard deviations from their estimate (the table below "
+        "names them). Hollow points: pupils working below the test, at the DfE's nominal score."
+    )
     if len(outliers):
         outliers["Pupil"] = outliers["upn"].map(names)
         outliers["subject"] = outliers["subject"].map(SUBJECT_LABELS)
         show_table(
-            outliers[["Pupil", "subject", "actual", "estimate", "progress"]].pipe(
+            outliers[["No.", "Pupil", "subject", "actual", "estimate", "progress"]].pipe(
                 headed, {"actual": "Actual (points)", "estimate": "Estimate (points)", "progress": "VA (points)"}
             ),
             {"Actual (points)": one_decimal, "Estimate (points)": one_decimal, "VA (points)": signed},
             long=True,
+            caption=f"KS2 {year}: pupils far from their estimate",
         )
 
     heading("Value added by pupil group (DfE)", 2, new_page=True)
