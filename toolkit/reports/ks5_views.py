@@ -60,6 +60,10 @@ def subject_table(school: School, year: int) -> pd.DataFrame:
         label = MEASURE_LABELS[m].replace("Average point score per entry", "APS")
         out[f"{label} school"] = wide[("school", m)].to_numpy()
         out[f"{label} national"] = wide[("national", m)].to_numpy()
+    # whose national figures a row compares with (a published England or UK figure, or the reference cohort's)
+    shown = both[both["measure"].isin(["aps_per_entry", "pct_a_star_b", "pct_a_star_e"])]
+    sources = shown.groupby("subject")["national_source"].agg(lambda s: "; ".join(dict.fromkeys(s)))
+    out["National from"] = out["Subject"].map(sources).to_numpy()
     return out.sort_values("Subject", key=_subject_order).reset_index(drop=True)
 
 
@@ -153,14 +157,22 @@ def ks5_report(school: School) -> None:
     show_table(headline(school, year), {"School": one_decimal, "National": one_decimal, "Difference": signed})
     note(
         "Average point score per entry uses the DfE 16-18 points (A* 60, A 50 ... E 10; an AS counts as half an "
-        "entry). National figures are the published England figures where they exist (parameters/national/"
-        "a_level.csv, with sources); otherwise the national reference cohort's."
+        "entry). National figures are published figures where they exist (England, or the UK where only that is "
+        "published, with their year) and otherwise the national reference cohort's; 'National figure' and "
+        "'National from' say which for each row."
     )
     heading("By subject", 2)
     subjects = subject_table(school, year)
     show_table(
         subjects,
-        {"Entries": whole, **{c: (one_decimal if c.startswith("APS") else percent) for c in subjects.columns[2:]}},
+        {
+            "Entries": whole,
+            **{
+                c: (one_decimal if c.startswith("APS") else percent)
+                for c in subjects.columns[2:]
+                if c != "National from"
+            },
+        },
         long=True,
     )
     heading("Grades by subject", 3)

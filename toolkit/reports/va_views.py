@@ -15,6 +15,7 @@ from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import difference_in_units, marked, one_decimal, signed, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
+from toolkit.scales import ks1
 from toolkit.vocabulary import COMBINED, KS2_SUBJECTS, SUBJECT_LABELS
 
 
@@ -48,6 +49,15 @@ def attainment_table(school: School, year: int) -> pd.DataFrame:
             ],
         }
     )
+
+
+def pag_label(group: int, framework: str = "2016") -> str:
+    """A prior attainment group as a reader can place it: its number and its KS1 average point score range."""
+    t = ks1.pag_table(framework).set_index("pag")
+    if group not in t.index:
+        return str(group)
+    low, below = t.loc[group, "aps_min"], t.loc[group, "aps_below"]
+    return f"{group}: {low:g} or more" if np.isnan(below) else f"{group}: {low:g} to under {below:g}"
 
 
 def measure_years(school: School) -> pd.DataFrame:
@@ -174,9 +184,12 @@ def va_report(school: School) -> None:
     wide = pag.pivot_table(index="pag", columns="subject", values="difference", sort=True)
     wide = wide.reindex(columns=[s for s in order if s in wide.columns]).rename(columns=SUBJECT_LABELS)
     wide.insert(0, "Pupils", pag.groupby("pag")["pupils"].max())
+    shown = wide.reset_index()
+    framework = str(dfe["framework"].mode().iloc[0]) if len(dfe) else "2016"
+    shown["pag"] = shown["pag"].map(lambda g: pag_label(int(g), framework))
     show_table(
-        wide.reset_index().rename(columns={"pag": "Prior attainment group"}),
-        {"Prior attainment group": whole, "Pupils": whole} | {c: signed for c in wide.columns if c != "Pupils"},
+        shown.rename(columns={"pag": "Prior attainment group (KS1 average points)"}),
+        {"Pupils": whole} | {c: signed for c in wide.columns if c != "Pupils"},
     )
     note(
         "School mean minus national mean of the DfE's prior attainment group, in scaled-score points (writing: TA "

@@ -14,6 +14,7 @@ from toolkit.inputs import school_state
 from toolkit.methods import challenge
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import catalogue
+from toolkit.reports.display import MARKER_EDGE, PALETTE
 from toolkit.vocabulary import (
     OWN,
     STAGE_OF_YEAR,
@@ -57,11 +58,12 @@ def high_to_low_html(
     summary: pd.DataFrame,
     value: str = "Estimated % expected",
     target: str = "Aggregated target",
-    legend: str = "Blue: estimated % expected standard at the chosen level; orange: aggregated target.",
+    legend: str = "Bar: estimated % expected standard at the chosen level; orange line: aggregated target.",
 ) -> str:
-    """The high-to-low chart as HTML bars (fast enough to redraw on every change): estimate bar, target marker."""
+    """The chart as HTML bars (fast enough to redraw on every change): estimate bar, target marker. The measures stay
+    in the table's order, so a bar never jumps when a challenge changes (it once re-sorted on every click)."""
     rows = []
-    ordered = summary.sort_values(value, ascending=False)
+    ordered = summary
     for measure, est, goal in zip(ordered["Measure"], ordered[value], ordered[target]):
         est = 0 if pd.isna(est) else est
         target = (
@@ -69,13 +71,13 @@ def high_to_low_html(
             if pd.isna(goal)
             else (
                 f'<div style="position:absolute;left:{goal:.0f}%;top:0;width:3px;height:100%;'
-                f'background:#E69F00" title="aggregated target {goal:.0f}%"></div>'
+                f'background:{PALETTE[1]};outline:1px solid {MARKER_EDGE}" title="aggregated target {goal:.0f}%"></div>'
             )
         )
         rows.append(
             f'<div style="display:flex;align-items:center;margin:2px 0"><div style="width:15em">'
             f'{html.escape(measure)}</div><div style="position:relative;width:320px;height:14px;'
-            f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:#0072B2"></div>{target}'
+            f'background:#EEE"><div style="width:{est:.0f}%;height:100%;background:{PALETTE[0]}"></div>{target}'
             f'</div><div style="margin-left:6px">{est:.0f}%</div></div>'
         )
     return "<div>" + "".join(rows) + f'<div style="font-size:90%;color:#444">{html.escape(legend)}</div></div>'
