@@ -98,7 +98,7 @@ def test_a_toy_report_appears_in_the_pack_and_its_index(toy, pack_data, two, tmp
     assert "Pupils by year group (toy)" in html and "Toy: pupils by year group" in html
     assert (out / rows["toy"]["outputs"]["pdf"]).stat().st_size > 2_000
     index = (out / "index.html").read_text()
-    assert "<th>Toy: pupils by year group</th>" in index and f"{two[0]}_" in index and "_toy.pdf" in index
+    assert '<th scope="col">Toy: pupils by year group</th>' in index and f"{two[0]}_" in index and "_toy.pdf" in index
     assert json.loads((out / "manifest.json").read_text())["reports"][1]["report"] == "toy"  # pack order: after va
 
 

@@ -29,7 +29,12 @@ class WhatIfApp:
         options = [
             (f"School {chr(65 + i)}" if presenter else f"{n} ({k})", k) for i, (k, n) in enumerate(schools.items())
         ]
-        self.school = w.Dropdown(options=options, value=school_id or options[0][1], description="School")
+        wide = w.Layout(
+            width="auto"
+        )  # a control as wide as its words: no name or label cut off ("Save settings an...")
+        self.school = w.Dropdown(
+            options=options, value=school_id or options[0][1], description="School", layout=w.Layout(min_width="24em")
+        )
         self.year = w.Dropdown(description="Year group")
         self.subject = w.Dropdown(description="Subject")
         self.level = w.ToggleButtons(options=list(LEVELS) + ["Percentile"], description="Challenge")
@@ -42,8 +47,8 @@ class WhatIfApp:
         )
         self.pupil = w.Dropdown(description="Pupil")
         self.target = w.Dropdown(description="Target")
-        self.set_target = w.Button(description="Set target")
-        self.save_button = w.Button(description="Save settings and targets", button_style="primary")
+        self.set_target = w.Button(description="Set target", layout=wide)
+        self.save_button = w.Button(description="Save settings and targets", button_style="primary", layout=wide)
         self.message = w.HTML()
         self.headline, self.summary, self.chart, self.table = w.HTML(), w.HTML(), w.HTML(), w.HTML()
         # the year group's figures and the pupils on two tabs: at 1280x720 both sit one click below the headline
