@@ -208,3 +208,13 @@ def test_the_actual_against_estimate_legend_sits_below_the_panels_axis_labels():
     legend_top = fig.legends[0].get_window_extent(renderer).y1
     lowest_label = min(ax.xaxis.label.get_window_extent(renderer).y0 for ax in fig.axes if ax.get_visible())
     assert legend_top <= lowest_label
+
+
+def test_outliers_close_together_share_one_label_in_runs():
+    """Outliers at one spot of the scatter are labelled once, as runs of their numbers (names once piled up)."""
+    import pandas as pd
+
+    from toolkit.reports.charts import _number_runs
+
+    assert _number_runs(pd.Series(["9", "4", "5", "6", "7"])) == "4-7, 9"
+    assert _number_runs(pd.Series(["3"])) == "3"

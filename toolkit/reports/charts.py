@@ -19,6 +19,22 @@ def _legend_below(fig, ax, height: float, ncol: int = 2) -> None:
     fig.set_layout_engine("tight", rect=(0, 0.35 / height, 1, 1))
 
 
+def _target_markers(ax, x, y, size: float, label: str) -> None:
+    """Targets as orange diamonds with a dark edge: visible on any bar, in any colour vision."""
+    ax.scatter(x, y, marker="D", s=size, color=PALETTE[1], edgecolor=MARKER_EDGE, linewidth=0.8, zorder=3, label=label)
+
+
+def _number_runs(tags: pd.Series) -> str:
+    """Outlier numbers as runs: 4, 5, 6, 7 and 9 -> "4-7, 9"."""
+    numbers = sorted(int(t) for t in tags)
+    runs, start = [], numbers[0]
+    for a, b in zip(numbers, [*numbers[1:], None]):
+        if b != a + 1:
+            runs.append(f"{start}-{a}" if a > start else f"{a}")
+            start = b
+    return ", ".join(runs)
+
+
 def _signed(value: float) -> str:
     return f"{value:+.0f}"
 
@@ -30,17 +46,7 @@ def high_to_low(table: pd.DataFrame, label: str, value: str, target: str, title:
     fig, ax = plt.subplots(figsize=(6, height))
     sns.barplot(data=t, y=label, x=value, color=PALETTE[0], ax=ax, label="Estimate")
     has = t[target].notna()
-    ax.scatter(
-        t.loc[has, target],
-        np.flatnonzero(has.to_numpy()),
-        marker="D",
-        s=45,
-        color=PALETTE[1],
-        edgecolor=MARKER_EDGE,
-        linewidth=0.8,
-        zorder=3,
-        label="Aggregated target",
-    )
+    _target_markers(ax, t.loc[has, target], np.flatnonzero(has.to_numpy()), 45, "Aggregated target")
     ax.set_xlim(0, 100)
     ax.set(xlabel=xlabel, ylabel="", title=title)
     _legend_below(fig, ax, height)
@@ -85,17 +91,7 @@ def gap_chart(table: pd.DataFrame, title: str):
     # one colour for every bar (the side of the zero line says ahead or behind): the legend's swatch is every bar's
     ax.barh(y, t["estimated_gap"].fillna(0), color=PALETTE[0], label="Estimated gap (FFT50)")
     has = t["target_gap"].notna()
-    ax.scatter(
-        t.loc[has, "target_gap"],
-        y[has.to_numpy()],
-        marker="D",
-        s=30,
-        color=PALETTE[1],
-        edgecolor=MARKER_EDGE,
-        linewidth=0.8,
-        zorder=3,
-        label="Gap in aggregated targets",
-    )
+    _target_markers(ax, t.loc[has, "target_gap"], y[has.to_numpy()], 30, "Gap in aggregated targets")
     ax.axvline(0, color="#444", linewidth=1)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
@@ -238,10 +234,22 @@ def actual_vs_estimate(progress: pd.DataFrame, tags: pd.Series, units: dict[str,
         if len(p):
             lo, hi = np.nanmin(p[["actual", "estimate"]].to_numpy()), np.nanmax(p[["actual", "estimate"]].to_numpy())
             ax.plot([lo, hi], [lo, hi], color="#444", linewidth=1)
-        for r in p[p["outlier"]].itertuples():
-            tag = tags.get((r.upn, subject), "")
-            if tag:
-                ax.annotate(tag, (r.estimate, r.actual), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
+        # outliers within a couple of points of each other share one label ("4-7, 9"), so labels never pile up
+        out = p[p["outlier"]].assign(tag=[tags.get((u, subject), "") for u in p.loc[p["outlier"], "upn"]])
+        out = out[out["tag"] != ""]
+        spot = (
+            (out["estimate"] / 3).round().astype(int).astype(str)
+            + ":"
+            + (out["actual"] / 3).round().astype(int).astype(str)
+        )
+        for _, near in out.groupby(spot.to_numpy(), sort=False):
+            ax.annotate(
+                _number_runs(near["tag"]),
+                (near["estimate"].mean(), near["actual"].max()),
+                fontsize=6.5,
+                xytext=(3, 2),
+                textcoords="offset points",
+            )
         ax.set(
             xlabel=f"Estimate ({unit})",
             ylabel=f"Actual ({unit})",

@@ -92,6 +92,14 @@ ESTIMATE_FORMATS = {
 def estimates_report(school: School, year_groups: list[int], challenge: str = "chosen") -> None:
     """Each year group's summary dashboard (seed 000) and one chart of them all; the pupil rows (subject
     dashboards) are in the per-pupil appendix."""
+    # what the columns mean first: left to the end, the notes spilled onto a page of their own
+    note(
+        "Expected standard: the average of pupils' chances of reaching it (the estimated % of the year group); "
+        "higher standard (writing: greater depth) likewise; estimated scaled score: the average estimate, tests only. "
+        "Each pupil's chances, band and estimate, subject by subject, are in the per-pupil appendix (PDF and "
+        "spreadsheet). Method: docs/methodology.md."
+    )
+    own_past_note(school)
     shown = []
     for yg in year_groups:
         heading(year_label(school, yg), 3)
@@ -106,13 +114,6 @@ def estimates_report(school: School, year_groups: list[int], challenge: str = "c
         both = pd.concat(shown, ignore_index=True)
         level = challenge_label(school.info.get("challenge", "FFT50"))
         show_figure(charts.estimates_by_year(both, f"% estimated to reach the expected standard ({level})"))
-    own_past_note(school)
-    note(
-        "Expected standard: the average of pupils' chances of reaching it (the estimated % of the year group); high "
-        "score / greater depth likewise; estimated scaled score: the average estimate, tests only. Each pupil's "
-        "chances, band and estimate, subject by subject, are in the per-pupil appendix (PDF and spreadsheet). "
-        "Method: docs/methodology.md."
-    )
 
 
 def prior_note(school: School, year_group: int, challenge: str = "chosen") -> None:

@@ -222,22 +222,28 @@ def secondaries(run_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def show_secondaries(secondary: pd.DataFrame) -> None:
+    """The secondary schools' Year 11 table (``secondaries``), with what its columns mean."""
+    if not len(secondary):
+        return
+    heading("Secondary schools: Year 11 results", 2)
+    show_table(
+        secondary,
+        {"Year 11 of": whole}
+        | {c: one_decimal for c in secondary.columns if c.startswith(("Att", "%")) and ":" not in c},
+    )
+    note(
+        "Each school's latest Year 11, as its KS4 results report prints it; national: all state-funded schools in "
+        "England, of the year in brackets. Progress 8: the latest year with an official measure (none for 2025 "
+        "and 2026: those pupils took no KS2 tests)."
+    )
+
+
 def trust_report(run_dir: str | Path) -> None:
     loaded, others = schools(run_dir)
     secondary = secondaries(run_dir)
-    if len(secondary):
-        heading("Secondary schools: Year 11 results", 2)
-        show_table(
-            secondary,
-            {"Year 11 of": whole}
-            | {c: one_decimal for c in secondary.columns if c.startswith(("Att", "%")) and ":" not in c},
-        )
-        note(
-            "Each school's latest Year 11, as its KS4 results report prints it; national: all state-funded schools in "
-            "England, of the year in brackets. Progress 8: the latest year with an official measure (none for 2025 "
-            "and 2026: those pupils took no KS2 tests)."
-        )
     if not loaded:
+        show_secondaries(secondary)
         if not len(secondary):
             note("No school in this run has past KS2 or KS4 results to compare.")
         return
@@ -279,7 +285,8 @@ def trust_report(run_dir: str | Path) -> None:
         targets(loaded),
         {"Year 6 pupils": whole, "Aggregated target": percent} | {v: percent for v in CHALLENGE_COLUMNS.values()},
     )
-    left_out = [i for i in others if not i.get("ks4_years")]  # secondaries are in their own table above
+    show_secondaries(secondary)
+    left_out = [i for i in others if not i.get("ks4_years")]  # secondaries are in their own table
     if left_out:
         note(
             "Not in the primary tables (no past KS2 results): "
