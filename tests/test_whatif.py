@@ -46,6 +46,24 @@ def test_challenge_moves_estimates_without_refitting(run):
         state.set_level(year, "maths", 120)
 
 
+def test_reading_writing_and_maths_can_be_the_headline(run):
+    """The combined measure a head is judged on can be the headline: its estimate is the summary's, a level set on
+    it is set on each of its subjects, and it takes no target of its own (targets are per subject)."""
+    from toolkit.whatif import WhatIfApp
+
+    app = WhatIfApp(run, "9252000")
+    app.year.value = 6
+    assert [v for _, v in app.subject.options][-2:] == ["rm", "rwm"]
+    app.subject.value = "rwm"
+    app.level.value = "FFT20"
+    state = app.state
+    assert all(state.levels[(6, s)] == "FFT20" for s in ("reading", "writing", "maths"))
+    assert state.levels[(6, "gps")] != "FFT20"  # not part of the measure
+    summary = state.summary(6).set_index("Measure").loc["Reading, writing and maths"]
+    assert f"{summary['Estimated % expected']:.0f}%" in app.headline.value and "at FFT20" in app.headline.value
+    assert app.target.options == (("(none)", ""),) and "How likely" not in app.table.value
+
+
 def test_editing_a_target_changes_how_likely_and_the_aggregate(run):
     state = WhatIf.open(run)
     year = 6

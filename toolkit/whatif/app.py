@@ -105,8 +105,8 @@ class WhatIfApp:
         y = self.year.value
         self._busy = True
         keep = self.subject.value
-        self.subject.options = [(self.state.subject_label(s), s) for s in self.state.subjects(y)]
-        self.subject.value = keep if keep in self.state.subjects(y) else self.state.subjects(y)[0]
+        self.subject.options = [(self.state.subject_label(s), s) for s in self.state.measures(y)]
+        self.subject.value = keep if keep in self.state.measures(y) else self.state.measures(y)[0]
         pupils = self.state.year_pupils(y)
         labels = list(pupil_names(pupils, self.presenter))
         self.pupil.options = list(zip(labels, pupils["upn"]))
@@ -118,7 +118,7 @@ class WhatIfApp:
         if self._busy or self.subject.value is None:
             return
         y, s = self.year.value, self.subject.value
-        level = self.state.levels[(y, s)]
+        level = self.state.level(y, s)
         self._busy = True
         named = {"FFT50": "FFT50", "FFT20": "FFT20", "FFT5": "FFT5", "own_past_progress": "Own past progress"}
         # a number is a percentile the user chose (even 50, which FFT50 also is); a name is a named level

@@ -62,7 +62,15 @@ class WhatIf(WhatIfState):
     def subject_label(self, subject: str) -> str:
         return SUBJECT_LABELS[subject]
 
+    def measures(self, year: int) -> tuple[str, ...]:
+        return (*self.subjects(year), *COMBINED[YEARS[year]])
+
+    def parts(self, year: int, measure: str) -> tuple[str, ...]:
+        return tuple(COMBINED[YEARS[year]].get(measure, (measure,)))
+
     def target_choices(self, year: int, subject: str) -> tuple[str, ...]:
+        if subject in COMBINED[YEARS[year]]:
+            return ()  # a target is set per subject; a combined measure's follows from them
         return TARGET_CHOICES["writing" if (YEARS[year] == "ks2" and subject == "writing") else YEARS[year]]
 
     def own_percentile(self, subject: str) -> float:
@@ -113,6 +121,14 @@ class WhatIf(WhatIfState):
 
     def pupil_table(self, year: int, subject: str, computed: tuple | None = None) -> pd.DataFrame:
         pupils, est = computed or self.estimates(year)
+        if subject in COMBINED[YEARS[year]]:  # every pupil's chance of the standard in all its subjects
+            return pd.DataFrame(
+                {
+                    "Pupil": pupil_names(pupils, self.presenter).to_numpy(),
+                    "Expected standard": 100 * est[f"{subject}_p_expected"].to_numpy(),
+                    "High": 100 * est[f"{subject}_p_high"].to_numpy(),
+                }
+            )
         _, located = self._located[year]
         stage = YEARS[year]
         target = pupils.get(f"target_{subject}", pd.Series(pd.NA, index=pupils.index, dtype="string"))

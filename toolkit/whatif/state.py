@@ -144,15 +144,30 @@ class WhatIfState:
         """The school's own past progress as a percentile for ``subject`` (a ValueError saying why there is none)."""
         raise NotImplementedError
 
+    def measures(self, year: int) -> tuple[str, ...]:
+        """What the dashboard may put in its headline: the subjects, and for a key stage with them, its combined
+        measures (reading, writing and maths ...)."""
+        return self.subjects(year)
+
+    def parts(self, year: int, measure: str) -> tuple[str, ...]:
+        """The subjects a measure is made of (a subject: itself)."""
+        return (measure,)
+
+    def level(self, year: int, measure: str):
+        """The level set for a measure: its own, or the level its subjects share (the first subject's if they
+        differ; the headline then says "mixed")."""
+        return self.levels.get((year, self.parts(year, measure)[0]), "FFT50")
+
     def percentile(self, year: int, subject: str) -> float:
         """The percentile of school value added that the level set for (year, subject) stands for."""
-        p = percentile_of(self.levels.get((year, subject), "FFT50"))
+        p = percentile_of(self.level(year, subject))
         return self.own_percentile(subject) if p == OWN else float(p)
 
     def set_level(self, year: int, subject: str | None, level) -> None:
-        """Set a year group's level for one subject, or for all its subjects (``subject=None``)."""
+        """Set a year group's level for one subject (a combined measure: each of its subjects), or for all its
+        subjects (``subject=None``)."""
         percentile_of(level)
-        for s in [subject] if subject else self.subjects(year):
+        for s in self.parts(year, subject) if subject else self.subjects(year):
             self.levels[(year, s)] = level
 
     def load_levels(self, years) -> None:
