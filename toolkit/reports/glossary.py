@@ -45,6 +45,7 @@ CI = (
     "the range the score would fall in with 95% confidence; wholly above 0 is significantly above national, wholly "
     "below 0 significantly below, otherwise in line",
 )
+PP = ("pp", "percentage points: the difference between two percentages (65% - 60% is +5 pp)")
 STATUS = (
     "Measure status",
     "official (published by the DfE), calculated but not published, or no measure this year (KS2 2024 and 2025 "
@@ -171,6 +172,7 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
             CI,
             ("Residual", "the school's average grade in a subject minus that of similar pupils nationally"),
             ("Disadvantaged", "free school meals in the last six years, looked after or adopted from care"),
+            PP,
         ],
         "ks4_estimates": [
             CHALLENGE,
