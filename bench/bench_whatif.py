@@ -1,5 +1,6 @@
 """Benchmark: how long the what-if dashboard takes to update after a challenge change (target: under 200 ms for a
-year group of 90 pupils), without refitting: new estimates, aggregated estimates and targets, chart and table.
+year group of 90 pupils, and for the secondary's Year 11), without refitting: new estimates, aggregated estimates
+and targets, chart and table.
 
 Usage: python bench/bench_whatif.py
 """
@@ -37,19 +38,33 @@ def main(reference: int = 60_000, schools: int = 8) -> float:
         school = sizes.idxmax()
         app = WhatIfApp(root / "run", school)
         app.year.value = 6
-        levels = ["FFT20", "FFT5", "FFT50", "Own past progress"] * 5
-        times = []
-        for level in levels:
-            t = time.perf_counter()
-            app.level.value = level  # what a click does: set, recompute, redraw the four panes
-            times.append(time.perf_counter() - t)
+        times = clicks(app)
+        # the secondary: Year 11's GCSE estimates, every subject and Attainment 8 (1.2-1.5 s a change once)
+        secondary = trust.schools.loc[trust.schools["phase"] == "Secondary", "school_id"]
+        ks4 = []
+        if len(secondary):
+            app = WhatIfApp(root / "run", secondary.iloc[0])
+            app.year.value = 11
+            ks4 = clicks(app)
     print(f"pupils in the year group     {sizes.max():>8}")
-    print(
-        f"update after a change        {1000 * statistics.median(times):8.0f} ms median, "
-        f"{1000 * max(times):.0f} ms worst of {len(times)}  "
-        f"(target < 200 ms: {'met' if max(times) < 0.2 else 'NOT met'})"
-    )
-    return max(times)
+    for label, measured in (("update after a change", times), ("secondary, Year 11", ks4)):
+        if measured:
+            print(
+                f"{label:<28} {1000 * statistics.median(measured):8.0f} ms median, "
+                f"{1000 * max(measured):.0f} ms worst of {len(measured)}  "
+                f"(target < 200 ms: {'met' if max(measured) < 0.2 else 'NOT met'})"
+            )
+    return max([*times, *ks4])
+
+
+def clicks(app: WhatIfApp) -> list[float]:
+    """Seconds per challenge change, clicked as a person would: set, recompute, redraw the four panes."""
+    times = []
+    for level in ["FFT20", "FFT5", "FFT50", "Own past progress"] * 5:
+        t = time.perf_counter()
+        app.level.value = level
+        times.append(time.perf_counter() - t)
+    return times
 
 
 if __name__ == "__main__":

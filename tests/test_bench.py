@@ -62,7 +62,8 @@ def test_bench_estimates_tiny(capsys):
 @pytest.mark.slow
 def test_bench_whatif_tiny(capsys):
     worst = bench("bench_whatif").main(reference=21_000, schools=2)
-    assert worst > 0 and "update after a change" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert worst > 0 and "update after a change" in out and "secondary, Year 11" in out
 
 
 @pytest.mark.slow
