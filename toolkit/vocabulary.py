@@ -31,6 +31,8 @@ SUBJECT_LABELS = {
     "rm": "Reading and maths",
     "rwm": "Reading, writing and maths",
 }
+#: The same, short: chart labels.
+SHORT_LABELS = {"reading": "Reading", "writing": "Writing", "maths": "Maths", "gps": "GPS", "rm": "R&M", "rwm": "RWM"}
 
 # Challenge levels: FFT50 / FFT20 / FFT5 are percentiles of school value added (parameters/estimates.yaml).
 OWN = "own_past_progress"

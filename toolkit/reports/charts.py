@@ -8,6 +8,8 @@ import pandas as pd
 import seaborn as sns
 
 from toolkit.reports.display import MARKER_EDGE, PALETTE
+from toolkit.reports.formats import significance
+from toolkit.vocabulary import SHORT_LABELS
 
 
 def _legend_below(fig, ax, height: float, ncol: int = 2) -> None:
@@ -116,10 +118,6 @@ SIGNIFICANCE = {  # shape as well as colour: never colour alone
 }
 
 
-def significance(low: float, high: float) -> str:
-    return "significantly above" if low > 0 else "significantly below" if high < 0 else "in line"
-
-
 def headline(attain: pd.DataFrame, va: pd.DataFrame, title: str):
     """The summary's page-1 chart: the school's % against national for each headline measure (bars and a national
     tick, the gap written at the bar's end) and, beside it, value added with its 95% interval, significance by shape
@@ -186,9 +184,8 @@ def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     interval."""
     s = scores.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(s) + 1.0))
-    short = {"reading": "Reading", "writing": "Writing", "maths": "Maths", "gps": "GPS"}
     methods = s["method"] if "method" in s else pd.Series("", index=s.index)
-    labels = [f"{short.get(sub, sub)}{f' ({m})' if m else ''}" for sub, m in zip(s["subject"], methods)]
+    labels = [f"{SHORT_LABELS.get(sub, sub)}{f' ({m})' if m else ''}" for sub, m in zip(s["subject"], methods)]
     y = np.arange(len(s))
     colours = [PALETTE[2] if m == "FFT" else PALETTE[0] for m in methods]
     ax.hlines(y, s["ci_low"], s["ci_high"], colors=colours, linewidth=2.5)
@@ -198,7 +195,7 @@ def va_intervals(scores: pd.DataFrame, title: str, unit: str = "score points"):
     ax.invert_yaxis()
     ax.set(xlabel=f"Value added ({unit}) with 95% confidence interval", title=title)
     verdicts = [
-        f"{lab} {sc:+.1f} ({'significantly above' if lo > 0 else 'significantly below' if hi < 0 else 'in line'})"
+        f"{lab} {sc:+.1f} ({significance(lo, hi)})"
         for lab, sc, lo, hi in zip(labels, s["score"], s["ci_low"], s["ci_high"])
     ]
     fig.set_label(f"{title}: value added per subject with its 95% interval. " + "; ".join(verdicts) + ".")

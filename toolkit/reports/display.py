@@ -230,21 +230,15 @@ def title_block(
     ]
     if provenance:
         rows.append(("Comparisons", provenance))
-    # short facts two to a line, long ones (the data source, the comparisons) a line each: a compact block
-    short, long = rows[1:5], [rows[0], *rows[5:]]
-    pairs = [short[i : i + 2] for i in range(0, len(short), 2)]
+
+    # the school and the long facts (the data source, the comparisons) a line each, the short ones two to a line
+    def cell(k: str, v, span: str = "") -> str:
+        return f"<td><b>{html.escape(k)}</b></td><td{span}>{html.escape(str(v))}</td>"
+
+    lines = [[rows[0]], rows[1:3], rows[3:5], *([r] for r in rows[5:])]
     cells = "".join(
-        "<tr>" + "".join(f"<td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td>" for k, v in pair) + "</tr>"
-        for pair in pairs
-    )
-    cells = (
-        "".join(
-            f'<tr><td><b>{html.escape(k)}</b></td><td colspan="3">{html.escape(str(v))}</td></tr>' for k, v in long[:1]
-        )
-        + cells
-        + "".join(
-            f'<tr><td><b>{html.escape(k)}</b></td><td colspan="3">{html.escape(str(v))}</td></tr>' for k, v in long[1:]
-        )
+        "<tr>" + "".join(cell(k, v, ' colspan="3"' if len(line) == 1 else "") for k, v in line) + "</tr>"
+        for line in lines
     )
     banner = (
         (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 NEGATIVE_ZERO = re.compile(r"^[+\-\u2212](0(?:\.0+)?)(%?)$")
@@ -45,6 +46,18 @@ def marked(text: str) -> str | tuple[str, str]:
         return "" if _missing(text) else str(text)
     marker = next((m for start, m in MARKERS.items() if text.startswith(start)), None)
     return (text, marker) if marker else text
+
+
+def significance(low, high, against: str = ""):
+    """A score's 95% interval against 0 in words: "significantly above" (the whole interval above 0), "significantly
+    below", else "in line"; ``against`` (" national") is named: "in line with national". Scalars give a string,
+    Series or arrays an array."""
+    words = np.select(
+        [np.asarray(low) > 0, np.asarray(high) < 0],
+        [f"significantly above{against}", f"significantly below{against}"],
+        f"in line with{against}" if against else "in line",
+    )
+    return str(words) if words.ndim == 0 else words
 
 
 def pupils_gap(value: float) -> str:

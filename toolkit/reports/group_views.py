@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit import parameters
 from toolkit.methods.groups import target_gaps
 from toolkit.reports import charts
 from toolkit.reports.display import note, show_figure, show_table
 from toolkit.reports.formats import percent, signed_pp, whole
-from toolkit.reports.views import School, _measures, _year_groups_with_estimates
+from toolkit.reports.views import School, _measures, _year_groups_with_estimates, smallest_group
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
 
 # ----------------------------------------------------------------------------------------------- pupil groups
@@ -48,7 +47,7 @@ def _pp(value: float) -> str:
 def groups_report(school: School, year_groups: list[int]) -> None:
     """Per year group: the gap chart (groups of at least ``min_group_pupils``) and one table of every group's
     gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
-    smallest = parameters.load_yaml("summary.yaml")["min_group_pupils"]
+    smallest = smallest_group()
     for yg, _pupils, _estimates, _stage in _year_groups_with_estimates(school, year_groups, new_page=True):
         gaps = target_gap_rows(school, yg)
         shown = gaps[(gaps["group"] != "Summary") & (gaps["pupils"] >= smallest) & gaps["estimated_gap"].notna()]

@@ -12,10 +12,19 @@ from toolkit.methods import groups as group_method
 from toolkit.methods import ks4, ks4_estimates, policy
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import difference_in_units, marked, one_decimal, percent, signed, signed_one_decimal, whole
+from toolkit.reports.formats import (
+    difference_in_units,
+    marked,
+    one_decimal,
+    percent,
+    signed,
+    signed_one_decimal,
+    significance,
+    whole,
+)
 from toolkit.reports.headings import headed
 from toolkit.reports.ks4_estimate_views import EM, show_a8_estimates, subject_estimates, year_groups
-from toolkit.reports.views import School
+from toolkit.reports.views import School, smallest_group
 from toolkit.scales import gcse
 from toolkit.vocabulary import academic_year
 
@@ -144,28 +153,11 @@ def p8_table(school: School, year: int) -> pd.DataFrame:
                 "95% CI low": row[f"{m}_low"],
                 "95% CI high": row[f"{m}_high"],
                 "Pupils": row["p8_pupils"],
-                "Significance": _significance(row[f"{m}_low"], row[f"{m}_high"]),
+                "Significance": significance(row[f"{m}_low"], row[f"{m}_high"], " national"),
             }
             for m, label in ELEMENT_LABELS.items()
         ]
     )
-
-
-def _significance(low: float, high: float) -> str:
-    return (
-        "significantly above national"
-        if low > 0
-        else "significantly below national"
-        if high < 0
-        else "in line with national"
-    )
-
-
-def summary_smallest() -> int:
-    """The smallest group (or number of entries) a report judges (``parameters/summary.yaml`` ``min_group_pupils``)."""
-    from toolkit import parameters
-
-    return int(parameters.load_yaml("summary.yaml")["min_group_pupils"])
 
 
 def suppressed(fmt):
@@ -187,7 +179,7 @@ def subject_residuals(school: School, year: int) -> pd.DataFrame:
     out["Residual (grades)"] = out["School"] - out["National"]
     # a subject with fewer entries than the smallest group the reports judge is suppressed, as the DfE suppresses
     # small numbers: its entries are shown, its grades are not
-    small = out["Entries"] < summary_smallest()
+    small = out["Entries"] < smallest_group()
     out.loc[small, ["School", "National", "Residual (grades)"]] = np.nan
     out = out.reset_index().rename(columns={"subject": "Subject"})
     return out.sort_values(["Entries", "Subject"], ascending=[False, True]).reset_index(drop=True)
@@ -354,8 +346,8 @@ def ks4_results_report(school: School) -> None:
         },
     )
     note(
-        f"National: all state-funded schools in England, of the year shown beside it (2023/24 revised (the DfE's transition matrices; Attainment "
-        f"8 {gcse.ks4_parameters()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
+        f"National: all state-funded schools in England, of the year shown beside it (the DfE's 2023/24 revised "
+        f"transition matrices; Attainment 8 {gcse.ks4_parameters()['national_a8_source']}). Difference: {latest} minus national, in points (A8) or percentage "
         "points. Attainment 8: the pupil's best eight qualifications in the DfE's slots, English and maths counting "
         "twice (points 9 to 1, U 0; maximum 90)."
         + (
@@ -400,7 +392,7 @@ def ks4_results_report(school: School) -> None:
         },
     )
     note(
-        f"x: fewer than {summary_smallest()} entries, not shown (too few to compare, as the DfE suppresses small "
+        f"x: fewer than {smallest_group()} entries, not shown (too few to compare, as the DfE suppresses small "
         "numbers). National: the average grade in that subject of pupils nationally with the same KS2 scaled-score group (the "
         "DfE's 2023/24 transition matrices), averaged over the school's entries. Residual: the school's average "
         "grade minus that, in grades (+0.5 is half a grade higher than similar pupils nationally). Combined science "

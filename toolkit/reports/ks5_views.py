@@ -11,7 +11,7 @@ from toolkit.methods import ks5
 from toolkit.methods.value_added import level3_va_by_group
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import marked, one_decimal, percent, signed, whole
+from toolkit.reports.formats import marked, one_decimal, percent, signed, significance, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.vocabulary import academic_year
@@ -88,13 +88,7 @@ def _source(school: School, subject: str) -> str:
 
 def va_table(school: School, year: int) -> pd.DataFrame:
     scores = _year(school.ks5["scores"], year)
-    table = scores.assign(
-        significance=np.select(
-            [scores["ci_low"] > 0, scores["ci_high"] < 0],
-            ["significantly above national", "significantly below national"],
-            "in line with national",
-        )
-    )
+    table = scores.assign(significance=significance(scores["ci_low"], scores["ci_high"], " national"))
     table = table.sort_values("subject", key=_subject_order)
     table = table.assign(model=table["subject"].map(lambda x: _source(school, x)))
     return table[["subject", "pupils", "size", "score", "ci_low", "ci_high", "significance", "model"]].pipe(

@@ -14,11 +14,11 @@ from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
 from toolkit.reports import charts, ks4_views, va_views
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import as_shown, marked, one_decimal, pupils_gap, signed, signed_pp, whole
+from toolkit.reports.formats import as_shown, marked, one_decimal, pupils_gap, signed, signed_pp, significance, whole
 from toolkit.reports.target_views import TARGET_FORMATS, _target_table
 from toolkit.reports.va_views import latest_measured, measure_years
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
-from toolkit.vocabulary import SUBJECT_LABELS, academic_year
+from toolkit.vocabulary import SHORT_LABELS, SUBJECT_LABELS, academic_year
 
 HEADLINE = [
     ("expected_standard", "rwm"),
@@ -124,9 +124,7 @@ def va_rows(school: School) -> tuple[pd.DataFrame, int | None, str]:
             "Pupils": s["pupils"],
             "VA score (points)": s["score"],
             "95% interval": [f"{signed(a)} to {signed(b)}" for a, b in zip(s["ci_low"], s["ci_high"])],
-            "Compared with national": np.select(
-                [s["ci_low"] > 0, s["ci_high"] < 0], ["significantly above", "significantly below"], "in line"
-            ),
+            "Compared with national": significance(s["ci_low"], s["ci_high"]),
         }
     )
     return table, year, status
@@ -230,17 +228,16 @@ def areas_to_look_at(
                     f"({signed(score)} points): worth sharing what worked (Value added).",
                 )
             )
-    below = attain[attain["Gap (pp)"] <= -rules["attainment_gap_points"]]
+    below = attain[attain["Gap (pp)"] <= -rules["attainment_gap_points"]]  # a missing gap is never below
     for _, row in below.sort_values("Gap (pp)").head(1).iterrows():  # the table shows the rest
         gap = row["Gap (pp)"]
-        if not np.isnan(gap):
-            found.append(
-                (
-                    1 + abs(gap) / 100,
-                    f"{row['Measure']}: {one_decimal(row['School (%)'])}%, "
-                    f"{one_decimal(abs(gap))} pp below national (Value added, attainment table).",
-                )
+        found.append(
+            (
+                1 + abs(gap) / 100,
+                f"{row['Measure']}: {one_decimal(row['School (%)'])}%, "
+                f"{one_decimal(abs(gap))} pp below national (Value added, attainment table).",
             )
+        )
     for _, row in gaps.iterrows():
         if row["Reads"] == "behind" and abs(row["Gap (pp)"]) >= rules["group_gap_points"]:
             found.append(
@@ -269,16 +266,13 @@ def areas_to_look_at(
     return sentences
 
 
-SHORT = {"rwm": "RWM", "reading": "Reading", "writing": "Writing", "maths": "Maths"}
-
-
 def headline_chart(school: School):
     """Page 1's chart: the headline measures against national and the latest value added, significance marked."""
     a = attainment_measures(school)
     attain = pd.DataFrame(
         {
             "label": [
-                f"{SHORT[s]} {'expected' if m == 'expected_standard' else 'higher'}"
+                f"{SHORT_LABELS[s]} {'expected' if m == 'expected_standard' else 'higher'}"
                 for m, s in zip(a["measure"], a["subject"])
             ],
             "school": a["school"],

@@ -15,7 +15,7 @@ from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import charts, glossary, ks4_views, summary_views, va_views, views
 from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
-from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, whole
+from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, significance, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
 
 VA_SUBJECTS = ("reading", "writing", "maths")
@@ -102,9 +102,7 @@ def va_chart(va: pd.DataFrame, title: str):
     counts = dict.fromkeys(kinds, 0)
     for ax, subject in zip(axes, VA_SUBJECTS):
         s = va[va["subject"] == subject].set_index("school").reindex(names)
-        kind = np.where(
-            s["ci_low"] > 0, "significantly above", np.where(s["ci_high"] < 0, "significantly below", "in line")
-        )
+        kind = significance(s["ci_low"], s["ci_high"])
         for name, (colour, marker) in kinds.items():
             mine = (kind == name) & s["score"].notna().to_numpy()
             counts[name] += int(mine.sum())

@@ -12,7 +12,7 @@ from toolkit.methods.groups import GROUPS, va_by_group
 from toolkit.methods.value_added import ks1_prior_attainment, pag_table
 from toolkit.reports import charts
 from toolkit.reports.display import heading, note, show_figure, show_table
-from toolkit.reports.formats import difference_in_units, marked, one_decimal, signed, whole
+from toolkit.reports.formats import difference_in_units, marked, one_decimal, signed, significance, whole
 from toolkit.reports.headings import headed
 from toolkit.reports.views import School
 from toolkit.scales import ks1
@@ -143,11 +143,7 @@ def va_report(school: School) -> None:
             continue
         table = part[["subject", "method", "pupils", "score", "ci_low", "ci_high"]].copy()
         table["subject"] = table["subject"].map(SUBJECT_LABELS)
-        table["significance"] = np.select(
-            [table["ci_low"] > 0, table["ci_high"] < 0],
-            ["significantly above national", "significantly below national"],
-            "in line with national",
-        )
+        table["significance"] = significance(table["ci_low"], table["ci_high"], " national")
         show_table(
             table.pipe(headed, {"score": f"VA score ({unit})"}),
             {

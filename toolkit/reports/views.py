@@ -138,6 +138,14 @@ def load(run_dir: str | Path, school_id: str) -> School:
     return school
 
 
+def smallest_group() -> int:
+    """The fewest pupils (or entries) a report judges a group by (``parameters/summary.yaml`` ``min_group_pupils``):
+    smaller ones are shown suppressed."""
+    from toolkit import parameters
+
+    return int(parameters.load_yaml("summary.yaml")["min_group_pupils"])
+
+
 def parse_year_groups(text: str | list) -> list[int]:
     """ "6,5,4" or [6, 5] -> [6, 5, 4]; "all" -> 6..1."""
     if isinstance(text, str) and text.strip().lower() == "all":

@@ -29,9 +29,8 @@ class WhatIfApp:
         options = [
             (f"School {chr(65 + i)}" if presenter else f"{n} ({k})", k) for i, (k, n) in enumerate(schools.items())
         ]
-        wide = w.Layout(
-            width="auto"
-        )  # a control as wide as its words: no name or label cut off ("Save settings an...")
+        # a control as wide as its words: no name or label cut off ("Save settings an...")
+        wide = w.Layout(width="auto")
         self.school = w.Dropdown(
             options=options, value=school_id or options[0][1], description="School", layout=w.Layout(min_width="24em")
         )
