@@ -47,7 +47,10 @@ $(STAMP): pyproject.toml hatch_build.py
 demo: $(STAMP)
 	$(VENV)/bin/toolkit synth national --pupils $(DEMO_PUPILS) --year $(DEMO_YEAR) --seed 2026 --out $(DEMO)/national_$(DEMO_YEAR).parquet
 	$(VENV)/bin/toolkit synth ks5 --students 150000 --year $(DEMO_YEAR) --seed 2026 --out $(DEMO)/national_ks5_$(DEMO_YEAR).parquet
-	$(VENV)/bin/toolkit synth schools --schools 12 --year $(shell expr $(DEMO_YEAR) + 1) --seed 7 --out $(DEMO)/trust
+	$(VENV)/bin/toolkit synth schools --schools 12 --year $(shell expr $(DEMO_YEAR) + 1) --seed 7 --exports --out $(DEMO)/trust
+	# The real route: the trust's Common Transfer Files and MIS export, imported as a school would (docs/importing.md)
+	$(VENV)/bin/toolkit import ctf $(DEMO)/trust/exports/ctf --out $(DEMO)/trust
+	$(VENV)/bin/toolkit import mis $(DEMO)/trust/exports/mis/arbor_export_$(shell expr $(DEMO_YEAR) + 1).csv --out $(DEMO)/trust --census-date $(DEMO_YEAR)-10-01
 	@echo "Demo data (synthetic): $(CURDIR)/$(DEMO)"
 	$(VENV)/bin/toolkit reports --data $(DEMO)/trust --out outputs/demo/run
 	@echo "Report pack (synthetic data): $(CURDIR)/outputs/demo/run/index.html"

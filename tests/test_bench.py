@@ -31,6 +31,7 @@ def test_every_bench_script_is_covered_here():
         "bench_whatif",
         "bench_reports",
         "bench_scale",
+        "bench_ctf",
     }
     assert {p.stem for p in BENCH.glob("bench_*.py")} == covered
 
@@ -82,3 +83,9 @@ def test_bench_scale_tiny(capsys):
     alone = result["one_school"][1]
     assert alone["csv"]["peak_mb"] > 0 and alone["partitioned"]["seconds"] > 0 and "from partitioned" in out
     assert result["reports"][1] == 1 and "pack (prepare and start-up included)" in out
+
+
+def test_bench_ctf_tiny(capsys):
+    result = bench("bench_ctf").main(schools=2, per_school=30)
+    out = capsys.readouterr().out
+    assert result["pupils"] == 60 and result["pupils_per_s"] > 0 and "parse (streaming)" in out

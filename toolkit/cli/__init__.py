@@ -8,7 +8,7 @@ import errno
 import os
 import sys
 
-from toolkit.cli import analyses, intake_commands, pack_commands, reference_commands, synth_commands
+from toolkit.cli import analyses, import_commands, intake_commands, pack_commands, reference_commands, synth_commands
 from toolkit.cli.common import CommandError
 
 DESCRIPTION = """Open pupil-tracking analyses for English schools.
@@ -18,7 +18,9 @@ Commands:
   synth ks5        generate a synthetic national KS4 -> A level cohort (entries with grades)
   synth ks4        generate a synthetic national KS4 cohort (KS2 results and GCSEs) from the DfE's matrices
   synth schools    generate a synthetic demo trust (primaries and a secondary school with a sixth form)
-  check            check a pupil file (CSV, XLSX, Parquet) and list every problem by row and column
+  import ctf       read a school's Common Transfer Files (CTF XML) into a data folder
+  import mis       read an MIS report export (SIMS, Arbor, Bromcom, or your own mapping) into a data folder
+  check            check a pupil file or MIS export (CSV, XLSX, Parquet) and list every problem by row and column
   estimates        estimates with chances of each band at a challenge level, one row per pupil
   va               school value added with 95% confidence intervals (DfE or FFT-style)
   ks4              Attainment 8, Progress 8 (the DfE's published model), EBacc, English and maths
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for group in (synth_commands, analyses, pack_commands, intake_commands, reference_commands):
+    for group in (synth_commands, import_commands, analyses, pack_commands, intake_commands, reference_commands):
         group.add(sub)
     return parser
 

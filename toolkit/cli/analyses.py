@@ -12,7 +12,11 @@ from toolkit.cli.common import CommandError, command, load, say, write_csv
 def add(sub) -> None:
     """The commands of this module, on the `toolkit` parser's sub-parsers."""
     check = command(sub, "check", _check)
-    check.add_argument("file", help="CSV, XLSX or Parquet pupil file")
+    check.add_argument("file", help="CSV, XLSX or Parquet pupil file, or an MIS export")
+    check.add_argument(
+        "--profile", help="an MIS export's layout: sims, arbor, bromcom or FILE.yaml (default: detected)"
+    )
+    check.add_argument("--school", metavar="LAESTAB", help="an MIS export's school, when it has no DfE number column")
 
     est = command(sub, "estimates", _estimates)
     est.add_argument("--reference", required=True, help="reference cohort (Parquet, CSV or XLSX pupil table)")
@@ -53,13 +57,21 @@ def add(sub) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """check a pupil file and list its problems
+    """check a pupil file or an MIS export and list its problems
 
-    Load a pupil table (docs/data_model.md) and report every problem with its row and column. Exit status 1 when
-    there is any."""
+    Load a pupil table (docs/data_model.md), or an MIS export read by its profile (saying which column was read as
+    what and which were ignored), and report every problem with its row and column. Exit status 1 when there is
+    any."""
     from toolkit.inputs import load_pupils
+    from toolkit.inputs.mis import read_mis
 
-    pupils = load_pupils(args.file)
+    read = read_mis(args.file, args.profile, args.school)
+    if read.profile == "toolkit" and not args.profile:
+        pupils = load_pupils(args.file)
+    else:
+        for line in read.report(args.file):
+            print(line)
+        pupils = _checked(args.file, read.frame)
     for notice in pupils.attrs.get("notices", []):
         print(f"{args.file}: note: {notice}")
     schools = pupils["school_id"].nunique()
@@ -68,6 +80,15 @@ def _check(args: argparse.Namespace) -> int:
         f"{len(pupils.columns)} columns; no problems found."
     )
     return 0
+
+
+def _checked(path, frame):
+    from toolkit.inputs import PupilDataError, load
+
+    problems = load.check_pupils(frame)
+    if problems:
+        raise PupilDataError(path, problems)
+    return load.to_types(frame)
 
 
 def _challenge(text: str) -> float:

@@ -54,6 +54,12 @@ def add(sub) -> None:
         generators, "schools", _synth_schools, ("--schools", 12, "schools"), TRUST_YEAR, "output folder", 2027
     )
     schools.add_argument("--no-secondary", action="store_true", help="primaries only")
+    schools.add_argument(
+        "--exports",
+        action="store_true",
+        help="write the pupils as a school has them, Common Transfer Files and an MIS export under OUT/exports, "
+        "instead of pupils.csv, ks2_<year>.csv and ks4_<year>.csv (then `toolkit import` them; make demo does)",
+    )
 
 
 def _synth_national(args: argparse.Namespace) -> int:
@@ -139,7 +145,8 @@ def _synth_schools(args: argparse.Namespace) -> int:
 
     A demo trust: schools.csv, pupils.csv (Reception to Year 6 on roll in --year in the primaries, Years 12-13 in
     the secondary), ks2_<year>.csv for each of the three previous Year 6 cohorts and ks5_<year>.csv (A level
-    entries) for each of the secondary school's three previous Year 13s."""
+    entries) for each of the secondary school's three previous Year 13s. With --exports, the pupils are written
+    as the school would have them instead: Common Transfer Files and an MIS export (toolkit.synth.exports)."""
     from toolkit.inputs import outputs
     from toolkit.synth import trust as synth_trust
     from toolkit.vocabulary import academic_year
@@ -148,7 +155,7 @@ def _synth_schools(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     say(f"Generating a synthetic trust of {args.schools} schools for {academic_year(args.year)} (seed {args.seed}) ...")
     trust = synth_trust.demo_trust(args.schools, args.year, args.seed, secondary=not args.no_secondary)
-    files = synth_trust.write_trust(trust, out, args.year)
+    files = synth_trust.write_trust(trust, out, args.year, exports=args.exports)
     outputs.mark(out, "synthetic trust")
     past = sum(len(f) for f in trust.past.values())
     entries = sum(len(f) for f in trust.ks5.values())

@@ -243,6 +243,11 @@ FIELD_BY_NAME = {f.name: f for f in FIELDS}
 REQUIRED = tuple(f.name for f in FIELDS if f.required)
 
 
+def value_check(name: str):
+    """The check of a column's text values (True where a value is allowed; blank is allowed)."""
+    return _value_check(FIELD_BY_NAME[name])
+
+
 def _value_check(field: Field):
     name = field.name
     if name == "upn":

@@ -293,13 +293,22 @@ Sampleton say so on every page. Results follow a model calibrated to published n
 """
 
 
-def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
-    """Write the demo trust as CSV pupil tables (the same format a school would supply)."""
+def write_trust(trust: DemoTrust, out: Path, year: int, exports: bool = False) -> list[Path]:
+    """Write the demo trust as CSV pupil tables (the same format a school would supply); with ``exports``, its
+    pupils, past Year 6s and past Year 11s as CTFs and an MIS export instead (``toolkit.synth.exports``)."""
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "schools.csv", out / "pupils.csv"]
+    written = [out / "schools.csv"]
     trust.schools.to_csv(written[0], index=False, float_format="%.5f")
-    _to_csv(trust.pupils, written[1])
-    for ay, frame in trust.past.items():
+    if exports:
+        from toolkit.synth.exports import write_exports, written_before
+
+        for stale in written_before(out):  # this synthetic folder's own earlier tables: import writes them now
+            stale.unlink()
+        written += write_exports(trust, out, year)
+    else:
+        written.append(out / "pupils.csv")
+        _to_csv(trust.pupils, written[-1])
+    for ay, frame in trust.past.items() if not exports else ():
         written.append(out / f"ks2_{ay}.csv")
         _to_csv(frame, written[-1])
     for ay, frame in trust.ks5.items():
@@ -309,8 +318,10 @@ def write_trust(trust: DemoTrust, out: Path, year: int) -> list[Path]:
         written.append(out / f"ks2_levels_{ay}.csv")
         _to_csv(frame, written[-1])
     for ay, (pupils, results) in trust.ks4.items():
-        written += [out / f"ks4_{ay}.csv", out / f"gcse_{ay}.csv"]
-        _to_csv(pupils, written[-2])
+        if not exports:
+            written.append(out / f"ks4_{ay}.csv")
+            _to_csv(pupils, written[-1])
+        written.append(out / f"gcse_{ay}.csv")
         results.to_csv(written[-1], index=False)
     for name, frame in (
         ("tracking.csv", trust.tracking),
