@@ -62,11 +62,16 @@ def _check(args: argparse.Namespace) -> int:
     Load a pupil table (docs/data_model.md), or an MIS export read by its profile (saying which column was read as
     what and which were ignored), and report every problem with its row and column. Exit status 1 when there is
     any."""
-    from toolkit.inputs import load_pupils
+    from toolkit.inputs import PupilDataError, load_pupils
     from toolkit.inputs.mis import read_mis
 
-    read = read_mis(args.file, args.profile, args.school)
-    if read.profile == "toolkit" and not args.profile:
+    try:
+        read = read_mis(args.file, args.profile, args.school)
+    except PupilDataError:
+        if args.profile:
+            raise
+        read = None  # no layout fits: the pupil table's own messages (a missing or misspelt column, with hints)
+    if read is None or (read.profile == "toolkit" and not args.profile):
         pupils = load_pupils(args.file)
     else:
         for line in read.report(args.file):

@@ -237,28 +237,28 @@ class _Pupils:
         self._attendance(kids, position, upn)
         self._assessments(kids, position, upn)
 
-    def _fsm(self, kids, position, upn) -> None:
-        history = _first(kids, "fsmhistory")
-        if history is None:
+    def _dated(self, kids, position, upn, history: str, entry: str, start_tag: str, end_tag: str):
+        """Each entry of a dated history (FSM spells, SEN provision): its children, start, end and where it is."""
+        block = _first(kids, history.lower())
+        if block is None:
             return
-        for i, spell in enumerate(_kids(history).get("fsminstance", []), 1):
-            skids = _kids(spell)
-            where = f"Pupil/FSMhistory/FSMinstance[{i}]"
-            start = self.date(position, upn, f"{where}/FSMstartDate", _text(_first(skids, "fsmstartdate")))
-            end = self.date(position, upn, f"{where}/FSMendDate", _text(_first(skids, "fsmenddate")))
+        for i, item in enumerate(_kids(block).get(entry.lower(), []), 1):
+            ikids = _kids(item)
+            where = f"Pupil/{history}/{entry}[{i}]"
+            start = self.date(position, upn, f"{where}/{start_tag}", _text(_first(ikids, start_tag.lower())))
+            end = self.date(position, upn, f"{where}/{end_tag}", _text(_first(ikids, end_tag.lower())))
+            yield ikids, start, end, where
+
+    def _fsm(self, kids, position, upn) -> None:
+        for skids, start, end, where in self._dated(
+            kids, position, upn, "FSMhistory", "FSMinstance", "FSMstartDate", "FSMendDate"
+        ):
             if start is None and _text(_first(skids, "fsmstartdate")) is None:
                 self.problem(position, upn, f"{where}/FSMstartDate", "a free school meal spell has no start date")
             self.fsm.append((position, upn, start, end, _text(_first(skids, "ukcountry"))))
 
     def _sen(self, kids, position, upn) -> None:
-        history = _first(kids, "senhistory")
-        if history is None:
-            return
-        for i, entry in enumerate(_kids(history).get("sen", []), 1):
-            skids = _kids(entry)
-            where = f"Pupil/SENhistory/SEN[{i}]"
-            start = self.date(position, upn, f"{where}/StartDate", _text(_first(skids, "startdate")))
-            end = self.date(position, upn, f"{where}/EndDate", _text(_first(skids, "enddate")))
+        for skids, start, end, where in self._dated(kids, position, upn, "SENhistory", "SEN", "StartDate", "EndDate"):
             provision = (_text(_first(skids, "senprovision")) or "").upper() or None
             if provision not in schema.SEN_CODES:
                 self.problem(
@@ -314,7 +314,7 @@ class _Pupils:
             for index, record in enumerate(skids.get("stageassessment", []), 1):  # its place in its KeyStage
                 found = {}
                 for child in record:
-                    name = _name(child.tag)
+                    name = _NAMES.get(child.tag) or _name(child.tag)
                     if name not in found:
                         found[name] = (child.text or "").strip()
                 values = [found.get(tag, "") for tag in _RECORD_TAGS]
@@ -403,10 +403,11 @@ def _refuse_a_dtd(source, chunk: int = 1 << 14) -> str | None:
     return target.root
 
 
-def read_ctf(path: Path | str, school: str | None = None) -> CtfFile:
+def read_ctf(path: Path | str, school: str | None = None, verdicts: Verdicts | None = None) -> CtfFile:
     """Read one CTF. Problems (malformed XML, not a CTF, a refused DTD or entity, bad values) are in ``problems``,
     each a sentence naming the file, the pupil and the element; ``school`` (a DfE number) is where the pupils were
-    when neither SourceSchool nor DestSchool is a school."""
+    when neither SourceSchool nor DestSchool is a school. ``verdicts``: one ``Verdicts`` shared by the files of an
+    import, so each distinct result value is judged once."""
     path = Path(path)
     state = _Pupils(path)
     header: dict[str, list[ET.Element]] = {}
@@ -420,8 +421,9 @@ def read_ctf(path: Path | str, school: str | None = None) -> CtfFile:
                 if _name(root) != codes()["root"].lower():
                     return _refused(path, f"not a Common Transfer File: its root element is <{root}>, not <CTfile>")
             source.seek(0)
+            names = _NAMES
             for _event, element in ET.iterparse(source, events=("end",)):
-                name = _name(element.tag)
+                name = names.get(element.tag) or _name(element.tag)
                 if name == "pupil":  # a CTF has <Pupil> only in CTFpupilData
                     position += 1
                     state.add(element, position)
@@ -471,7 +473,7 @@ def read_ctf(path: Path | str, school: str | None = None) -> CtfFile:
             path, f"CTF version {version} is older than any this toolkit reads (CTF {codes()['oldest_version']} on)"
         )
     frames = state.frames()
-    results, other, problems, said = map_assessments(frames.pop("assessments"), path.name)
+    results, other, problems, said = map_assessments(frames.pop("assessments"), path.name, verdicts)
     state.problems += problems
     notices += [f"{path.name}: {n}" for n in said]
     if position == 0:
@@ -508,7 +510,9 @@ def element(stage: object, index: object) -> str:
     return f"Pupil/StageAssessments/KeyStage[{stage}]/StageAssessment[{index}]"
 
 
-def map_assessments(records: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+def map_assessments(
+    records: pd.DataFrame, name: str, verdicts: Verdicts | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
     """One file's assessment records -> (results: upn, position, column, year, value, stage, index; the records no
     column takes; problems; notices). ``name``: the file's, for the sentences. A record whose stage is neither used
     (assessments.csv) nor known (codes.yaml other_stages) is a problem; so is a value its column does not allow."""
@@ -534,37 +538,20 @@ def map_assessments(records: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.
     records = records[records["stage"].isin(known_stages)]
     column = pd.Series(pd.NA, index=records.index, dtype="string")
     kind = pd.Series(pd.NA, index=records.index, dtype="string")
-    for rule in table.itertuples():
-        match = column.isna()
-        for key in ("stage", "subject", "method", "component", "qualifier"):
-            wanted = getattr(rule, key)
-            if wanted:
-                match &= records[key] == wanted
-        column = column.mask(match, rule.column)
-        kind = kind.mask(match, rule.values)
+    patterns = table.assign(pattern=table[list(MAPPING_KEYS)].ne("").apply(tuple, axis=1))
+    for pattern, group in patterns.groupby("pattern", sort=False):  # one join per pattern of keys a rule gives
+        keys = [k for k, given in zip(MAPPING_KEYS, pattern, strict=True) if given]
+        found = records[keys].rename_axis("row").reset_index()
+        found = found.merge(group.drop_duplicates(keys)[[*keys, "column", "values"]], on=keys).set_index("row")
+        first = found.index[column[found.index].isna().to_numpy()]
+        column[first] = found.loc[first, "column"]
+        kind[first] = found.loc[first, "values"]
     mapped = records[column.notna()].assign(column=column[column.notna()], kind=kind[column.notna()])
     other = pd.concat([elsewhere, records[column.isna()]])
-    value = mapped["result"].str.strip()
-    upper = value.str.upper()
-    ok = pd.Series(False, index=mapped.index)
-    out = pd.Series(pd.NA, index=mapped.index, dtype="string")
-    for kind_name, group in mapped.groupby("kind"):
-        where = group.index
-        if kind_name in rules["values"] and "numbers" not in rules["values"][kind_name]:
-            lookup = {str(k).upper(): v for k, v in rules["values"][kind_name].items()}
-            out[where] = upper[where].map(lookup)
-            ok[where] = out[where].notna()
-        elif kind_name in rules["values"]:
-            low, high = rules["values"][kind_name]["numbers"]
-            number = pd.to_numeric(value[where], errors="coerce")
-            is_code = upper[where].isin([str(c).upper() for c in rules["values"][kind_name]["codes"]])
-            ok[where] = number.between(low, high) & (number % 1 == 0) | is_code
-            out[where] = upper[where]
-        else:
-            for col, cells in group.groupby("column"):
-                check = schema.value_check(str(col))
-                ok[cells.index] = check(upper[cells.index]).fillna(False).astype(bool) & upper[cells.index].notna()
-                out[cells.index] = upper[cells.index]
+    upper = mapped["result"].str.strip().str.upper()
+    verdict = verdicts or Verdicts()
+    out = verdict.of(mapped["column"], mapped["kind"], upper)
+    ok = out.notna()
     for row in mapped[~ok].itertuples():
         problems.append(
             f"{name}, pupil {row.position} (UPN {row.upn}), element {element(row.stage, row.index)}/Result: "
@@ -574,15 +561,54 @@ def map_assessments(records: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.
     result = pd.DataFrame(
         {
             "upn": mapped["upn"],
-            "position": mapped["position"],
-            "column": mapped["column"],
-            "year": year,
+            "position": mapped["position"].astype("int32"),
+            "column": mapped["column"].astype(pd.CategoricalDtype(list(dict.fromkeys(table["column"])))),
+            "year": year.astype("Int16"),
             "value": out,
-            "stage": mapped["stage"],
+            "stage": mapped["stage"].astype(pd.CategoricalDtype(sorted(known_stages))),
             "index": mapped["index"].astype("int16"),
         }
-    )[ok]
+    )[ok]  # categories fixed by the parameter files, so every file's results stack without spelling them out
     return result, other, problems, notices
+
+
+class Verdicts:
+    """What each result value written in a CTF reads as in its column (None: not allowed), judged once per distinct
+    (column, value) however many files and pupils carry it: the rules of ``codes.yaml`` ``values`` or, for the
+    pupil-table columns, ``toolkit.inputs.schema``. One instance serves one import."""
+
+    def __init__(self):
+        self.rules = codes()["values"]
+        self.known: dict[tuple[str, str], str | None] = {}
+
+    def _judge(self, column: str, kind: str, values: list[str]) -> list[str | None]:
+        rule = self.rules.get(kind)
+        if rule is not None and "numbers" not in rule:
+            lookup = {str(k).upper(): str(v) for k, v in rule.items()}
+            return [lookup.get(v) for v in values]
+        if rule is not None:
+            low, high = rule["numbers"]
+            codes_ = {str(c).upper() for c in rule["codes"]}
+            return [v if v in codes_ or (v.isdigit() and low <= int(v) <= high) else None for v in values]
+        allowed = schema.value_check(column)(pd.Series(values, dtype="string")).fillna(False).astype(bool)
+        return [v if ok and v else None for v, ok in zip(values, allowed, strict=True)]
+
+    def of(self, columns: pd.Series, kinds: pd.Series, values: pd.Series) -> pd.Series:
+        """The value each (column, kind, upper-case result) reads as, <NA> where it is not allowed."""
+        keys = pd.DataFrame({"column": columns.astype("string"), "kind": kinds, "value": values})
+        distinct = keys.drop_duplicates()
+        new = [(c, v) not in self.known for c, v in zip(distinct["column"], distinct["value"], strict=True)]
+        unseen = distinct.loc[pd.Series(new, index=distinct.index, dtype=bool)]
+        for (column, kind), group in unseen.groupby(["column", "kind"]):
+            values_ = group["value"].fillna("").tolist()
+            self.known.update(
+                zip(((column, v) for v in group["value"]), self._judge(column, kind, values_), strict=True)
+            )
+        read = pd.Series(
+            [self.known.get((c, v)) for c, v in zip(distinct["column"], distinct["value"], strict=True)], dtype="string"
+        )
+        lookup = distinct.assign(read=read.to_numpy())
+        return keys.merge(lookup, on=["column", "kind", "value"], how="left")["read"].set_axis(values.index)
 
 
 def _allowed(kind: str, column: str) -> str:

@@ -347,8 +347,9 @@ def _concat_categories(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def _checks(checks: pd.DataFrame, enrol: pd.DataFrame) -> pd.DataFrame:
     """One row per pupil, check and year: mark (or score) and outcome, and the school the pupil was in that year
     when a CTF shows it."""
-    kind = checks["column"].map(lambda c: CHECKS[c][0])
-    part = checks["column"].map(lambda c: CHECKS[c][1])
+    column = checks["column"].astype("string")
+    kind = column.map(lambda c: CHECKS[c][0])
+    part = column.map(lambda c: CHECKS[c][1])
     long = checks.assign(check=kind, part=part)
     wide = long.pivot_table(
         index=["upn", "check", "year"], columns="part", values="value", aggfunc="first"
