@@ -140,13 +140,9 @@ def test_every_value_of_a_specification_shaped_ctf(tmp_path):
         checks.loc["phonics", "academic_year"],
     ) == ("35", "WA", "2022")
     assert (checks.loc["mtc", "mark"], checks.loc["mtc", "academic_year"]) == ("23", "2025")
-    attendance = imported.tables["ctf_attendance"].iloc[0]
-    assert (attendance["academic_year"], attendance["sessions_possible"], attendance["sessions_authorised"]) == (
-        "2026",
-        "380",
-        "12",
-    )
-    assert (attendance["sessions_unauthorised"], attendance["school_id"]) == ("4", SCHOOL)
+    attendance = imported.tables["attendance"].iloc[0]
+    assert (attendance["academic_year"], attendance["possible"], attendance["authorised"]) == ("2026", "380", "12")
+    assert (attendance["unauthorised"], attendance["present"], attendance["school_id"]) == ("4", "364", SCHOOL)
     sources = imported.tables["sources"].astype(str)
     where = sources[(sources["table"] == "ks2_2026") & (sources["column"] == "ks2_reading")]
     assert where[["file", "element"]].values.tolist() == [
@@ -230,11 +226,11 @@ def test_a_welsh_assessment_is_left_out_with_a_notice(tmp_path):
         ),
         (
             ctf(pupil(stages=stage("KS2", record("KS2", 2026, "ENG", "TT", "RD", "SS", "150")))),
-            f"pupil 1 (UPN {UPN}), element Pupil/StageAssessments/KeyStage[KS2]/StageAssessment[1]/Result: '150' is not a ks2_reading result",
+            f"pupil 1 (UPN {UPN}), element Pupil/StageAssessments/KeyStage[KS2]/StageAssessment[1]/Result: '150' is not a result ks2_reading allows",
         ),
         (
             ctf(pupil(stages=stage("FSP", record("FSP", 2021, "COM", "TA", "E01", "", "4")))),
-            "'4' is not a eyfs_listening result the toolkit knows (1, 2, 3, A)",
+            "'4' is not a result eyfs_listening allows (1, 2, 3, A)",
         ),
         (ctf(pupil(dob="14/03/2015")), "element Pupil/DOB: '14/03/2015' is not a date (yyyy-mm-dd)"),
         (ctf(pupil(nc="Q")), "element Pupil/BasicDetails/NCyearActual: 'Q' is not a national curriculum year"),

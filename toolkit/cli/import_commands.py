@@ -71,7 +71,7 @@ def _import_ctf(args: argparse.Namespace) -> int:
 
     Reads every CTF given (files, or the .xml files of folders; streaming, one pupil at a time) and writes the data
     folder the reports read: pupils.csv (on roll at the census date), ks2_<year>.csv (past Year 6), ks4_<year>.csv
-    (past Year 11, beside gcse_<year>.csv), statutory_checks.csv, ctf_attendance.csv, schools.csv (when the folder
+    (past Year 11, beside gcse_<year>.csv), statutory_checks.csv, attendance.csv, schools.csv (when the folder
     has none), import_sources.parquet (the file and element of every value) and, when there are any,
     ctf_conflicts.csv, ctf_other_pupils.csv and ctf_other_assessments.csv. Exit status 1 with every problem named
     (file, pupil, element) and nothing written when any file has one."""

@@ -555,7 +555,7 @@ def map_assessments(
     for row in mapped[~ok].itertuples():
         problems.append(
             f"{name}, pupil {row.position} (UPN {row.upn}), element {element(row.stage, row.index)}/Result: "
-            f"'{row.result}' is not a {row.column} result the toolkit knows ({_allowed(str(row.kind), str(row.column))})"
+            f"'{row.result}' is not a result {row.column} allows ({_allowed(str(row.kind), str(row.column))})"
         )
     year = pd.to_numeric(mapped["year"], errors="coerce").astype("Int64")
     result = pd.DataFrame(

@@ -9,7 +9,8 @@ listed as a conflict (and left blank), never resolved silently. The tables:
 - ``ks2_<year>``: each past year's Year 6 with KS2 results, in the school they were in;
 - ``ks4_<year>``: each past year's Year 11 with KS2 results (written when ``gcse_<year>.csv`` is beside them);
 - ``statutory_checks``: phonics marks and outcomes and multiplication tables check scores, one row per pupil,
-  check and year; ``ctf_attendance``: sessions possible, authorised and unauthorised per pupil, school and year;
+  check and year; ``attendance``: sessions possible, present, authorised and unauthorised per pupil, home school and
+  year (``toolkit.inputs.attendance``'s layout; other schools' years in ``ctf_other_attendance``);
 - ``ctf_other_pupils``, ``ctf_other_assessments``, ``ctf_conflicts``: what no table takes, and why;
 - ``sources``: for every value written, the file and the element it came from.
 
@@ -235,7 +236,7 @@ def assemble(
         flags = _fsm(table, spells)
         table["fsm"] = flags["fsm"].map({True: "Y", False: "N"}).where(table["upn"].isin(known_fsm))
         table["fsm6"] = flags["fsm6"].map({True: "Y", False: "N"}).where(table["upn"].isin(known_fsm))
-        first = table["upn"].map(details["first_language"]).fillna("")
+        first = table["upn"].map(details["first_language"]).astype("string").fillna("")
         table["eal"] = (
             pd.Series("Y", index=table.index)
             .mask(first.isin(language["not_eal"]), "N")
@@ -271,7 +272,15 @@ def assemble(
         tables["statutory_checks"] = _checks(checks, enrol_all)
     attendance = _stack(usable, "attendance")
     if len(attendance):
-        tables["ctf_attendance"], attendance_conflicts = _attendance(attendance, info, names)
+        sessions, attendance_conflicts = _attendance(attendance, info, names)
+        ours = sessions["school_id"].isin(home)
+        tables["attendance"] = sessions[ours].reset_index(drop=True)
+        if (~ours).any():
+            tables["ctf_other_attendance"] = sessions[~ours].reset_index(drop=True)
+            notices.append(
+                f"{int((~ours).sum()):,} attendance years at other schools (pupils' history before they joined) kept in "
+                "ctf_other_attendance.csv, not in attendance.csv"
+            )
         conflicts = pd.concat([conflicts, attendance_conflicts], ignore_index=True)
     if len(left):
         tables["ctf_other_pupils"] = _others(left, enrol, details, current_year)
@@ -374,13 +383,10 @@ def _attendance(attendance: pd.DataFrame, info: pd.DataFrame, names: pd.Series) 
         value=attendance[["possible", "authorised", "unauthorised"]].astype("string").agg("/".join, axis=1),
     )
     kept, conflicts = _conflicts(table.assign(column="attendance"), ["upn", "school_id", "academic_year"], names)
-    out = kept.rename(
-        columns={
-            "possible": "sessions_possible",
-            "authorised": "sessions_authorised",
-            "unauthorised": "sessions_unauthorised",
-        }
-    )[["upn", "school_id", "academic_year", "sessions_possible", "sessions_authorised", "sessions_unauthorised"]]
+    # The attendance input's layout (toolkit.inputs.attendance): a year's summary does not tell approved educational
+    # activity from presence, so present holds both (the attendance rate is the same either way).
+    out = kept.assign(term=pd.NA, present=kept["possible"] - kept["authorised"] - kept["unauthorised"])
+    out = out[["upn", "school_id", "academic_year", "term", "possible", "present", "authorised", "unauthorised"]]
     conflicts = conflicts.assign(year=conflicts["academic_year"])[["upn", "column", "year", "value", "file"]]
     return out.astype("string").sort_values(["school_id", "upn", "academic_year"]).reset_index(drop=True), conflicts
 
