@@ -10,7 +10,7 @@ import pytest
 from toolkit.inputs.attendance import load_attendance
 from toolkit.inputs.dfe_attendance import comparison, read_dfe_attendance
 from toolkit.inputs.problems import PupilDataError
-from toolkit.methods.attendance import pupil_measures, rates
+from toolkit.methods.attendance import absence, pupil_measures, rates
 from toolkit.scales.attendance_codes import from_codes
 
 # possible, present, aea, authorised, unauthorised
@@ -203,3 +203,21 @@ def test_a_ctfs_attendance_years_load_as_the_attendance_input(tmp_path):
     school = rates(loaded).iloc[0]
     assert (school["possible"], school["overall_absence_rate"], school["persistent_pupils"]) == (380, 100 * 40 / 380, 1)
     assert loaded.iloc[0]["academic_year"] == 2026  # the CTF's Year 2025 is the academic year 2025/26
+
+
+def test_what_if_these_pupils_were_absent_at_the_national_rate():
+    from toolkit.methods.attendance import at_most, group_rates
+
+    pupils = pupil_measures(PUPILS[PUPILS["possible"] > 0].reset_index(drop=True))
+    group_x = pupils["group"] == "x"  # A (6.8% absent) and B (15.8%)
+    after = at_most(pupils, group_x, 5.3)
+    # A: 26 of 380 missed becomes 5.3% of 380 = 20.14; B: 30 of 190 becomes 10.07: 136 missed becomes 110.21 of 870
+    assert absence(after).sum() == pytest.approx(136 - (26 - 20.14) - (30 - 10.07))
+    before_school = group_rates(pupils, pd.DataFrame(index=pupils.index), []).iloc[0]
+    after_school = group_rates(after, pd.DataFrame(index=after.index), []).iloc[0]
+    assert after_school["overall_absence_rate"] == pytest.approx(100 * 110.21 / 870)
+    assert (before_school["persistent_pupils"], after_school["persistent_pupils"]) == (3, 2)  # B is no longer PA
+    assert after.loc[~group_x, ["authorised", "unauthorised"]].equals(
+        pupils.loc[~group_x, ["authorised", "unauthorised"]].astype(float)
+    )
+    assert (after["present"] + after["aea"] + after["authorised"] + after["unauthorised"] == after["possible"]).all()

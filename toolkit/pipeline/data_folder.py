@@ -3,7 +3,8 @@
 It holds ``schools.csv``, ``pupils.csv`` (pupils on roll, with targets), ``ks2_<year>.csv`` (past Year 6 cohorts
 with KS2 results) and, where a school has them, ``ks5_<year>.csv`` (past Year 13 A level and AS entries),
 ``ks2_levels_<year>.csv`` (a secondary's Years 7-11 with old-style KS2 levels and marks), ``ks4_<year>.csv`` with
-``gcse_<year>.csv`` (past Year 11), ``ks4_targets``, ``tracking``, ``subject_judgements``, ``subject_counts``, plus
+``gcse_<year>.csv`` (past Year 11), ``ks4_targets``, ``tracking``, ``subject_judgements``, ``subject_counts``,
+``attendance``, plus
 national reference cohorts (``national_<year>.parquet`` and, with KS5 data, ``national_ks5_<year>.parquet``; in DIR
 or its parent, or given with ``--reference``). Each file but ``schools.csv`` may also be a Parquet table
 (``toolkit.inputs.partitions``).
@@ -38,6 +39,7 @@ class Inputs:
     subject_counts: Path | None = None  # foundation-subject counts typed by subject leaders
     ks4: dict[int, tuple[Path, Path]] = field(default_factory=dict)  # KS4 year -> (Year 11 pupils, GCSE results)
     ks4_targets: Path | None = None  # GCSE targets of Years 7-11
+    attendance: Path | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
 
     def resolved(self) -> Inputs:
         """The same inputs by absolute paths (for a worker whose working folder is another)."""
@@ -64,7 +66,14 @@ class Inputs:
         return [str(s) for s in load_schools(self.schools)["school_id"]]
 
     def files(self) -> list[Path]:
-        optional = [self.reference_ks5, self.tracking, self.judgements, self.subject_counts, self.ks4_targets]
+        optional = [
+            self.reference_ks5,
+            self.tracking,
+            self.judgements,
+            self.subject_counts,
+            self.ks4_targets,
+            self.attendance,
+        ]
         return [
             self.schools,
             self.pupils,
@@ -125,7 +134,8 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
     optional = {
-        name: data_file(data, name) for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets")
+        name: data_file(data, name)
+        for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets", "attendance")
     }
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
     unpaired = sorted(set(ks4_pupils) ^ set(gcse))
@@ -150,6 +160,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         optional["subject_counts"],
         {y: (ks4_pupils[y], gcse[y]) for y in ks4_pupils},
         optional["ks4_targets"],
+        optional["attendance"],
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
+from toolkit.inputs.attendance import load_attendance
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.inputs.partitions import by_school, only
@@ -38,6 +39,7 @@ class Loaded:
     tracking: pd.DataFrame | None  # termly steps-and-points grades
     judgements: pd.DataFrame | None  # foundation-subject judgements (pupil level)
     subject_counts: pd.DataFrame | None  # foundation-subject counts typed by subject leaders
+    attendance: pd.DataFrame | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
 
 
 def academic_year_of(pupils: pd.DataFrame) -> int | None:
@@ -169,4 +171,5 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
         tracking=_optional(load_tracking, inputs.tracking, ids),
         judgements=_optional(load_judgements, inputs.judgements, ids),
         subject_counts=_optional(load_counts, inputs.subject_counts, ids),
+        attendance=_optional(load_attendance, inputs.attendance, ids),
     )

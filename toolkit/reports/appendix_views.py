@@ -17,6 +17,7 @@ from toolkit.methods import tracking
 from toolkit.methods.groups import target_gaps
 from toolkit.methods.targets import cap_review, target_parameters
 from toolkit.reports import (
+    attendance_views,
     baseline_views,
     estimate_views,
     ks4_estimate_views,
@@ -114,6 +115,20 @@ def tracking_section(school: School) -> Iterator[Section]:
     )
 
 
+def attendance_section(school: School) -> Iterator[Section]:
+    """The pupils whose absence crossed 10% or 50% this period, by name (the attendance report gives counts only)."""
+    if "attendance" not in _reports(school):
+        return
+    table = attendance_views.crossed(school)
+    if table is not None and len(table):
+        yield Section(
+            f"Attendance: pupils who crossed 10% or 50% {table.attrs.get('since', '')}".strip(),
+            "Attendance crossings",
+            table,
+            {"Year group": whole, "Absence now": lambda v: percent(v, 1), "Absence before": lambda v: percent(v, 1)},
+        )
+
+
 def baseline_sections(school: School) -> Iterator[Section]:
     year = baseline_views.baseline_year(school) if "ks2_baseline" in _reports(school) else None
     if year is None:
@@ -206,6 +221,7 @@ def _sections(school: School, year_groups: list[int]) -> list[Section]:
     out += ks4_sections(school)
     out += ks5_sections(school)
     out += tracking_section(school)
+    out += attendance_section(school)
     out += baseline_sections(school)
     return out
 
@@ -225,7 +241,12 @@ def title(school: School, challenge: str, year_groups: list[int]) -> None:
         school,
         "appendix",
         challenge if uses_challenge else None,
-        "; ".join(cohorts) or tracking_views.cohort_label(school),
+        "; ".join(cohorts)
+        or (
+            tracking_views.cohort_label(school)
+            if "tracking" in _reports(school)
+            else attendance_views.cohort_label(school)
+        ),
     )
 
 

@@ -37,6 +37,23 @@ def _has(fact: str) -> Callable[[dict], bool]:
     return lambda facts: bool(facts.get(fact))
 
 
+ATTENDANCE_TERMS = {
+    "Attendance rate": "sessions attended (present, late before the register closed, or approved educational activity) "
+    "as a % of the pupil's own possible sessions, from admission to leaving",
+    "Absence rate": "sessions missed (authorised and unauthorised) as a % of possible sessions; absence with no "
+    "reason yet (code N) counts as unauthorised",
+    "Persistent absence (PA)": "a pupil missing 10% or more of their own possible sessions; the PA rate is the % of "
+    "pupils who are",
+    "Severe absence": "a pupil missing 50% or more of their own possible sessions",
+    "pp": "percentage points: 92.1% - 91.5% is +0.6 pp",
+    "Compulsory school age": "Years 1-11, as the DfE's statistics count them; Reception and the sixth form are left out",
+}
+ATTENDANCE_PROVENANCE = (
+    "the DfE's definitions and its published statistics, Pupil attendance in schools 2025/26 year to date "
+    "(parameters/attendance/), national and local authority by phase"
+)
+
+
 SCHOOL_PARAMETERS = ("run_dir", "school_id", "academic_year", "year_groups", "challenge")
 RUN_PARAMETERS = ("run_dir",)
 
@@ -79,11 +96,21 @@ _BUILT_IN = (
     Report("ks5_results", "KS5 results", _has("ks5_years")),
     Report("ks2_baseline", "KS2 fine points and P8 baseline", _has("baseline_years")),
     Report("tracking", "Tracking: steps and points", _has("tracking_term")),
+    Report(
+        "attendance",
+        "Attendance",
+        _has("attendance_year"),
+        terms=tuple(ATTENDANCE_TERMS.items()),
+        provenance=ATTENDANCE_PROVENANCE,
+    ),
     Report("subject_leader", "Subject leader analysis", _has("subject_leader"), starts=1, spreadsheet=True),
     Report(
         "appendix",
         "Per-pupil appendix",
-        lambda f: _primary(f) or any(f.get(x) for x in ("tracking_term", "baseline_years", "ks4_estimates")),
+        lambda f: (
+            _primary(f)
+            or any(f.get(x) for x in ("tracking_term", "baseline_years", "ks4_estimates", "attendance_year"))
+        ),
         starts=0,
         spreadsheet=True,
     ),

@@ -76,6 +76,13 @@ def secondary_only(reports: list[str] | None) -> bool:
     return bool({"ks4_results", "ks4_estimates"} & r) and not ({"estimates", "targets"} & r)
 
 
+PERSISTENT = (
+    "Persistent absence",
+    "a pupil missing 10% or more of their own possible sessions (the DfE's measure); attendance: sessions attended "
+    "as a % of possible sessions, Years 1-11",
+)
+
+
 def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]]:
     """(term, meaning) rows for a report (a ``catalogue`` name). ``reports``: the school's reports; the appendix
     explains only the terms of the tables it holds (primary, KS4). A report that brings its own terms keeps them."""
@@ -241,9 +248,10 @@ def terms(report: str, reports: list[str] | None = None) -> list[tuple[str, str]
             _review(),
         ],
     }
+    attendance = [PERSISTENT] if report == "summary" and "attendance" in (reports or []) else []
     if report == "summary" and secondary_only(reports):
-        return by_report["ks4_results"] + [CHALLENGE]
-    rows = by_report.get(report, [])
+        return by_report["ks4_results"] + [CHALLENGE] + attendance
+    rows = by_report.get(report, []) + attendance
     if report == "appendix" and reports is not None:
         primary = bool({"estimates", "targets"} & set(reports))
         if not primary:

@@ -12,7 +12,7 @@ from toolkit import parameters
 from toolkit.methods import attainment, policy
 from toolkit.methods.groups import attainment_gaps
 from toolkit.methods.targets import aggregate_targets
-from toolkit.reports import charts, ks4_views, va_views
+from toolkit.reports import attendance_views, charts, ks4_views, va_views
 from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import as_shown, marked, one_decimal, pupils_gap, signed, signed_pp, significance, whole
 from toolkit.reports.target_views import TARGET_FORMATS, _target_table
@@ -297,9 +297,11 @@ def cohort_label(school: School) -> str:
 def summary_report(school: School) -> None:
     if not school.past and (school.info.get("ks4_years") or school.info.get("ks4_estimates")):
         ks4_views.summary(school)  # a secondary school
+        attendance_views.summary_section(school)
         return
     if not school.past:
         note("This school has no past KS2 results, so the summary covers its estimates only: see Estimates.")
+        attendance_views.summary_section(school)
         return
     attain = attainment_rows(school)
     va, year, status = va_rows(school)
@@ -349,6 +351,7 @@ def summary_report(school: School) -> None:
         heading("Year 6 this year: estimated % expected standard and the aggregated target", 3)
         show_table(targets, TARGET_FORMATS)
         note(target_sentence(targets))
+    attendance_views.summary_section(school)
     heading("Areas to look at", 3)
     for sentence in areas_to_look_at(school, attain, va, gaps, targets):
         note("• " + sentence)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
-from toolkit.reports import charts, glossary, ks4_views, summary_views, va_views, views
+from toolkit.reports import attendance_views, charts, glossary, ks4_views, summary_views, va_views, views
 from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
 from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, significance, whole
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
@@ -242,6 +242,7 @@ def trust_report(run_dir: str | Path) -> None:
     secondary = secondaries(run_dir)
     if not loaded:
         show_secondaries(secondary)
+        attendance_views.trust_section([views.load(run_dir, s) for s in PreparedRun(run_dir).school_ids()], short_name)
         if not len(secondary):
             note("No school in this run has past KS2 or KS4 results to compare.")
         return
@@ -284,6 +285,7 @@ def trust_report(run_dir: str | Path) -> None:
         {"Year 6 pupils": whole, "Aggregated target": percent} | {v: percent for v in CHALLENGE_COLUMNS.values()},
     )
     show_secondaries(secondary)
+    attendance_views.trust_section([views.load(run_dir, s) for s in PreparedRun(run_dir).school_ids()], short_name)
     left_out = [i for i in others if not i.get("ks4_years")]  # secondaries are in their own table
     if left_out:
         note(

@@ -114,10 +114,17 @@ def _binomial_by_uniform(u: np.ndarray, trials: int, p: np.ndarray) -> np.ndarra
 
 
 def attendance(
-    rng: np.random.Generator, pupils: pd.DataFrame, phase: str, periods: list[tuple[int, str]]
+    rng: np.random.Generator,
+    pupils: pd.DataFrame,
+    phase: str,
+    periods: list[tuple[int, str]],
+    effect: float = 1.0,
+    attainment: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Sessions of each pupil (``upn, school_id``, optionally ``fsm6``, ``sen``) in each (academic year, term) of
-    ``periods``: the attendance input's layout with per-reason ``code_`` counts."""
+    ``periods``: the attendance input's layout with per-reason ``code_`` counts. ``effect``: the school's own
+    multiplier of absence (1: as its intake would have it). ``attainment``: each pupil's standardised attainment
+    (0 where unknown), which lowers absence for higher attainers (``synthetic.yaml`` ``attainment_link``)."""
     target, shape = national(phase), spec()
     mean_absence = np.mean([shape["term_absence_percent"][t] for t in TERMS])
     multipliers = _multipliers(pupils)
@@ -125,6 +132,10 @@ def attendance(
     yearly = _year_rates(
         phase, rng.standard_normal(n), rng.random(n), multipliers, high_share(phase), target["absence"]
     )
+    if attainment is not None:
+        link = np.exp(-spec()["attainment_link"] * np.nan_to_num(np.asarray(attainment, dtype=float)))
+        yearly = yearly * link / link.mean()
+    yearly = np.clip(yearly * effect, 0, 0.98)
     rows = []
     for year, term in periods:
         n = len(pupils)

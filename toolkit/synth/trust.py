@@ -30,6 +30,7 @@ class DemoTrust:
     judgements: pd.DataFrame | None = None  # foundation-subject judgements (primaries)
     ks4: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)  # year -> (Year 11, GCSEs)
     ks4_targets: pd.DataFrame | None = None  # Years 7-11 GCSE targets (upn, school_id, subject, target)
+    attendance: pd.DataFrame | None = None  # sessions per pupil and term (toolkit.synth.attendance)
 
 
 SECONDARY = {
@@ -256,14 +257,55 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
     records = synth_assessment.tracking_records(arng, current, year)
     judged = synth_assessment.judgements(arng, current, year)
     if not secondary:
-        return DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
+        trust = DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
+        trust.attendance = demo_attendance(trust, year, seed)
+        return trust
     row, secondary_pupils, ks5_past, old_ks2, ks4 = demo_secondary(year, seed)
     school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
     shared = {c: t for c, t in current.dtypes.items() if c in secondary_pupils and c != "dob"}
     current = pd.concat([current, secondary_pupils.astype(shared)], ignore_index=True)
-    return DemoTrust(
+    trust = DemoTrust(
         school_frame, current, past, ks5_past, {OLD_KS2_YEAR: old_ks2}, records, judged, ks4.past, ks4.targets
     )
+    trust.attendance = demo_attendance(trust, year, seed)
+    return trust
+
+
+def demo_attendance(trust: DemoTrust, year: int, seed: int) -> pd.DataFrame:
+    """Sessions per term for the pupils on roll (last year's three terms for those who were at the school, this
+    year's autumn term), and last year's Year 6 and Year 11 (who have left; their attendance beside their
+    results), calibrated to the DfE's national rates by phase (``toolkit.synth.attendance``). Its own random
+    stream: every other table is unchanged."""
+    from toolkit.synth import attendance as synth_attendance
+
+    rng = np.random.default_rng([seed, 4000])
+    last = [(year - 1, t) for t in synth_attendance.TERMS]
+    phases = trust.schools.set_index(trust.schools["school_id"].astype(str))["phase"]
+    parts = []
+    leavers = []
+    if year - 1 in trust.past:  # last year's Year 6: attainment from their KS2 reading and maths scores
+        cohort = trust.past[year - 1]
+        scores = cohort[["ks2_reading", "ks2_maths"]].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+        leavers.append(cohort.assign(z=((scores - scores.mean()) / scores.std()).fillna(0).to_numpy()))
+    if year - 1 in trust.ks4:  # last year's Year 11: from their mean GCSE grade
+        cohort, results = trust.ks4[year - 1]
+        grade = pd.to_numeric(results["grade"], errors="coerce").groupby(results["upn"]).mean()
+        mean = cohort["upn"].map(grade)
+        leavers.append(cohort.assign(z=((mean - mean.mean()) / mean.std()).fillna(0).to_numpy()))
+    # each school's own absence, beyond its intake: a lognormal multiplier (not_published: a spread of 15%)
+    effects = dict(zip(phases.index, np.exp(rng.normal(0, 0.15, len(phases))), strict=True))
+    for who, periods in ((trust.pupils, None), *((f, last) for f in leavers)):
+        who = who.assign(school_id=who["school_id"].astype(str))
+        for school, pupils in who.groupby("school_id"):
+            phase, effect = phases.get(school, "Primary"), effects.get(school, 1.0)
+            if periods is None:  # on roll: last year if they were here (not Reception, not Year 7 or 12 joiners)
+                joined = pupils["year_group"].astype(int).isin([0, 7, 12] if phase == "Secondary" else [0])
+                parts.append(synth_attendance.attendance(rng, pupils[~joined], phase, last, effect))
+                parts.append(synth_attendance.attendance(rng, pupils, phase, [(year, "autumn")], effect))
+            else:
+                z = pupils.pop("z").to_numpy()
+                parts.append(synth_attendance.attendance(rng, pupils, phase, periods, effect, z))
+    return pd.concat(parts, ignore_index=True)
 
 
 README_TEXT = """# Synthetic demo trust (NOT REAL PUPILS)
@@ -327,6 +369,7 @@ def write_trust(trust: DemoTrust, out: Path, year: int, exports: bool = False) -
         ("tracking.csv", trust.tracking),
         ("subject_judgements.csv", trust.judgements),
         ("ks4_targets.csv", trust.ks4_targets),
+        ("attendance.csv", trust.attendance),
     ):
         if frame is not None:
             written.append(out / name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.pipeline.stage import Stage
-from toolkit.pipeline.stages import assessments, baseline, estimates, ks4, ks5, roll, value_added
+from toolkit.pipeline.stages import assessments, attendance, baseline, estimates, ks4, ks5, roll, value_added
 
 BUILT_IN: tuple[Stage, ...] = (
     roll.STAGE,
@@ -16,6 +16,7 @@ BUILT_IN: tuple[Stage, ...] = (
     baseline.STAGE,
     assessments.STAGE,
     ks4.STAGE,
+    attendance.STAGE,
 )
 
 _ADDED: list[Stage] = []
