@@ -221,3 +221,34 @@ def test_what_if_these_pupils_were_absent_at_the_national_rate():
         pupils.loc[~group_x, ["authorised", "unauthorised"]].astype(float)
     )
     assert (after["present"] + after["aea"] + after["authorised"] + after["unauthorised"] == after["possible"]).all()
+
+
+def test_daily_marks_add_up_to_sessions_per_term(tmp_path):
+    from toolkit.inputs.attendance_marks import load_marks
+
+    upn = _upn()
+    rows = []
+    # 5 autumn days: present except one illness day (2 sessions I), one late (L, present) and one N
+    for day, (am, pm) in enumerate([("/", "\\"), ("I", "I"), ("L", "\\"), ("/", "N"), ("/", "X")], start=1):
+        for session, mark in (("AM", am), ("PM", pm)):
+            rows.append(
+                {"upn": upn, "school_id": "9252005", "date": f"2026-10-{day:02d}", "session": session, "mark": mark}
+            )
+    rows.append({"upn": upn, "school_id": "9252005", "date": "2027-01-05", "session": "AM", "mark": "V"})
+    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
+    sessions = load_marks(tmp_path / "marks.csv").set_index("term")
+    autumn = sessions.loc["autumn"]
+    # 10 marks, X not a possible session: 9 possible, 6 present (including L), 2 authorised (I), 1 unauthorised (N)
+    assert (autumn["possible"], autumn["present"], autumn["authorised"], autumn["unauthorised"]) == (9, 6, 2, 1)
+    assert autumn["academic_year"] == 2027 and sessions.loc["spring", "aea"] == 1
+    bad = pd.DataFrame(
+        rows[:2] + [{**rows[0], "mark": "Q9", "date": "2026-10-31"}, {**rows[0], "session": "XX", "date": "2026-11-30"}]
+    )
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(PupilDataError) as err:
+        load_marks(tmp_path / "bad.csv")
+    assert "Mark is not a register code" in str(err.value) and "Row: 4" in str(err.value)
+    assert "Session must be AM or PM" in str(err.value) and "Row: 5" in str(err.value)
+    pd.DataFrame(rows[:2] + rows[:1]).to_csv(tmp_path / "twice.csv", index=False)
+    with pytest.raises(PupilDataError, match="two marks for one session"):
+        load_marks(tmp_path / "twice.csv")

@@ -32,6 +32,7 @@ def test_every_bench_script_is_covered_here():
         "bench_reports",
         "bench_scale",
         "bench_ctf",
+        "bench_attendance",
     }
     assert {p.stem for p in BENCH.glob("bench_*.py")} == covered
 
@@ -89,3 +90,9 @@ def test_bench_ctf_tiny(capsys):
     result = bench("bench_ctf").main(schools=2, per_school=30)
     out = capsys.readouterr().out
     assert result["pupils"] == 60 and result["pupils_per_s"] > 0 and "parse (streaming)" in out
+
+
+def test_bench_attendance_tiny(capsys):
+    result = bench("bench_attendance").main(schools=2, pupils=10, sessions=20)
+    out = capsys.readouterr().out
+    assert result["marks"] == 400 and result["marks_per_s"] > 0 and "aggregate to pupil x term" in out

@@ -156,3 +156,34 @@ def test_import_mis_without_a_school_says_how_to_give_one(tmp_path, capsys):
     pd.DataFrame(EXPORTS["SIMS"]).to_csv(path, index=False)
     assert main(["import", "mis", str(path), "--out", str(tmp_path / "d")]) == 1
     assert "no DfE number column: give the school with --school LAESTAB" in capsys.readouterr().err
+
+
+def test_an_attendance_export_becomes_the_attendance_input(tmp_path, capsys):
+    path = tmp_path / "attendance_export.csv"
+    pd.DataFrame(
+        {
+            "UPN": UPNS[:2],
+            "Possible Sessions": ["140", "140"],
+            "Present": ["130", "100"],
+            "Authorised Absences": ["6", "25"],
+            "Unauthorised Absences": ["4", "15"],
+            "I": ["5", "20"],
+            "N": ["1", "3"],
+            "Attendance %": ["92.9", "71.4"],
+        }
+    ).to_csv(path, index=False)
+    out = tmp_path / "data"
+    args = ["import", "mis", str(path), "--out", str(out), "--table", "attendance", "--school", "9252005"]
+    assert main([*args, "--term", "autumn", "--census-date", "2026-12-01"]) == 0
+    said = capsys.readouterr().err
+    assert (
+        "'Possible Sessions' -> possible" in said
+        and "'I' -> code_I" in said
+        and "ignored (no pupil-table column): 'Attendance %'" in said
+    )
+    written = pd.read_csv(out / "attendance.csv", dtype=str)
+    assert written[["academic_year", "term", "possible"]].values.tolist() == [["2027", "autumn", "140"]] * 2
+    bad = pd.read_csv(path, dtype=str).assign(Present=["139", "100"])  # 139 + 6 + 4 > 140
+    bad.to_csv(path, index=False)
+    assert main([*args, "--term", "spring"]) == 1
+    assert "Sessions do not add up" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.cli.common import CommandError, command, say
+from toolkit.inputs.problems import PupilDataError
 
 
 def add(sub) -> None:
@@ -43,6 +44,14 @@ def add(sub) -> None:
     )
     mis.add_argument("--school", metavar="LAESTAB", help="the school, when the export has no DfE number column")
     mis.add_argument("--census-date", type=_date, help="the date the export is for (default: today)")
+    mis.add_argument(
+        "--table",
+        choices=("pupils", "attendance"),
+        default="pupils",
+        help="pupils: a pupil list (default); attendance: an attendance summary export (sessions, or a column per "
+        "register code), written as attendance.csv",
+    )
+    mis.add_argument("--term", choices=("autumn", "spring", "summer"), help="attendance: the term the export covers")
 
 
 def _date(text: str) -> date:
@@ -150,11 +159,12 @@ def _import_mis(args: argparse.Namespace) -> int:
     from toolkit.inputs import load
     from toolkit.inputs.mis import read_mis
     from toolkit.inputs.outputs import usable_folder
-    from toolkit.inputs.problems import PupilDataError
     from toolkit.intake.folder_import import write_tables
 
     out = usable_folder(Path(args.out))
     census = args.census_date or date.today()
+    if args.table == "attendance":
+        return _import_mis_attendance(args, out, census)
     read = read_mis(args.file, args.profile, args.school, _academic_year(census))
     for line in read.report(args.file):
         say(line)
@@ -184,6 +194,33 @@ def _import_mis(args: argparse.Namespace) -> int:
     if problems:
         raise PupilDataError(args.file, problems)
     for path in write_tables(out, tables, "mis"):
+        print(path)
+    return 0
+
+
+def _import_mis_attendance(args: argparse.Namespace, out: Path, census: date) -> int:
+    """An attendance summary export: placed by the profile, checked as the attendance input, written as
+    attendance.csv (nothing written when anything is wrong)."""
+    import tempfile
+
+    from toolkit.inputs.attendance import load_attendance
+    from toolkit.inputs.mis import read_mis_attendance
+    from toolkit.intake.folder_import import write_tables
+
+    read = read_mis_attendance(args.file, args.profile, args.school, _academic_year(census), args.term)
+    for line in read.report(args.file):
+        say(line)
+    with tempfile.TemporaryDirectory() as tmp:
+        checked = Path(tmp) / "attendance.csv"
+        read.frame.to_csv(checked, index=False)
+        try:
+            sessions = load_attendance(checked)
+        except PupilDataError as err:
+            raise PupilDataError(args.file, err.problems) from None
+    say(
+        f"{sessions['upn'].nunique():,} pupils' attendance for {', '.join(sorted(set(sessions['term'].dropna()))) or 'the year'}"
+    )
+    for path in write_tables(out, {"attendance": read.frame}, "mis"):
         print(path)
     return 0
 

@@ -30,6 +30,7 @@ class Profile:
     name: str
     columns: dict[str, list[str]]  # pupil-table column -> headers
     source: str = ""
+    attendance: dict[str, list[str]] = field(default_factory=dict)  # attendance-input column -> headers
 
     def placing(self, headers: list[str]) -> dict[str, str]:
         """Header as written -> pupil-table column (the first synonym present wins; each column placed once)."""
@@ -88,7 +89,11 @@ def profile(name_or_file: str) -> Profile:
     if name_or_file.lower() not in PROFILES:
         raise ValueError(f"no MIS profile '{name_or_file}': give one of {', '.join(PROFILES)} or a .yaml file")
     data = parameters.load_yaml(f"mis/{name_or_file.lower()}.yaml")
-    return Profile(data["name"], {k: list(map(str, v)) for k, v in data["columns"].items()}, data.get("source", ""))
+    return Profile(data["name"], _lists(data["columns"]), data.get("source", ""), _lists(data.get("attendance")))
+
+
+def _lists(section: dict | None) -> dict[str, list[str]]:
+    return {k: list(map(str, v)) for k, v in (section or {}).items()}
 
 
 def toolkit_layout() -> Profile:
@@ -205,3 +210,48 @@ def read_mis(
         frame["academic_year"] = str(academic_year)
     frame.attrs["notices"] = notices
     return MisRead(frame, chosen.name, {h: c for h, c in placed.items()}, ignored, notices)
+
+
+def read_mis_attendance(
+    path: Path | str,
+    profile_name: str | None = None,
+    school: str | None = None,
+    academic_year: int | None = None,
+    term: str | None = None,
+) -> MisRead:
+    """An MIS attendance summary export as the attendance input's text table (``toolkit.inputs.attendance``): the
+    profile's ``attendance`` headers (named, or the one that places the most), a column headed by a register code
+    (``I``, ``Code N``) as that code's sessions; ``school_id``, ``academic_year`` and ``term`` from the arguments when
+    the export has none. The attendance loader's checks come after."""
+    from toolkit.scales.attendance_codes import codes
+
+    raw = read_table(path)
+    headers = list(raw.columns)
+    candidates = [profile(profile_name)] if profile_name else [profile(n) for n in PROFILES]
+    sections = [(p, Profile(p.name, p.attendance)) for p in candidates]
+    chosen, mapping = max(sections, key=lambda pair: len(pair[1].placing(headers)))
+    placed = mapping.placing(headers)
+    known = {c.upper(): c for c in codes()["code"]}
+    for header in headers:
+        if header in placed:
+            continue
+        code = str(header).strip().upper().removeprefix("CODE ").strip()
+        if code in known:
+            placed[header] = f"code_{known[code]}"
+    if "upn" not in placed.values() or not (
+        {"possible", "present"} <= set(placed.values()) or any(v.startswith("code_") for v in placed.values())
+    ):
+        raise PupilDataError(
+            path,
+            [
+                Problem(
+                    "The attendance export has no UPN and sessions (possible, present, authorised, unauthorised) or register-code columns the profiles know: give your own mapping with --profile FILE.yaml (an 'attendance:' section)"
+                )
+            ],
+        )
+    frame = raw[list(placed)].rename(columns=placed)
+    for column, value in (("school_id", school), ("academic_year", academic_year), ("term", term)):
+        if column not in frame and value:
+            frame[column] = str(value)
+    ignored = [h for h in headers if h not in placed]
+    return MisRead(frame, chosen.name, placed, ignored, list(raw.attrs.get("notices", [])))
