@@ -252,3 +252,31 @@ def test_daily_marks_add_up_to_sessions_per_term(tmp_path):
     pd.DataFrame(rows[:2] + rows[:1]).to_csv(tmp_path / "twice.csv", index=False)
     with pytest.raises(PupilDataError, match="two marks for one session"):
         load_marks(tmp_path / "twice.csv")
+
+
+def test_attendance_of_a_pupil_on_no_roll_is_kept_and_named(tmp_path):
+    from toolkit.pipeline.data_folder import Inputs
+    from toolkit.pipeline.load import _attendance
+
+    upn = _upn()
+    other = "B" + upn[1:-1] + "9"
+    from stdnum.gb import upn as stdnum_upn
+
+    other = stdnum_upn.calc_check_digit(other[1:]) + other[1:]
+    row = {
+        "upn": upn,
+        "school_id": "9252005",
+        "academic_year": "2027",
+        "possible": "140",
+        "present": "130",
+        "authorised": "6",
+        "unauthorised": "4",
+    }
+    path = _write(tmp_path, [row, {**row, "upn": other}])
+    said: list[str] = []
+    inputs = Inputs(
+        tmp_path / "schools.csv", tmp_path / "pupils.csv", {}, tmp_path / "national.parquet", attendance=path
+    )
+    sessions = _attendance(inputs, ["9252005"], [pd.DataFrame({"upn": [upn]})], said.append)
+    assert len(sessions) == 2  # kept: the DfE counts every enrolment's sessions
+    assert said and "1 attendance row(s) of pupils on no roll of this folder (rows 3)" in said[0]

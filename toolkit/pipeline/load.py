@@ -157,6 +157,7 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
     secondary = pupils.loc[year_group_number(pupils["year_group"]).between(7, 11), "school_id"]
     targets = _optional(load_ks4_targets, inputs.ks4_targets, ids)
     targets = school_state.apply_saved_ks4_targets(targets, sorted(set(secondary.astype(str))))
+    ks4 = _ks4_years(inputs, ids)
     return Loaded(
         schools=school_table,
         ids=ids,
@@ -166,10 +167,30 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
         past=past,
         ks5=ks5,
         ks2_levels=levels,
-        ks4=_ks4_years(inputs, ids),
+        ks4=ks4,
         ks4_targets=targets,
         tracking=_optional(load_tracking, inputs.tracking, ids),
         judgements=_optional(load_judgements, inputs.judgements, ids),
         subject_counts=_optional(load_counts, inputs.subject_counts, ids),
-        attendance=_optional(load_attendance, inputs.attendance, ids),
+        attendance=_attendance(inputs, ids, [pupils, *past.values(), *(p for p, _ in ks4.values())], say),
     )
+
+
+def _attendance(inputs: Inputs, ids: list[str], tables: list[pd.DataFrame], say) -> pd.DataFrame | None:
+    """The attendance rows of the schools asked; rows of pupils in no pupil table of the folder (a pupil who left
+    part-way through a year) are kept, since the DfE counts every enrolment's sessions, and named in a notice: they
+    count in the school's rates and in no group."""
+    sessions = _optional(load_attendance, inputs.attendance, ids)
+    if sessions is None:
+        return None
+    known = set().union(*(set(t["upn"]) for t in tables if len(t)))
+    unknown = sessions.index[~sessions["upn"].isin(known)]
+    if len(unknown):
+        rows = ", ".join(str(i + 2) for i in unknown[:10]) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        say(
+            f"{inputs.attendance}: {len(unknown)} attendance row(s) of pupils on no roll of this folder (rows {rows}): "
+            "they count in their school's rates and in no pupil group"
+        )
+    return sessions
