@@ -25,10 +25,20 @@ YEAR = 2027
 REPORTS = {r.name: r.title for r in catalogue.reports()}
 
 
-PRIMARY_REPORTS = ["summary", "estimates", "targets", "groups", "va", "tracking", "subject_leader", "appendix"]
+PRIMARY_REPORTS = [
+    "summary",
+    "estimates",
+    "targets",
+    "groups",
+    "va",
+    "tracking",
+    "attendance",
+    "subject_leader",
+    "appendix",
+]
 
 
-SECONDARY_REPORTS = ["summary", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "appendix"]
+SECONDARY_REPORTS = ["summary", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "attendance", "appendix"]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
@@ -161,7 +171,7 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
         assert rule in text, rule
 
 
-MAIN_PAGES = 40  # issue 14: a primary's main reports, without the appendix
+MAIN_PAGES = 43  # issue 14: a primary's main reports, without the appendix (40; +3 for the attendance report, issue 29)
 
 
 @pytest.mark.slow

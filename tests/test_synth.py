@@ -163,9 +163,10 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 21  # + ks2_2022 ... ks2_2026 (5), ks5_, ks4_ and gcse_2024 ... 2026 (3 each)
+    assert len(files) == 22  # + ks2_2022 ... ks2_2026 (5), ks5_, ks4_ and gcse_2024 ... 2026 (3 each)
     assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_", "ks4_20", "gcse_"))) == [
         "README.md",
+        "attendance.csv",
         "ks2_levels_2016.csv",
         "ks4_targets.csv",
         "pupils.csv",
@@ -177,6 +178,9 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
 
     assert load_tracking(tmp_path / "tracking.csv")["grade"].tolist() == trust.tracking["grade"].tolist()
     assert len(load_judgements(tmp_path / "subject_judgements.csv")) == len(trust.judgements)
+    from toolkit.inputs.attendance import load_attendance
+
+    assert load_attendance(tmp_path / "attendance.csv")["possible"].sum() == trust.attendance["possible"].sum()
     old = load_pupils(tmp_path / "ks2_levels_2016.csv")
     assert old["ks2_english_mark"].tolist() == trust.ks2_levels[2016]["ks2_english_mark"].tolist()
     entries = load_entries(tmp_path / "ks5_2026.csv")

@@ -41,6 +41,7 @@ PARTITIONED = (
     "subject_judgements",
     "subject_counts",
     "ks4_targets",
+    "attendance",
 )
 YEARLY = ("ks2", "ks2_levels", "ks5", "ks4", "gcse")  # named <stem>_<year>
 

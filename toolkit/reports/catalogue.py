@@ -48,10 +48,7 @@ ATTENDANCE_TERMS = {
     "pp": "percentage points: 92.1% - 91.5% is +0.6 pp",
     "Compulsory school age": "Years 1-11, as the DfE's statistics count them; Reception and the sixth form are left out",
 }
-ATTENDANCE_PROVENANCE = (
-    "the DfE's definitions and its published statistics, Pupil attendance in schools 2025/26 year to date "
-    "(parameters/attendance/), national and local authority by phase"
-)
+ATTENDANCE_PROVENANCE = "the DfE's definitions; national and LA: Pupil attendance in schools, 2025/26 to date"
 
 
 SCHOOL_PARAMETERS = ("run_dir", "school_id", "academic_year", "year_groups", "challenge")
