@@ -280,3 +280,43 @@ def test_attendance_of_a_pupil_on_no_roll_is_kept_and_named(tmp_path):
     sessions = _attendance(inputs, ["9252005"], [pd.DataFrame({"upn": [upn]})], said.append)
     assert len(sessions) == 2  # kept: the DfE counts every enrolment's sessions
     assert said and "1 attendance row(s) of pupils on no roll of this folder (rows 3)" in said[0]
+
+
+def test_a_data_folders_daily_marks_become_its_attendance(tmp_path):
+    from toolkit.pipeline.data_folder import Inputs
+    from toolkit.pipeline.load import _attendance
+
+    upn = _upn()
+    marks = [
+        {"upn": upn, "school_id": "9252005", "date": f"2026-10-{d:02d}", "session": s, "mark": m}
+        for d, pair in enumerate([("/", "\\"), ("I", "I"), ("/", "N")], start=1)
+        for s, m in zip(("AM", "PM"), pair, strict=True)
+    ]
+    pd.DataFrame(marks).to_csv(tmp_path / "attendance_marks.csv", index=False)
+    inputs = Inputs(
+        tmp_path / "schools.csv",
+        tmp_path / "pupils.csv",
+        {},
+        tmp_path / "n.parquet",
+        attendance_marks=tmp_path / "attendance_marks.csv",
+    )
+    sessions = _attendance(inputs, ["9252005"], [pd.DataFrame({"upn": [upn]})], print)
+    school = rates(sessions).iloc[0]
+    assert (school["possible"], school["authorised"], school["unauthorised"]) == (6, 2, 1)
+
+
+def test_partitioned_marks_are_read_for_the_schools_asked_only(tmp_path):
+    from toolkit.inputs.attendance_marks import load_marks
+    from toolkit.inputs.partitions import by_school
+
+    upn = _upn()
+    table = tmp_path / "attendance_marks.parquet"
+    for school in ("9252005", "9252006"):
+        folder = table / f"school_id={school}"
+        folder.mkdir(parents=True)
+        rows = pd.DataFrame(
+            {"upn": [upn], "school_id": [school], "date": ["2026-10-01"], "session": ["AM"], "mark": ["/"]}
+        )
+        rows.to_parquet(folder / "part-0.parquet", index=False)
+    sessions = by_school(load_marks, table, ["9252006"])
+    assert sessions["school_id"].tolist() == ["9252006"] and sessions["possible"].tolist() == [1]

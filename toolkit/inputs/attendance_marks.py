@@ -20,6 +20,7 @@ import pyarrow.csv
 import pyarrow.dataset as ds
 
 from toolkit import parameters
+from toolkit.inputs import partitions
 from toolkit.inputs.problems import Problem, PupilDataError
 from toolkit.inputs.rules import spreadsheet_rows
 from toolkit.scales.attendance_codes import codes, from_codes
@@ -28,8 +29,11 @@ COLUMNS = ("upn", "school_id", "date", "session", "mark")
 
 
 def _table(path: Path) -> pa.Table:
+    if partitions.is_dataset(path):  # a table partitioned by school: the schools asked for only (by_school)
+        files = [f for folder in partitions.chosen_parts(path) for f in sorted(folder.glob("*.parquet"))]
+        return ds.dataset(files, format="parquet").to_table()  # each file holds its own school_id column
     if path.is_dir() or path.suffix.lower() == ".parquet":
-        return ds.dataset(path, format="parquet", partitioning="hive" if path.is_dir() else None).to_table()
+        return ds.dataset(path, format="parquet").to_table()
     return pa.csv.read_csv(path, convert_options=pa.csv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS}))
 
 

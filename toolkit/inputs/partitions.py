@@ -42,6 +42,7 @@ PARTITIONED = (
     "subject_counts",
     "ks4_targets",
     "attendance",
+    "attendance_marks",
 )
 YEARLY = ("ks2", "ks2_levels", "ks5", "ks4", "gcse")  # named <stem>_<year>
 
@@ -108,11 +109,17 @@ def read_part(path: Path) -> pd.DataFrame:
 _CHOSEN: ContextVar[list[str] | None] = ContextVar("chosen_schools", default=None)  # set by ``by_school``
 
 
+def chosen_parts(path: Path) -> list[Path]:
+    """The folders of a partitioned table that ``by_school`` asked for (every one otherwise)."""
+    found = parts(path)
+    chosen = _CHOSEN.get()
+    return [found[s] for s in (found if chosen is None else chosen) if s in found]
+
+
 def read_parts(path: Path) -> pd.DataFrame:
     """The folders of a partitioned table that ``by_school`` asked for (every one otherwise), one after another."""
     found = parts(path)
-    chosen = _CHOSEN.get()
-    tables = [_arrow_part(found[s]) for s in (found if chosen is None else chosen) if s in found]
+    tables = [_arrow_part(folder) for folder in chosen_parts(path)]
     return _frame(tables) if tables else _no_rows(next(iter(found.values())))
 
 

@@ -4,7 +4,7 @@ It holds ``schools.csv``, ``pupils.csv`` (pupils on roll, with targets), ``ks2_<
 with KS2 results) and, where a school has them, ``ks5_<year>.csv`` (past Year 13 A level and AS entries),
 ``ks2_levels_<year>.csv`` (a secondary's Years 7-11 with old-style KS2 levels and marks), ``ks4_<year>.csv`` with
 ``gcse_<year>.csv`` (past Year 11), ``ks4_targets``, ``tracking``, ``subject_judgements``, ``subject_counts``,
-``attendance``, plus
+``attendance`` (or ``attendance_marks``, daily register marks), plus
 national reference cohorts (``national_<year>.parquet`` and, with KS5 data, ``national_ks5_<year>.parquet``; in DIR
 or its parent, or given with ``--reference``). Each file but ``schools.csv`` may also be a Parquet table
 (``toolkit.inputs.partitions``).
@@ -40,6 +40,7 @@ class Inputs:
     ks4: dict[int, tuple[Path, Path]] = field(default_factory=dict)  # KS4 year -> (Year 11 pupils, GCSE results)
     ks4_targets: Path | None = None  # GCSE targets of Years 7-11
     attendance: Path | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
+    attendance_marks: Path | None = None  # daily register marks (toolkit.inputs.attendance_marks)
 
     def resolved(self) -> Inputs:
         """The same inputs by absolute paths (for a worker whose working folder is another)."""
@@ -135,7 +136,14 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
     optional = {
         name: data_file(data, name)
-        for name in ("tracking", "subject_judgements", "subject_counts", "ks4_targets", "attendance")
+        for name in (
+            "tracking",
+            "subject_judgements",
+            "subject_counts",
+            "ks4_targets",
+            "attendance",
+            "attendance_marks",
+        )
     }
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
     unpaired = sorted(set(ks4_pupils) ^ set(gcse))
@@ -161,6 +169,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         {y: (ks4_pupils[y], gcse[y]) for y in ks4_pupils},
         optional["ks4_targets"],
         optional["attendance"],
+        optional["attendance_marks"],
     )
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from toolkit.inputs import load_pupils, school_state
 from toolkit.inputs.assessments import load_counts, load_judgements, load_tracking
 from toolkit.inputs.attendance import load_attendance
+from toolkit.inputs.attendance_marks import load_marks
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.inputs.partitions import by_school, only
@@ -181,6 +182,9 @@ def _attendance(inputs: Inputs, ids: list[str], tables: list[pd.DataFrame], say)
     part-way through a year) are kept, since the DfE counts every enrolment's sessions, and named in a notice: they
     count in the school's rates and in no group."""
     sessions = _optional(load_attendance, inputs.attendance, ids)
+    if inputs.attendance_marks is not None:  # daily marks counted into sessions per pupil and term
+        marks = by_school(load_marks, inputs.attendance_marks, ids)
+        sessions = marks if sessions is None else pd.concat([sessions, marks], ignore_index=True)
     if sessions is None:
         return None
     known = set().union(*(set(t["upn"]) for t in tables if len(t)))

@@ -355,7 +355,10 @@ def trust_section(loaded: list[School], name) -> None:
     table = trust_rows(loaded, name)
     if not len(table):
         return
-    heading("Attendance: every school, this year so far", 2)
+    periods = table["Period"].unique()
+    if len(periods) == 1:  # one period for all: in the heading, not in every row
+        table = table.drop(columns="Period")
+    heading(f"Attendance: every school, {periods[0] if len(periods) == 1 else 'this year so far'}", 2)
     show_table(
         table,
         {
