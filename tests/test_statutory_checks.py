@@ -1,0 +1,68 @@
+"""The statutory checks below Year 6, hand-worked: phonics (threshold, codes that are not results, the Year 2
+cumulative figure), the multiplication tables check (average of takers, shares of the eligible) and the EYFS good
+level of development; the national figures carry their sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit.methods import statutory_checks as checks
+from toolkit.scales import eyfs
+
+
+def _phonics(rows):
+    return pd.DataFrame(rows, columns=["upn", "academic_year", "mark", "outcome"])
+
+
+def test_phonics_met_at_the_threshold_and_codes_that_are_not_results():
+    year1 = _phonics(
+        [
+            ("A", 2026, "32", "WA"),  # at the threshold: met
+            ("B", 2026, "31", "WT"),  # one below: not met
+            ("C", 2026, "40", None),  # a mark alone: met
+            ("D", 2026, "A", "A"),  # absent: counted, not met
+            ("E", 2026, "D", "D"),  # disapplied: counted, not met
+            ("F", 2026, "L", "L"),  # left: in no denominator
+        ]
+    )
+    rate = checks.phonics_rate(year1)
+    assert (rate["pupils"], rate["met"]) == (5, 2) and rate["percent"] == 40
+    assert checks.threshold(2026) == 32
+
+
+def test_phonics_by_the_end_of_year_2_counts_the_recheck():
+    year1 = _phonics([("A", 2025, "35", "WA"), ("B", 2025, "20", "WT"), ("C", 2025, "28", "WT"), ("D", 2025, "30", "WT")])
+    year2 = _phonics([("B", 2026, "33", "WA"), ("C", 2026, "29", "WT"), ("D", 2026, "L", "L")])
+    cohort = pd.Series(["A", "B", "C", "D", "E"])  # E joined in Year 2 with no result: not met
+    rate = checks.phonics_by_end_of_year2(year1, year2, cohort)
+    assert (rate["pupils"], rate["met"]) == (4, 2) and rate["percent"] == 50  # A in Year 1, B at the re-check; D left
+
+
+def test_mtc_average_of_takers_and_shares_of_the_eligible():
+    rows = pd.DataFrame({"upn": list("ABCDEF"), "mark": ["25", "25", "20", "10", "A", "L"]})
+    m = checks.mtc_measures(rows)
+    assert (m["eligible"], m["took"]) == (5, 4)  # F left: not eligible; E absent: eligible, did not take it
+    assert m["average"] == pytest.approx((25 + 25 + 20 + 10) / 4)  # 20.0: takers only
+    assert m["full_marks"] == 40 and m["high"] == 60  # 2 and 3 of the 5 eligible
+    assert m["distribution"][25] == 2 and m["distribution"].sum() == 4
+
+
+def test_good_level_of_development_needs_every_prime_literacy_and_maths_goal():
+    goals = eyfs.goal_columns()
+    all_expected = dict.fromkeys(goals, "expected")
+    one_short = {**all_expected, "eyfs_number": "emerging"}  # maths goal: not a GLD
+    outside = {**all_expected, "eyfs_materials": "emerging"}  # expressive arts: not in the GLD, still a GLD
+    absent = {**all_expected, "eyfs_listening": "A"}
+    pupils = pd.DataFrame([all_expected, one_short, outside, absent, dict.fromkeys(goals, None)])
+    result = checks.gld(pupils)
+    assert result["pupils"] == 4 and result["gld"] == 50  # the first and third; the last has no profile
+    assert result["average_goals"] == pytest.approx((17 + 16 + 16 + 16) / 4)
+
+
+def test_the_national_figures_carry_their_sources():
+    table = checks.national()
+    assert (table["source"].str.startswith("http")).all() and set(table["status"]) <= {"published", "derived", "unverified"}
+    y1 = table.query("check == 'phonics' and year == 2025 and measure == 'year1_met' and group == 'all'")
+    mtc = table.query("check == 'mtc' and year == 2025 and measure == 'average_score' and group == 'all'")
+    assert y1["value"].item() == 80 and mtc["value"].item() == 21.0
