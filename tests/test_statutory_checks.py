@@ -32,7 +32,9 @@ def test_phonics_met_at_the_threshold_and_codes_that_are_not_results():
 
 
 def test_phonics_by_the_end_of_year_2_counts_the_recheck():
-    year1 = _phonics([("A", 2025, "35", "WA"), ("B", 2025, "20", "WT"), ("C", 2025, "28", "WT"), ("D", 2025, "30", "WT")])
+    year1 = _phonics(
+        [("A", 2025, "35", "WA"), ("B", 2025, "20", "WT"), ("C", 2025, "28", "WT"), ("D", 2025, "30", "WT")]
+    )
     year2 = _phonics([("B", 2026, "33", "WA"), ("C", 2026, "29", "WT"), ("D", 2026, "L", "L")])
     cohort = pd.Series(["A", "B", "C", "D", "E"])  # E joined in Year 2 with no result: not met
     rate = checks.phonics_by_end_of_year2(year1, year2, cohort)
@@ -62,7 +64,11 @@ def test_good_level_of_development_needs_every_prime_literacy_and_maths_goal():
 
 def test_the_national_figures_carry_their_sources():
     table = checks.national()
-    assert (table["source"].str.startswith("http")).all() and set(table["status"]) <= {"published", "derived", "unverified"}
+    assert (table["source"].str.startswith("http")).all() and set(table["status"]) <= {
+        "published",
+        "derived",
+        "unverified",
+    }
     y1 = table.query("check == 'phonics' and year == 2025 and measure == 'year1_met' and group == 'all'")
     mtc = table.query("check == 'mtc' and year == 2025 and measure == 'average_score' and group == 'all'")
     assert y1["value"].item() == 80 and mtc["value"].item() == 21.0

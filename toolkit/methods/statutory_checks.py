@@ -46,7 +46,10 @@ def phonics_met(checks: pd.DataFrame) -> pd.DataFrame:
     mark = pd.to_numeric(checks["mark"], errors="coerce")
     cut = checks["academic_year"].astype(int).map(threshold)
     met = outcome.isin(rules["met"]).fillna(False) | (mark >= cut).fillna(False)
-    counted = ~(outcome.isin(rules["not_counted"]).fillna(False) | checks["mark"].astype("string").str.upper().isin(rules["not_counted"]).fillna(False))
+    counted = ~(
+        outcome.isin(rules["not_counted"]).fillna(False)
+        | checks["mark"].astype("string").str.upper().isin(rules["not_counted"]).fillna(False)
+    )
     return checks.assign(met=met.to_numpy(dtype=bool), counted=counted.to_numpy(dtype=bool))
 
 
@@ -55,7 +58,11 @@ def phonics_rate(checks: pd.DataFrame) -> dict:
     judged = phonics_met(checks)
     counted = judged[judged["counted"]]
     n = len(counted)
-    return {"pupils": n, "met": int(counted["met"].sum()), "percent": 100 * counted["met"].mean() if n else float("nan")}
+    return {
+        "pupils": n,
+        "met": int(counted["met"].sum()),
+        "percent": 100 * counted["met"].mean() if n else float("nan"),
+    }
 
 
 def phonics_by_end_of_year2(year1: pd.DataFrame, year2: pd.DataFrame, cohort: pd.Series) -> dict:
