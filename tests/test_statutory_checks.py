@@ -72,3 +72,20 @@ def test_the_national_figures_carry_their_sources():
     y1 = table.query("check == 'phonics' and year == 2025 and measure == 'year1_met' and group == 'all'")
     mtc = table.query("check == 'mtc' and year == 2025 and measure == 'average_score' and group == 'all'")
     assert y1["value"].item() == 80 and mtc["value"].item() == 21.0
+
+
+def test_synthetic_checks_are_within_a_point_of_the_dfes_national_figures(national_200k):
+    import numpy as np
+
+    from toolkit.synth.checks import mtc, phonics
+
+    pupils = national_200k.pupils.head(60_000)
+    rng = np.random.default_rng(3)
+    marks = phonics(rng, pupils, 2025)
+    year1, recheck = marks[marks["academic_year"] == 2025], marks[marks["academic_year"] == 2026]
+    assert abs(checks.phonics_rate(year1)["percent"] - 80) < 1  # the DfE's 2025 figure
+    assert abs(checks.phonics_by_end_of_year2(year1, recheck, pupils["upn"])["percent"] - 89) < 1  # 2024's
+    disadvantaged = year1["upn"].map(pupils.set_index("upn")["fsm6"]).astype(bool).to_numpy()
+    assert abs(checks.phonics_rate(year1[disadvantaged])["percent"] - 68) < 1.5  # 2024: 68 against 84
+    scores = checks.mtc_measures(mtc(rng, pupils, 2025))
+    assert abs(scores["average"] - 21.0) < 0.3 and abs(scores["full_marks"] - 37) < 1  # the DfE's 2025 figures

@@ -43,6 +43,7 @@ PARTITIONED = (
     "ks4_targets",
     "attendance",
     "attendance_marks",
+    "statutory_checks",
 )
 YEARLY = ("ks2", "ks2_levels", "ks5", "ks4", "gcse")  # named <stem>_<year>
 

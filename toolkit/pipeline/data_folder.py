@@ -41,6 +41,7 @@ class Inputs:
     ks4_targets: Path | None = None  # GCSE targets of Years 7-11
     attendance: Path | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
     attendance_marks: Path | None = None  # daily register marks (toolkit.inputs.attendance_marks)
+    statutory_checks: Path | None = None  # phonics and multiplication tables check results
 
     def resolved(self) -> Inputs:
         """The same inputs by absolute paths (for a worker whose working folder is another)."""
@@ -143,6 +144,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
             "ks4_targets",
             "attendance",
             "attendance_marks",
+            "statutory_checks",
         )
     }
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
@@ -170,6 +172,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         optional["ks4_targets"],
         optional["attendance"],
         optional["attendance_marks"],
+        optional["statutory_checks"],
     )
 
 

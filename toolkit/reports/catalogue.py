@@ -92,6 +92,21 @@ _BUILT_IN = (
     Report("ks4_estimates", "KS4 estimates and targets", _has("ks4_estimates")),
     Report("ks5_results", "KS5 results", _has("ks5_years")),
     Report("ks2_baseline", "KS2 fine points and P8 baseline", _has("baseline_years")),
+    Report(
+        "statutory_checks",
+        "Statutory checks",
+        _has("checks_years"),
+        terms=(
+            (
+                "GLD",
+                "good level of development: the expected level in every goal of the prime areas, literacy and maths",
+            ),
+            ("Phonics standard", "32 or more of the 40 words read correctly (the DfE's threshold); Year 2 re-check"),
+            ("Multiplication tables check", "Year 4, 25 questions; no pass mark"),
+            ("pp", "percentage points: 82% - 80% is +2 pp"),
+        ),
+        provenance="national: the DfE's statistics releases (parameters/statutory/national.csv)",
+    ),
     Report("tracking", "Tracking: steps and points", _has("tracking_term")),
     Report(
         "attendance",

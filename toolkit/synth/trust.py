@@ -31,6 +31,7 @@ class DemoTrust:
     ks4: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)  # year -> (Year 11, GCSEs)
     ks4_targets: pd.DataFrame | None = None  # Years 7-11 GCSE targets (upn, school_id, subject, target)
     attendance: pd.DataFrame | None = None  # sessions per pupil and term (toolkit.synth.attendance)
+    checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (toolkit.synth.checks)
 
 
 SECONDARY = {
@@ -252,6 +253,7 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
         }
     )
     from toolkit.synth import assessment as synth_assessment
+    from toolkit.synth.checks import demo_checks
 
     arng = np.random.default_rng([seed, 3000])  # its own stream: the pupils above are unchanged
     records = synth_assessment.tracking_records(arng, current, year)
@@ -259,6 +261,7 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
     if not secondary:
         trust = DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
         trust.attendance = demo_attendance(trust, year, seed)
+        trust.checks = demo_checks(np.random.default_rng([seed, 5000]), current, year)
         return trust
     row, secondary_pupils, ks5_past, old_ks2, ks4 = demo_secondary(year, seed)
     school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
@@ -268,6 +271,12 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
         school_frame, current, past, ks5_past, {OLD_KS2_YEAR: old_ks2}, records, judged, ks4.past, ks4.targets
     )
     trust.attendance = demo_attendance(trust, year, seed)
+    primaries = current[
+        current["school_id"]
+        .astype(str)
+        .isin(school_frame.loc[school_frame["phase"] == "Primary", "school_id"].astype(str))
+    ]
+    trust.checks = demo_checks(np.random.default_rng([seed, 5000]), primaries, year)
     return trust
 
 
@@ -370,6 +379,7 @@ def write_trust(trust: DemoTrust, out: Path, year: int, exports: bool = False) -
         ("subject_judgements.csv", trust.judgements),
         ("ks4_targets.csv", trust.ks4_targets),
         ("attendance.csv", trust.attendance),
+        ("statutory_checks.csv", trust.checks),
     ):
         if frame is not None:
             written.append(out / name)

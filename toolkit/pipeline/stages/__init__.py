@@ -6,7 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.pipeline.stage import Stage
-from toolkit.pipeline.stages import assessments, attendance, baseline, estimates, ks4, ks5, roll, value_added
+from toolkit.pipeline.stages import (
+    assessments,
+    attendance,
+    baseline,
+    estimates,
+    ks4,
+    ks5,
+    roll,
+    statutory_checks,
+    value_added,
+)
 
 BUILT_IN: tuple[Stage, ...] = (
     roll.STAGE,
@@ -17,6 +27,7 @@ BUILT_IN: tuple[Stage, ...] = (
     assessments.STAGE,
     ks4.STAGE,
     attendance.STAGE,
+    statutory_checks.STAGE,
 )
 
 _ADDED: list[Stage] = []

@@ -1,0 +1,172 @@
+"""The statutory checks below Year 6 for each primary, three years: the EYFS good level of development (from the
+pupil table's EYFS goals), the phonics check in Year 1 and by the end of Year 2, and the multiplication tables check
+(``statutory_checks.csv``), each beside the DfE's national figure of its year (``parameters/statutory/``), with
+disadvantaged, SEN, EAL and sex for the latest year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from toolkit.methods import groups, statutory_checks
+from toolkit.pipeline.stage import Given, Mine, SliceTable, Stage, of_schools
+from toolkit.vocabulary import year_group_number
+
+GROUPS = ["Disadvantage", "SEN", "EAL", "Gender"]
+NATIONAL_GROUP = {  # pupil-group label -> the group's name in parameters/statutory/national.csv
+    "Disadvantaged (FSM in last 6 years)": "disadvantaged",
+    "Not disadvantaged": "not_disadvantaged",
+    "Male": "boys",
+    "Female": "girls",
+    "SEN support": "sen_support",
+    "EHC plan": "ehc_plan",
+}
+
+
+def _national(table: pd.DataFrame, check: str, measure: str, year: int, group: str = "all") -> tuple[float, int | None]:
+    """The DfE's figure for the year, else its latest before it (value, year); (nan, None) where there is none."""
+    rows = table[
+        (table["check"] == check) & (table["measure"] == measure) & (table["group"] == group) & (table["year"] <= year)
+    ]
+    if rows.empty:
+        return float("nan"), None
+    row = rows.sort_values("year").iloc[-1]
+    return float(row["value"]), int(row["year"])
+
+
+def _measures(check: str, rows: pd.DataFrame, cohort: pd.DataFrame | None = None) -> dict[str, tuple[float, int]]:
+    """measure -> (value, pupils) of one check's rows (``cohort``: the EYFS pupils)."""
+    if check == "eyfs":
+        r = statutory_checks.gld(cohort)
+        return {"good_level_of_development": (r["gld"], r["pupils"])}
+    if check == "phonics":
+        r = statutory_checks.phonics_rate(rows)
+        return {"year1_met": (r["percent"], r["pupils"])}
+    r = statutory_checks.mtc_measures(rows)
+    return {"average_score": (r["average"], r["took"]), "full_marks": (r["full_marks"], r["eligible"])}
+
+
+def run(given: Given) -> dict[str, SliceTable]:
+    loaded = given.loaded
+    year = loaded.academic_year
+    pupils = loaded.pupils.assign(g=year_group_number(loaded.pupils["year_group"]))
+    pupils = pupils[pupils["g"].between(1, 6)]
+    if pupils.empty or year is None:
+        return {}
+    national = statutory_checks.national()
+    labels = groups.pupil_groups(pupils).set_axis(pupils["upn"].to_numpy())
+    checks = loaded.checks
+    if checks is not None and len(checks):
+        at = pupils.set_index("upn")["g"]
+        checks = checks.assign(g=checks["upn"].map(at) - (year - checks["academic_year"]))
+    rows, by_group, distribution = [], [], []
+    for school, mine in pupils.groupby("school_id"):
+        cohorts = []  # (check, year, rows, eyfs cohort)
+        for k in (1, 2, 3):
+            cohort = mine[mine["g"] == k]
+            goals = [c for c in cohort.columns if c.startswith("eyfs_")]
+            if goals and cohort[goals].notna().any(axis=1).any():
+                cohorts.append(("eyfs", year - k, None, cohort))
+        if checks is not None and len(checks):
+            own = checks[checks["upn"].isin(mine["upn"])]
+            for (check, at_year), part in own.groupby(["check", "academic_year"]):
+                first = part[part["g"] == (1 if check == "phonics" else 4)]
+                if len(first):
+                    cohorts.append((check, int(at_year), first, None))
+            for k in (3, 4):  # by the end of Year 2: the pupils now in Year 3 (and Year 4), with both chances
+                cohort = mine[mine["g"] == k]
+                phonics = own[(own["check"] == "phonics") & own["upn"].isin(cohort["upn"])]
+                if len(cohort) and len(phonics):
+                    end = year - (k - 2)
+                    r = statutory_checks.phonics_by_end_of_year2(
+                        phonics[phonics["g"] == 1], phonics[phonics["g"] == 2], cohort["upn"]
+                    )
+                    value, n_year = _national(national, "phonics", "end_of_year2_met", end)
+                    rows.append(
+                        _row(school, "phonics", "end_of_year2_met", end, r["percent"], r["pupils"], value, n_year)
+                    )
+        latest = {}
+        for check, at_year, part, cohort in cohorts:
+            for measure, (value, n) in _measures(check, part, cohort).items():
+                nat, n_year = _national(national, check, measure, at_year)
+                rows.append(_row(school, check, measure, at_year, value, n, nat, n_year))
+            if at_year >= latest.get(check, (0,))[0]:
+                latest[check] = (at_year, part, cohort)
+        for check, (at_year, part, cohort) in latest.items():
+            who = cohort if cohort is not None else mine[mine["upn"].isin(part["upn"])]
+            for kind in GROUPS:
+                label = labels.loc[who["upn"], kind] if len(who) else pd.Series(dtype="string")
+                for value_label in sorted(set(label.dropna())):
+                    inside = who[(label == value_label).to_numpy()]
+                    rest = who[(label != value_label).fillna(False).to_numpy()]
+                    for measure, (value, n) in _measures(
+                        check, _of(part, inside), inside if cohort is not None else None
+                    ).items():
+                        other = (
+                            _measures(check, _of(part, rest), rest if cohort is not None else None)[measure][0]
+                            if len(rest)
+                            else float("nan")
+                        )
+                        nat, n_year = _national(national, check, measure, at_year, NATIONAL_GROUP.get(value_label, "-"))
+                        by_group.append(
+                            {
+                                **_row(school, check, measure, at_year, value, n, nat, n_year),
+                                "group": kind,
+                                "label": value_label,
+                                "rest": other,
+                            }
+                        )
+            if check == "mtc" and part is not None:
+                counts = statutory_checks.mtc_measures(part)["distribution"]
+                distribution.append(
+                    pd.DataFrame(
+                        {
+                            "school_id": school,
+                            "academic_year": at_year,
+                            "score": counts.index,
+                            "pupils": counts.to_numpy(),
+                        }
+                    )
+                )
+    if not rows:
+        return {}
+    tables = {"checks_summary": of_schools(pd.DataFrame(rows))}
+    if by_group:
+        tables["checks_groups"] = of_schools(pd.DataFrame(by_group), when="checks_summary")
+    if distribution:
+        tables["checks_mtc_scores"] = of_schools(pd.concat(distribution, ignore_index=True), when="checks_summary")
+    return tables
+
+
+def _of(part: pd.DataFrame | None, who: pd.DataFrame) -> pd.DataFrame | None:
+    return None if part is None else part[part["upn"].isin(who["upn"])]
+
+
+def _row(school, check, measure, year, value, pupils, national, national_year) -> dict:
+    return {
+        "school_id": school,
+        "check": check,
+        "measure": measure,
+        "academic_year": int(year),
+        "pupils": int(pupils),
+        "value": value,
+        "national": national,
+        "national_year": national_year,
+        "gap": value - national,
+    }
+
+
+def facts(mine: Mine) -> dict:
+    summary = mine("checks_summary")
+    return {
+        "checks_years": sorted({int(y) for y in summary["academic_year"]})
+        if summary is not None and len(summary)
+        else []
+    }
+
+
+MAKES = {
+    "checks_summary": "EYFS GLD, phonics (Year 1, by the end of Year 2) and the multiplication tables check by year, with national",
+    "checks_groups": "the latest year of each check by pupil group, with the rest and national for the group",
+    "checks_mtc_scores": "the latest multiplication tables check's scores: pupils per score 0-25",
+}
+STAGE = Stage("statutory_checks", needs=("pupils", "checks"), makes=MAKES, run=run, facts=facts)
