@@ -415,3 +415,13 @@ def test_the_demo_exports_name_their_files_as_a_school_would(trust, tmp_path):
 def test_ctf_errors_list_every_problem():
     err = CtfError([f"p{i}" for i in range(250)])
     assert "250 problems found" in str(err) and "and 50 more" in str(err)
+
+
+def test_imported_check_results_load_as_the_statutory_checks_input(tmp_path):
+    from toolkit.inputs.statutory_checks import load_checks
+
+    imported = _imported(tmp_path, ctf(FULL_PUPIL, head=header(year="2025")), census=date(2026, 10, 1))
+    table = imported.tables["statutory_checks"]
+    table.to_csv(tmp_path / "statutory_checks.csv", index=False)
+    loaded = load_checks(tmp_path / "statutory_checks.csv").set_index("check")
+    assert loaded.loc["phonics", ["mark", "outcome"]].tolist() == ["35", "WA"] and loaded.loc["mtc", "mark"] == "23"

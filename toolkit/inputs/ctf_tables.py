@@ -269,7 +269,16 @@ def assemble(
 
     checks = kept[kept["column"].isin(CHECKS)]
     if len(checks):
-        tables["statutory_checks"] = _checks(checks, enrol_all)
+        results = _checks(checks, enrol_all, info)
+        ours = results["school_id"].isin(home).fillna(False).to_numpy(dtype=bool)
+        if ours.any():
+            tables["statutory_checks"] = results[ours].reset_index(drop=True)
+        if (~ours).any():  # taken at another school, or where no CTF says: history, not this school's results
+            tables["ctf_other_checks"] = results[~ours].reset_index(drop=True)
+            notices.append(
+                f"{int((~ours).sum()):,} check results taken at other schools (or where no CTF says) kept in "
+                "ctf_other_checks.csv, not in statutory_checks.csv"
+            )
     attendance = _stack(usable, "attendance")
     if len(attendance):
         sessions, attendance_conflicts = _attendance(attendance, info, names)
@@ -353,9 +362,10 @@ def _concat_categories(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame({c: union_categoricals([_category(p[c]) for p in parts]) for c in parts[0].columns})
 
 
-def _checks(checks: pd.DataFrame, enrol: pd.DataFrame) -> pd.DataFrame:
+def _checks(checks: pd.DataFrame, enrol: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     """One row per pupil, check and year: mark (or score) and outcome, and the school the pupil was in that year
-    when a CTF shows it."""
+    when a CTF shows it, else the school of the file that carries the result (a school's own export carries its
+    pupils' earlier checks; a transfer, the school they left)."""
     column = checks["column"].astype("string")
     kind = column.map(lambda c: CHECKS[c][0])
     part = column.map(lambda c: CHECKS[c][1])
@@ -364,7 +374,13 @@ def _checks(checks: pd.DataFrame, enrol: pd.DataFrame) -> pd.DataFrame:
         index=["upn", "check", "year"], columns="part", values="value", aggfunc="first"
     ).reset_index()
     where = enrol.groupby(["upn", "academic_year"])["school_id"].last()
-    wide["school_id"] = [where.get((u, y)) for u, y in zip(wide["upn"], wide["year"])]
+    carried = (
+        long.assign(school=long["file_id"].map(info["school_id"])).groupby(["upn", "check", "year"])["school"].last()
+    )
+    wide["school_id"] = [
+        where.get((u, y)) or carried.get((u, c, y))
+        for u, c, y in zip(wide["upn"], wide["check"], wide["year"], strict=True)
+    ]
     wide = wide.rename(columns={"year": "academic_year"})
     for column in ("mark", "outcome"):
         if column not in wide:

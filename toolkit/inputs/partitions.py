@@ -29,14 +29,8 @@ from toolkit.inputs.schema import normalise_header
 
 KEY = "school_id"
 SUFFIX = ".parquet"
-#: the school data files that may be partitioned (every one with a school_id column; ``<stem>_<year>`` for some)
-PARTITIONED = (
-    "pupils",
-    "ks2",
-    "ks2_levels",
-    "ks5",
-    "ks4",
-    "gcse",
+#: The data folder's one-file tables a school may have (``<name>.csv`` or ``.parquet``), beside the pupils and yearly ones.
+OPTIONAL = (
     "tracking",
     "subject_judgements",
     "subject_counts",
@@ -45,6 +39,8 @@ PARTITIONED = (
     "attendance_marks",
     "statutory_checks",
 )
+#: the school data files that may be partitioned (every one with a school_id column; ``<stem>_<year>`` for some)
+PARTITIONED = ("pupils", "ks2", "ks2_levels", "ks5", "ks4", "gcse", *OPTIONAL)
 YEARLY = ("ks2", "ks2_levels", "ks5", "ks4", "gcse")  # named <stem>_<year>
 
 

@@ -135,18 +135,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
     reference_ks5 = None
     if ks5_files or "ks5" in accepted_keystages(data):
         reference_ks5 = _find_reference(data, "national_ks5", "national KS5 reference cohort")
-    optional = {
-        name: data_file(data, name)
-        for name in (
-            "tracking",
-            "subject_judgements",
-            "subject_counts",
-            "ks4_targets",
-            "attendance",
-            "attendance_marks",
-            "statutory_checks",
-        )
-    }
+    optional = {name: data_file(data, name) for name in partitions.OPTIONAL}
     ks4_pupils, gcse = by_year("ks4"), by_year("gcse")
     unpaired = sorted(set(ks4_pupils) ^ set(gcse))
     if unpaired:
