@@ -31,6 +31,7 @@ PRIMARY_REPORTS = [
     "targets",
     "groups",
     "va",
+    "statutory_checks",
     "tracking",
     "attendance",
     "subject_leader",
