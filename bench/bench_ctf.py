@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from stdnum.gb import upn as stdnum_upn
 
-from toolkit.inputs.ctf import read_ctf
+from toolkit.inputs.ctf import Verdicts, read_ctf
 from toolkit.inputs.ctf_tables import assemble
 from toolkit.scales.eyfs import goals
 from toolkit.synth.ctf import Party, write_ctf
@@ -84,7 +84,8 @@ def main(schools: int = 1_500, per_school: int = 400) -> dict[str, float]:
         size = sum(p.stat().st_size for p in folder.glob("*.xml")) / 2**20
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         start = time.perf_counter()
-        read = [read_ctf(p) for p in sorted(folder.glob("*.xml"))]
+        verdicts = Verdicts()
+        read = [read_ctf(p, verdicts=verdicts) for p in sorted(folder.glob("*.xml"))]
         parsed = time.perf_counter() - start
         start = time.perf_counter()
         imported = assemble(read)

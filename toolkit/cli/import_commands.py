@@ -86,7 +86,7 @@ def _import_ctf(args: argparse.Namespace) -> int:
     (file, pupil, element) and nothing written when any file has one."""
     from tqdm import tqdm
 
-    from toolkit.inputs.ctf import ctf_files, read_ctf
+    from toolkit.inputs.ctf import Verdicts, ctf_files, read_ctf
     from toolkit.inputs.ctf_tables import assemble
     from toolkit.inputs.outputs import usable_folder
     from toolkit.intake.folder_import import owned, write_tables
@@ -95,7 +95,10 @@ def _import_ctf(args: argparse.Namespace) -> int:
     files = ctf_files(args.sources)
     home = _home_schools(out, args.school)
     school = args.school[0] if len(args.school) == 1 else None
-    read = [read_ctf(f, school) for f in tqdm(files, desc="Reading CTFs", unit="file", disable=len(files) < 3)]
+    verdicts = Verdicts()  # each distinct result value judged once for all the files
+    read = [
+        read_ctf(f, school, verdicts) for f in tqdm(files, desc="Reading CTFs", unit="file", disable=len(files) < 3)
+    ]
     gcse_years = {int(p.stem.split("_")[1]) for p in out.glob("gcse_*.*") if p.stem.split("_")[1].isdigit()}
     imported = assemble(read, args.census_date, gcse_years, home)
     tables = dict(imported.tables)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from toolkit.reports.display import PALETTE, heading, note, show_figure, show_table
-from toolkit.reports.formats import signed_pp, whole
+from toolkit.reports.formats import difference_in_units, one_decimal, percent, whole
 from toolkit.reports.views import School, smallest_group
 
 MEASURES = {  # (check, measure) -> (label, unit)
@@ -26,15 +26,12 @@ def cohort_label(school: School) -> str:
 
 
 def _value(v: float, unit: str) -> str:
-    if pd.isna(v):
-        return ""
-    return f"{v:.1f}" if unit == "score" else f"{v:.0f}%"
+    return one_decimal(v) if unit == "score" else percent(v)
 
 
-def _gap(v: float, unit: str) -> str:
-    if pd.isna(v):
-        return ""
-    return f"{v:+.1f}" if unit == "score" else signed_pp(v, 0)
+def _gap(a: float, b: float, unit: str) -> str:
+    """``a`` minus ``b`` as printed beside them: score points to 1 decimal, percentages in whole pp."""
+    return difference_in_units(a, b, in_points=unit == "score", digits=1 if unit == "score" else 0)
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +48,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
                     "Pupils": int(r.pupils),
                     "School": _value(r.value, unit),
                     "National (year)": national,
-                    "Gap": _gap(r.gap, unit),
+                    "Gap": _gap(r.value, r.national, unit),
                 }
             )
     return pd.DataFrame(rows)
@@ -91,7 +88,7 @@ def groups_table(groups: pd.DataFrame, smallest: int) -> pd.DataFrame:
                 "Pupils": int(r.pupils),
                 "Group": _value(r.value, unit),
                 "The rest": _value(r.rest, unit),
-                "Gap to the rest": _gap(r.value - r.rest, unit),
+                "Gap to the rest": _gap(r.value, r.rest, unit),
                 "National for the group": ""
                 if pd.isna(r.national)
                 else f"{_value(r.national, unit)} ({int(r.national_year)})",

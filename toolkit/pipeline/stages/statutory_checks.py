@@ -151,7 +151,6 @@ def _row(school, check, measure, year, value, pupils, national, national_year) -
         "value": value,
         "national": national,
         "national_year": national_year,
-        "gap": value - national,
     }
 
 
