@@ -12,11 +12,19 @@ from toolkit.synth import trust as synth_trust
 CALIBRATION_YEAR = 2026
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _private_state_and_cache(tmp_path_factory, monkeypatch):
-    """Every test keeps school state and caches in its own folders, never in the user's."""
+def _private_state_and_cache(tmp_path_factory, monkeypatch, _session_cache):
+    """Every test keeps school state in its own folder, never in the user's. The fit cache is the session's, never
+    the user's: its entries are keyed by content (reference file, parameters, code), so a test can only hit an entry
+    fitted on exactly its inputs, and the national models are not fitted again for every test that prepares a run.
+    A test of the cache itself points TOOLKIT_CACHE at its own folder."""
     monkeypatch.setenv("TOOLKIT_STATE", str(tmp_path_factory.mktemp("state")))
-    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TOOLKIT_CACHE", str(_session_cache))
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from toolkit.pipeline.fit_cache import cached_fit, fit_key
 
 
 def test_a_fit_is_redone_only_when_its_content_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path / "cache"))  # its own cache, not the session's
     data = tmp_path / "reference.csv"
     data.write_text("a,b\n1,2\n")
     calls = []

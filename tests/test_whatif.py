@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from toolkit.pipeline.prepare import find_inputs, prepare
+from toolkit.pipeline.store import PreparedRun
 from toolkit.whatif import WhatIf, WhatIfApp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +151,6 @@ def test_every_key_stage_estimates_through_one_located_interface(run):
 def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
     from toolkit.pack.plan import plan_tasks
     from toolkit.pack.versions import code_version
-    from toolkit.pipeline.store import PreparedRun
 
     run = PreparedRun(run_dir)
     tasks = plan_tasks(
@@ -169,9 +169,11 @@ def _report_keys(run_dir: Path, data: Path) -> dict[tuple[str, str], str]:
 @pytest.mark.slow
 def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, tmp_path):
     again = tmp_path / "again" / "prepared"
-    prepare(find_inputs(pack_data), again, say=lambda m: None)
-    before = _report_keys(again, pack_data)
     state = WhatIf.open(run)
+    other = next(s for s in PreparedRun(run).school_ids() if s != state.school_id)
+    two = [state.school_id, other]  # the school whose settings change, and one whose must not
+    prepare(find_inputs(pack_data), again, schools=two, say=lambda m: None)
+    before = _report_keys(again, pack_data)
     upn = state.estimates(6)[0]["upn"].iloc[0]
     state.set_level(6, "maths", "FFT5")
     state.set_target(upn, "maths", "A+")
@@ -181,7 +183,7 @@ def test_saved_settings_and_targets_change_the_next_report_pack(run, pack_data, 
     assert targets.parent == settings.parent
     assert not (ROOT / "parameters" / "schools").exists()
     assert yaml.safe_load(settings.read_text())["challenge"]["year_groups"][6]["maths"] == "FFT5"
-    prepare(find_inputs(pack_data), again, say=lambda m: None)
+    prepare(find_inputs(pack_data), again, schools=two, say=lambda m: None)
     est = pd.read_parquet(again / "slices" / state.school_id / "estimates_ks2.parquet")
     chosen, fft5 = (est[est["challenge"] == c].set_index("upn") for c in ("chosen", "FFT5"))
     year6 = state.estimates(6)[0]["upn"]

@@ -45,9 +45,14 @@ def load_yaml(name: str) -> dict:
     p = path(name)
     own = _yaml(p, p.stat().st_mtime)
     bundled = locations.bundled_parameters() / name
-    if bundled.exists() and bundled.resolve() != p.resolve():
+    if bundled.exists() and not _same_file(bundled, p):
         return _laid_over(_yaml(bundled, bundled.stat().st_mtime), own)
     return own
+
+
+@functools.cache
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def _laid_over(base: dict, over: dict) -> dict:

@@ -32,10 +32,9 @@ REQUIRED = ("upn", "school_id", "subject", "grade")
 def _grade_fits(frame: pd.DataFrame) -> pd.Series:
     areas = dict(zip(gcse.subjects()["subject"].str.lower(), gcse.subjects()["area"]))
     area = frame["subject"].fillna("").str.strip().str.lower().map(areas)
-    return pd.Series(
-        [a is None or pd.isna(a) or gcse.valid_grade(g, a) for g, a in zip(frame["grade"].fillna(""), area)],
-        index=frame.index,
-    )
+    pairs = pd.MultiIndex.from_arrays([frame["grade"].fillna("").astype(str), area.astype(object)])
+    fits = {(g, a): a is None or pd.isna(a) or gcse.valid_grade(g, a) for g, a in pairs.unique()}  # each pair once
+    return pd.Series([fits[p] for p in pairs], index=frame.index)
 
 
 def _subject_rules() -> list[Rule]:

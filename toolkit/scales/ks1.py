@@ -7,6 +7,8 @@ W, 1, 2C, 2B, 2A, 3, 4, used by the 2019 24-group table). Tables: ``parameters/s
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,16 @@ def p_scale_codes() -> pd.DataFrame:
     return parameters.load_csv("scales/p_scales.csv")
 
 
+TABLES = ("scales/p_scales.csv", "scales/ks1_levels.csv", "scales/ks1_ta.csv")
+
+
 def points_table() -> dict[str, float]:
     """Every KS1 code that carries points (2016+ codes, P-scales, old levels) mapped to its points."""
+    return dict(_points_table(parameters.stamp(TABLES)))
+
+
+@functools.cache
+def _points_table(stamp: tuple) -> dict[str, float]:  # built once per version of the three tables
     table: dict[str, float] = {}
     for frame in (p_scale_codes(), level_codes(), ta_codes()):
         scored = frame[frame["points"] != ""]
