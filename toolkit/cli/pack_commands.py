@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from toolkit.cli.common import CommandError, command, say
+from toolkit.methods.profile import COMPARATORS
 from toolkit.reports import catalogue
 
 
@@ -35,6 +36,13 @@ def add(sub) -> None:
         default="FFT50",
         help="challenge level where a school has no saved settings: "
         "FFT50 (default), FFT20, FFT5, own_past_progress or 1-99",
+    )
+    rep.add_argument(
+        "--comparator",
+        choices=COMPARATORS,
+        default="national_other",
+        help="disadvantaged pupils against (groups and profile reports): national_other (default, the DfE's), "
+        "national_disadvantaged or all",
     )
     rep.add_argument("--jobs", type=int, default=2, help="reports executed at once (default 2)")
     rep.add_argument(
@@ -107,6 +115,7 @@ def _reports(args: argparse.Namespace) -> int:
         say=say,
         scheduler=args.scheduler,
         refit=args.refit,
+        comparator=args.comparator,
     )
     manifest = run_batch(request)
     failed = any(r["status"] == "failed" for r in manifest["reports"]) or manifest.get("schools_without_reports")

@@ -130,6 +130,8 @@ def to_types(frame: pd.DataFrame) -> pd.DataFrame:
         if col in out:
             out[col] = out[col].str.upper()
     out["dob"] = schema.parse_date(out["dob"])
+    if "entry_date" in out:
+        out["entry_date"] = schema.parse_date(out["entry_date"])
     out["year_group"] = out["year_group"].str.upper().map(schema.YEAR_GROUPS).astype("Int64")
     if "academic_year" in out:
         out["academic_year"] = pd.to_numeric(out["academic_year"]).astype("Int64")

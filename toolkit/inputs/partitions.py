@@ -38,6 +38,7 @@ OPTIONAL = (
     "attendance",
     "attendance_marks",
     "statutory_checks",
+    "suspensions",
 )
 #: the school data files that may be partitioned (every one with a school_id column; ``<stem>_<year>`` for some)
 PARTITIONED = ("pupils", "ks2", "ks2_levels", "ks5", "ks4", "gcse", *OPTIONAL)

@@ -122,6 +122,12 @@ FIELDS: tuple[Field, ...] = (
         "FSM6 must be Y or N",
     ),
     Field("eal", "English as an additional language (Y/N)", False, "EAL must be Y or N"),
+    Field(
+        "entry_date",
+        "Date the pupil joined this school (YYYY-MM-DD or DD/MM/YYYY): the school profile's stability",
+        False,
+        "Entry date must be a real date, written YYYY-MM-DD or DD/MM/YYYY",
+    ),
     Field("sen", "Special educational needs: N none, K SEN support, E EHC plan", False, "SEN must be N, K or E"),
     *(
         Field(
@@ -256,7 +262,7 @@ def _value_check(field: Field):
         return lambda s: s.isna() | s.map(lambda v: validate_dfe_number(v) is None).astype(bool)
     if name in ("forename", "surname"):
         return lambda s: s.notna()
-    if name == "dob":
+    if name in ("dob", "entry_date"):
         return _valid_date
     if name == "gender":
         return _in({"F", "M"})

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from toolkit.inputs import outputs
 from toolkit.inputs.outputs import PARTIAL
+from toolkit.methods.profile import COMPARATORS
 from toolkit.pack.manifest import earlier_reports, journal, schools_without_reports, write_index, write_manifest
 from toolkit.pack.plan import check_choices, plan_tasks, reusable
 from toolkit.pack.tasks import FORMATS, Outcome, Task, footer_name, run_task
@@ -204,9 +205,12 @@ class PackRequest:
     say: Callable[[str], None] = print
     scheduler: str | None = None
     refit: bool = False
+    comparator: str = "national_other"  # disadvantaged pupils against (methods.profile.COMPARATORS)
 
     def __post_init__(self):
         self.challenge = Challenge.parse(self.challenge)
+        if self.comparator not in COMPARATORS:
+            raise ValueError(f"Unknown comparator {self.comparator!r}: use one of {', '.join(COMPARATORS)}")
         self.reports = list(self.reports or catalogue.names())
         self.formats = tuple(self.formats)
         check_choices(self.reports, self.formats)
@@ -263,7 +267,7 @@ def run_batch(request: PackRequest) -> dict:
                 chromium.__exit__(None, None, None)
             raise
         printer = warming.join() if warming is not None else None
-        tasks = plan_tasks(run, out, ids, reports, formats, challenge, r.engine_name, code)
+        tasks = plan_tasks(run, out, ids, reports, formats, challenge, r.engine_name, code, r.comparator)
         remove_partials(tasks, out)
         outcomes, todo = reusable(tasks, out, r.force)
         bar = tqdm(

@@ -103,6 +103,7 @@ def plan_tasks(
     challenge: str,
     engine_name: str,
     code: dict,
+    comparator: str = "national_other",
 ) -> list[Task]:
     """One task per school and report its data supports, each with its cache key."""
     # the pickled models are not byte-stable across a fit-cache load; the fit cache's content key in the national
@@ -122,6 +123,7 @@ def plan_tasks(
                 "academic_year": info["academic_year"],
                 "year_groups": "6,5,4,3,2,1",
                 "challenge": str(challenge),
+                "comparator": comparator,
             }
             params = {name: values[name] for name in entry.parameters()}
             base = out / "reports" / school_id_for_path(school_id)

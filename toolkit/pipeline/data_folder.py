@@ -42,6 +42,7 @@ class Inputs:
     attendance: Path | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
     attendance_marks: Path | None = None  # daily register marks (toolkit.inputs.attendance_marks)
     statutory_checks: Path | None = None  # phonics and multiplication tables check results
+    suspensions: Path | None = None  # suspensions and permanent exclusions per pupil and year
 
     def resolved(self) -> Inputs:
         """The same inputs by absolute paths (for a worker whose working folder is another)."""
@@ -162,6 +163,7 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         optional["attendance"],
         optional["attendance_marks"],
         optional["statutory_checks"],
+        optional["suspensions"],
     )
 
 

@@ -18,6 +18,7 @@ from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
 from toolkit.inputs.partitions import by_school, only
 from toolkit.inputs.schools import load_schools
 from toolkit.inputs.statutory_checks import load_checks
+from toolkit.inputs.suspensions import load_suspensions
 from toolkit.intake.uploads import accepted_results
 from toolkit.pipeline.data_folder import Inputs
 from toolkit.vocabulary import year_group_number
@@ -43,6 +44,7 @@ class Loaded:
     subject_counts: pd.DataFrame | None  # foundation-subject counts typed by subject leaders
     attendance: pd.DataFrame | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
     checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (long)
+    suspensions: pd.DataFrame | None = None  # suspensions and permanent exclusions per pupil and year
 
 
 def academic_year_of(pupils: pd.DataFrame) -> int | None:
@@ -177,6 +179,7 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
         subject_counts=_optional(load_counts, inputs.subject_counts, ids),
         attendance=_attendance(inputs, ids, [pupils, *past.values(), *(p for p, _ in ks4.values())], say),
         checks=_optional(load_checks, inputs.statutory_checks, ids),
+        suspensions=_optional(load_suspensions, inputs.suspensions, ids),
     )
 
 

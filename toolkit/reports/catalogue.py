@@ -52,6 +52,8 @@ ATTENDANCE_PROVENANCE = "the DfE's definitions; national and LA: Pupil attendanc
 
 
 SCHOOL_PARAMETERS = ("run_dir", "school_id", "academic_year", "year_groups", "challenge")
+#: a report's options: what the pack run chooses for every school (``toolkit reports --comparator``)
+OPTIONS = ("comparator",)
 RUN_PARAMETERS = ("run_dir",)
 
 
@@ -72,6 +74,7 @@ class Report:
     notebook: Path | None = None
     terms: tuple[tuple[str, str], ...] | None = None
     provenance: str | None = None
+    options: tuple[str, ...] = ()  # parameters beyond the school's own that the batch fills (OPTIONS)
 
     def notebook_path(self) -> Path:
         return self.notebook or locations.notebooks_dir() / f"{self.name}.ipynb"
@@ -79,14 +82,14 @@ class Report:
     def parameters(self) -> tuple[str, ...]:
         """The names its notebook's parameters cell declares and the batch fills (``RUN_PARAMETERS`` for a
         whole-run report)."""
-        return RUN_PARAMETERS if self.whole_run else SCHOOL_PARAMETERS
+        return RUN_PARAMETERS if self.whole_run else SCHOOL_PARAMETERS + self.options
 
 
 _BUILT_IN = (
     Report("summary", "Summary", _summary),
     Report("estimates", "Estimates", _primary),
     Report("targets", "Targets versus estimates", _primary, starts=3),
-    Report("groups", "Pupil groups", _primary, starts=4),
+    Report("groups", "Pupil groups", _primary, starts=4, options=("comparator",)),
     Report("va", "Value added", _has("past_years")),
     Report("ks4_results", "KS4 results", _has("ks4_years")),
     Report("ks4_estimates", "KS4 estimates and targets", _has("ks4_estimates")),
@@ -125,6 +128,21 @@ _BUILT_IN = (
         ),
         starts=0,
         spreadsheet=True,
+    ),
+    Report(
+        "profile",
+        "School profile",
+        _has("profile"),
+        terms=(
+            ("IDSR", "the inspection data summary report: the data Ofsted's inspectors bring to a school"),
+            ("Disadvantaged", "eligible for free school meals in the last 6 years, or looked after (FSM6)"),
+            ("SEN support / EHC plan", "special educational needs support / an education, health and care plan"),
+            ("Gap in pupils", "how many more (+) or fewer (-) pupils reached the measure than the national rate gives"),
+            ("pp", "percentage points: 82% - 80% is +2 pp"),
+        ),
+        provenance="national: the DfE's statistics releases (parameters/profile/, parameters/national/); bands "
+        "among the synthetic national schools of the reference cohort",
+        options=("comparator",),
     ),
     Report("trust_overview", "Trust overview", starts=2, whole_run=True),
 )

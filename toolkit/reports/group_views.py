@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit.methods.groups import target_gaps
-from toolkit.reports import charts
-from toolkit.reports.display import note, show_figure, show_table
+from toolkit.reports import charts, profile_views
+from toolkit.reports.display import heading, note, show_figure, show_table
 from toolkit.reports.formats import percent, signed_pp, whole
 from toolkit.reports.views import School, _measures, _year_groups_with_estimates, smallest_group
 from toolkit.vocabulary import STAGE_OF_YEAR, SUBJECT_LABELS
@@ -44,7 +44,7 @@ def _pp(value: float) -> str:
     return signed_pp(value, 0)
 
 
-def groups_report(school: School, year_groups: list[int]) -> None:
+def groups_report(school: School, year_groups: list[int], comparator: str = "national_other") -> None:
     """Per year group: the gap chart (groups of at least ``min_group_pupils``) and one table of every group's
     gaps, combined measure and subjects; the full benchmark tables per subject are in the appendix spreadsheet."""
     smallest = smallest_group()
@@ -69,4 +69,26 @@ def groups_report(school: School, year_groups: list[int]) -> None:
         f"they do to the gap: narrow it, widen it, reverse it (a lead becomes a gap, or a gap a lead), or leave it about "
         f"the same (within 0.5 pp). * fewer than {smallest} pupils: too few to read a gap into; the chart "
         "leaves them out. Every challenge level for every group and subject: the appendix spreadsheet."
+    )
+    disadvantaged_section(school, comparator)
+
+
+def disadvantaged_section(school: School, comparator: str) -> None:
+    """Disadvantaged pupils' latest results against ``comparator`` (the ASP switch: national other pupils, national
+    disadvantaged pupils, or all pupils nationally), from the school profile's tables."""
+    rows = school.table("profile_achievement")
+    if rows is None or rows.empty:
+        return
+    rows = rows[(rows["group"] == "disadvantaged") & rows["area"].isin(["achievement", "early_years"])]
+    if rows.empty:
+        return
+    against = profile_views.comparator_label(comparator)
+    heading(f"Disadvantaged pupils against {against}", 2, new_page=True)
+    table = profile_views.achievement_table(rows, "disadvantaged", comparator, smallest_group())
+    show_table(table, profile_views.MARKED)
+    note(
+        f"Disadvantaged pupils (FSM in the last 6 years) against {against}: the DfE compares them with other pupils "
+        "nationally; the report's comparator parameter (or `toolkit reports --comparator`) shows them against national "
+        "disadvantaged pupils or all pupils instead. Gap in pupils: how many more (+) or fewer (-) disadvantaged pupils "
+        "reached the measure than the comparator's rate gives. The school profile has three years of each."
     )

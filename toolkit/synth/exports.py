@@ -41,8 +41,13 @@ MIS_HEADERS = {  # pupil-table column -> the Arbor-style header written (paramet
     "target_gps": "GPS target",
     "target_reviewed": "Targets reviewed",
     "ks4_aps": "KS4 average point score",
+    "entry_date": "Start date",
 }
-CTF_CARRIES = ("target_", "ks4_aps")  # columns of the pupil table a CTF does not carry (the MIS export does)
+CTF_CARRIES = (
+    "target_",
+    "ks4_aps",
+    "entry_date",
+)  # columns of the pupil table a CTF does not carry (the MIS export does)
 
 
 def _without(frame: pd.DataFrame, prefixes: tuple[str, ...]) -> pd.DataFrame:
@@ -161,7 +166,9 @@ def _mis_export(pupils: pd.DataFrame, path: Path) -> Path:
     rows["gender"] = rows["gender"].map({"F": "Female", "M": "Male"})
     group = rows["year_group"].astype(int)
     rows["year_group"] = group.map(lambda g: "Reception" if g == 0 else f"Year {g}")
-    rows["dob"] = pd.to_datetime(rows["dob"]).dt.strftime("%d/%m/%Y")
+    for column in ("dob", "entry_date"):
+        if column in rows:
+            rows[column] = pd.to_datetime(rows[column]).dt.strftime("%d/%m/%Y")
     if "target_reviewed" in rows:
         rows["target_reviewed"] = rows["target_reviewed"].map({True: "Yes", False: "No", "Y": "Yes", "N": "No"})
     rows.insert(len(rows.columns), "Registration group", group.astype(str) + "A")

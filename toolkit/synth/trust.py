@@ -32,6 +32,7 @@ class DemoTrust:
     ks4_targets: pd.DataFrame | None = None  # Years 7-11 GCSE targets (upn, school_id, subject, target)
     attendance: pd.DataFrame | None = None  # sessions per pupil and term (toolkit.synth.attendance)
     checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (toolkit.synth.checks)
+    suspensions: pd.DataFrame | None = None  # this year's suspensions and exclusions (toolkit.synth.profile)
 
 
 SECONDARY = {
@@ -262,7 +263,7 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
         trust = DemoTrust(school_frame, current, past, tracking=records, judgements=judged)
         trust.attendance = demo_attendance(trust, year, seed)
         trust.checks = demo_checks(np.random.default_rng([seed, 5000]), current, year)
-        return trust
+        return _with_profile_inputs(trust, year, seed)
     row, secondary_pupils, ks5_past, old_ks2, ks4 = demo_secondary(year, seed)
     school_frame = pd.concat([school_frame, pd.DataFrame([row])], ignore_index=True)
     shared = {c: t for c, t in current.dtypes.items() if c in secondary_pupils and c != "dob"}
@@ -277,6 +278,18 @@ def demo_trust(n_schools: int, year: int, seed: int, secondary: bool = True) -> 
         .isin(school_frame.loc[school_frame["phase"] == "Primary", "school_id"].astype(str))
     ]
     trust.checks = demo_checks(np.random.default_rng([seed, 5000]), primaries, year)
+    return _with_profile_inputs(trust, year, seed)
+
+
+def _with_profile_inputs(trust: DemoTrust, year: int, seed: int) -> DemoTrust:
+    """Entry dates on the pupil table and this year's suspensions (``toolkit.synth.profile``), on their own random
+    stream: every other table is unchanged."""
+    from toolkit.synth import profile
+
+    rng = np.random.default_rng([seed, 6000])
+    trust.pupils = trust.pupils.assign(entry_date=profile.entry_dates(rng, trust.pupils, year))
+    phases = trust.schools.set_index(trust.schools["school_id"].astype(str))["phase"]
+    trust.suspensions = profile.suspensions(rng, trust.pupils, phases, year)
     return trust
 
 
@@ -380,6 +393,7 @@ def write_trust(trust: DemoTrust, out: Path, year: int, exports: bool = False) -
         ("ks4_targets.csv", trust.ks4_targets),
         ("attendance.csv", trust.attendance),
         ("statutory_checks.csv", trust.checks),
+        ("suspensions.csv", trust.suspensions),
     ):
         if frame is not None:
             written.append(out / name)

@@ -13,6 +13,7 @@ from toolkit.pipeline.stages import (
     estimates,
     ks4,
     ks5,
+    profile,
     roll,
     statutory_checks,
     value_added,
@@ -28,6 +29,7 @@ BUILT_IN: tuple[Stage, ...] = (
     ks4.STAGE,
     attendance.STAGE,
     statutory_checks.STAGE,
+    profile.STAGE,
 )
 
 _ADDED: list[Stage] = []
