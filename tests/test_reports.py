@@ -27,6 +27,7 @@ REPORTS = {r.name: r.title for r in catalogue.reports()}
 
 PRIMARY_REPORTS = [
     "summary",
+    "profile",
     "estimates",
     "targets",
     "groups",
@@ -39,7 +40,7 @@ PRIMARY_REPORTS = [
 ]
 
 
-SECONDARY_REPORTS = ["summary", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "attendance", "appendix"]
+SECONDARY_REPORTS = ["summary", "profile", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "attendance", "appendix"]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
@@ -172,7 +173,8 @@ def test_ks2_baseline_report_shows_seed_004_worked_example(pack, secondary):
         assert rule in text, rule
 
 
-MAIN_PAGES = 45  # issue 14: a primary's main reports, without the appendix (40; +3 attendance, +2 statutory checks)
+MAIN_PAGES = 50  # issue 14: a primary's main reports, without the appendix (40; +3 attendance, +2 statutory checks,
+# +4 the school profile, +1 the groups report's disadvantaged comparison)
 
 
 @pytest.mark.slow

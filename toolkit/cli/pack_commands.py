@@ -86,6 +86,13 @@ def add(sub) -> None:
     part = command(sub, "partition", _partition)
     part.add_argument("--data", required=True, help="school data folder (schools.csv, pupils.csv, ks2_<year>.csv)")
     part.add_argument("--out", required=True, help="new folder for the partitioned copy")
+    rem = command(sub, "remove-pupils", _remove_pupils)
+    rem.add_argument("upns", nargs="*", metavar="UPN", help="the pupils to leave out of the what-if")
+    rem.add_argument("--data", required=True, help="the school data folder (every UPN is looked up there)")
+    rem.add_argument("--school", required=True, help="DfE number of the school")
+    rem.add_argument("--by", default="", help="who makes the list (the what-if report names them)")
+    rem.add_argument("--reason", default="", help="why, e.g. 'arrived from overseas in Year 6'")
+    rem.add_argument("--clear", action="store_true", help="drop the school's list (and its what-if report)")
 
 
 def _reports(args: argparse.Namespace) -> int:
@@ -234,4 +241,38 @@ def _partition(args: argparse.Namespace) -> int:
 
     written = partition_folder(Path(args.data), Path(args.out), say=say)
     say(f"{len(written)} tables partitioned by school in {args.out}")
+    return 0
+
+
+def _remove_pupils(args: argparse.Namespace) -> int:
+    """list pupils to leave out of a what-if school profile (ASP's data management); the official figures stay
+
+    The next `toolkit reports` run adds a "School profile what-if" report for the school: its headline results
+    recomputed without these pupils, labelled "what-if, not the official figure" on every page, with the list and
+    who made it and when. Every UPN must be one of the school's pupils in the data folder (on roll, a past Year 6
+    or a past Year 11). `--clear` drops the list."""
+    from toolkit.inputs import school_state
+    from toolkit.pipeline.load import load
+    from toolkit.pipeline.prepare import find_inputs
+
+    path = school_state.removed_path(args.school)
+    if args.clear:
+        path.unlink(missing_ok=True)
+        say(f"Removed-pupils list of {args.school} dropped ({path}); the next run has no what-if for it")
+        return 0
+    loaded = load(find_inputs(Path(args.data)), [args.school], lambda m: None)
+    known = set(loaded.pupils["upn"])
+    known |= {u for f in loaded.past.values() for u in f["upn"]}
+    known |= {u for p, _ in loaded.ks4.values() for u in p["upn"]}
+    asked = [u.strip().upper() for u in args.upns if u.strip()]
+    unknown = [u for u in asked if u not in known]
+    if unknown:
+        raise CommandError(
+            f"{', '.join(unknown)}: not a pupil of {args.school} in {args.data} (on roll, a past Year 6 or Year 11); "
+            "nothing was saved"
+        )
+    saved = school_state.save_removed(args.school, asked, args.by, args.reason)
+    say(
+        f"{len(set(asked))} pupil(s) of {args.school} listed for the what-if in {saved}; the official figures are unchanged"
+    )
     return 0

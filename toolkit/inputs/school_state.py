@@ -15,6 +15,16 @@ dashboard. This is state (what people chose), not methodology, so it lives in th
 ``<school_id>_targets.csv``: ``upn`` and ``target_<subject>`` columns; they replace the targets in the pupil file
 for those pupils. The report pack reads both, so what a school decides in the what-if dashboard is what its PDF
 shows.
+
+``<school_id>_removed.yaml``: the pupils a user chose to leave out of a "remove pupils" what-if (as the DfE's ASP
+data management does), with who made the list, when and why. The official figures never change; the pack adds a
+what-if profile beside them, labelled on every page::
+
+    school_id: "9252000"
+    made_by: Ms Mock
+    made_at: "2026-12-05T09:40:00"
+    reason: recent arrivals
+    upns: [A925200018014, B925200018005]
 """
 
 from __future__ import annotations
@@ -48,9 +58,14 @@ def ks4_targets_path(school_id: str, override: Path | None = None) -> Path:
     return folder(override) / f"{school_id_for_path(school_id)}_ks4_targets.csv"
 
 
+def removed_path(school_id: str, override: Path | None = None) -> Path:
+    return folder(override) / f"{school_id_for_path(school_id)}_removed.yaml"
+
+
 def files(school_id: str) -> list[Path]:
-    """The state files a school has (settings, targets, GCSE targets), for hashing and the manifest."""
-    paths = (settings_path(school_id), targets_path(school_id), ks4_targets_path(school_id))
+    """The state files a school has (settings, targets, GCSE targets, a remove-pupils list), for hashing and the
+    manifest."""
+    paths = (settings_path(school_id), targets_path(school_id), ks4_targets_path(school_id), removed_path(school_id))
     return [p for p in paths if p.exists()]
 
 
@@ -133,3 +148,41 @@ def apply_saved_ks4_targets(targets: pd.DataFrame | None, school_ids: list[str])
             parts[0] = parts[0][parts[0]["school_id"].astype("string") != str(school_id)]
         parts.append(saved)
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def save_removed(school_id: str, upns: list[str], made_by: str, reason: str = "", made_at: str | None = None) -> Path:
+    """Write a school's remove-pupils list (UPNs upper case, each once, in the order given) with who made it, when
+    (default now, to the second) and why; returns the file. An empty list or no name is refused."""
+    from datetime import datetime
+
+    kept = list(dict.fromkeys(str(u).strip().upper() for u in upns if str(u).strip()))
+    if not kept:
+        raise ValueError("Name at least one pupil (UPN) to leave out")
+    if not str(made_by).strip():
+        raise ValueError("Say who made the list (--by): the what-if report names them")
+    path = removed_path(school_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "school_id": str(school_id),
+        "made_by": str(made_by).strip(),
+        "made_at": made_at or datetime.now().isoformat(timespec="seconds"),
+        "reason": str(reason).strip(),
+        "upns": kept,
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def load_removed(school_id: str) -> dict | None:
+    """The school's remove-pupils list (``save_removed``), or None; a file without UPNs is refused by name."""
+    path = removed_path(school_id)
+    if not path.exists():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not data.get("upns"):
+        raise ValueError(f"{path}: the remove-pupils list names no pupil (upns:); delete the file to drop the what-if")
+    return {**data, "upns": [str(u).upper() for u in data["upns"]]}
+
+
+def load_all_removed(school_ids: list[str]) -> dict[str, dict]:
+    return {s: data for s in school_ids if (data := load_removed(s)) is not None}

@@ -5,7 +5,7 @@ school's accepted uploads and saved settings applied. The stages after it read n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -45,6 +45,7 @@ class Loaded:
     attendance: pd.DataFrame | None = None  # sessions per pupil and period (toolkit.inputs.attendance)
     checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (long)
     suspensions: pd.DataFrame | None = None  # suspensions and permanent exclusions per pupil and year
+    removed: dict[str, dict] = field(default_factory=dict)  # school_id -> its remove-pupils what-if list
 
 
 def academic_year_of(pupils: pd.DataFrame) -> int | None:
@@ -180,6 +181,7 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
         attendance=_attendance(inputs, ids, [pupils, *past.values(), *(p for p, _ in ks4.values())], say),
         checks=_optional(load_checks, inputs.statutory_checks, ids),
         suspensions=_optional(load_suspensions, inputs.suspensions, ids),
+        removed=school_state.load_all_removed(ids),
     )
 
 

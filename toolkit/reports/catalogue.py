@@ -87,6 +87,32 @@ class Report:
 
 _BUILT_IN = (
     Report("summary", "Summary", _summary),
+    Report(
+        "profile",
+        "School profile",
+        _has("profile"),
+        terms=(
+            ("IDSR", "the inspection data summary report: the data Ofsted's inspectors bring to a school"),
+            ("Disadvantaged", "eligible for free school meals in the last 6 years, or looked after (FSM6)"),
+            ("SEN support / EHC plan", "special educational needs support / an education, health and care plan"),
+            ("Gap in pupils", "how many more (+) or fewer (-) pupils reached the measure than the national rate gives"),
+            ("pp", "percentage points: 82% - 80% is +2 pp"),
+        ),
+        provenance="national: the DfE's statistics releases (parameters/profile/, parameters/national/); bands "
+        "among the synthetic national schools of the reference cohort",
+        options=("comparator",),
+    ),
+    Report(
+        "profile_what_if",
+        "School profile what-if: not the official figure",
+        lambda facts: bool(facts.get("removed_pupils")),
+        terms=(
+            ("What-if", "the school's figures without the pupils its remove-pupils list names; not an official figure"),
+            ("Disadvantaged", "eligible for free school meals in the last 6 years, or looked after (FSM6)"),
+        ),
+        provenance="the school profile's measures without the pupils listed (toolkit remove-pupils)",
+        options=("comparator",),
+    ),
     Report("estimates", "Estimates", _primary),
     Report("targets", "Targets versus estimates", _primary, starts=3),
     Report("groups", "Pupil groups", _primary, starts=4, options=("comparator",)),
@@ -128,21 +154,6 @@ _BUILT_IN = (
         ),
         starts=0,
         spreadsheet=True,
-    ),
-    Report(
-        "profile",
-        "School profile",
-        _has("profile"),
-        terms=(
-            ("IDSR", "the inspection data summary report: the data Ofsted's inspectors bring to a school"),
-            ("Disadvantaged", "eligible for free school meals in the last 6 years, or looked after (FSM6)"),
-            ("SEN support / EHC plan", "special educational needs support / an education, health and care plan"),
-            ("Gap in pupils", "how many more (+) or fewer (-) pupils reached the measure than the national rate gives"),
-            ("pp", "percentage points: 82% - 80% is +2 pp"),
-        ),
-        provenance="national: the DfE's statistics releases (parameters/profile/, parameters/national/); bands "
-        "among the synthetic national schools of the reference cohort",
-        options=("comparator",),
     ),
     Report("trust_overview", "Trust overview", starts=2, whole_run=True),
 )

@@ -236,3 +236,70 @@ def _achievement_note(against: str, smallest: int) -> str:
         f"falls in. Disadvantaged pupils are compared with {against}; groups of fewer than {smallest} pupils are "
         "named without figures. A year without an official measure says why."
     )
+
+
+WHAT_IF = "What-if, not the official figure"
+
+
+def what_if_table(official: pd.DataFrame, what_if: pd.DataFrame, comparator: str, smallest: int) -> pd.DataFrame:
+    """Each recomputed row that leaves a pupil out, beside the official one: pupils and figure each way, the
+    national comparison of the what-if figure, and how many pupils it leaves out (a disadvantaged group of fewer
+    than ``smallest`` pupils is named without figures, as in the profile)."""
+    key = ["measure", "label", "academic_year", "group"]
+    both = what_if.merge(official[key + ["pupils", "value"]], on=key, how="left", suffixes=("", "_official"))
+    both = both[(both["value"].notna() | both["value_official"].notna()) & (both["pupils_official"] > both["pupils"])]
+    rows = []
+    for r in both.itertuples():
+        c = comparator if r.group == "disadvantaged" else "all"
+        national, year = getattr(r, f"vs_{c}"), getattr(r, f"year_{c}")
+
+        def shown(value: float, pupils: int, group: str = r.group, unit: str = r.unit) -> str:
+            if group == "disadvantaged" and pupils < smallest:
+                return f"fewer than {smallest} pupils"
+            return f"{_value(value, unit)} ({int(pupils)} pupils)"
+
+        rows.append(
+            {
+                "Measure": r.label,
+                "Year": int(r.academic_year),
+                "Pupils of": "disadvantaged" if r.group == "disadvantaged" else "all",
+                "Official": shown(r.value_official, r.pupils_official),
+                "What-if": shown(r.value, r.pupils),
+                "Left out": str(int(r.pupils_official) - int(r.pupils)),
+                "National (year)": "0 (the national average)"
+                if not pd.isna(r.ci_low)
+                else _national(national, year, r.unit),
+                "What-if compared with national": getattr(r, f"significance_{c}") or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def what_if_report(school: School, comparator: str = "national_other") -> None:
+    removed = school.table("profile_removed")
+    first = removed.iloc[0]
+    made = f"{first['made_by']} on {str(first['made_at']).replace('T', ' at ')}"
+    heading(f"{WHAT_IF}: {len(removed)} pupil(s) left out", 2)
+    note(
+        f"Every figure below leaves out the pupils listed, as the list made by {made} asks"
+        + (f" ({first['reason']})" if first["reason"] else "")
+        + ". The official figures, which include them, are in the school profile. Only the results are recomputed "
+        "(KS2 attainment and progress, KS4 measures); context, attendance and the early years are not."
+    )
+    show_table(
+        removed.rename(columns={"upn": "UPN", "name": "Pupil", "in": "In the data as"})[
+            ["UPN", "Pupil", "In the data as"]
+        ]
+    )
+    official, what_if = school.table("profile_achievement"), school.table("profile_what_if")
+    heading(f"Results without them ({WHAT_IF.lower()})", 2)
+    table = what_if_table(official, what_if, comparator, smallest_group())
+    if table.empty:
+        note("None of the pupils listed is in a cohort the profile's results count: every figure is as in the profile.")
+    else:
+        show_table(table, {"What-if compared with national": marked})
+    note(
+        "Only the measures and years the list changes are shown; the rest are as in the school profile. "
+        f"Official: the figure with every pupil. What-if: without the pupils listed. Disadvantaged pupils are compared "
+        f"with {comparator_label(comparator)}. {WHAT_IF}: no published table or inspection uses it."
+    )

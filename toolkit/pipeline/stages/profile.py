@@ -90,11 +90,11 @@ def _context(
     return [{"school_id": school, "label": profile.CONTEXT[r["measure"]], **r, "basis": basis} for r in rows]
 
 
-def _ks2(school: str, loaded, va: pd.DataFrame | None, cuts: dict) -> list[dict]:
+def _ks2(school: str, past: dict[int, pd.DataFrame], va: pd.DataFrame | None, cuts: dict) -> list[dict]:
     rows = []
-    years = sorted(y for y, frame in loaded.past.items() if (frame["school_id"].astype(str) == school).any())[-3:]
+    years = sorted(y for y, frame in past.items() if (frame["school_id"].astype(str) == school).any())[-3:]
     for year in years:
-        cohort = loaded.past[year]
+        cohort = past[year]
         cohort = cohort[cohort["school_id"].astype(str) == school]
         rwm = attainment.reached(cohort, "expected")["rwm"]
         dis = profile.context_flags(cohort)["fsm6"].fillna(False).to_numpy(dtype=bool)
@@ -382,10 +382,10 @@ def run(given: Given) -> dict[str, SliceTable]:
         f"{setting['context']['min_pupils']} or more Year 6 pupils (no published school-level distribution is bundled)"
     )
     ks4_pupils = given.frame("ks4_pupils")
-    context, achievement, behaviour, inclusion = [], [], [], []
+    context, achievement, behaviour, inclusion, what_if, removed = [], [], [], [], [], []
     for school, mine in loaded.pupils.groupby(loaded.pupils["school_id"].astype(str)):
         context += _context(school, mine, year, cuts, chars, setting["context"], basis)
-        ks2_rows = _ks2(school, loaded, given.frame("va_scores"), cuts)
+        ks2_rows = _ks2(school, loaded.past, given.frame("va_scores"), cuts)
         ks4_rows = _ks4(school, given.frame("ks4_scores"), ks4_pupils)
         early = _early_years(school, given.frame("checks_summary"), given.frame("checks_groups"))
         sixth = _sixth_form(school, given.frame("ks5_scores"), given.frame("ks5_attainment"))
@@ -399,13 +399,73 @@ def run(given: Given) -> dict[str, SliceTable]:
             own = ks4_pupils[ks4_pupils["school_id"] == school]
             ks4_latest = own[own["academic_year"] == own["academic_year"].max()] if len(own) else None
         inclusion += _inclusion(school, given, ks2_latest, ks4_latest)
+        if school in loaded.removed:
+            what_if += _what_if(school, loaded, given.models, cuts)
+            removed += _removed(school, loaded)
     tables = {
         "profile_context": of_schools(pd.DataFrame(context)),
         "profile_achievement": of_schools(pd.DataFrame(achievement, columns=ACHIEVEMENT_COLUMNS)),
         "profile_behaviour": of_schools(pd.DataFrame(behaviour, columns=BEHAVIOUR_COLUMNS)),
         "profile_inclusion": of_schools(pd.DataFrame(inclusion, columns=INCLUSION_COLUMNS)),
     }
+    if removed:
+        tables["profile_what_if"] = of_schools(
+            pd.DataFrame(what_if, columns=ACHIEVEMENT_COLUMNS), when="profile_removed"
+        )
+        tables["profile_removed"] = of_schools(pd.DataFrame(removed))
     return tables
+
+
+def _what_if(school: str, loaded, models, cuts: dict) -> list[dict]:
+    """The school's achievement rows recomputed without the pupils of its remove-pupils list: KS2 attainment and
+    value added (the DfE's model, refitted on nothing: the same national model, fewer pupils), KS4 scored as the
+    DfE scores its year. Early years, attendance and context are not recomputed."""
+    from toolkit.pipeline.stages.ks4 import score_years
+    from toolkit.pipeline.stages.value_added import past_value_added
+
+    upns = set(loaded.removed[school]["upns"])
+
+    def kept(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["school_id"].astype(str) == school) & ~frame["upn"].isin(upns)]
+
+    past = {y: mine for y, f in loaded.past.items() if len(mine := kept(f))}
+    va = past_value_added(past, models)[1] if past else None
+    years = {
+        y: (mine, gcse[gcse["upn"].isin(mine["upn"])]) for y, (p, gcse) in loaded.ks4.items() if len(mine := kept(p))
+    }
+    pupils4, scores4, _ = score_years(years) if years else (None, None, None)
+    return _ks2(school, past, va, cuts) + _ks4(school, scores4, pupils4)
+
+
+def _removed(school: str, loaded) -> list[dict]:
+    """The remove-pupils list as the report shows it: each pupil with the cohort they are in (on roll now, or a
+    past Year 6 or Year 11) and who made the list, when and why; a UPN in none of the school's tables is kept and
+    said to be so."""
+    removal = loaded.removed[school]
+    tables = [("on roll", loaded.pupils)]
+    tables += [(f"Year 6 in {y}", f) for y, f in sorted(loaded.past.items())]
+    tables += [(f"Year 11 in {y}", p) for y, (p, _) in sorted(loaded.ks4.items())]
+    rows = []
+    for upn in removal["upns"]:
+        found = [
+            (where, f[(f["upn"] == upn) & (f["school_id"].astype(str) == school)])
+            for where, f in tables
+            if (f["upn"] == upn).any()
+        ]
+        found = [(where, rows_) for where, rows_ in found if len(rows_)]
+        name = found[0][1].iloc[0] if found else None
+        rows.append(
+            {
+                "school_id": school,
+                "upn": upn,
+                "name": "" if name is None else f"{name['forename']} {name['surname']}",
+                "in": ", ".join(where for where, _ in found) or "not in this school's data",
+                "made_by": removal.get("made_by", ""),
+                "made_at": str(removal.get("made_at", "")),
+                "reason": removal.get("reason", ""),
+            }
+        )
+    return rows
 
 
 ACHIEVEMENT_COLUMNS = [
@@ -421,8 +481,11 @@ INCLUSION_COLUMNS = ["school_id", "group", "measure", "academic_year", "pupils",
 
 
 def facts(mine: Mine) -> dict:
-    context = mine("profile_context")
-    return {"profile": context is not None and len(context) > 0}
+    context, removed = mine("profile_context"), mine("profile_removed")
+    return {
+        "profile": context is not None and len(context) > 0,
+        "removed_pupils": 0 if removed is None else len(removed),
+    }
 
 
 MAKES = {
@@ -431,5 +494,7 @@ MAKES = {
     "each comparator with the gap in pupils and significance",
     "profile_behaviour": "attendance, persistent absence, suspensions and permanent exclusions against national",
     "profile_inclusion": "disadvantaged, SEN support and EHC plan pupils against the rest: results and absence",
+    "profile_what_if": "the achievement rows recomputed without the pupils of the school's remove-pupils list",
+    "profile_removed": "the remove-pupils list: each pupil, where they are in the data, who made the list, when, why",
 }
 STAGE = Stage("profile", needs=("pupils",), makes=MAKES, run=run, facts=facts)

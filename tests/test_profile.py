@@ -1,0 +1,187 @@
+"""The school profile (issue 30): hand-worked bands, significance, gaps in pupils, stability and suspensions; the
+suspensions input's sentences; the stage's figures against the pupil tables they come from; the comparator switch;
+and the profile rendered for every school of the pack in Ofsted's order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.inputs.problems import PupilDataError
+from toolkit.inputs.suspensions import load_suspensions
+from toolkit.methods import attainment, profile
+
+
+def test_bands_place_a_school_among_all_schools_in_fifths():
+    cuts = profile.quintile_cuts(pd.Series(np.arange(1, 101, dtype=float)))  # 1..100: cuts at 20.8, 40.6, ...
+    assert cuts.tolist() == pytest.approx([20.8, 40.6, 60.4, 80.2])
+    assert profile.band(5, cuts) == "well below average"
+    assert profile.band(30, cuts) == "below average"
+    assert profile.band(50, cuts) == "close to average"
+    assert profile.band(70, cuts) == "above average"
+    assert profile.band(95, cuts) == "well above average"
+    assert profile.quintile(40.6, cuts) == 3  # on a cut: the band above
+    assert profile.band(float("nan"), cuts) == ""
+
+
+def test_significance_and_the_gap_in_pupils_by_hand():
+    # 75% of 28 pupils against 62%: z = 0.13 / sqrt(0.62 x 0.38 / 28) = 0.13 / 0.0917 = 1.42, under 1.96
+    assert profile.significance(75, 62, 28) == "not significantly different"
+    assert profile.gap_in_pupils(75, 62, 28) == pytest.approx(3.64)
+    # 80% of 100 against 62%: z = 0.18 / 0.0485 = 3.71
+    assert profile.significance(80, 62, 100) == "significantly above"
+    # 20% of 5 disadvantaged pupils against 69% of other pupils nationally: z = -0.49 / 0.2068 = -2.37
+    assert profile.significance(20, 69, 5) == "significantly below"
+    assert profile.gap_in_pupils(20, 69, 5) == pytest.approx(-2.45)
+    assert profile.significance(50, float("nan"), 30) == "" and math.isnan(profile.gap_in_pupils(50, np.nan, 30))
+
+
+def test_stability_counts_who_joined_at_a_usual_time():
+    pupils = pd.DataFrame(
+        {
+            "year_group": ["4", "4", "4", "4", "12", "12", "12"],
+            "entry_date": [
+                "2022-09-05",  # Reception in 2022/23: the usual time
+                "2024-01-10",  # Year 1, part-way through: not usual
+                "2021-06-01",  # before Reception (the nursery): usual
+                None,  # not known: left out
+                "2026-09-03",  # joined the sixth form in September of Year 12: usual
+                "2026-11-02",  # Year 12, in November: not usual
+                "2021-09-06",  # Year 7: usual
+            ],
+        }
+    )
+    usual = profile.joined_usually(pupils, 2027, [0, 12])
+    assert usual.tolist()[:3] == [True, False, True] and usual.isna().tolist()[3]
+    sixth = profile.joined_usually(pupils.iloc[4:], 2027, [7, 12])
+    assert sixth.tolist() == [True, False, True]
+
+
+def test_suspension_measures_by_hand():
+    rows = pd.DataFrame(
+        {
+            "upn": ["A", "B", "C", "D"],
+            "suspensions": [1, 2, 11, 0],
+            "permanent_exclusion": ["N", "N", "N", "Y"],
+        }
+    )
+    got = profile.suspension_measures(rows, 200, [1, 2, 10]).set_index("measure")
+    assert got.loc["suspended_1_plus", ["pupils", "value"]].tolist() == [3, 1.5]
+    assert got.loc["suspended_2_plus", ["pupils", "value"]].tolist() == [2, 1.0]
+    assert got.loc["suspended_10_plus", ["pupils", "value"]].tolist() == [1, 0.5]
+    assert got.loc["suspension_rate", ["pupils", "value"]].tolist() == [14, 7.0]  # 14 suspensions per 200 pupils
+    assert got.loc["permanent_exclusions", ["pupils", "value"]].tolist() == [1, 0.5]
+
+
+def test_the_dfes_ks2_figures_for_each_comparator():
+    got = profile.published_ks2_rwm(2026)  # none for 2026 yet: the latest, 2025
+    assert got == {"all": (62.0, 2025), "national_other": (69.0, 2025), "national_disadvantaged": (47.0, 2025)}
+    assert profile.published_ks2_rwm(2024)["national_other"] == (67.0, 2024)
+
+
+def test_bad_suspension_rows_are_named_by_row_and_column(tmp_path):
+    path = tmp_path / "suspensions.csv"
+    path.write_text(
+        "upn,school_id,academic_year,suspensions,permanent_exclusion\n"
+        "Z925200024011,9252000,2027,two,N\n"
+        "X925200021024,9252000,2027,3,maybe\n"
+        "X925200021024,9252000,2027,1,N\n"
+    )
+    with pytest.raises(PupilDataError) as err:
+        load_suspensions(path)
+    text = str(err.value)
+    assert "suspensions.csv" in text
+    assert "3 problems found; nothing was loaded" in text
+    assert "a whole number from 0 to 99. Column: suspensions. Row: 2 (found 'two')" in text
+    assert "Permanent exclusion must be Y or N (blank is N). Column: permanent_exclusion. Row: 3 (found 'maybe')" in text
+    assert "Pupil X925200021024 has two rows for 2027" in text and "Rows: 3, 4" in text
+    path.write_text("upn,school_id,academic_year,suspensions\nZ925200024011,9252000,2027,2\n")
+    assert load_suspensions(path)[["suspensions", "permanent_exclusion"]].values.tolist() == [[2, "N"]]
+
+
+def test_a_bad_comparator_is_refused_before_any_work(pack_data, tmp_path):
+    from toolkit.cli import main
+    from toolkit.pack.batch import PackRequest
+    from toolkit.pipeline.prepare import find_inputs
+
+    with pytest.raises(ValueError, match="Unknown comparator 'regional'"):
+        PackRequest(find_inputs(pack_data), tmp_path / "out", comparator="regional")
+    with pytest.raises(SystemExit):
+        main(["reports", "--data", str(pack_data), "--out", str(tmp_path / "o"), "--comparator", "regional"])
+
+
+@pytest.mark.slow
+def test_the_stage_counts_what_the_pupil_tables_hold(pack, two, secondary, pack_data):
+    """The profile's context and KS2 figures are those of the school's own pupil tables, worked out here again."""
+    from toolkit.pipeline.store import PreparedRun
+
+    out, _ = pack
+    run = PreparedRun(out / "prepared")
+    school = two[0]
+    pupils = pd.read_csv(pack_data / "pupils.csv", dtype=str)
+    mine = pupils[pupils["school_id"] == school]
+    context = run.table(school, "profile_context").set_index("measure")
+    assert context.loc["fsm6", "pupils"] == (mine["fsm6"] == "Y").sum()
+    assert context.loc["fsm6", "percent"] == pytest.approx(100 * (mine["fsm6"] == "Y").mean())
+    assert context.loc["ehc_plan", "pupils"] == (mine["sen"] == "E").sum()
+    assert context.loc["stability", "of"] == mine["entry_date"].notna().sum()
+    assert "synthetic national schools" in context["basis"].iloc[0]
+    achievement = run.table(school, "profile_achievement")
+    latest = int(achievement.loc[achievement["measure"] == "ks2_rwm_expected", "academic_year"].max())
+    cohort = run.table(school, f"ks2_{latest}")
+    rwm = attainment.reached(cohort, "expected")["rwm"]
+    row = achievement[(achievement["measure"] == "ks2_rwm_expected") & (achievement["academic_year"] == latest)]
+    mine_all, mine_dis = row[row["group"] == "all"].iloc[0], row[row["group"] == "disadvantaged"].iloc[0]
+    assert mine_all["value"] == pytest.approx(100 * rwm.mean()) and mine_all["pupils"] == len(cohort)
+    dis = cohort["fsm6"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    assert mine_dis["value"] == pytest.approx(100 * rwm[dis].mean()) and mine_dis["pupils"] == dis.sum()
+    assert mine_dis["vs_national_other"] == 69.0 and mine_dis["vs_national_disadvantaged"] == 47.0
+    secondary_rows = run.table(secondary, "profile_achievement")
+    assert {"achievement", "sixth_form"} <= set(secondary_rows["area"])
+    p8 = secondary_rows[secondary_rows["measure"] == "p8"].set_index("academic_year")
+    assert p8.loc[2026, "value"] != p8.loc[2026, "value"] and "no Progress 8" in p8.loc[2026, "note"]  # calendar
+
+
+@pytest.mark.slow
+def test_the_comparator_switch_changes_what_disadvantaged_pupils_are_compared_with(pack, two):
+    from toolkit.reports import profile_views, views
+
+    out, _ = pack
+    school = views.load(out / "prepared", two[0])
+    rows = school.table("profile_achievement")
+    rows = rows[(rows["measure"] == "ks2_rwm_expected") & (rows["academic_year"] == 2026)]
+    other = profile_views.achievement_table(rows, "disadvantaged", "national_other", 1).iloc[0]
+    same = profile_views.achievement_table(rows, "disadvantaged", "national_disadvantaged", 1).iloc[0]
+    everyone = profile_views.achievement_table(rows, "disadvantaged", "all", 1).iloc[0]
+    assert (other["National (year)"], same["National (year)"], everyone["National (year)"]) == (
+        "69% (2025)",
+        "47% (2025)",
+        "62% (2025)",
+    )
+    assert other["School"] == same["School"] and other["Gap"] != same["Gap"]
+    with pytest.raises(ValueError, match="Unknown comparator"):
+        profile_views.comparator_label("regional")
+
+
+@pytest.mark.slow
+def test_every_school_has_its_profile_in_ofsteds_order_and_no_grade(pack, two, secondary):
+    from tests.test_reports import pdf_text, report_file
+
+    out, manifest = pack
+    tasks = {(r["school_id"], r["report"]): r for r in manifest["reports"]}
+    for school in [*two, secondary]:
+        assert tasks[(school, "profile")]["status"] == "done"
+        assert tasks[(school, "profile")]["parameters"]["comparator"] == "national_other"
+        text = pdf_text(report_file(out, school, "profile", "pdf"))
+        order = ["Context", "Achievement", "Attendance and behaviour", "Inclusion"]
+        order += ["Sixth form"] if school == secondary else ["Early years"]
+        where = [text.index(f"\n{h}\n") if f"\n{h}\n" in text else -1 for h in order]
+        assert -1 not in where and where == sorted(where), (school, where)
+        assert "it is not an Ofsted grade and predicts none" in " ".join(text.split())
+        for grade in ("Exceptional", "Strong standard", "Needs attention", "Urgent improvement"):
+            assert grade not in text
+    assert "Suspensions" in pdf_text(report_file(out, secondary, "profile", "pdf"))
+    assert tasks[(two[0], "va")]["parameters"].get("comparator") is None  # only the reports that use it
