@@ -43,6 +43,7 @@ class Inputs:
     attendance_marks: Path | None = None  # daily register marks (toolkit.inputs.attendance_marks)
     statutory_checks: Path | None = None  # phonics and multiplication tables check results
     suspensions: Path | None = None  # suspensions and permanent exclusions per pupil and year
+    ofsted: Path | None = None  # Ofsted's published outcomes file (report-card grades), as downloaded
 
     def resolved(self) -> Inputs:
         """The same inputs by absolute paths (for a worker whose working folder is another)."""
@@ -76,6 +77,10 @@ class Inputs:
             self.subject_counts,
             self.ks4_targets,
             self.attendance,
+            self.attendance_marks,
+            self.statutory_checks,
+            self.suspensions,
+            self.ofsted,
         ]
         return [
             self.schools,
@@ -164,6 +169,9 @@ def find_inputs(data: Path, reference: Path | None = None) -> Inputs:
         optional["attendance_marks"],
         optional["statutory_checks"],
         optional["suspensions"],
+        next(
+            (data / f"ofsted_outcomes{e}" for e in (".csv", ".xlsx") if (data / f"ofsted_outcomes{e}").exists()), None
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from toolkit.inputs.attendance import load_attendance
 from toolkit.inputs.attendance_marks import load_marks
 from toolkit.inputs.entries import load_entries, typed
 from toolkit.inputs.gcse_results import load_gcse_results, load_ks4_targets
+from toolkit.inputs.ofsted import load_ofsted
 from toolkit.inputs.partitions import by_school, only
 from toolkit.inputs.schools import load_schools
 from toolkit.inputs.statutory_checks import load_checks
@@ -46,6 +47,7 @@ class Loaded:
     checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (long)
     suspensions: pd.DataFrame | None = None  # suspensions and permanent exclusions per pupil and year
     removed: dict[str, dict] = field(default_factory=dict)  # school_id -> its remove-pupils what-if list
+    ofsted: pd.DataFrame | None = None  # each school's latest report-card grades (inputs.ofsted)
 
 
 def academic_year_of(pupils: pd.DataFrame) -> int | None:
@@ -182,6 +184,7 @@ def load(inputs: Inputs, schools: list[str] | None = None, say=print) -> Loaded:
         checks=_optional(load_checks, inputs.statutory_checks, ids),
         suspensions=_optional(load_suspensions, inputs.suspensions, ids),
         removed=school_state.load_all_removed(ids),
+        ofsted=None if inputs.ofsted is None else only(load_ofsted(inputs.ofsted, school_table), ids),
     )
 
 

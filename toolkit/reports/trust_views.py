@@ -15,7 +15,16 @@ from toolkit.methods import attainment as attainment_method
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import attendance_views, charts, glossary, ks4_views, summary_views, va_views, views
 from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
-from toolkit.reports.formats import marked, one_decimal, percent, pupils_gap, signed_pp, significance, whole
+from toolkit.reports.formats import (
+    difference_in_units,
+    marked,
+    one_decimal,
+    percent,
+    pupils_gap,
+    signed_pp,
+    significance,
+    whole,
+)
 from toolkit.reports.views import CHALLENGE_COLUMNS, School
 
 VA_SUBJECTS = ("reading", "writing", "maths")
@@ -237,7 +246,113 @@ def show_secondaries(secondary: pd.DataFrame) -> None:
     )
 
 
+def _latest(rows: pd.DataFrame, measure: str, group: str = "all"):
+    mine = rows[(rows["measure"] == measure) & (rows["group"] == group) & rows["value"].notna()]
+    return None if mine.empty else mine.sort_values("academic_year").iloc[-1]
+
+
+def profiles(run_dir: str | Path, smallest: int) -> pd.DataFrame:
+    """Every school's profile headline (each phase): roll, disadvantaged share and band, the latest headline result
+    against national, disadvantaged pupils against national other pupils, attendance, persistent absence and the
+    Year 1 phonics result; the figures are those of each school's profile."""
+    run = PreparedRun(run_dir)
+    rows = []
+    for school_id in run.school_ids():
+        if not run.has_table(school_id, "profile_context"):
+            continue
+        info = run.school_info(school_id)
+        context = run.table(school_id, "profile_context").set_index("measure")
+        achievement = run.table(school_id, "profile_achievement")
+        behaviour = run.table(school_id, "profile_behaviour")
+        dis = context.loc["fsm6"]
+        row = {
+            "School": str(info.get("school_name") or school_id).replace(" (synthetic)", ""),
+            "Pupils": str(int(dis["of"])),
+            "Disadvantaged": f"{percent(dis['percent'], 1)} ({dis['band']})"
+            if dis["band"]
+            else percent(dis["percent"], 1),
+        }
+        measure = "ks2_rwm_expected" if (achievement["measure"] == "ks2_rwm_expected").any() else "eng_maths_4"
+        short = "KS2 RWM" if measure == "ks2_rwm_expected" else "KS4 English and maths 4+"
+        every, poorer = _latest(achievement, measure), _latest(achievement, measure, "disadvantaged")
+        if every is not None:
+            row["Headline result"] = (
+                f"{short} {int(every['academic_year'])}: {percent(every['value'])} (national {percent(every['vs_all'])})"
+            )
+        if poorer is not None:
+            row["Disadvantaged against national other"] = (
+                f"fewer than {smallest} pupils"
+                if poorer["pupils"] < smallest
+                else f"{percent(poorer['value'])} against {percent(poorer['vs_national_other'])}: "
+                + difference_in_units(poorer["value"], poorer["vs_national_other"], digits=0)
+            )
+        for measure, label in (("attendance_rate", "Attendance"), ("persistent_rate", "Persistent absence")):
+            mine = behaviour[behaviour["measure"] == measure].sort_values("academic_year")
+            if len(mine):
+                row[label] = f"{percent(mine['value'].iloc[-1], 1)} (national {percent(mine['national'].iloc[-1], 1)})"
+        phonics = _latest(achievement, "year1_met")
+        if phonics is not None:
+            row["Phonics, Year 1"] = f"{percent(phonics['value'])} (national {percent(phonics['vs_all'])})"
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
+def ofsted_grades(run_dir: str | Path) -> pd.DataFrame:
+    """Each school's latest report-card grades as Ofsted's outcomes file gives them (one column per area, in
+    Ofsted's order); a school the file does not name says so."""
+    from toolkit.methods import profile
+
+    run = PreparedRun(run_dir)
+    labels = profile.settings()["area_labels"] | {"safeguarding": "Safeguarding"}
+    rows = []
+    for school_id in run.school_ids():
+        info = run.school_info(school_id)
+        row = {"School": str(info.get("school_name") or school_id).replace(" (synthetic)", "")}
+        grades = run.table_or_none(school_id, "profile_ofsted")
+        if grades is None or grades.empty:
+            row["Inspected"] = "not in the outcomes file"
+        else:
+            row["Inspected"] = pd.Timestamp(grades["inspection_date"].iloc[0]).strftime("%d %b %Y")
+            row |= dict(zip(grades["area"].map(labels), grades["grade"], strict=True))
+        rows.append(row)
+    order = ["School", "Inspected", *(labels[a] for a in [*profile.settings()["areas"], "safeguarding"])]
+    table = pd.DataFrame(rows)
+    return table[[c for c in order if c in table]].fillna("")
+
+
+def show_profiles(run_dir: str | Path) -> None:
+    """The profile headline of every school and, where the trust gave Ofsted's outcomes file, the latest grades."""
+    smallest = summary_views.summary_parameters()["min_group_pupils"]
+    table = profiles(run_dir, smallest)
+    if table.empty:
+        return
+    heading("Every school at a glance (school profiles)", 2)
+    show_table(table)
+    note(
+        "Each school's profile (its own report): the disadvantaged share with its band among all schools, the latest "
+        "headline result against the DfE's national figure, disadvantaged pupils against national other pupils (the "
+        "DfE's comparator; pp: percentage points), attendance and persistent absence this year so far, and the Year 1 "
+        "phonics check. Data only: no grade is predicted."
+    )
+    grades = ofsted_grades(run_dir)
+    has_file = any(PreparedRun(run_dir).has_table(s, "profile_ofsted") for s in PreparedRun(run_dir).school_ids())
+    heading("Ofsted report cards: latest grades", 3)
+    if has_file:
+        show_table(grades)
+        note(
+            "As Ofsted's outcomes file in the data folder gives them (ofsted_outcomes.csv: parameters/ofsted/outcomes.yaml "
+            "reads it); the toolkit never grades a school. In the demo the file is synthetic and every grade in it is "
+            "invented."
+        )
+    else:
+        note(
+            "No Ofsted outcomes file in the data folder: put Ofsted's published file there as ofsted_outcomes.csv (or "
+            ".xlsx) to see each school's latest report-card grades here."
+        )
+
+
 def trust_report(run_dir: str | Path) -> None:
+    show_profiles(run_dir)
     loaded, others = schools(run_dir)
     secondary = secondaries(run_dir)
     if not loaded:

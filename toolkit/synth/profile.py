@@ -52,3 +52,35 @@ def suspensions(rng: np.random.Generator, pupils: pd.DataFrame, phases: pd.Serie
             "permanent_exclusion": np.where(excluded, "Y", "N")[keep],
         }
     )
+
+
+OUTCOME_GRADES = ("Needs attention", "Expected standard", "Expected standard", "Strong standard", "Exceptional")
+
+
+def ofsted_outcomes(rng: np.random.Generator, schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """A synthetic outcomes file in the layout ``parameters/ofsted/outcomes.yaml`` reads: every school but the first
+    inspected under report cards this autumn, each area graded at random (mostly expected standard; made up, not a
+    prediction of anything), early years for primaries and the sixth form for a school with one."""
+    spec = parameters.load_yaml("ofsted/outcomes.yaml")
+    rows = []
+    for i, school in enumerate(schools.itertuples()):
+        if i == 0:
+            continue  # not yet inspected under report cards: not in the file
+        row = {
+            "URN": str(100000 + int(str(school.school_id)[-4:])),
+            "LAESTAB": str(school.school_id),
+            "School name": school.school_name,
+            "Inspection type": "Graded inspection (synthetic)",
+            "Inspection start date": f"{rng.integers(10, 28)}/{rng.choice([10, 11])}/{year - 1}",
+        }
+        for area, headers in spec["areas"].items():
+            if area == "safeguarding":
+                row[headers[0]] = "Met"
+            elif area == "early_years" and school.phase != "Primary":
+                row[headers[0]] = "Not applicable"
+            elif area == "sixth_form" and not bool(school.sixth_form):
+                row[headers[0]] = "Not applicable"
+            else:
+                row[headers[0]] = OUTCOME_GRADES[rng.choice(5, p=[0.1, 0.3, 0.3, 0.25, 0.05])]
+        rows.append(row)
+    return pd.DataFrame(rows)

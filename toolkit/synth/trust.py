@@ -33,6 +33,7 @@ class DemoTrust:
     attendance: pd.DataFrame | None = None  # sessions per pupil and term (toolkit.synth.attendance)
     checks: pd.DataFrame | None = None  # phonics and multiplication tables check results (toolkit.synth.checks)
     suspensions: pd.DataFrame | None = None  # this year's suspensions and exclusions (toolkit.synth.profile)
+    ofsted: pd.DataFrame | None = None  # a synthetic Ofsted outcomes file (toolkit.synth.profile)
 
 
 SECONDARY = {
@@ -290,6 +291,7 @@ def _with_profile_inputs(trust: DemoTrust, year: int, seed: int) -> DemoTrust:
     trust.pupils = trust.pupils.assign(entry_date=profile.entry_dates(rng, trust.pupils, year))
     phases = trust.schools.set_index(trust.schools["school_id"].astype(str))["phase"]
     trust.suspensions = profile.suspensions(rng, trust.pupils, phases, year)
+    trust.ofsted = profile.ofsted_outcomes(rng, trust.schools, year)
     return trust
 
 
@@ -352,6 +354,9 @@ Sampleton say so on every page. Results follow a model calibrated to published n
   results; none for 2025 and 2026, whose KS2 tests of 2020 and 2021 were cancelled) and their GCSE results
 - ks4_targets.csv: GCSE targets of the secondary school's Years 7-11 (Years 10-11 in their option subjects, Years
   7-9 in the core subjects)
+- suspensions.csv: this year's suspensions and permanent exclusions, one row per pupil with any
+- ofsted_outcomes.csv: a made-up Ofsted outcomes file (report-card grades per evaluation area) in the layout the
+  trust overview reads; every grade in it is invented, not a prediction
 - ks2_levels_<year>.csv: the secondary school's Years 7-11 of 2015/16 with old-style KS2 results (levels, test marks,
   teacher assessments) for the fine-points and Progress 8 baseline report
 """
@@ -398,6 +403,10 @@ def write_trust(trust: DemoTrust, out: Path, year: int, exports: bool = False) -
         if frame is not None:
             written.append(out / name)
             frame.to_csv(written[-1], index=False)
+    if trust.ofsted is not None and len(trust.ofsted):  # as Ofsted's files come: a title block above the header
+        written.append(out / "ofsted_outcomes.csv")
+        title = "Synthetic Ofsted outcomes (NOT REAL: made up for the demo trust by toolkit synth schools)\n\n"
+        written[-1].write_text(title + trust.ofsted.to_csv(index=False), encoding="utf-8")
     (out / "README.md").write_text(README_TEXT.format(year_label=f"{year - 1}/{str(year)[2:]}"))
     return written + [out / "README.md"]
 

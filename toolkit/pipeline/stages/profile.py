@@ -408,12 +408,23 @@ def run(given: Given) -> dict[str, SliceTable]:
         "profile_behaviour": of_schools(pd.DataFrame(behaviour, columns=BEHAVIOUR_COLUMNS)),
         "profile_inclusion": of_schools(pd.DataFrame(inclusion, columns=INCLUSION_COLUMNS)),
     }
+    if loaded.ofsted is not None and len(loaded.ofsted):
+        tables["profile_ofsted"] = of_schools(_ofsted(loaded.ofsted))
     if removed:
         tables["profile_what_if"] = of_schools(
             pd.DataFrame(what_if, columns=ACHIEVEMENT_COLUMNS), when="profile_removed"
         )
         tables["profile_removed"] = of_schools(pd.DataFrame(removed))
     return tables
+
+
+def _ofsted(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The outcomes file's latest inspection of each school, one row per area it has a grade in."""
+    areas = [c for c in outcomes if c not in ("school_id", "urn", "inspection_date", "inspection_type")]
+    long = outcomes.melt(
+        id_vars=["school_id", "inspection_date"], value_vars=areas, var_name="area", value_name="grade"
+    )
+    return long[long["grade"] != ""].reset_index(drop=True)
 
 
 def _what_if(school: str, loaded, models, cuts: dict) -> list[dict]:
@@ -495,6 +506,7 @@ MAKES = {
     "profile_behaviour": "attendance, persistent absence, suspensions and permanent exclusions against national",
     "profile_inclusion": "disadvantaged, SEN support and EHC plan pupils against the rest: results and absence",
     "profile_what_if": "the achievement rows recomputed without the pupils of the school's remove-pupils list",
+    "profile_ofsted": "the school's latest report-card grade per evaluation area (Ofsted's outcomes file, when given)",
     "profile_removed": "the remove-pupils list: each pupil, where they are in the data, who made the list, when, why",
 }
 STAGE = Stage("profile", needs=("pupils",), makes=MAKES, run=run, facts=facts)
