@@ -96,7 +96,9 @@ def test_bad_suspension_rows_are_named_by_row_and_column(tmp_path):
     assert "suspensions.csv" in text
     assert "3 problems found; nothing was loaded" in text
     assert "a whole number from 0 to 99. Column: suspensions. Row: 2 (found 'two')" in text
-    assert "Permanent exclusion must be Y or N (blank is N). Column: permanent_exclusion. Row: 3 (found 'maybe')" in text
+    assert (
+        "Permanent exclusion must be Y or N (blank is N). Column: permanent_exclusion. Row: 3 (found 'maybe')" in text
+    )
     assert "Pupil X925200021024 has two rows for 2027" in text and "Rows: 3, 4" in text
     path.write_text("upn,school_id,academic_year,suspensions\nZ925200024011,9252000,2027,2\n")
     assert load_suspensions(path)[["suspensions", "permanent_exclusion"]].values.tolist() == [[2, "N"]]
@@ -176,12 +178,126 @@ def test_every_school_has_its_profile_in_ofsteds_order_and_no_grade(pack, two, s
         assert tasks[(school, "profile")]["status"] == "done"
         assert tasks[(school, "profile")]["parameters"]["comparator"] == "national_other"
         text = pdf_text(report_file(out, school, "profile", "pdf"))
-        order = ["Context", "Achievement", "Attendance and behaviour", "Inclusion"]
+        order = ["Context", "Inclusion", "Achievement", "Attendance and behaviour"]  # Ofsted's order, context first
         order += ["Sixth form"] if school == secondary else ["Early years"]
-        where = [text.index(f"\n{h}\n") if f"\n{h}\n" in text else -1 for h in order]
+        lines = [line.strip() for line in text.splitlines()]
+        where = [lines.index(h) if h in lines else -1 for h in order]
         assert -1 not in where and where == sorted(where), (school, where)
         assert "it is not an Ofsted grade and predicts none" in " ".join(text.split())
         for grade in ("Exceptional", "Strong standard", "Needs attention", "Urgent improvement"):
             assert grade not in text
     assert "Suspensions" in pdf_text(report_file(out, secondary, "profile", "pdf"))
     assert tasks[(two[0], "va")]["parameters"].get("comparator") is None  # only the reports that use it
+
+
+def test_ofsteds_outcomes_file_is_read_as_downloaded(tmp_path):
+    from toolkit.inputs.ofsted import load_ofsted
+
+    schools = pd.DataFrame({"school_id": ["9252000", "9252001", "9254000"], "urn": ["100001", "100002", "100003"]})
+    path = tmp_path / "ofsted_outcomes.csv"
+    path.write_text(
+        "State-funded schools inspections and outcomes\n"
+        "\n"
+        "URN,LAESTAB,School name,Inspection start date,Inclusion,Achievement,Early years,Sixth form,Safeguarding\n"
+        "100001,925/2000,Oakfield,01/10/2026,Strong standard,expected standard,Exceptional,Not applicable,Met\n"
+        "100001,9252000,Oakfield,10/03/2023,,,,,\n"
+        "100003,,Thornbury,22/10/2026,Needs attention,Urgent improvement,Not applicable,Strong standard,Met\n"
+        "999999,9999999,Elsewhere,22/10/2026,Exceptional,Exceptional,,,Met\n"
+    )
+    got = load_ofsted(path, schools).set_index("school_id")
+    assert sorted(got.index) == ["9252000", "9254000"]  # by LAESTAB written 925/2000, and by URN; others not kept
+    assert got.loc["9252000", "achievement"] == "Expected standard"  # the latest inspection, spelt as Ofsted does
+    assert got.loc["9252000", "sixth_form"] == "" and got.loc["9254000", "sixth_form"] == "Strong standard"
+    assert got.loc["9252000", "inspection_date"] == pd.Timestamp("2026-10-01")
+    path.write_text(
+        "URN,LAESTAB,Inspection start date,Achievement,Safeguarding\n"
+        "100001,9252000,01/10/2026,Good,Met\n"
+        "100002,9252001,01/10/2026,Expected standard,Yes\n"
+    )
+    with pytest.raises(PupilDataError) as err:
+        load_ofsted(path, schools)
+    text = str(err.value)
+    assert "'Achievement' must be one of Urgent improvement, Needs attention" in text and "found 'Good'" in text
+    assert "Column: Achievement. Row: 2" in text
+    assert "'Safeguarding' must be one of Met, Not met" in text and "Row: 3" in text
+    path.write_text("School,Grade\nOakfield,Good\n")
+    with pytest.raises(PupilDataError, match="No LAESTAB or URN column"):
+        load_ofsted(path, schools)
+
+
+@pytest.mark.slow
+def test_the_remove_pupils_what_if_is_labelled_and_leaves_the_official_figures(pack, pack_data, two, tmp_path):
+    import subprocess
+
+    from tests.test_reports import pdf_text, report_file
+    from toolkit.cli import main
+    from toolkit.inputs import school_state
+    from toolkit.pack.batch import PackRequest, run_batch
+    from toolkit.pipeline.prepare import find_inputs
+    from toolkit.pipeline.store import PreparedRun
+
+    school = two[0]
+    cohort = pd.read_csv(pack_data / "ks2_2026.csv", dtype=str)
+    cohort = cohort[cohort["school_id"] == school]
+    left_out = list(cohort["upn"].iloc[:2])
+    base = ["remove-pupils", "--data", str(pack_data), "--school", school, "--by", "Ms Mock"]
+    assert main([*base, "X000000000000", left_out[0]]) == 1  # not a pupil of the school: refused, nothing saved
+    assert not school_state.removed_path(school).exists()
+    assert main([*base, "--reason", "arrived in Year 6", *left_out]) == 0
+    saved = school_state.load_removed(school)
+    assert saved["upns"] == left_out and saved["made_by"] == "Ms Mock" and saved["made_at"].startswith("20")
+    out = tmp_path / "what_if"
+    manifest = run_batch(
+        PackRequest(
+            find_inputs(pack_data),
+            out,
+            schools=[school],
+            reports=["profile", "profile_what_if"],
+            progress=False,
+            say=lambda m: None,
+        )
+    )
+    assert {r["report"]: r["status"] for r in manifest["reports"]} == {"profile": "done", "profile_what_if": "done"}
+    run, official = PreparedRun(out / "prepared"), PreparedRun(pack[0] / "prepared")
+    pd.testing.assert_frame_equal(  # the official figures do not move
+        run.table(school, "profile_achievement"), official.table(school, "profile_achievement")
+    )
+    what_if = run.table(school, "profile_what_if")
+    row = what_if[
+        (what_if["measure"] == "ks2_rwm_expected") & (what_if["academic_year"] == 2026) & (what_if["group"] == "all")
+    ].iloc[0]
+    kept = run.table(school, "ks2_2026")
+    kept = kept[~kept["upn"].isin(left_out)]
+    assert row["pupils"] == len(cohort) - 2
+    assert row["value"] == pytest.approx(100 * attainment.reached(kept, "expected")["rwm"].mean())
+    pdf = report_file(out, school, "profile_what_if", "pdf")
+    pages = int(
+        subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0]
+    )
+    footers = [
+        subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(pdf), "-"], capture_output=True, text=True).stdout
+        for p in range(1, pages + 1)
+    ]
+    assert all("not the official figure" in page for page in footers)  # every page says so
+    text = " ".join(pdf_text(pdf).split())
+    assert "Ms Mock" in text and saved["made_at"][:10] in text and "arrived in Year 6" in text
+    assert all(upn in text for upn in left_out)
+    assert main([*base, "--clear"]) == 0 and not school_state.removed_path(school).exists()
+
+
+@pytest.mark.slow
+def test_the_trust_overview_covers_every_school_of_every_phase(pack, pack_data, two, secondary):
+    import html
+    import re
+
+    out, _ = pack
+    page = (out / "trust_overview.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1])).split())
+    assert "Every school at a glance (school profiles)" in text
+    glance = text.split("Every school at a glance (school profiles)")[1].split("Ofsted report cards")[0]
+    assert "KS4 English and maths 4+" in glance and "KS2 RWM" in glance
+    schools = pd.read_csv(pack_data / "schools.csv", dtype=str).set_index("school_id")
+    names = schools.loc[[*two, secondary], "school_name"].str.replace(" (synthetic)", "")
+    assert all(name in glance for name in names), glance  # every school of every phase
+    grades = text.split("Ofsted report cards: latest grades")[1]
+    assert "not in the outcomes file" in grades and "Expected standard" in grades and "Met" in grades

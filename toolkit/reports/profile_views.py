@@ -182,10 +182,20 @@ def profile_report(school: School, comparator: str = "national_other") -> None:
         "Stability: pupils who joined at a usual time (the start of the school's first year, or of Year 12) as a % "
         "of the pupils with an entry date in the pupil file."
     )
+    inclusion = school.table("profile_inclusion")
+    heading("Inclusion", 2, new_page=True)
+    if inclusion is not None and len(inclusion):
+        show_table(inclusion_table(inclusion, smallest))
+        note(
+            "Each group against the rest of the school's pupils in the same measure and year. Absence: the % of "
+            "possible sessions missed (lower is better). Gap: the group minus the rest, in percentage points (pp)."
+        )
+    else:
+        note("No group has both results or attendance and the rest of the school to compare with.")
     achievement = school.table("profile_achievement")
     main = achievement[achievement["area"] == "achievement"]
     if len(main):
-        heading("Achievement", 2, new_page=True)
+        heading("Achievement", 2)
         show_table(achievement_table(main, "all", comparator, smallest), MARKED)
         heading(f"Disadvantaged pupils against {against}", 3)
         show_table(achievement_table(main, "disadvantaged", comparator, smallest), MARKED)
@@ -206,16 +216,6 @@ def profile_report(school: School, comparator: str = "national_other") -> None:
         "statistics for the phase. Suspensions: a pupil's suspensions this year so far; the rate is suspensions per "
         "100 pupils on roll (the DfE's definition); pupils with 1, 2 or 10 or more suspensions as a % of the roll."
     )
-    inclusion = school.table("profile_inclusion")
-    heading("Inclusion", 2)
-    if inclusion is not None and len(inclusion):
-        show_table(inclusion_table(inclusion, smallest))
-        note(
-            "Each group against the rest of the school's pupils in the same measure and year. Absence: the % of "
-            "possible sessions missed (lower is better). Gap: the group minus the rest, in percentage points (pp)."
-        )
-    else:
-        note("No group has both results or attendance and the rest of the school to compare with.")
     for area, title in (("early_years", "Early years"), ("sixth_form", "Sixth form")):
         rows = achievement[achievement["area"] == area]
         if len(rows):
