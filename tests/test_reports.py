@@ -40,7 +40,16 @@ PRIMARY_REPORTS = [
 ]
 
 
-SECONDARY_REPORTS = ["summary", "profile", "ks4_results", "ks4_estimates", "ks5_results", "ks2_baseline", "attendance", "appendix"]
+SECONDARY_REPORTS = [
+    "summary",
+    "profile",
+    "ks4_results",
+    "ks4_estimates",
+    "ks5_results",
+    "ks2_baseline",
+    "attendance",
+    "appendix",
+]
 
 
 def reports_of(school: str, secondary: str) -> list[str]:
@@ -66,7 +75,8 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.slow
 def test_every_report_rendered_in_both_formats(pack, two, secondary):
     out, manifest = pack
-    assert sorted(REPORTS) == sorted(set(PRIMARY_REPORTS + SECONDARY_REPORTS + ["trust_overview"]))
+    # the what-if profile only for a school with a remove-pupils list (tests/test_profile.py)
+    assert sorted(REPORTS) == sorted(set(PRIMARY_REPORTS + SECONDARY_REPORTS + ["trust_overview", "profile_what_if"]))
     # Each school gets the reports its data supports: primaries the four primary reports, the secondary school
     # KS5 results (sixth form) and the KS2 baseline (old-style KS2 results).
     assert [(r["school_id"], r["report"]) for r in manifest["reports"]] == [
@@ -98,8 +108,9 @@ def test_index_cells_sit_under_their_own_headings(pack, two, secondary):
     out, _ = pack
     index = (out / "index.html").read_text()
     headings = re.findall(r'<th scope="col">(.*?)</th>', index)[2:]
-    # every school report appears in this pack, in the pack's order; the trust overview sits above the table
-    assert headings == [t for r, t in REPORTS.items() if r != "trust_overview"]
+    # every school report appears in this pack (but the what-if, which no school here has), in the pack's order; the
+    # trust overview sits above the table
+    assert headings == [t for r, t in REPORTS.items() if r not in ("trust_overview", "profile_what_if")]
     assert re.search(
         r'Trust overview</b>[^<]*<a href="trust_overview.html"[^>]*>HTML</a> <a href="trust_overview.pdf"', index
     )
@@ -259,7 +270,7 @@ def test_trust_overview_sets_the_schools_side_by_side_without_a_pupil(pack, two,
 @pytest.mark.slow
 def test_first_page_is_not_blank_and_has_title_and_banner(pack, two, secondary, tmp_path):
     out, _ = pack
-    for report in (r for r in REPORTS if r != "trust_overview"):
+    for report in (r for r in REPORTS if r not in ("trust_overview", "profile_what_if")):  # what-if: test_profile
         school = secondary if report in SECONDARY_REPORTS else two[1]
         pdf = report_file(out, school, report, "pdf")
         subprocess.run(

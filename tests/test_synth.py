@@ -163,12 +163,13 @@ def test_trust_round_trips_through_csv_and_the_loader(trust, tmp_path):
     assert len(pupils) == len(trust.pupils)
     past = load_pupils(tmp_path / "ks2_2026.csv")
     assert past["ks2_maths"].tolist() == trust.past[2026]["ks2_maths"].tolist()
-    assert len(files) == 24  # + ks2_2022 ... ks2_2026 (5), ks5_, ks4_ and gcse_2024 ... 2026 (3 each)
+    assert len(files) == 25  # + ks2_2022 ... ks2_2026 (5), ks5_, ks4_ and gcse_2024 ... 2026 (3 each)
     assert sorted(f.name for f in files if not f.name.startswith(("ks2_20", "ks5_", "ks4_20", "gcse_"))) == [
         "README.md",
         "attendance.csv",
         "ks2_levels_2016.csv",
         "ks4_targets.csv",
+        "ofsted_outcomes.csv",
         "pupils.csv",
         "schools.csv",
         "statutory_checks.csv",

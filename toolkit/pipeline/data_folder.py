@@ -60,9 +60,9 @@ class Inputs:
         return Inputs(**{f.name: absolute(getattr(self, f.name)) for f in fields(self)})
 
     def partitioned(self) -> bool:
-        """Every school data file (all but schools.csv, the references and uploads) is a table partitioned by
-        school (``toolkit.inputs.partitions``)."""
-        shared = {self.schools, self.reference, self.reference_ks5, *self.uploads}
+        """Every school data file (all but schools.csv, the references, the Ofsted outcomes file and uploads) is a
+        table partitioned by school (``toolkit.inputs.partitions``)."""
+        shared = {self.schools, self.reference, self.reference_ks5, self.ofsted, *self.uploads}  # not by school
         return all(partitions.is_dataset(p) for p in self.files() if p not in shared)
 
     def school_ids(self) -> list[str]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from toolkit.inputs import load_pupils
 from toolkit.inputs.entries import load_entries
-from toolkit.methods import ks5
+from toolkit.methods import ks5, profile
 from toolkit.methods.attainment import headline_measures
 from toolkit.methods.estimates import EstimateModel
 from toolkit.methods.value_added import DfeProgress, FftValueAdded, Level3ValueAdded
@@ -43,6 +43,9 @@ class NationalModels:
     cache: dict = field(default_factory=dict)  # the fit cache entry used (fit_cache.cached_fit)
     ks5: Ks5National | None = None  # where the data folder has a KS5 reference
     headline: pd.DataFrame | None = None  # the reference's headline measures (attainment.headline_measures)
+    # the reference's schools' context shares and KS2 results (profile.school_distribution): the profile's bands,
+    # kept here so that a worker given the models without the reference cohort still has them
+    schools: pd.DataFrame | None = None
 
     @property
     def reference_year(self) -> int | None:
@@ -97,6 +100,7 @@ def _fit_national(reference_file: Path, say=print) -> NationalModels:
         DfeProgress().fit(reference),
         FftValueAdded(ks2_model).fit(reference),
         headline=headline_measures(reference),  # a national aggregate: cached with the fits
+        schools=profile.school_distribution(reference, profile.settings()["context"]["min_pupils"]),
     )
 
 

@@ -276,6 +276,12 @@ def what_if_table(official: pd.DataFrame, what_if: pd.DataFrame, comparator: str
 
 
 def what_if_report(school: School, comparator: str = "national_other") -> None:
+    if not school.info.get("removed_pupils"):
+        note(
+            "This school has no remove-pupils list, so there is no what-if: make one with `toolkit remove-pupils "
+            "--data DIR --school ID --by NAME UPN...` and run the pack again."
+        )
+        return
     removed = school.table("profile_removed")
     first = removed.iloc[0]
     made = f"{first['made_by']} on {str(first['made_at']).replace('T', ' at ')}"

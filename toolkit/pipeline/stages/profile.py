@@ -373,7 +373,7 @@ def run(given: Given) -> dict[str, SliceTable]:
     if loaded.pupils.empty or year is None:
         return {}
     setting = profile.settings()
-    distribution = profile.school_distribution(given.models.reference, setting["context"]["min_pupils"])
+    distribution = given.models.schools
     measures = ["fsm6", "sen_support", "ehc_plan", "eal", "ks2_rwm_expected", "ks2_rwm_expected_disadvantaged"]
     cuts = {m: profile.quintile_cuts(distribution[m]) for m in measures}
     chars = profile.national_context()
@@ -409,12 +409,12 @@ def run(given: Given) -> dict[str, SliceTable]:
         "profile_inclusion": of_schools(pd.DataFrame(inclusion, columns=INCLUSION_COLUMNS)),
     }
     if loaded.ofsted is not None and len(loaded.ofsted):
-        tables["profile_ofsted"] = of_schools(_ofsted(loaded.ofsted))
+        tables["profile_ofsted"] = of_schools(_ofsted(loaded.ofsted), when="profile_ofsted")  # only where named
     if removed:
         tables["profile_what_if"] = of_schools(
             pd.DataFrame(what_if, columns=ACHIEVEMENT_COLUMNS), when="profile_removed"
         )
-        tables["profile_removed"] = of_schools(pd.DataFrame(removed))
+        tables["profile_removed"] = of_schools(pd.DataFrame(removed), when="profile_removed")
     return tables
 
 
