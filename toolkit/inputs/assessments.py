@@ -189,6 +189,22 @@ def _checked(path: Path | str, frame: pd.DataFrame, rules: TableRules) -> None:
         raise PupilDataError(path, problems)
 
 
+def checked_yearly_table(
+    path: Path | str, columns: tuple[str, ...], what: str, rules: TableRules, optional: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A long table of pupils by academic year (``columns`` required, ``optional`` added blank where missing),
+    checked by ``rules`` (every problem raised at once), with UPNs upper case and ``academic_year`` an integer."""
+    frame = read_long_table(path, columns, what)
+    for column in optional:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    _checked(path, frame, rules)
+    out = frame.copy()
+    out["upn"] = out["upn"].str.upper()
+    out["academic_year"] = out["academic_year"].astype(int)
+    return out
+
+
 def load_tracking(path: Path | str) -> pd.DataFrame:
     """Termly grades with ``points`` added; raises ``PupilDataError`` listing every problem."""
     frame = read_long_table(path, TRACKING_COLUMNS, "grades")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs.assessments import ACADEMIC_YEAR, _checked
+from toolkit.inputs.assessments import ACADEMIC_YEAR, checked_yearly_table
 from toolkit.inputs.ctf import codes
 from toolkit.inputs.entries import IDENTIFIER_RULES
-from toolkit.inputs.load import read_long_table
 from toolkit.inputs.rules import Rule, TableRules, once_per
 
 COLUMNS = ("upn", "school_id", "check", "academic_year", "mark")
@@ -77,14 +76,8 @@ def check_rules() -> TableRules:
 def load_checks(path: Path | str) -> pd.DataFrame:
     """Statutory check results, checked; ``check`` lower case, ``academic_year`` an integer, ``mark`` and
     ``outcome`` as written (upper case)."""
-    frame = read_long_table(path, COLUMNS, "check results")
-    if "outcome" not in frame.columns:
-        frame["outcome"] = pd.NA
-    _checked(path, frame, check_rules())
-    out = frame.copy()
-    out["upn"] = out["upn"].str.upper()
+    out = checked_yearly_table(path, COLUMNS, "check results", check_rules(), ("outcome",))
     out["check"] = out["check"].str.strip().str.lower()
-    out["academic_year"] = out["academic_year"].astype(int)
     out["mark"] = out["mark"].str.strip().str.upper()
     out["outcome"] = out["outcome"].str.strip().str.upper()
     return out

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs.assessments import ACADEMIC_YEAR, _checked
+from toolkit.inputs.assessments import ACADEMIC_YEAR, checked_yearly_table
 from toolkit.inputs.entries import IDENTIFIER_RULES
-from toolkit.inputs.load import read_long_table
 from toolkit.inputs.rules import Rule, TableRules, once_per, one_of
 
 COLUMNS = ("upn", "school_id", "academic_year", "suspensions")
@@ -54,13 +53,7 @@ def suspension_rules() -> TableRules:
 
 def load_suspensions(path: Path | str) -> pd.DataFrame:
     """Suspensions, checked: ``academic_year`` and ``suspensions`` integers, ``permanent_exclusion`` Y or N."""
-    frame = read_long_table(path, COLUMNS, "suspensions")
-    if "permanent_exclusion" not in frame.columns:
-        frame["permanent_exclusion"] = pd.NA
-    _checked(path, frame, suspension_rules())
-    out = frame.copy()
-    out["upn"] = out["upn"].str.upper()
-    out["academic_year"] = out["academic_year"].astype(int)
+    out = checked_yearly_table(path, COLUMNS, "suspensions", suspension_rules(), ("permanent_exclusion",))
     out["suspensions"] = pd.to_numeric(out["suspensions"].str.strip()).astype(int)
     flag = out["permanent_exclusion"].fillna("N").str.strip().str.upper()
     out["permanent_exclusion"] = flag.map({"Y": "Y", "YES": "Y", "N": "N", "NO": "N"}).fillna("N")

@@ -95,7 +95,7 @@ def _row_for(r, comparator: str, smallest: int) -> dict:
     small = r.group == "disadvantaged" and 0 < r.pupils < smallest
     row = {"Measure": r.label, "Year": int(r.academic_year), "Pupils": str(int(r.pupils)) if r.pupils else ""}
     if pd.isna(r.value):
-        return {**row, "School": "no official measure this year (below)"}
+        return {**row, "School": "no official measure this year (see below the table)"}
     if small:
         return {**row, "School": f"fewer than {smallest} pupils"}
     national, year = getattr(r, f"vs_{c}"), getattr(r, f"year_{c}")
@@ -124,7 +124,11 @@ def achievement_table(rows: pd.DataFrame, group: str, comparator: str, smallest:
 def reasons(rows: pd.DataFrame) -> list[str]:
     """Why a year has no official measure (the policy calendar's words), each once."""
     notes = rows.loc[rows["value"].isna() & rows["note"].notna(), ["label", "academic_year", "note"]]
-    return list(dict.fromkeys(f"{r.label} {int(r.academic_year)}: {r.note}" for r in notes.itertuples()))
+    said = (
+        r.note if r.note.startswith("The DfE") else f"{r.label} {int(r.academic_year)}: {r.note}"
+        for r in notes.itertuples()
+    )
+    return list(dict.fromkeys(said))
 
 
 def behaviour_table(behaviour: pd.DataFrame) -> pd.DataFrame:
@@ -197,13 +201,14 @@ def profile_report(school: School, comparator: str = "national_other") -> None:
     if len(main):
         heading("Achievement", 2)
         show_table(achievement_table(main, "all", comparator, smallest), MARKED)
+        why = reasons(main)
+        if why:
+            note(" ".join(f"{r}." for r in why))
         heading(f"Disadvantaged pupils against {against}", 3)
         show_table(achievement_table(main, "disadvantaged", comparator, smallest), MARKED)
-        note(_achievement_note(against, smallest))
-        for reason in reasons(main):
-            note(reason)
+        note(_achievement_note(against, smallest, main["quintile"].notna().any()))
     behaviour = school.table("profile_behaviour")
-    heading("Attendance and behaviour", 2, new_page=True)
+    heading("Attendance and behaviour", 2)
     if behaviour is not None and len(behaviour):
         show_table(behaviour_table(behaviour))
     if behaviour is None or not behaviour["measure"].str.startswith("suspen").any():
@@ -226,15 +231,19 @@ def profile_report(school: School, comparator: str = "national_other") -> None:
                 show_table(achievement_table(rows, "disadvantaged", comparator, smallest), MARKED)
 
 
-def _achievement_note(against: str, smallest: int) -> str:
+def _achievement_note(against: str, smallest: int, quintiles: bool) -> str:
+    fifths = (
+        "Among all schools: the fifth of all schools the figure falls in. "
+        if quintiles
+        else "No school-level distribution of these measures is bundled, so no fifth of all schools is shown. "
+    )
     return (
         "National: the DfE's published figure of the year in brackets (the latest published where the year's is not). "
         "Gap: the school minus national, in percentage points (pp) or points. Gap in pupils: how many more (+) or "
         "fewer (-) of the school's pupils reached the measure than the national rate gives. Compared with national: "
         "significantly above or below at 95% (a % against the national one; a progress score by its 95% interval "
-        "against 0); otherwise not significantly different. Among all schools: the fifth of all schools the figure "
-        f"falls in. Disadvantaged pupils are compared with {against}; groups of fewer than {smallest} pupils are "
-        "named without figures. A year without an official measure says why."
+        f"against 0); otherwise not significantly different. {fifths}Disadvantaged pupils are compared with "
+        f"{against}; groups of fewer than {smallest} pupils are named without figures."
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from toolkit.methods import attainment, groups, ks4, policy, profile, statutory_checks
 from toolkit.pipeline.stage import Given, Mine, SliceTable, Stage, of_schools
+from toolkit.scales import gcse
 from toolkit.vocabulary import year_group_number
 
 INCLUSION = {  # pupil-group label -> its kind (methods.groups.pupil_groups)
@@ -143,7 +144,9 @@ def _ks4(school: str, scores: pd.DataFrame | None, pupils: pd.DataFrame | None) 
     if scores is None:
         return rows
     national = ks4.national_figures().set_index("breakdown")
-    nat_year = 2024  # parameters/ks4/national_2024.csv: 2023/24 revised
+    published = gcse.ks4_parameters()
+    nat_year = int(published["national_year"])
+    a8 = {"all": (float(published["national_a8"]), int(published["national_a8_year"]))}
     for r in scores[scores["school_id"] == school].sort_values("academic_year").tail(3).itertuples():
         year = int(r.academic_year)
         cohort = None if pupils is None else pupils[(pupils["school_id"] == school) & (pupils["academic_year"] == year)]
@@ -160,7 +163,7 @@ def _ks4(school: str, scores: pd.DataFrame | None, pupils: pd.DataFrame | None) 
             )
         )  # fmt: skip
         rows.append(
-            _achievement_row(school, "achievement", "a8", "KS4: Attainment 8", "score", year, "all", r.pupils, r.a8)
+            _achievement_row(school, "achievement", "a8", "KS4: Attainment 8", "score", year, "all", r.pupils, r.a8, a8)
         )
         if cohort is not None and len(cohort):
             dis = cohort["fsm6"].astype("boolean").fillna(False).to_numpy(dtype=bool)
