@@ -89,3 +89,27 @@ def test_synthetic_checks_are_within_a_point_of_the_dfes_national_figures(nation
     assert abs(checks.phonics_rate(year1[disadvantaged])["percent"] - 68) < 1.5  # 2024: 68 against 84
     scores = checks.mtc_measures(mtc(rng, pupils, 2025))
     assert abs(scores["average"] - 21.0) < 0.3 and abs(scores["full_marks"] - 37) < 1  # the DfE's 2025 figures
+
+
+@pytest.mark.slow
+def test_every_year_by_group_with_term_of_birth_and_the_latest_spread(pack, two):
+    """Three years of each check by pupil group (term of birth among them), each group's figure that of its own
+    pupils' results; the multiplication tables check's spread is the latest year's only."""
+    from toolkit.pipeline.store import PreparedRun
+
+    run = PreparedRun(pack[0] / "prepared")
+    school = two[1]
+    groups = run.table(school, "checks_groups")
+    summary = run.table(school, "checks_summary")
+    phonics = groups[(groups["check"] == "phonics") & (groups["measure"] == "year1_met")]
+    years = sorted(summary.loc[summary["measure"] == "year1_met", "academic_year"])
+    assert len(years) >= 3
+    for label in ("Disadvantaged (FSM in last 6 years)", "Autumn born", "Summer born", "Female"):
+        assert sorted(phonics.loc[phonics["label"] == label, "academic_year"]) == years, label
+    for year in years:  # the sexes' pupils add up to the year group, and their figures average to the school's
+        both = phonics[(phonics["academic_year"] == year) & phonics["label"].isin(["Female", "Male"])]
+        whole = summary[(summary["measure"] == "year1_met") & (summary["academic_year"] == year)].iloc[0]
+        assert both["pupils"].sum() == whole["pupils"]
+        assert (both["value"] * both["pupils"]).sum() / both["pupils"].sum() == pytest.approx(whole["value"])
+    spread = run.table(school, "checks_mtc_scores")
+    assert set(spread["academic_year"]) == {int(groups.loc[groups["check"] == "mtc", "academic_year"].max())}

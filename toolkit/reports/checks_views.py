@@ -61,39 +61,39 @@ SHOWN = (
     "EAL",
     "Female",
     "Male",
+    "Autumn born",
+    "Summer born",
 )  # "the rest" is the other side
 
 
 def groups_table(groups: pd.DataFrame, smallest: int) -> pd.DataFrame:
-    """The groups an inspector asks about (``SHOWN``), for the headline measure of each check; a group of fewer
-    than ``smallest`` pupils is named without figures."""
-    rows = []
+    """The groups an inspector asks about (``SHOWN``) for the headline measure of each check, a column per year
+    ("the figure (pupils)"), then the latest year's gap to the rest and the national figure for the group; a group
+    of fewer than ``smallest`` pupils in a year is named without its figure."""
     shown = groups[groups["label"].isin(SHOWN) & (groups["measure"] != "full_marks")]
-    for r in shown.itertuples():
-        label, unit = MEASURES.get((r.check, r.measure), (r.measure, "%"))
-        if r.pupils < smallest:
-            rows.append(
-                {
-                    "Measure": f"{label}, {int(r.academic_year)}",
-                    "Pupils of": r.label,
-                    "Pupils": int(r.pupils),
-                    "Group": f"fewer than {smallest} pupils",
-                }
+    years = sorted(int(y) for y in shown["academic_year"].unique())
+    rows = []
+    for (check, measure), (label, unit) in MEASURES.items():
+        mine = shown[(shown["check"] == check) & (shown["measure"] == measure)]
+        for group in (g for g in SHOWN if g in set(mine["label"])):
+            by_year = mine[mine["label"] == group].set_index("academic_year")
+            row = {"Measure": label, "Pupils of": group}
+            for year in years:
+                if year not in by_year.index:
+                    row[str(year)] = ""
+                    continue
+                r = by_year.loc[year]
+                small = r["pupils"] < smallest
+                row[str(year)] = (
+                    f"fewer than {smallest}" if small else f"{_value(r['value'], unit)} ({int(r['pupils'])})"
+                )
+            last = by_year.loc[by_year.index.max()]
+            small = last["pupils"] < smallest
+            row["Gap to the rest, latest year"] = "" if small else _gap(last["value"], last["rest"], unit)
+            row["National for the group"] = (
+                "" if pd.isna(last["national"]) else f"{_value(last['national'], unit)} ({int(last['national_year'])})"
             )
-            continue
-        rows.append(
-            {
-                "Measure": f"{label}, {int(r.academic_year)}",
-                "Pupils of": r.label,
-                "Pupils": int(r.pupils),
-                "Group": _value(r.value, unit),
-                "The rest": _value(r.rest, unit),
-                "Gap to the rest": _gap(r.value, r.rest, unit),
-                "National for the group": ""
-                if pd.isna(r.national)
-                else f"{_value(r.national, unit)} ({int(r.national_year)})",
-            }
-        )
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -121,12 +121,14 @@ def checks_report(school: School) -> None:
     )
     groups = school.table("checks_groups")
     if groups is not None and len(groups):
-        heading("By pupil group: the latest year", 2, new_page=True)
-        show_table(groups_table(groups, smallest_group()).fillna(""), {"Pupils": whole})
+        heading("By pupil group, year by year", 2, new_page=True)
+        show_table(groups_table(groups, smallest_group()).fillna(""))
         note(
-            "The rest: the other pupils of the same kind (not disadvantaged, for disadvantaged pupils). Groups of a few "
-            "pupils move a lot from year to year; smaller groups than the summary judges are named without figures. "
-            "National for the group: the DfE's published figure where there is one."
+            "Each year: the group's figure with its pupils in brackets. Gap to the rest: the latest year's group minus "
+            "the other pupils of the same kind (not disadvantaged, for disadvantaged pupils; spring and summer born, "
+            "for autumn born), in pp or score points. Groups of a few pupils move a lot from year to year; smaller "
+            "groups than the summary judges are named without figures. National for the group: the DfE's published "
+            "figure where there is one (by term of birth there is none)."
         )
     scores = school.table("checks_mtc_scores")
     if scores is not None and len(scores):

@@ -1,8 +1,9 @@
 """The school profile: the data an inspector brings, in Ofsted's evaluation areas (``parameters/profile.yaml``).
 Context with its band among all schools, achievement over three years against national with disadvantaged pupils
 against each comparator (gap in pupils, significance), attendance and behaviour (suspensions where the school gives
-them), the inclusion gaps, early years and the sixth form; and one headline row per school for the trust overview.
-Built from the pupil table and the tables of the stages before it; it predicts no grade."""
+them), the inclusion gaps, early years and the sixth form; the school's latest report-card grades where the data
+folder has Ofsted's outcomes file; and, for a school with a remove-pupils list, its results without them. Built
+from the pupil table and the tables of the stages before it; it predicts no grade."""
 
 from __future__ import annotations
 
@@ -364,6 +365,7 @@ def _inclusion(school: str, given: Given, ks2_latest: pd.DataFrame | None, ks4_l
         mine = checks[
             (checks["school_id"] == school) & (checks["check"] == "phonics") & (checks["measure"] == "year1_met")
         ]
+        mine = mine[mine["academic_year"] == mine["academic_year"].max()]  # the latest year, as for the results
         for r in mine[mine["label"].isin(INCLUSION)].itertuples():
             if not pd.isna(r.rest):
                 add(r.label, "Phonics: met the standard in Year 1", r.academic_year, r.pupils, r.value, r.rest, "%")

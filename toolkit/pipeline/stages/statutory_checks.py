@@ -1,7 +1,7 @@
 """The statutory checks below Year 6 for each primary, three years: the EYFS good level of development (from the
 pupil table's EYFS goals), the phonics check in Year 1 and by the end of Year 2, and the multiplication tables check
 (``statutory_checks.csv``), each beside the DfE's national figure of its year (``parameters/statutory/``), with
-disadvantaged, SEN, EAL and sex for the latest year."""
+disadvantaged, SEN, EAL, sex and term of birth for each of the years."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from toolkit.methods import groups, statutory_checks
 from toolkit.pipeline.stage import Given, Mine, SliceTable, Stage, of_schools
 from toolkit.vocabulary import year_group_number
 
-GROUPS = ["Disadvantage", "SEN", "EAL", "Gender"]
+GROUPS = ["Disadvantage", "SEN", "EAL", "Gender", "Term of birth"]
 NATIONAL_GROUP = {  # pupil-group label -> the group's name in parameters/statutory/national.csv
     "Disadvantaged (FSM in last 6 years)": "disadvantaged",
     "Not disadvantaged": "not_disadvantaged",
@@ -84,14 +84,12 @@ def run(given: Given) -> dict[str, SliceTable]:
                     rows.append(
                         _row(school, "phonics", "end_of_year2_met", end, r["percent"], r["pupils"], value, n_year)
                     )
-        latest = {}
         for check, at_year, part, cohort in cohorts:
             for measure, (value, n) in _measures(check, part, cohort).items():
                 nat, n_year = _national(national, check, measure, at_year)
                 rows.append(_row(school, check, measure, at_year, value, n, nat, n_year))
-            if at_year >= latest.get(check, (0,))[0]:
-                latest[check] = (at_year, part, cohort)
-        for check, (at_year, part, cohort) in latest.items():
+        latest_mtc = max((y for c, y, _, _ in cohorts if c == "mtc"), default=None)
+        for check, at_year, part, cohort in cohorts:  # every year by group: three years of each group
             who = cohort if cohort is not None else mine[mine["upn"].isin(part["upn"])]
             for kind in GROUPS:
                 label = labels.loc[who["upn"], kind] if len(who) else pd.Series(dtype="string")
@@ -115,7 +113,7 @@ def run(given: Given) -> dict[str, SliceTable]:
                                 "rest": other,
                             }
                         )
-            if check == "mtc" and part is not None:
+            if check == "mtc" and part is not None and at_year == latest_mtc:  # the latest check's spread
                 counts = statutory_checks.mtc_measures(part)["distribution"]
                 distribution.append(
                     pd.DataFrame(
@@ -165,7 +163,7 @@ def facts(mine: Mine) -> dict:
 
 MAKES = {
     "checks_summary": "EYFS GLD, phonics (Year 1, by the end of Year 2) and the multiplication tables check by year, with national",
-    "checks_groups": "the latest year of each check by pupil group, with the rest and national for the group",
+    "checks_groups": "each year of each check by pupil group, with the rest and national for the group",
     "checks_mtc_scores": "the latest multiplication tables check's scores: pupils per score 0-25",
 }
 STAGE = Stage("statutory_checks", needs=("pupils", "checks"), makes=MAKES, run=run, facts=facts)
