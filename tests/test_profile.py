@@ -23,7 +23,8 @@ def test_bands_place_a_school_among_all_schools_in_fifths():
     assert profile.band(50, cuts) == "close to average"
     assert profile.band(70, cuts) == "above average"
     assert profile.band(95, cuts) == "well above average"
-    assert profile.quintile(40.6, cuts) == 3  # on a cut: the band above
+    assert profile.quintile(40.6, cuts) == 2  # on a cut: the band below (at the 40th percentile: among the lowest 40%)
+    assert profile.band(0, np.array([0.0, 0.0, 5.0, 12.0])) == "well below average"  # many schools at 0%
     assert profile.band(float("nan"), cuts) == ""
 
 

@@ -114,10 +114,11 @@ def quintile_cuts(values: pd.Series) -> np.ndarray:
 
 def quintile(value: float, cuts: np.ndarray) -> int | None:
     """1 (lowest 20% of schools) to 5 (highest 20%); None for a missing value. A value on a cut is in the band
-    above it."""
+    below it: at the 20th percentile, a school is among the lowest 20% (with many schools at 0%, a school at 0% is
+    well below average, not below)."""
     if value is None or pd.isna(value) or len(cuts) != 4 or np.isnan(cuts).any():
         return None
-    return int(np.searchsorted(cuts, value, side="right")) + 1
+    return int(np.searchsorted(cuts, value, side="left")) + 1
 
 
 def band(value: float, cuts: np.ndarray) -> str:
