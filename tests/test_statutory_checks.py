@@ -50,6 +50,22 @@ def test_mtc_average_of_takers_and_shares_of_the_eligible():
     assert m["distribution"][25] == 2 and m["distribution"].sum() == 4
 
 
+def test_a_groups_figure_comes_from_its_pupils_by_the_same_rules():
+    """pupil_measures + group_measures (how the stage works out every group) give the whole check's figures of
+    phonics_rate and mtc_measures, and a group's figure is that of its own rows."""
+    year1 = _phonics(
+        [("A", 2026, "32", "WA"), ("B", 2026, "31", "WT"), ("C", 2026, "40", None), ("D", 2026, "A", "A"),
+         ("E", 2026, "D", "D"), ("F", 2026, "L", "L")]
+    )  # fmt: skip
+    table = checks.pupil_measures("phonics", year1)
+    assert checks.group_measures("phonics", table) == {"year1_met": (40.0, 5)}  # as phonics_rate: 2 of 5
+    boys = table.index.isin(["A", "B", "F"])
+    assert checks.group_measures("phonics", table, boys) == {"year1_met": (50.0, 2)}  # F left: not counted
+    mtc = pd.DataFrame({"upn": list("ABCDEF"), "mark": ["25", "25", "20", "10", "A", "L"]})
+    whole = checks.group_measures("mtc", checks.pupil_measures("mtc", mtc))
+    assert whole == {"average_score": (20.0, 4), "full_marks": (40.0, 5)}  # as mtc_measures: takers; eligible
+
+
 def test_good_level_of_development_needs_every_prime_literacy_and_maths_goal():
     goals = eyfs.goal_columns()
     all_expected = dict.fromkeys(goals, "expected")

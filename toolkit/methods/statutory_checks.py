@@ -110,3 +110,58 @@ def gld(pupils: pd.DataFrame) -> dict:
     reached = eyfs.good_level_of_development(assessed)
     expected = (assessed[goals] == "expected").sum(axis=1) + (assessed[goals] == "exceeding").sum(axis=1)
     return {"pupils": n, "gld": 100 * float(reached.mean()), "average_goals": float(expected.mean())}
+
+
+#: Each headline measure of a check: how a group's figure is made from its pupils' (``pupil_measures``):
+#: ``scale`` x the sum of the pupils' values over the pupils it counts.
+HEADLINE = {
+    "eyfs": {"good_level_of_development": 100},
+    "phonics": {"year1_met": 100},
+    "mtc": {"average_score": 1, "full_marks": 100},
+}
+
+
+def pupil_measures(check: str, rows: pd.DataFrame | None, cohort: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per pupil (index ``upn``) of one check's rows (``cohort``: the EYFS pupils), for each headline measure ``m``
+    (``HEADLINE``): ``n_<m>`` whether the pupil counts and ``x_<m>`` the pupil's value, so that any group's figure is
+    ``group_measures``'s sum over its pupils: the same rules as ``phonics_rate``, ``mtc_measures`` and ``gld``."""
+    if check == "eyfs":
+        goals = eyfs.goal_columns()
+        assessed = cohort[goals].notna().all(axis=1)
+        reached = pd.Series(False, index=cohort.index)
+        if assessed.any():
+            reached[assessed] = eyfs.good_level_of_development(cohort[assessed]).to_numpy(dtype=bool)
+        return pd.DataFrame(
+            {"n_good_level_of_development": assessed.to_numpy(), "x_good_level_of_development": reached.to_numpy()},
+            index=cohort["upn"].to_numpy(),
+        )
+    if check == "phonics":
+        judged = phonics_met(rows)
+        return pd.DataFrame(
+            {"n_year1_met": judged["counted"].to_numpy(), "x_year1_met": judged["met"].to_numpy()},
+            index=rows["upn"].to_numpy(),
+        )
+    rules = settings()["mtc"]
+    eligible = ~rows["mark"].astype("string").str.upper().isin(rules["not_eligible"]).fillna(False)
+    score = pd.to_numeric(rows["mark"], errors="coerce")
+    return pd.DataFrame(
+        {
+            "n_average_score": score.notna().to_numpy(),
+            "x_average_score": score.fillna(0).to_numpy(dtype=float),
+            "n_full_marks": eligible.to_numpy(dtype=bool),
+            "x_full_marks": (score == rules_marks()).fillna(False).to_numpy(dtype=bool),
+        },
+        index=rows["upn"].to_numpy(),
+    )
+
+
+def group_measures(check: str, table: pd.DataFrame, mask=None) -> dict[str, tuple[float, int]]:
+    """measure -> (value, pupils) of the pupils of ``table`` (``pupil_measures``) chosen by ``mask`` (all)."""
+    chosen = table if mask is None else table[mask]
+    out = {}
+    for measure, scale in HEADLINE[check].items():
+        counts = chosen[f"n_{measure}"].to_numpy(dtype=bool)
+        n = int(counts.sum())
+        total = float(chosen[f"x_{measure}"].to_numpy(dtype=float)[counts].sum())
+        out[measure] = (scale * total / n if n else float("nan"), n)
+    return out

@@ -33,18 +33,6 @@ def _national(table: pd.DataFrame, check: str, measure: str, year: int, group: s
     return float(row["value"]), int(row["year"])
 
 
-def _measures(check: str, rows: pd.DataFrame, cohort: pd.DataFrame | None = None) -> dict[str, tuple[float, int]]:
-    """measure -> (value, pupils) of one check's rows (``cohort``: the EYFS pupils)."""
-    if check == "eyfs":
-        r = statutory_checks.gld(cohort)
-        return {"good_level_of_development": (r["gld"], r["pupils"])}
-    if check == "phonics":
-        r = statutory_checks.phonics_rate(rows)
-        return {"year1_met": (r["percent"], r["pupils"])}
-    r = statutory_checks.mtc_measures(rows)
-    return {"average_score": (r["average"], r["took"]), "full_marks": (r["full_marks"], r["eligible"])}
-
-
 def run(given: Given) -> dict[str, SliceTable]:
     loaded = given.loaded
     year = loaded.academic_year
@@ -84,33 +72,28 @@ def run(given: Given) -> dict[str, SliceTable]:
                     rows.append(
                         _row(school, "phonics", "end_of_year2_met", end, r["percent"], r["pupils"], value, n_year)
                     )
-        for check, at_year, part, cohort in cohorts:
-            for measure, (value, n) in _measures(check, part, cohort).items():
+        latest_mtc = max((y for c, y, _, _ in cohorts if c == "mtc"), default=None)
+        for check, at_year, part, cohort in cohorts:  # every year, then by group: three years of each group
+            table = statutory_checks.pupil_measures(check, part, cohort)  # each pupil once, every group from it
+            for measure, (value, n) in statutory_checks.group_measures(check, table).items():
                 nat, n_year = _national(national, check, measure, at_year)
                 rows.append(_row(school, check, measure, at_year, value, n, nat, n_year))
-        latest_mtc = max((y for c, y, _, _ in cohorts if c == "mtc"), default=None)
-        for check, at_year, part, cohort in cohorts:  # every year by group: three years of each group
-            who = cohort if cohort is not None else mine[mine["upn"].isin(part["upn"])]
+            on_roll = table.index.isin(mine["upn"])
             for kind in GROUPS:
-                label = labels.loc[who["upn"], kind] if len(who) else pd.Series(dtype="string")
-                for value_label in sorted(set(label.dropna())):
-                    inside = who[(label == value_label).to_numpy()]
-                    rest = who[(label != value_label).fillna(False).to_numpy()]
-                    for measure, (value, n) in _measures(
-                        check, _of(part, inside), inside if cohort is not None else None
-                    ).items():
-                        other = (
-                            _measures(check, _of(part, rest), rest if cohort is not None else None)[measure][0]
-                            if len(rest)
-                            else float("nan")
-                        )
+                label = labels[kind].reindex(table.index)
+                for value_label in sorted(set(label[on_roll].dropna())):
+                    inside = ((label == value_label).fillna(False) & on_roll).to_numpy(dtype=bool)
+                    rest = ((label != value_label).fillna(False) & on_roll).to_numpy(dtype=bool)
+                    theirs = statutory_checks.group_measures(check, table, inside)
+                    others = statutory_checks.group_measures(check, table, rest) if rest.any() else {}
+                    for measure, (value, n) in theirs.items():
                         nat, n_year = _national(national, check, measure, at_year, NATIONAL_GROUP.get(value_label, "-"))
                         by_group.append(
                             {
                                 **_row(school, check, measure, at_year, value, n, nat, n_year),
                                 "group": kind,
                                 "label": value_label,
-                                "rest": other,
+                                "rest": others.get(measure, (float("nan"), 0))[0],
                             }
                         )
             if check == "mtc" and part is not None and at_year == latest_mtc:  # the latest check's spread
