@@ -28,11 +28,16 @@ def thresholds() -> pd.DataFrame:
 
 
 def mark_range(table: pd.DataFrame, ks2_year: object, subject: str, level: int) -> tuple[float, float]:
-    """The mark range of a level in a year (the year's own row, else the default)."""
-    rows = table[(table["subject"] == subject) & (table["level"] == level)]
-    own = rows[rows["ks2_year"] == str(ks2_year)]
-    row = (own if len(own) else rows[rows["ks2_year"] == "default"]).iloc[0]
-    return float(row["min_mark"]), float(row["max_mark"])
+    """The mark range of a level in a year (the year's own row, else the default; the first such row). The table's
+    rows are indexed once (kept in ``table.attrs``): a cohort asks for a range per pupil."""
+    ranges = table.attrs.get("mark_ranges")
+    if ranges is None:
+        ranges = {}
+        for r in table.itertuples():
+            ranges.setdefault((str(r.ks2_year), r.subject, int(r.level)), (float(r.min_mark), float(r.max_mark)))
+        table.attrs["mark_ranges"] = ranges
+    own = ranges.get((str(ks2_year), subject, int(level)))
+    return own if own is not None else ranges[("default", subject, int(level))]
 
 
 def _fmt(x: float) -> str:
