@@ -182,7 +182,13 @@ def profile_report(school: School, comparator: str = "national_other") -> None:
     note(
         "Compared with all schools: where the school's share falls among all schools, in fifths: well below average "
         "(the lowest 20% of schools), below, close to, above, well above average (the highest 20%). "
-        f"All schools here: {basis}. National: parameters/national/characteristics.yaml (unverified approximations). "
+        f"All schools here: {basis}"
+        + (
+            "; a secondary school is placed among these primary cohorts too, a rough guide only. "
+            if str(school.info.get("phase", "")).lower() == "secondary"
+            else ". "
+        )
+        + "National: parameters/national/characteristics.yaml (unverified approximations). "
         "Stability: pupils who joined at a usual time (the start of the school's first year, or of Year 12) as a % "
         "of the pupils with an entry date in the pupil file."
     )
