@@ -53,20 +53,20 @@ def load_ofsted(path: Path | str, schools: pd.DataFrame) -> pd.DataFrame:
     problems = []
     blank = {str(v).strip().lower() for v in spec["no_grade"]}
     for area in areas:
-        allowed = {g.lower() for g in (spec["safeguarding"] if area == "safeguarding" else grades())} | blank
+        names = spec["safeguarding"] if area == "safeguarding" else grades()
+        canonical = {g.lower(): g for g in names}
         value = frame[area].fillna("").str.strip()
-        bad = ~value.str.lower().isin(allowed)
+        bad = ~value.str.lower().isin(canonical.keys() | blank)
         if bad.any():
             header = next(h for h, c in placed.items() if c == area)
             problems.append(
                 Problem(
-                    f"'{header}' must be one of {', '.join(spec['safeguarding'] if area == 'safeguarding' else grades())}"
-                    f" or blank (found {', '.join(repr(v) for v in value[bad].unique()[:3])})",
+                    f"'{header}' must be one of {', '.join(names)} or blank "
+                    f"(found {', '.join(repr(v) for v in value[bad].unique()[:3])})",
                     header,
                     spreadsheet_rows(frame.index[bad]),
                 )
             )
-        canonical = {g.lower(): g for g in (spec["safeguarding"] if area == "safeguarding" else grades())}
         frame[area] = value.str.lower().map(canonical).fillna("")
     if problems:
         raise PupilDataError(path, problems)

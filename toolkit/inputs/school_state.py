@@ -29,6 +29,7 @@ what-if profile beside them, labelled on every page::
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -153,8 +154,6 @@ def apply_saved_ks4_targets(targets: pd.DataFrame | None, school_ids: list[str])
 def save_removed(school_id: str, upns: list[str], made_by: str, reason: str = "", made_at: str | None = None) -> Path:
     """Write a school's remove-pupils list (UPNs upper case, each once, in the order given) with who made it, when
     (default now, to the second) and why; returns the file. An empty list or no name is refused."""
-    from datetime import datetime
-
     kept = list(dict.fromkeys(str(u).strip().upper() for u in upns if str(u).strip()))
     if not kept:
         raise ValueError("Name at least one pupil (UPN) to leave out")

@@ -49,22 +49,15 @@ def national_context() -> dict:
     return parameters.load_yaml("national/characteristics.yaml")
 
 
-def _yes(values: pd.Series) -> pd.Series:
-    """Y/N, True/False or 1/0 as a nullable boolean."""
-    if values.dtype == bool or str(values.dtype) == "boolean":
-        return values.astype("boolean")
-    text = values.astype("string").str.strip().str.upper()
-    return text.map({"Y": True, "N": False, "TRUE": True, "FALSE": False, "1": True, "0": False}).astype("boolean")
-
-
 def context_flags(pupils: pd.DataFrame) -> pd.DataFrame:
-    """Per pupil: ``fsm6, sen_support, ehc_plan, eal`` (nullable booleans; NA where the pupil file has no value)."""
+    """Per pupil of a loaded pupil table (``fsm6`` and ``eal`` booleans, as the loader types them): ``fsm6,
+    sen_support, ehc_plan, eal`` (nullable booleans; NA where the pupil file has no value)."""
     out = pd.DataFrame(index=pupils.index)
-    out["fsm6"] = _yes(pupils["fsm6"]) if "fsm6" in pupils else pd.NA
+    out["fsm6"] = pupils["fsm6"].astype("boolean") if "fsm6" in pupils else pd.NA
     sen = pupils["sen"].astype("string").str.strip().str.upper() if "sen" in pupils else None
     out["sen_support"] = (sen == "K").astype("boolean") if sen is not None else pd.NA
     out["ehc_plan"] = (sen == "E").astype("boolean") if sen is not None else pd.NA
-    out["eal"] = _yes(pupils["eal"]) if "eal" in pupils else pd.NA
+    out["eal"] = pupils["eal"].astype("boolean") if "eal" in pupils else pd.NA
     return out.astype("boolean")
 
 
@@ -143,6 +136,14 @@ def significance(value: float, national_value: float, pupils: int, z: float | No
     return "not significantly different"
 
 
+def interval_significance(low: float, high: float) -> str:
+    """A progress or value added score against 0, the national average, by its 95% interval: the words of
+    ``significance``; '' where the interval is missing."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    return "significantly above" if low > 0 else "significantly below" if high < 0 else "not significantly different"
+
+
 def gap_in_pupils(value: float, national_value: float, pupils: int) -> float:
     """How many of the school's ``pupils`` more (positive) or fewer would have reached the measure at the national
     rate: (school % - national %) x pupils / 100."""
@@ -152,13 +153,14 @@ def gap_in_pupils(value: float, national_value: float, pupils: int) -> float:
 
 
 def suspension_measures(suspensions: pd.DataFrame, roll: int, counts: list[int] | None = None) -> pd.DataFrame:
-    """A year's suspensions and permanent exclusions of one school (``upn, suspensions, permanent_exclusion``) over
+    """A year's suspensions and permanent exclusions of one school (``upn, suspensions, permanent_exclusion`` Y or N,
+    as ``inputs.suspensions`` loads them) over
     its ``roll``: ``measure, pupils, value, unit`` rows: pupils with ``n`` or more suspensions (% of the roll, for
     each of ``counts``), the suspension rate (suspensions per 100 pupils) and permanent exclusions (pupils, and per
     100 pupils)."""
     counts = settings()["behaviour"]["suspension_counts"] if counts is None else counts
     per_pupil = suspensions.groupby("upn")["suspensions"].sum()
-    excluded = int(_yes(suspensions["permanent_exclusion"]).fillna(False).groupby(suspensions["upn"]).any().sum())
+    excluded = int((suspensions["permanent_exclusion"] == "Y").groupby(suspensions["upn"]).any().sum())
     rows = []
     for n in counts:
         pupils = int((per_pupil >= n).sum())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit import parameters
+from toolkit.methods.profile import national_value
 from toolkit.scales import eyfs
 
 
@@ -165,3 +166,9 @@ def group_measures(check: str, table: pd.DataFrame, mask=None) -> dict[str, tupl
         total = float(chosen[f"x_{measure}"].to_numpy(dtype=float)[counts].sum())
         out[measure] = (scale * total / n if n else float("nan"), n)
     return out
+
+
+def national_figure(table: pd.DataFrame, check: str, measure: str, year: int, group: str = "all"):
+    """The DfE's figure (``national()``) of a check's measure and group for ``year``, else its latest before it:
+    (value, its year); (nan, None) where there is none."""
+    return national_value(table[table["check"] == check], measure, year, group)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.methods import attainment as attainment_method
+from toolkit.methods import profile
 from toolkit.pipeline.store import PreparedRun
 from toolkit.reports import attendance_views, charts, glossary, ks4_views, summary_views, va_views, views
 from toolkit.reports.display import MARKER_EDGE, heading, note, show_figure, show_table, title_block
@@ -44,8 +45,10 @@ def schools(run_dir: str | Path) -> tuple[list[School], list[dict]]:
     return loaded, others
 
 
-def short_name(school: School) -> str:
-    return str(school.info.get("school_name") or school.info["school_id"]).replace(" (synthetic)", "")
+def short_name(school: School | dict) -> str:
+    """A school's name as the overview's rows print it (a School, or its info from ``school.json``)."""
+    info = school if isinstance(school, dict) else school.info
+    return str(info.get("school_name") or info["school_id"]).replace(" (synthetic)", "")
 
 
 def title(run_dir: str | Path) -> None:
@@ -266,7 +269,7 @@ def profiles(run_dir: str | Path, smallest: int) -> pd.DataFrame:
         behaviour = run.table(school_id, "profile_behaviour")
         dis = context.loc["fsm6"]
         row = {
-            "School": str(info.get("school_name") or school_id).replace(" (synthetic)", ""),
+            "School": short_name(info),
             "Pupils": str(int(dis["of"])),
             "Disadvantaged": f"{percent(dis['percent'], 1)} ({dis['band']})"
             if dis["band"]
@@ -297,20 +300,21 @@ def profiles(run_dir: str | Path, smallest: int) -> pd.DataFrame:
     return pd.DataFrame(rows).fillna("")
 
 
+NOT_IN_FILE = "not in the outcomes file"
+
+
 def ofsted_grades(run_dir: str | Path) -> pd.DataFrame:
     """Each school's latest report-card grades as Ofsted's outcomes file gives them (one column per area, in
     Ofsted's order); a school the file does not name says so."""
-    from toolkit.methods import profile
-
     run = PreparedRun(run_dir)
     labels = profile.settings()["area_labels"] | {"safeguarding": "Safeguarding"}
     rows = []
     for school_id in run.school_ids():
         info = run.school_info(school_id)
-        row = {"School": str(info.get("school_name") or school_id).replace(" (synthetic)", "")}
+        row = {"School": short_name(info)}
         grades = run.table_or_none(school_id, "profile_ofsted")
         if grades is None or grades.empty:
-            row["Inspected"] = "not in the outcomes file"
+            row["Inspected"] = NOT_IN_FILE
         else:
             row["Inspected"] = pd.Timestamp(grades["inspection_date"].iloc[0]).strftime("%d %b %Y")
             row |= dict(zip(grades["area"].map(labels), grades["grade"], strict=True))
@@ -335,9 +339,8 @@ def show_profiles(run_dir: str | Path) -> None:
         "phonics check. Data only: no grade is predicted."
     )
     grades = ofsted_grades(run_dir)
-    has_file = any(PreparedRun(run_dir).has_table(s, "profile_ofsted") for s in PreparedRun(run_dir).school_ids())
     heading("Ofsted report cards: latest grades", 3)
-    if has_file:
+    if "Inspected" in grades and (grades["Inspected"] != NOT_IN_FILE).any():
         show_table(grades)
         note(
             "As Ofsted's outcomes file in the data folder gives them (ofsted_outcomes.csv: parameters/ofsted/outcomes.yaml "

@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.methods import attainment, groups, ks4, policy, profile, statutory_checks
+from toolkit.methods import attainment, groups, ks4, ks5, policy, profile, statutory_checks
 from toolkit.pipeline.stage import Given, Mine, SliceTable, Stage, of_schools
+from toolkit.pipeline.stages.ks4 import score_years
+from toolkit.pipeline.stages.value_added import past_value_added
 from toolkit.scales import gcse
 from toolkit.vocabulary import year_group_number
 
@@ -20,6 +22,7 @@ INCLUSION = {  # pupil-group label -> its kind (methods.groups.pupil_groups)
     "SEN support": "SEN",
     "EHC plan": "SEN",
 }
+PHONICS_GROUPS = {"all": "all", "national_other": "not_disadvantaged", "national_disadvantaged": "disadvantaged"}
 NATIONAL_CONTEXT = {"fsm6": "disadvantaged", "sen_support": "sen_support", "ehc_plan": "sen_ehcp", "eal": "eal"}
 
 
@@ -45,12 +48,6 @@ def _achievement_row(school, area, measure, label, unit, year, group, pupils, va
         row[f"gap_pupils_{c}"] = profile.gap_in_pupils(value, national, pupils) if unit == "%" else float("nan")
         row[f"significance_{c}"] = profile.significance(value, national, pupils) if unit == "%" else ""
     return row
-
-
-def _interval_words(low: float, high: float) -> str:
-    if pd.isna(low) or pd.isna(high):
-        return ""
-    return "significantly above" if low > 0 else "significantly below" if high < 0 else "not significantly different"
 
 
 def _context(
@@ -135,7 +132,7 @@ def _ks2_progress(school: str, year: int, va: pd.DataFrame | None) -> list[dict]
             school, "achievement", "ks2_progress", f"KS2 progress in {r.subject}", "score", year, "all", r.pupils,
             r.score, ci_low=r.ci_low, ci_high=r.ci_high, note=policy.label(state.status),
         )  # fmt: skip
-        row["significance_all"] = _interval_words(r.ci_low, r.ci_high)
+        row["significance_all"] = profile.interval_significance(r.ci_low, r.ci_high)
         out.append(row)
     return out
 
@@ -188,7 +185,7 @@ def _ks4(school: str, scores: pd.DataFrame | None, pupils: pd.DataFrame | None) 
                 school, "achievement", "p8", "KS4: Progress 8", "score", year, "all", r.p8_pupils, r.p8,
                 ci_low=r.p8_low, ci_high=r.p8_high, note=policy.label(state.status),
             )  # fmt: skip
-            row["significance_all"] = _interval_words(r.p8_low, r.p8_high)
+            row["significance_all"] = profile.interval_significance(r.p8_low, r.p8_high)
         else:
             row = _achievement_row(school, "achievement", "p8", "KS4: Progress 8", "score", year, "all", 0, np.nan)
             row["note"] = state.refusal() if not state.has_baseline else "no Progress 8 for this cohort"
@@ -225,18 +222,10 @@ def _early_years(school: str, summary: pd.DataFrame | None, checks_groups: pd.Da
         ]
         for r in dis.itertuples():
             year = int(r.academic_year)
-
-            def nat(group: str, year: int = year) -> tuple[float, int | None]:
-                rows = national[
-                    (national["check"] == "phonics")
-                    & (national["measure"] == "year1_met")
-                    & (national["group"] == group)
-                    & (national["year"] <= year)
-                ].sort_values("year")
-                return (float(rows["value"].iloc[-1]), int(rows["year"].iloc[-1])) if len(rows) else (np.nan, None)
-
-            nationals = {"all": nat("all"), "national_other": nat("not_disadvantaged")}
-            nationals["national_disadvantaged"] = nat("disadvantaged")
+            nationals = {
+                comparator: statutory_checks.national_figure(national, "phonics", "year1_met", year, group)
+                for comparator, group in PHONICS_GROUPS.items()
+            }
             label = labels[("phonics", "year1_met")]
             rows.append(
                 _achievement_row(school, "early_years", "year1_met", label, "%", year, "disadvantaged", r.pupils,
@@ -246,8 +235,6 @@ def _early_years(school: str, summary: pd.DataFrame | None, checks_groups: pd.Da
 
 
 def _sixth_form(school: str, scores: pd.DataFrame | None, ks5_attainment: pd.DataFrame | None) -> list[dict]:
-    from toolkit.methods import ks5
-
     rows = []
     overall = ks5.overall_label()
     if scores is not None:
@@ -257,7 +244,7 @@ def _sixth_form(school: str, scores: pd.DataFrame | None, ks5_attainment: pd.Dat
                 school, "sixth_form", "l3va", "Sixth form: A level value added", "score", r.academic_year, "all",
                 r.pupils, r.score, ci_low=r.ci_low, ci_high=r.ci_high,
             )  # fmt: skip
-            row["significance_all"] = _interval_words(r.ci_low, r.ci_high)
+            row["significance_all"] = profile.interval_significance(r.ci_low, r.ci_high)
             rows.append(row)
     if ks5_attainment is not None:
         mine = ks5_attainment[(ks5_attainment["school_id"] == school) & (ks5_attainment["subject"] == overall)]
@@ -436,9 +423,6 @@ def _what_if(school: str, loaded, models, cuts: dict) -> list[dict]:
     """The school's achievement rows recomputed without the pupils of its remove-pupils list: KS2 attainment and
     value added (the DfE's model, refitted on nothing: the same national model, fewer pupils), KS4 scored as the
     DfE scores its year. Early years, attendance and context are not recomputed."""
-    from toolkit.pipeline.stages.ks4 import score_years
-    from toolkit.pipeline.stages.value_added import past_value_added
-
     upns = set(loaded.removed[school]["upns"])
 
     def kept(frame: pd.DataFrame) -> pd.DataFrame:
@@ -464,11 +448,10 @@ def _removed(school: str, loaded) -> list[dict]:
     rows = []
     for upn in removal["upns"]:
         found = [
-            (where, f[(f["upn"] == upn) & (f["school_id"].astype(str) == school)])
+            (where, rows_)
             for where, f in tables
-            if (f["upn"] == upn).any()
+            if len(rows_ := f[(f["upn"] == upn) & (f["school_id"].astype(str) == school)])
         ]
-        found = [(where, rows_) for where, rows_ in found if len(rows_)]
         name = found[0][1].iloc[0] if found else None
         rows.append(
             {

@@ -22,17 +22,6 @@ NATIONAL_GROUP = {  # pupil-group label -> the group's name in parameters/statut
 }
 
 
-def _national(table: pd.DataFrame, check: str, measure: str, year: int, group: str = "all") -> tuple[float, int | None]:
-    """The DfE's figure for the year, else its latest before it (value, year); (nan, None) where there is none."""
-    rows = table[
-        (table["check"] == check) & (table["measure"] == measure) & (table["group"] == group) & (table["year"] <= year)
-    ]
-    if rows.empty:
-        return float("nan"), None
-    row = rows.sort_values("year").iloc[-1]
-    return float(row["value"]), int(row["year"])
-
-
 def run(given: Given) -> dict[str, SliceTable]:
     loaded = given.loaded
     year = loaded.academic_year
@@ -68,7 +57,7 @@ def run(given: Given) -> dict[str, SliceTable]:
                     r = statutory_checks.phonics_by_end_of_year2(
                         phonics[phonics["g"] == 1], phonics[phonics["g"] == 2], cohort["upn"]
                     )
-                    value, n_year = _national(national, "phonics", "end_of_year2_met", end)
+                    value, n_year = statutory_checks.national_figure(national, "phonics", "end_of_year2_met", end)
                     rows.append(
                         _row(school, "phonics", "end_of_year2_met", end, r["percent"], r["pupils"], value, n_year)
                     )
@@ -76,7 +65,7 @@ def run(given: Given) -> dict[str, SliceTable]:
         for check, at_year, part, cohort in cohorts:  # every year, then by group: three years of each group
             table = statutory_checks.pupil_measures(check, part, cohort)  # each pupil once, every group from it
             for measure, (value, n) in statutory_checks.group_measures(check, table).items():
-                nat, n_year = _national(national, check, measure, at_year)
+                nat, n_year = statutory_checks.national_figure(national, check, measure, at_year)
                 rows.append(_row(school, check, measure, at_year, value, n, nat, n_year))
             on_roll = table.index.isin(mine["upn"])
             for kind in GROUPS:
@@ -87,7 +76,9 @@ def run(given: Given) -> dict[str, SliceTable]:
                     theirs = statutory_checks.group_measures(check, table, inside)
                     others = statutory_checks.group_measures(check, table, rest) if rest.any() else {}
                     for measure, (value, n) in theirs.items():
-                        nat, n_year = _national(national, check, measure, at_year, NATIONAL_GROUP.get(value_label, "-"))
+                        nat, n_year = statutory_checks.national_figure(
+                            national, check, measure, at_year, NATIONAL_GROUP.get(value_label, "-")
+                        )
                         by_group.append(
                             {
                                 **_row(school, check, measure, at_year, value, n, nat, n_year),
